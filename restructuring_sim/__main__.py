@@ -1,0 +1,3 @@
+from restructuring_sim.cli import app
+
+app(prog_name="restructuring-sim")

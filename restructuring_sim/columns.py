@@ -1,0 +1,74 @@
+"""A growable table of numpy columns, one row per entity.
+
+Firms and deals are stored column-wise so that mechanisms can work on whole columns at once.
+Rows are only ever appended (a firm that exits keeps its row, with a status), so a row index is a
+stable identifier.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class ColumnTable:
+    """Columns of equal length that grow by appending rows.
+
+    Subclasses declare ``COLUMNS = {name: (dtype, fill, width)}``; ``width`` is 0 for a vector
+    column and k for an (n, k) matrix column (set per instance through ``widths``). Reading
+    ``table.name`` returns a writable view of the live rows.
+    """
+
+    COLUMNS: dict[str, tuple[Any, Any]] = {}
+
+    def __init__(self, capacity: int = 16, widths: dict[str, int] | None = None):
+        self._widths = dict(widths or {})
+        self._capacity = max(int(capacity), 1)
+        self.n = 0
+        self._data = {
+            name: np.full(self._shape(name, self._capacity), fill, dtype=dtype)
+            for name, (dtype, fill) in self.COLUMNS.items()
+        }
+
+    def _shape(self, name: str, rows: int) -> tuple[int, ...]:
+        width = self._widths.get(name)
+        return (rows,) if width is None else (rows, width)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is not None and name in data:
+            return data[name][: self.n]
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def append(self, **values: Any) -> np.ndarray:
+        """Append rows given as equal-length columns; missing columns take their fill value.
+
+        Returns the indices of the new rows.
+        """
+        lengths = {len(np.atleast_1d(v)) if np.ndim(v) else 1 for v in values.values()}
+        if len(lengths) != 1:
+            raise ValueError(f"columns of unequal length: {lengths}")
+        k = lengths.pop()
+        unknown = set(values) - set(self.COLUMNS)
+        if unknown:
+            raise KeyError(f"unknown columns: {sorted(unknown)}")
+        self._reserve(self.n + k)
+        rows = np.arange(self.n, self.n + k)
+        for name, value in values.items():
+            self._data[name][self.n : self.n + k] = value
+        self.n += k
+        return rows
+
+    def _reserve(self, rows: int) -> None:
+        if rows <= self._capacity:
+            return
+        capacity = max(rows, 2 * self._capacity)
+        for name, (dtype, fill) in self.COLUMNS.items():
+            grown = np.full(self._shape(name, capacity), fill, dtype=dtype)
+            grown[: self.n] = self._data[name][: self.n]
+            self._data[name] = grown
+        self._capacity = capacity

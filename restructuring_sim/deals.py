@@ -1,0 +1,51 @@
+"""Deals (alliances, supply contracts, ownership ties) as a column table; the row is the deal id."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim.columns import ColumnTable
+from restructuring_sim.scenario import PURPOSES
+
+ALLIANCE, SUPPLY, OWNERSHIP = 0, 1, 2
+LAYER_NAMES = ("alliance", "supply", "ownership")
+
+
+def purpose_mask(purposes) -> int:
+    """Bit mask of purpose names (bit k = ``PURPOSES[k]``)."""
+    return sum(1 << PURPOSES.index(p) for p in purposes)
+
+
+def purpose_names(mask: int) -> list[str]:
+    """Purpose names of a bit mask, in the canonical order."""
+    return [p for k, p in enumerate(PURPOSES) if mask >> k & 1]
+
+
+class DealTable(ColumnTable):
+    """One row per deal ever made.
+
+    Columns: ``a``, ``b`` (firm ids; for ownership a = owner), ``layer`` (0 alliance, 1 supply,
+    2 ownership), ``sector`` (code), ``purposes`` (bit mask, see :func:`purpose_mask`),
+    ``channel`` (code into :data:`restructuring_sim.events.CHANNELS`), ``joint_venture``,
+    ``equity`` (bool), ``start_step``, ``end_step`` (the step its term ends), ``alive`` (bool),
+    ``value`` (USD million per year where priced, else NaN).
+    """
+
+    COLUMNS = {
+        "a": (np.int64, -1),
+        "b": (np.int64, -1),
+        "layer": (np.int8, ALLIANCE),
+        "sector": (np.int16, 0),
+        "purposes": (np.int16, 0),
+        "channel": (np.int8, 0),
+        "joint_venture": (np.bool_, False),
+        "equity": (np.bool_, False),
+        "start_step": (np.int32, 0),
+        "end_step": (np.int32, 0),
+        "alive": (np.bool_, True),
+        "value": (np.float64, np.nan),
+    }
+
+    def live(self, layer: int) -> np.ndarray:
+        """Ids of the live deals of a layer."""
+        return np.flatnonzero(self.alive & (self.layer == layer))

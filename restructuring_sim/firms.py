@@ -1,0 +1,137 @@
+"""Firm state: a column table (:class:`FirmTable`) and Mesa agents that view it (:class:`Firm`).
+
+Mechanisms update the columns in vectorised passes. :class:`Firm` objects exist so that Mesa
+tooling (``model.agents``, AgentSet queries, agent reporters, SolaraViz) works; they hold no state
+of their own and read every attribute from the table.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from restructuring_sim.columns import ColumnTable
+from restructuring_sim.world import SIZE_CLASSES
+
+#: employees at which a firm becomes medium, and large (the paper's 50 and 250)
+SIZE_BOUNDS = np.array([50, 250])
+
+ACTIVE, ACQUIRED, EXITED = 0, 1, 2
+STATUS_NAMES = ("active", "acquired", "exited")
+
+
+def size_class_codes(employees: np.ndarray) -> np.ndarray:
+    """0 = small (1-49), 1 = medium (50-249), 2 = large (250+)."""
+    return np.searchsorted(SIZE_BOUNDS, employees, side="right").astype(np.int8)
+
+
+class FirmTable(ColumnTable):
+    """One row per firm that ever existed; the row index is the firm id.
+
+    Columns (units): ``employees`` (persons), ``sector``/``country``/``region`` (codes into the
+    world's name lists), ``cluster`` (-1 = none), ``mne`` (bool), ``knowledge`` (technology stock,
+    index with population mean about 1), ``quality`` (0..1), ``capital`` (USD million),
+    ``markets`` (n x countries, bool: countries the firm sells in), ``owner_age`` (years),
+    ``capability`` (0..1: management, legal and quality skills), ``registered`` (bool: on a
+    matching service), ``status`` (0 active, 1 acquired, 2 exited), ``last_partner`` (firm id, -1),
+    ``live_alliances`` (count), ``birth_step`` (step of entry, -1 = initial population).
+    """
+
+    COLUMNS = {
+        "employees": (np.float64, 0.0),
+        "sector": (np.int16, 0),
+        "country": (np.int16, 0),
+        "region": (np.int8, 0),
+        "cluster": (np.int32, -1),
+        "mne": (np.bool_, False),
+        "knowledge": (np.float64, 0.0),
+        "quality": (np.float64, 0.0),
+        "capital": (np.float64, 0.0),
+        "markets": (np.bool_, False),
+        "owner_age": (np.float64, 0.0),
+        "capability": (np.float64, 0.0),
+        "registered": (np.bool_, False),
+        "status": (np.int8, ACTIVE),
+        "last_partner": (np.int64, -1),
+        "live_alliances": (np.int32, 0),
+        "birth_step": (np.int32, -1),
+    }
+
+    def __init__(self, n_countries: int, capacity: int = 16):
+        super().__init__(capacity, widths={"markets": n_countries})
+
+    @property
+    def size_class(self) -> np.ndarray:
+        """Size-class code of every firm (see :func:`size_class_codes`)."""
+        return size_class_codes(self.employees)
+
+    @property
+    def active(self) -> np.ndarray:
+        """Boolean mask of firms still active."""
+        return self.status == ACTIVE
+
+    @property
+    def is_sme(self) -> np.ndarray:
+        """Boolean mask of small and medium firms (under 250 employees)."""
+        return self.employees < SIZE_BOUNDS[1]
+
+
+class Firm(mesa.Agent):
+    """A firm as a Mesa agent: a view of one row of the model's :class:`FirmTable`.
+
+    Firms do not step themselves; the model's mechanisms update all firms at once.
+    """
+
+    def __init__(self, model: mesa.Model, firm_id: int):
+        super().__init__(model)
+        self.firm_id = int(firm_id)
+
+    def _col(self, name: str):
+        return getattr(self.model.firms, name)[self.firm_id]
+
+    @property
+    def employees(self) -> float:
+        return float(self._col("employees"))
+
+    @property
+    def size_class(self) -> str:
+        return SIZE_CLASSES[int(size_class_codes(self._col("employees")))]
+
+    @property
+    def sector(self) -> str:
+        return self.model.world.sector_names[int(self._col("sector"))]
+
+    @property
+    def country(self) -> str:
+        return self.model.world.country_names[int(self._col("country"))]
+
+    @property
+    def region(self) -> str:
+        return self.model.world.region_names[int(self._col("region"))]
+
+    @property
+    def cluster(self) -> int:
+        return int(self._col("cluster"))
+
+    @property
+    def is_mne(self) -> bool:
+        return bool(self._col("mne"))
+
+    @property
+    def knowledge(self) -> float:
+        return float(self._col("knowledge"))
+
+    @property
+    def capability(self) -> float:
+        return float(self._col("capability"))
+
+    @property
+    def status(self) -> str:
+        return STATUS_NAMES[int(self._col("status"))]
+
+    @property
+    def live_alliances(self) -> int:
+        return int(self._col("live_alliances"))
+
+    def __repr__(self) -> str:
+        return f"Firm({self.firm_id}, {self.size_class}, {self.sector}, {self.country})"

@@ -1,0 +1,229 @@
+"""Strategic alliances: both firms value a deal, the best mutual deal forms, weak deals dissolve.
+
+The value of an alliance to firm ``i`` with partner ``j`` (value units per year) is the sum of four
+purpose components, each weighted by how typical the purpose is of the deal's sector:
+
+* ``rnd``: R&D cost sharing, ``w_rnd * pressure_i * cycle_s * tech_j``; the technology cycle makes
+  it worth more before the sector's dominant design emerges and less after;
+* ``licensing``: ``w_licensing * ipr * ([tech_j - tech_i]+ * assets_i + [tech_i - tech_j]+ *
+  assets_j)``: the licensee gains technology it can exploit, the licensor earns fees in proportion
+  to the licensee's reach; stronger IPR protection raises both;
+* ``marketing``: ``w_marketing * (access_s * markets_i(j) + [assets_j - assets_i]+ * tech_i)``: the
+  markets the partner sells in and ``i`` does not (weighted by size, reduced in regulated sectors),
+  plus distribution of ``i``'s technology through a partner with more brand and capital;
+* ``manufacturing`` (manufacturing sectors only): capacity for a niche product and quality,
+  ``w_manufacturing * ([assets_j - assets_i]+ * quality_i + [quality_j - quality_i]+ * assets_i)``;
+
+less the cost: ``transaction_cost * (1 - capability_cost_relief * capability_i) +
+coordination_cost * ict_cost + cross_border_cost * distance * (1 - trade_openness)`` (the
+cross-border term cut by the currency-union discount). ``tech`` is knowledge relative to the
+sector mean (0..1) and ``assets`` is brand, capital and distribution, ``log(1 + employees)`` scaled
+to 0..1. Complementarity drives SME-MNE deals: the SME brings technology, a niche or local market
+knowledge, the MNE capital, brand and distribution.
+
+A deal forms when both firms gain (value > 0); a searcher takes its best mutual candidate. The
+deal's purposes are the components carrying at least ``purpose_threshold`` of its value; it is a
+joint venture with a chance rising in the market-access share of a cross-border deal, and carries a
+minority equity stake with a chance rising in the SME's technology when a large firm backs an
+SME's R&D or licensing. An alliance ends when its term ends or, at the yearly review, when it is
+no longer worth its cost to either partner.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim.deals import ALLIANCE, purpose_mask
+from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.mechanisms import innovation, search
+from restructuring_sim.scenario import ALLIANCE_PURPOSES
+
+RND, LIC, MKT, MFG = range(4)
+_BITS = np.array([purpose_mask([p]) for p in ALLIANCE_PURPOSES])
+
+
+def deal_sector(model, i, j) -> np.ndarray:
+    """A deal's sector: that of the smaller partner (the SME's, in an SME-MNE deal)."""
+    f = model.firms
+    smaller = np.where(f.employees[j] < f.employees[i], j, i)
+    return f.sector[smaller]
+
+
+def assets(model) -> np.ndarray:
+    """Brand, capital and distribution of every firm, 0..1 (log-scaled employees)."""
+    return np.log1p(model.firms.employees) / np.log1p(model.scenario.population.size_max)
+
+
+def cross_border_cost(model, cond, i, j) -> np.ndarray:
+    """Extra cost of a deal between the home countries of ``i`` and ``j`` (0 at home)."""
+    f = model.firms
+    b = model.scenario.behaviour
+    ci, cj = f.country[i], f.country[j]
+    union = cond.currency_union[ci] & cond.currency_union[cj]
+    return (b.cross_border_cost * model.world.distance[ci, cj] * (1.0 - cond.trade_openness)
+            * (1.0 - b.currency_union_discount * union))
+
+
+class Valuation:
+    """Per-firm inputs of deal values for one step, computed once and reused for every pair."""
+
+    def __init__(self, model, cond):
+        self.model = model
+        self.cond = cond
+        self.tech = innovation.tech_score(model)
+        self.pressure = innovation.rnd_pressure(model, cond)
+        self.assets = assets(model)
+
+    def components(self, i, j, sector) -> np.ndarray:
+        """(pairs, 4) purpose components of the value to ``i`` (before costs)."""
+        model, cond = self.model, self.cond
+        f = model.firms
+        w = model.world
+        b = model.scenario.behaviour
+        ti, tj = self.tech[i], self.tech[j]
+        ai, aj = self.assets[i], self.assets[j]
+        qi, qj = f.quality[i], f.quality[j]
+        new_markets = (f.markets[j] & ~f.markets[i]) @ w.market_weight
+        out = np.empty((len(i), 4))
+        out[:, RND] = b.w_rnd * self.pressure[i] * cond.cycle[sector] * tj
+        out[:, LIC] = b.w_licensing * cond.ipr_protection * (
+            np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj)
+        out[:, MKT] = b.w_marketing * (cond.access[sector] * new_markets
+                                       + np.maximum(aj - ai, 0) * ti)
+        out[:, MFG] = b.w_manufacturing * w.is_manufacturing[sector] * (
+            np.maximum(aj - ai, 0) * qi + np.maximum(qj - qi, 0) * ai)
+        return out * w.purpose_affinity[sector]
+
+    def cost(self, i, j) -> np.ndarray:
+        """Yearly cost to ``i`` of running a deal with ``j``."""
+        f = self.model.firms
+        b = self.model.scenario.behaviour
+        own = b.transaction_cost * (1.0 - b.capability_cost_relief * f.capability[i])
+        return (own + b.coordination_cost * self.cond.ict_cost
+                + cross_border_cost(self.model, self.cond, i, j))
+
+    def evaluate(self, i, j, sector):
+        """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``."""
+        ci = self.components(i, j, sector)
+        cj = self.components(j, i, sector)
+        v_i = ci.sum(axis=1) - self.cost(i, j)
+        v_j = cj.sum(axis=1) - self.cost(j, i)
+        return v_i, v_j, ci + cj
+
+
+def _best_per_searcher(i, v, rng):
+    """Index of the highest-valued row of every searcher in ``i`` (ties broken at random)."""
+    order = np.lexsort((rng.random(len(i)), -v, i))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = i[order][1:] != i[order][:-1]
+    return order[first]
+
+
+def form(model, cond, valuation: Valuation) -> int:
+    """Search, evaluate and form this step's alliances; return how many formed."""
+    f = model.firms
+    rng = model.rng
+    room = search.has_room(model)
+    searchers = search.choose_searchers(model, cond, room)
+    if not len(searchers):
+        return 0
+    cand = search.draw_candidates(model, cond, searchers, room)
+    # a matching-service contact is pursued only with the service's conversion rate
+    pursued = (cand.channel != search.MATCHING) | (rng.random(len(cand)) < cond.matching_conversion)
+    cand = cand.subset(pursued)
+    sector = deal_sector(model, cand.i, cand.j)
+    v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector)
+    mutual = (v_i > 0) & (v_j > 0)
+    if not mutual.any():
+        return 0
+    cand, sector, v_i, comps = cand.subset(mutual), sector[mutual], v_i[mutual], comps[mutual]
+    best = _best_per_searcher(cand.i, v_i, rng)
+    best = best[rng.permutation(len(best))]
+    cap = search.capacity(model)
+    formed = 0
+    for k in best:
+        a, b = int(cand.i[k]), int(cand.j[k])
+        if f.live_alliances[a] >= cap[a] or f.live_alliances[b] >= cap[b]:
+            continue
+        if _allied(model, a, b):
+            continue
+        _open(model, cond, a, b, int(sector[k]), comps[k], int(cand.channel[k]), valuation)
+        formed += 1
+    return formed
+
+
+def _allied(model, a: int, b: int) -> bool:
+    edges = model.network.graph.get_edge_data(a, b)
+    return bool(edges) and any(d["layer"] == "alliance" for d in edges.values())
+
+
+def _open(model, cond, a, b, sector, comps, channel, valuation) -> None:
+    """Create one alliance between ``a`` and ``b`` and log it."""
+    f = model.firms
+    rng = model.rng
+    beh = model.scenario.behaviour
+    total = comps.sum()
+    chosen = comps >= beh.purpose_threshold * total
+    chosen[np.argmax(comps)] = True
+    purposes = int(_BITS[chosen].sum())
+    cross = f.country[a] != f.country[b]
+    jv = bool(cross and rng.random() < beh.jv_propensity * comps[MKT] / total)
+    sme = f.employees[[a, b]] < SIZE_BOUNDS[1]
+    equity = False
+    if sme[0] != sme[1] and (chosen[RND] or chosen[LIC]):
+        tech_sme = valuation.tech[a if sme[0] else b]
+        equity = bool(rng.random() < beh.equity_propensity * tech_sme)
+    spy = model.scenario.simulation.steps_per_year
+    term = rng.uniform(beh.term_years_min, beh.term_years_max)
+    deal = int(model.deals.append(
+        a=a, b=b, layer=ALLIANCE, sector=sector, purposes=purposes, channel=channel,
+        joint_venture=jv, equity=equity, start_step=cond.step,
+        end_step=cond.step + max(1, round(term * spy)),
+    )[0])
+    f.live_alliances[[a, b]] += 1
+    f.last_partner[a], f.last_partner[b] = b, a
+    model.log_deal("alliance_formed", deal, cond)
+
+
+def review(model, cond, valuation: Valuation) -> int:
+    """End alliances whose term is over and, once a year, those no longer worth their cost."""
+    d = model.deals
+    live = d.live(ALLIANCE)
+    if not len(live):
+        return 0
+    ending = d.end_step[live] <= cond.step
+    if cond.quarter == 1:
+        i, j = d.a[live], d.b[live]
+        v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live])
+        ending |= (v_i < 0) | (v_j < 0)
+    for deal in live[ending]:
+        dissolve(model, cond, int(deal))
+    return int(ending.sum())
+
+
+def dissolve(model, cond, deal: int) -> None:
+    """End a live alliance and log it."""
+    d = model.deals
+    if not d.alive[deal]:
+        raise ValueError(f"deal {deal} is not live")
+    d.alive[deal] = False
+    model.firms.live_alliances[[d.a[deal], d.b[deal]]] -= 1
+    model.log_deal("alliance_dissolved", deal, cond)
+
+
+def learn(model, dt: float) -> None:
+    """Partners in live R&D or licensing alliances absorb part of each other's knowledge lead."""
+    d = model.deals
+    live = d.live(ALLIANCE)
+    bits = purpose_mask(["rnd", "licensing"])
+    live = live[(d.purposes[live] & bits) > 0]
+    if not len(live):
+        return
+    k = model.firms.knowledge
+    a, b = d.a[live], d.b[live]
+    rate = model.scenario.behaviour.alliance_learning * dt
+    gain_a = rate * np.maximum(k[b] - k[a], 0)
+    gain_b = rate * np.maximum(k[a] - k[b], 0)
+    np.add.at(k, a, gain_a)
+    np.add.at(k, b, gain_b)
+

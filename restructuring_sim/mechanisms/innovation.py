@@ -1,0 +1,50 @@
+"""Innovation: R&D spending against the sector's R&D cost, knowledge growth, SME capabilities.
+
+A firm spends ``rnd_intensity`` of its revenue on R&D. The sector's R&D cost (USD million per year
+for a frontier programme) grows with ``drivers.rnd_cost_growth``. The share of that programme a firm
+cannot fund alone is its *R&D pressure*: the stronger it is, the more a partner who shares the cost
+is worth (see :mod:`restructuring_sim.mechanisms.alliances`). Knowledge grows with the funded share
+of the programme and depreciates with obsolescence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim.population import REVENUE_PER_EMPLOYEE
+
+
+def rnd_budget(model) -> np.ndarray:
+    """Yearly R&D budget of every firm (USD million per year)."""
+    f = model.firms
+    return model.world.rnd_intensity[f.sector] * f.employees * REVENUE_PER_EMPLOYEE
+
+
+def rnd_pressure(model, cond) -> np.ndarray:
+    """Share of the sector's frontier R&D programme a firm cannot fund alone (0..1)."""
+    cost = cond.rnd_cost[model.firms.sector]
+    return cost / (cost + rnd_budget(model))
+
+
+def tech_score(model) -> np.ndarray:
+    """Technology of every firm relative to its sector's mean among active firms (0..1)."""
+    f = model.firms
+    active = f.active
+    n_s = model.world.n_sectors
+    total = np.bincount(f.sector[active], weights=f.knowledge[active], minlength=n_s)
+    count = np.bincount(f.sector[active], minlength=n_s)
+    mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
+    return f.knowledge / (f.knowledge + mean[f.sector])
+
+
+def step(model, cond, dt: float) -> None:
+    """Grow or depreciate knowledge and raise SME capabilities for ``dt`` years."""
+    f = model.firms
+    b = model.scenario.behaviour
+    act = f.active
+    funded = np.minimum(1.0, rnd_budget(model) / cond.rnd_cost[f.sector])
+    rate = b.knowledge_growth * np.sqrt(funded) - b.knowledge_depreciation
+    f.knowledge[act] *= np.exp(rate[act] * dt)
+    sme = act & f.is_sme
+    gap = 1.0 - f.capability[sme]
+    f.capability[sme] += b.capability_uptake * cond.sme_capability * gap * dt

@@ -1,0 +1,158 @@
+"""Partner search: which firms look for a partner this step, and whom they consider.
+
+Search never scans all pairs. Each searching firm examines a bounded sample of candidates, drawn in
+one vectorised pass:
+
+* its last partner (channel ``prior_partner``), if any;
+* a member of its own cluster (``cluster``), if it sits in one;
+* visibility-weighted draws (``direct``): mostly from its own sector, a share from any sector;
+  larger firms are more visible. A foreign candidate is only *reached* with probability
+  ``exp(-foreign_search_cost * distance * (1 - trade_openness) * ict_cost)``, less the currency
+  union discount when both countries are members; countries where the searcher already sells
+  count as home;
+* for firms registered with a matching service, contacts from the service's register
+  (``matching_service``), reached whatever the distance.
+
+The number of direct draws grows as ICT cost falls: ``sample_size * ict_cost ** -elasticity``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from restructuring_sim.events import CHANNELS
+
+DIRECT, PRIOR, CLUSTER, MATCHING = (CHANNELS.index(c) for c in
+                                    ("direct", "prior_partner", "cluster", "matching_service"))
+#: contacts a registered firm receives from the matching service per step
+MATCHING_CONTACTS = 2
+
+
+@dataclass
+class Candidates:
+    """Candidate pairs: searcher ``i`` considers firm ``j``, met through ``channel``."""
+
+    i: np.ndarray
+    j: np.ndarray
+    channel: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def subset(self, mask: np.ndarray) -> Candidates:
+        return Candidates(self.i[mask], self.j[mask], self.channel[mask])
+
+
+def capacity(model) -> np.ndarray:
+    """Most live alliances each firm can run: ``1 + alliance_capacity * log10(employees)``."""
+    e = model.firms.employees
+    return 1 + np.floor(model.scenario.behaviour.alliance_capacity * np.log10(np.maximum(e, 1)))
+
+
+def has_room(model) -> np.ndarray:
+    """Active firms below their alliance capacity."""
+    f = model.firms
+    return f.active & (f.live_alliances < capacity(model))
+
+
+def choose_searchers(model, cond, room: np.ndarray) -> np.ndarray:
+    """Firms that look for a partner this step (chance rises with size and the Internet boost)."""
+    f = model.firms
+    b = model.scenario.behaviour
+    p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
+    p = np.minimum(1.0, p * cond.internet[f.sector])
+    return np.flatnonzero(room & (model.rng.random(len(f)) < p))
+
+
+def sample_size(model, cond) -> int:
+    """Direct candidates per searcher at the current ICT cost."""
+    b = model.scenario.behaviour
+    m = b.sample_size * cond.ict_cost ** (-b.ict_search_elasticity)
+    return int(np.clip(np.rint(m), 1, b.max_sample_size))
+
+
+def _visibility_draws(model, eligible, sector_of_draw, any_sector):
+    """Draw one firm per entry, weighted by visibility, within a sector or from all sectors."""
+    f = model.firms
+    rng = model.rng
+    weights = np.where(eligible, f.employees ** model.scenario.behaviour.visibility_elasticity, 0)
+    order = np.argsort(f.sector, kind="stable")
+    cum = np.cumsum(weights[order])
+    if cum.size == 0 or cum[-1] <= 0:
+        return np.full(len(sector_of_draw), -1)
+    sorted_sector = f.sector[order]
+    sectors = np.arange(model.world.n_sectors)
+    start = np.searchsorted(sorted_sector, sectors, side="left")
+    end = np.searchsorted(sorted_sector, sectors, side="right")
+    lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    lo_d = np.where(any_sector, 0.0, lo[sector_of_draw])
+    hi_d = np.where(any_sector, cum[-1], hi[sector_of_draw])
+    u = lo_d + rng.random(len(sector_of_draw)) * (hi_d - lo_d)
+    pos = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+    return np.where(hi_d > lo_d, order[pos], -1)
+
+
+def _cluster_draws(model, searchers, eligible):
+    """One random member of each searcher's cluster (-1 if the firm is in none)."""
+    f = model.firms
+    in_cluster = np.flatnonzero(eligible & (f.cluster >= 0))
+    members = in_cluster[np.argsort(f.cluster[in_cluster], kind="stable")]
+    codes = f.cluster[members]
+    own = f.cluster[searchers]
+    start = np.searchsorted(codes, own, side="left")
+    count = np.searchsorted(codes, own, side="right") - start
+    pick = start + np.floor(model.rng.random(len(searchers)) * count).astype(np.int64)
+    found = (own >= 0) & (count > 0)
+    return np.where(found, members[np.minimum(pick, max(len(members) - 1, 0))], -1)
+
+
+def reach_probability(model, cond, i, j) -> np.ndarray:
+    """Chance that searcher ``i`` reaches candidate ``j`` (1 at home or where ``i`` sells)."""
+    f = model.firms
+    w = model.world
+    b = model.scenario.behaviour
+    ci, cj = f.country[i], f.country[j]
+    dist = w.distance[ci, cj] * ~f.markets[i, cj]
+    union = cond.currency_union[ci] & cond.currency_union[cj]
+    barrier = b.foreign_search_cost * (1.0 - cond.trade_openness) * cond.ict_cost
+    barrier = barrier * (1.0 - b.currency_union_discount * union)
+    return np.exp(-barrier * dist)
+
+
+def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray) -> Candidates:
+    """The candidate sample of every searcher, as flat pair arrays."""
+    f = model.firms
+    rng = model.rng
+    b = model.scenario.behaviour
+    m = sample_size(model, cond)
+    # direct: m visibility-weighted draws per searcher
+    i_dir = np.repeat(searchers, m)
+    any_sector = rng.random(len(i_dir)) < b.cross_sector_share
+    j_dir = _visibility_draws(model, eligible, f.sector[i_dir], any_sector)
+    ok = j_dir >= 0
+    i_dir, j_dir = i_dir[ok], j_dir[ok]
+    reached = rng.random(len(i_dir)) < reach_probability(model, cond, i_dir, j_dir)
+    i_dir, j_dir = i_dir[reached], j_dir[reached]
+    # prior partner and cluster mate
+    j_prior = f.last_partner[searchers]
+    j_clu = _cluster_draws(model, searchers, eligible)
+    # matching service contacts for registered searchers
+    reg_searchers = searchers[f.registered[searchers]]
+    pool = np.flatnonzero(eligible & (f.registered | f.mne))
+    i_match = np.repeat(reg_searchers, MATCHING_CONTACTS)
+    if len(pool) and len(i_match):
+        j_match = pool[rng.integers(0, len(pool), len(i_match))]
+    else:
+        i_match = j_match = np.zeros(0, dtype=np.int64)
+    i = np.concatenate([i_dir, searchers, searchers, i_match])
+    j = np.concatenate([j_dir, j_prior, j_clu, j_match])
+    channel = np.concatenate([
+        np.full(len(i_dir), DIRECT), np.full(len(searchers), PRIOR),
+        np.full(len(searchers), CLUSTER), np.full(len(i_match), MATCHING),
+    ]).astype(np.int8)
+    valid = (j >= 0) & (j != i)
+    valid[valid] &= eligible[j[valid]]
+    return Candidates(i[valid], j[valid], channel[valid])

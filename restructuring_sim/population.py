@@ -1,0 +1,106 @@
+"""The synthetic firm population at the start of a run.
+
+Sizes follow a discrete Pareto law (heavy-tailed: most firms are small, a few very large), so that
+SMEs are well over 95% of firms. Sectors and countries are drawn from the scenario's mixes; a share
+of firms sits in local clusters of their (country, sector) market. Large firms are MNEs with a
+given probability and then sell in several countries across regions; SMEs sell at home and a few
+export. Knowledge is independent of size up to a small premium for large firms, so that some
+small firms hold valuable niche technology.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim.firms import SIZE_BOUNDS, FirmTable
+from restructuring_sim.scenario import Scenario
+from restructuring_sim.world import World
+
+#: revenue per employee (USD million per year), used for R&D budgets
+REVENUE_PER_EMPLOYEE = 0.15
+
+
+def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Generator):
+    """Employees of ``n`` firms: ``floor(U ** (-1 / tail_index))``, capped at ``size_max``."""
+    u = rng.random(n)
+    return np.minimum(np.floor(u ** (-1.0 / tail_index)), size_max).astype(np.float64)
+
+
+def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np.ndarray:
+    w = np.array([mix.get(name, 0.0) for name in names]) if mix else default.copy()
+    return w / w.sum()
+
+
+def draw_markets(home: np.ndarray, mne: np.ndarray, exporter: np.ndarray, world: World,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Countries each firm sells in: home always; MNEs in several regions; exporters in one more."""
+    n, c = len(home), world.n_countries
+    markets = np.zeros((n, c), dtype=bool)
+    markets[np.arange(n), home] = True
+    # MNEs: each other country with probability rising in its market size
+    p = np.clip(0.25 + 3.0 * world.market_weight, 0, 0.95)
+    mne_idx = np.flatnonzero(mne)
+    markets[mne_idx] |= rng.random((len(mne_idx), c)) < p
+    # exporters: one foreign market, drawn by market size
+    exp_idx = np.flatnonzero(exporter)
+    if len(exp_idx):
+        dest = rng.choice(c, size=len(exp_idx), p=world.market_weight)
+        markets[exp_idx, dest] = True
+    return markets
+
+
+def generate(scenario: Scenario, world: World, rng: np.random.Generator) -> FirmTable:
+    """Draw the initial population of ``scenario.simulation.n_firms`` firms."""
+    pop = scenario.population
+    n = scenario.simulation.n_firms
+    table = FirmTable(world.n_countries, capacity=int(n * 1.25) + 16)
+    employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng)
+    new = new_firm_columns(employees, scenario, world, rng)
+    table.append(**new)
+    return table
+
+
+def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
+                     rng: np.random.Generator, sector: np.ndarray | None = None,
+                     country: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Attributes for firms of the given sizes (used at start and for entrants)."""
+    pop = scenario.population
+    n = len(employees)
+    sector_w = _weights(pop.sector_mix, world.sector_names, np.ones(world.n_sectors))
+    country_w = _weights(pop.country_mix, world.country_names, world.market_weight)
+    if sector is None:
+        sector = rng.choice(world.n_sectors, size=n, p=sector_w)
+    if country is None:
+        country = rng.choice(world.n_countries, size=n, p=country_w)
+    large = employees >= SIZE_BOUNDS[1]
+    mne = large & (rng.random(n) < pop.mne_share)
+    exporter = ~large & (rng.random(n) < pop.exporter_share)
+    in_cluster = rng.random(n) < pop.cluster_share
+    market_id = country.astype(np.int64) * world.n_sectors + sector
+    cluster = np.where(
+        in_cluster,
+        market_id * pop.clusters_per_market + rng.integers(0, pop.clusters_per_market, n),
+        -1,
+    )
+    # technology stock: lognormal around 1, higher in R&D-intensive sectors, small size premium
+    intensity = world.rnd_intensity[sector]
+    log_k = rng.normal(0.0, 0.6, n) + 2.0 * (intensity - world.rnd_intensity.mean())
+    log_k += 0.08 * np.log10(employees)
+    age = np.clip(rng.normal(pop.owner_age_mean, pop.owner_age_sd, n), 25, 85)
+    capability = np.where(large, 0.9, rng.beta(2.0, 5.0, n))
+    return dict(
+        employees=employees,
+        sector=sector,
+        country=country,
+        region=world.country_region[country],
+        cluster=cluster,
+        mne=mne,
+        knowledge=np.exp(log_k),
+        quality=rng.beta(4.0, 3.0, n),
+        capital=employees * 0.05 * rng.lognormal(0.0, 0.5, n),
+        markets=draw_markets(country, mne, exporter, world, rng),
+        owner_age=age,
+        capability=capability,
+        registered=~large & (rng.random(n) < scenario.policy.matching_service.coverage(
+            scenario.simulation.start_year)),
+    )

@@ -1,0 +1,96 @@
+"""Run a scenario and write its run directory (the contract of ``restructuring-sim run``).
+
+A run directory holds ``events.parquet``, ``firms.parquet``, ``timeseries.parquet``,
+``network_edges.parquet``, ``network_metrics.parquet`` and ``manifest.json``. Every file is written
+atomically, so an interrupted run leaves complete files or none.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from restructuring_sim.errors import UserError
+from restructuring_sim.events import KINDS
+from restructuring_sim.io import write_json, write_parquet
+from restructuring_sim.model import RestructuringModel
+from restructuring_sim.scenario import Scenario
+
+RUN_FILES = (
+    "events.parquet",
+    "firms.parquet",
+    "timeseries.parquet",
+    "network_edges.parquet",
+    "network_metrics.parquet",
+    "manifest.json",
+)
+
+
+def prepare_out_dir(out: str | Path, overwrite: bool) -> Path:
+    """Check that ``out`` may be written: absent, empty, or ``overwrite`` given."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise UserError(
+            f"--out {out}: directory exists and is not empty; pass --overwrite to replace its run"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree the package runs from, if it is a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+            text=True, timeout=5, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False,
+                 progress: Callable[[int], None] | None = None) -> RestructuringModel:
+    """Run ``scenario`` to the end and write its run directory into ``out``."""
+    out = prepare_out_dir(out, overwrite)
+    started = time.perf_counter()
+    model = RestructuringModel(scenario)
+    model.run(progress)
+    wall = time.perf_counter() - started
+    write_run(model, out, wall)
+    return model
+
+
+def write_run(model: RestructuringModel, out: Path, wall_time: float) -> None:
+    """Write every file of the run directory for a finished model."""
+    model.events.write(out / "events.parquet")
+    write_parquet(model.firms_table(), out / "firms.parquet")
+    write_parquet(model.timeseries_table(), out / "timeseries.parquet")
+    model.network.write(out)
+    manifest = model.manifest()
+    manifest.update(git_commit=git_commit(), wall_time_s=round(wall_time, 3),
+                    files=list(RUN_FILES))
+    write_json(manifest, out / "manifest.json")
+
+
+def summarise(events: pd.DataFrame) -> dict[str, object]:
+    """Headline numbers of an event log: events by kind, and shares among alliances formed."""
+    counts = events["kind"].value_counts()
+    formed = events[events["kind"] == "alliance_formed"]
+    n = len(formed)
+    return {
+        "by_kind": {kind: int(counts.get(kind, 0)) for kind in KINDS},
+        "alliances_formed": n,
+        "sme_share": float(formed["involves_sme"].mean()) if n else float("nan"),
+        "cross_border_share": float(formed["cross_border"].mean()) if n else float("nan"),
+        "cross_border_sme_alliances": int((formed["involves_sme"] & formed["cross_border"]).sum()),
+    }

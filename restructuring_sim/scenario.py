@@ -1,0 +1,510 @@
+"""The scenario: everything a run needs, typed and validated.
+
+A scenario is loaded from TOML (:func:`load_scenario`) and merged over the embedded default,
+which is the baseline of the 1990s described in the OECD paper. Every field has a unit, a
+default, an allowed range and a one-line description; unknown keys are errors. Fields marked
+*path* accept either a number or a piecewise-linear ``{year = value}`` table (see
+:mod:`restructuring_sim.timepath`).
+
+Sections
+--------
+simulation   time span, resolution, population size, seed
+population   how the synthetic firm population is drawn
+sectors      one profile per sector (group, R&D cost, technology cycle, deregulation, Internet)
+countries    one profile per country (region, market size, currency union)
+drivers      economy-wide drivers (ICT cost, R&D cost growth)
+policy       the policy levers (each 0..1 unless stated, each may be a time path)
+behaviour    structural parameters of firm behaviour (the free parameters of calibration)
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from restructuring_sim.errors import UserError
+from restructuring_sim.timepath import bounded_path
+
+Unit = bounded_path(0.0, 1.0)
+NonNegative = bounded_path(0.0, None)
+Positive = bounded_path(1e-9, None)
+
+PURPOSES = ("rnd", "manufacturing", "marketing", "licensing", "supply", "sourcing")
+ALLIANCE_PURPOSES = ("rnd", "licensing", "marketing", "manufacturing")
+PurposeName = Literal["rnd", "manufacturing", "marketing", "licensing", "supply", "sourcing"]
+REGIONS = ("north_america", "western_europe", "japan", "east_asia", "rest_of_world")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True, arbitrary_types_allowed=True)
+
+
+class Simulation(_Strict):
+    """Time span and size of a run."""
+
+    start_year: int = Field(1988, ge=1900, le=2100, description="first simulated year (calendar)")
+    end_year: int = Field(2000, ge=1900, le=2100, description="last simulated year, inclusive")
+    steps_per_year: int = Field(4, ge=1, le=52, description="steps per year (4 = quarterly)")
+    n_firms: int = Field(4000, ge=10, le=2_000_000, description="firms at the start (count)")
+    seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator")
+
+    @property
+    def n_steps(self) -> int:
+        """Number of steps from the first quarter of start_year to the last of end_year."""
+        return (self.end_year - self.start_year + 1) * self.steps_per_year
+
+
+class Population(_Strict):
+    """How the synthetic firm population is drawn."""
+
+    size_tail_index: float = Field(
+        0.67, gt=0.1, le=3.0,
+        description="Pareto tail index of employees (smaller = heavier tail, more large firms)",
+    )
+    size_max: int = Field(300_000, ge=250, description="largest firm (employees)")
+    mne_share: float = Field(
+        0.5, ge=0, le=1, description="share of large firms that are MNEs active in several regions"
+    )
+    exporter_share: float = Field(
+        0.15, ge=0, le=1, description="share of SMEs serving at least one foreign market at start"
+    )
+    sector_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "software": 0.12, "pharma": 0.08, "telecom": 0.06, "computer_services": 0.14,
+            "wholesale": 0.22, "finance": 0.14, "automotive": 0.10, "electronics": 0.14,
+        },
+        description="relative weight of each sector among firms (normalised; keys are sectors)",
+    )
+    country_mix: dict[str, float] = Field(
+        default_factory=dict,
+        description="relative weight of each country among firms; empty = proportional to "
+        "market_size",
+    )
+    cluster_share: float = Field(
+        0.3, ge=0, le=1, description="share of firms located in a local industrial cluster"
+    )
+    clusters_per_market: int = Field(
+        2, ge=1, le=50, description="clusters per (country, sector) market (count)"
+    )
+    owner_age_mean: float = Field(50.0, ge=20, le=80, description="mean owner age (years)")
+    owner_age_sd: float = Field(9.0, ge=0, le=30, description="sd of owner age (years)")
+
+
+class Sector(_Strict):
+    """A sector's profile."""
+
+    group: Literal["manufacturing", "services"] = Field(description="sector group of the paper")
+    rnd_cost: Positive = Field(
+        description="path: yearly cost of a frontier R&D programme (USD million per year, "
+        "before drivers.rnd_cost_growth)"
+    )
+    rnd_intensity: float = Field(
+        0.05, ge=0, le=1, description="R&D spending as a share of revenue (fraction)"
+    )
+    standard_year: int | None = Field(
+        None, description="year a dominant design emerges; none = no standard in the run"
+    )
+    deregulation_year: int | None = Field(
+        None, description="year foreign entry is deregulated; none = never regulated"
+    )
+    internet_boost: Positive = Field(
+        1.0, description="path: multiplier on partner search from the Internet (1 = none)"
+    )
+    purposes: list[PurposeName] = Field(description="typical alliance purposes in the sector")
+
+
+def _path(points: dict[int, float]) -> dict[str, float]:
+    return {str(k): v for k, v in points.items()}
+
+
+def _default_sectors() -> dict[str, dict[str, Any]]:
+    return {
+        "software": dict(group="services", rnd_cost=4.0, rnd_intensity=0.15, standard_year=None,
+                         internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 1.6}),
+                         purposes=["licensing", "marketing", "rnd"]),
+        "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
+                       purposes=["rnd", "licensing"]),
+        "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.05,
+                        deregulation_year=1998, purposes=["marketing", "rnd"]),
+        "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
+                                  internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 2.5}),
+                                  purposes=["marketing", "rnd"]),
+        "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
+                          internet_boost=_path({1995: 1.0, 2000: 1.3}), purposes=["marketing"]),
+        "finance": dict(group="services", rnd_cost=1.5, rnd_intensity=0.01,
+                        deregulation_year=1993, internet_boost=_path({1995: 1.0, 2000: 1.3}),
+                        purposes=["marketing"]),
+        "automotive": dict(group="manufacturing", rnd_cost=25.0, rnd_intensity=0.04,
+                           standard_year=1991, purposes=["manufacturing", "rnd"]),
+        "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
+                            standard_year=1994, purposes=["manufacturing", "rnd", "licensing"]),
+    }
+
+
+class Country(_Strict):
+    """A country's profile."""
+
+    region: Literal["north_america", "western_europe", "japan", "east_asia", "rest_of_world"] = (
+        Field(description="world region")
+    )
+    market_size: float = Field(gt=0, description="market size (GDP, USD billion, mid-1990s)")
+    currency_union_year: int | None = Field(
+        None, description="year the country joins the currency union; none = never"
+    )
+
+
+def _default_countries() -> dict[str, dict[str, Any]]:
+    na, we, jp, ea, rw = REGIONS
+    table = [
+        ("US", na, 7600, None), ("CA", na, 600, None), ("MX", na, 330, None),
+        ("DE", we, 2500, 1999), ("FR", we, 1600, 1999), ("GB", we, 1300, None),
+        ("IT", we, 1100, 1999), ("NL", we, 420, 1999), ("ES", we, 600, 1999),
+        ("SE", we, 250, None), ("BE", we, 280, 1999), ("JP", jp, 5300, None),
+        ("KR", ea, 560, None), ("TW", ea, 280, None), ("SG", ea, 90, None),
+        ("CN", ea, 730, None), ("MY", ea, 100, None), ("AU", rw, 400, None),
+        ("BR", rw, 770, None), ("IN", rw, 360, None), ("IL", rw, 100, None),
+    ]
+    return {
+        code: dict(region=region, market_size=size, currency_union_year=cu)
+        for code, region, size, cu in table
+    }
+
+
+class Drivers(_Strict):
+    """Economy-wide drivers."""
+
+    ict_cost: Positive = Field(
+        default_factory=lambda: _path({1988: 1.0, 1995: 0.6, 2000: 0.25}),
+        description="path: cost of ICT for search and coordination (index, 1 = 1988 level)",
+    )
+    rnd_cost_growth: float = Field(
+        0.05, ge=-0.5, le=1.0,
+        description="yearly growth of every sector's R&D cost on top of its path (fraction/year)",
+    )
+
+
+class MatchingService(_Strict):
+    """A public or private partner-matching service."""
+
+    coverage: Unit = Field(
+        0.05, description="path: share of SMEs registered with the service (fraction)"
+    )
+    conversion: float = Field(
+        0.02, ge=0, le=1,
+        description="probability that a contact made through the service is pursued to a deal",
+    )
+
+
+class Policy(_Strict):
+    """Policy levers; each is a share or an intensity in 0..1 and may be a time path."""
+
+    trade_openness: Unit = Field(
+        default_factory=lambda: _path({1988: 0.55, 2000: 0.8}),
+        description="path: openness to trade (0 = closed, 1 = no cross-border barrier)",
+    )
+    fdi_openness: Unit = Field(
+        default_factory=lambda: _path({1988: 0.5, 2000: 0.8}),
+        description="path: openness to foreign acquirers (0 = barred, 1 = as domestic)",
+    )
+    matching_service: MatchingService = Field(default_factory=MatchingService)
+    sme_capability: Unit = Field(
+        0.2, description="path: intensity of SME capability programmes (skills, legal, quality)"
+    )
+    ipr_protection: Unit = Field(
+        default_factory=lambda: _path({1988: 0.5, 1995: 0.7, 2000: 0.75}),
+        description="path: strength of intellectual-property protection",
+    )
+    competition_strictness: Unit = Field(
+        0.5, description="path: strictness of merger and alliance control"
+    )
+    b2b_exclusivity: Unit = Field(
+        default_factory=lambda: _path({1988: 0.0, 1998: 0.0, 2000: 0.3}),
+        description="path: share of large buyers' purchasing routed through exclusive exchanges",
+    )
+    safety_net: Unit = Field(0.5, description="path: generosity of social safety nets at exit")
+
+
+class Behaviour(_Strict):
+    """Structural parameters of firm behaviour: the free parameters calibration may fit.
+
+    Deal values are in *value units per year*: one unit is the yearly gain a firm expects from a
+    deal whose partner fully supplies an asset it lacks.
+    """
+
+    search_rate: float = Field(
+        0.12, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
+    )
+    search_size_elasticity: float = Field(
+        0.6, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
+    )
+    sample_size: float = Field(
+        4.0, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
+    )
+    ict_search_elasticity: float = Field(
+        0.7, ge=0, le=3, description="elasticity of the candidate sample to 1/ict_cost"
+    )
+    max_sample_size: int = Field(32, ge=1, le=1000, description="cap on candidates (count)")
+    cross_sector_share: float = Field(
+        0.25, ge=0, le=1, description="share of candidates drawn from any sector (fraction)"
+    )
+    visibility_elasticity: float = Field(
+        0.8, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
+    )
+    foreign_search_cost: float = Field(
+        2.0, ge=0, le=50,
+        description="search barrier per region step for a foreign candidate at zero openness",
+    )
+    w_rnd: float = Field(1.0, ge=0, le=20, description="value weight of R&D cost sharing")
+    w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing")
+    w_marketing: float = Field(1.0, ge=0, le=20, description="value weight of market access")
+    w_manufacturing: float = Field(0.8, ge=0, le=20, description="value weight of manufacturing")
+    typical_purpose_weight: float = Field(
+        1.5, ge=0, le=10, description="multiplier on a purpose typical of the sector"
+    )
+    atypical_purpose_weight: float = Field(
+        0.5, ge=0, le=10, description="multiplier on a purpose not typical of the sector"
+    )
+    transaction_cost: float = Field(
+        0.08, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
+    )
+    cross_border_cost: float = Field(
+        0.15, ge=0, le=10,
+        description="extra cost of a cross-border deal per region step at zero openness",
+    )
+    coordination_cost: float = Field(
+        0.08, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
+    )
+    currency_union_discount: float = Field(
+        0.5, ge=0, le=1, description="cut in cross-border cost between currency-union members"
+    )
+    capability_cost_relief: float = Field(
+        0.5, ge=0, le=1, description="cut in a firm's transaction cost at full capability"
+    )
+    capability_uptake: float = Field(
+        0.3, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"
+    )
+    pre_standard_bonus: float = Field(
+        0.5, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
+    )
+    post_standard_factor: float = Field(
+        0.3, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists"
+    )
+    regulated_access: float = Field(
+        0.2, ge=0, le=1, description="market access to a regulated sector before deregulation"
+    )
+    purpose_threshold: float = Field(
+        0.25, ge=0, le=1, description="share of a deal's value a purpose needs to be listed"
+    )
+    jv_propensity: float = Field(
+        0.4, ge=0, le=1, description="chance a cross-border market-entry deal is a joint venture"
+    )
+    equity_propensity: float = Field(
+        0.4, ge=0, le=1, description="chance a large firm takes equity in an SME R&D partner"
+    )
+    term_years_min: float = Field(2.0, gt=0, le=50, description="shortest alliance term (years)")
+    term_years_max: float = Field(8.0, gt=0, le=50, description="longest alliance term (years)")
+    alliance_capacity: float = Field(
+        3.0, ge=0, le=50, description="extra live alliances a firm can run per decade of size"
+    )
+    knowledge_growth: float = Field(
+        0.08, ge=0, le=1, description="yearly knowledge growth of a fully funded R&D programme"
+    )
+    knowledge_depreciation: float = Field(
+        0.04, ge=0, le=1, description="yearly obsolescence of knowledge (fraction)"
+    )
+    alliance_learning: float = Field(
+        0.05, ge=0, le=1, description="yearly knowledge a firm absorbs per unit of partner edge"
+    )
+
+    @model_validator(mode="after")
+    def _terms(self) -> Behaviour:
+        if self.term_years_max < self.term_years_min:
+            raise ValueError(
+                f"term_years_max ({self.term_years_max:g}) must be >= term_years_min "
+                f"({self.term_years_min:g})"
+            )
+        return self
+
+
+class Scenario(_Strict):
+    """A complete, validated scenario. ``Scenario()`` is the embedded baseline."""
+
+    name: str = Field("baseline", description="scenario name, used in reports")
+    description: str = Field("", description="free text")
+    simulation: Simulation = Field(default_factory=Simulation)
+    population: Population = Field(default_factory=Population)
+    sectors: dict[str, Sector] = Field(default_factory=_default_sectors)
+    countries: dict[str, Country] = Field(default_factory=_default_countries)
+    drivers: Drivers = Field(default_factory=Drivers)
+    policy: Policy = Field(default_factory=Policy)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        sim = self.simulation
+        if sim.end_year < sim.start_year:
+            raise ValueError(
+                f"simulation.end_year ({sim.end_year}) must be >= simulation.start_year "
+                f"({sim.start_year})"
+            )
+        for key, known, what in (
+            ("population.sector_mix", self.sectors, "sectors"),
+            ("population.country_mix", self.countries, "countries"),
+        ):
+            mix = getattr(self.population, key.split(".")[1])
+            for name, weight in mix.items():
+                if name not in known:
+                    raise ValueError(
+                        f"{key}.{name}: unknown; allowed {what}: {', '.join(sorted(known))}"
+                    )
+                if weight < 0:
+                    raise ValueError(f"{key}.{name} = {weight}: must be >= 0")
+            if mix and sum(mix.values()) <= 0:
+                raise ValueError(f"{key}: weights must not all be zero")
+        if not self.sectors:
+            raise ValueError("sectors: at least one sector is required")
+        if len(self.countries) < 2:
+            raise ValueError("countries: at least two countries are required")
+        if len(self.countries) > 63:
+            raise ValueError(f"countries: {len(self.countries)} given, at most 63 allowed")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain JSON-compatible data (time paths as ``{"year": value}``)."""
+        return self.model_dump(mode="json")
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON form; equal scenarios have equal hashes."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading, merging, overrides
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``override`` merged in; tables merge key by key, other values replace.
+
+    A time path given as a table replaces the whole path, not single points.
+    """
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _is_path(value):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _is_path(value: dict[str, Any]) -> bool:
+    try:
+        return bool(value) and all(float(k) or True for k in value)
+    except ValueError:
+        return False
+
+
+def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"scenario file {path}: not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"scenario file {path}: malformed TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"scenario file {path}: not UTF-8 text") from None
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise UserError(f"{path}: base = {base!r}: must be a path to a scenario file")
+    base_path = (path.parent / base).resolve()
+    if base_path in seen:
+        raise UserError(f"{path}: base = {base!r}: inheritance cycle")
+    return deep_merge(_read_toml(base_path, (*seen, path.resolve())), data)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse ``key.path=value`` (value in TOML syntax; bare words are strings)."""
+    if "=" not in text:
+        raise UserError(f"--set {text!r}: expected KEY=VALUE, e.g. policy.trade_openness=0.3")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise UserError(f"--set {text!r}: empty key")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``--set`` style overrides to raw scenario data."""
+    out = copy.deepcopy(data)
+    for text in overrides:
+        parts, value = parse_override(text)
+        node = out
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+    return out
+
+
+def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    field = ".".join(loc) or "scenario"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        node: Any = Scenario().to_dict()
+        for part in loc[:-1]:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        allowed = sorted(node) if isinstance(node, dict) else []
+        close = difflib.get_close_matches(loc[-1], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{field}: unknown key{hint}; allowed: {', '.join(allowed)}"
+    if len(loc) <= 1 and err["type"] == "value_error":
+        return msg  # a cross-field check of the whole scenario: its message names the fields
+    value = err.get("input")
+    if isinstance(value, dict):
+        value = json.dumps(value)
+    return f"{field} = {value!r}: {msg}"
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    """Validate raw data merged over the embedded default; raise :class:`UserError` if invalid."""
+    merged = deep_merge(Scenario().to_dict(), data)
+    try:
+        return Scenario.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        raise UserError(f"{source}: {_format_error(first, merged)}{tail}") from None
+
+
+def load_scenario(path: str | Path | None = None, overrides: list[str] | None = None,
+                  seed: int | None = None) -> Scenario:
+    """Load a scenario file (or the embedded default), apply overrides and an optional seed.
+
+    Parameters
+    ----------
+    path : path to a TOML scenario, or None for the embedded baseline.
+    overrides : ``["policy.trade_openness=0.3", ...]``, validated like the file.
+    seed : replaces ``simulation.seed`` when given.
+    """
+    data = _read_toml(Path(path)) if path is not None else {}
+    data = apply_overrides(data, list(overrides or []))
+    if seed is not None:
+        data = apply_overrides(data, [f"simulation.seed={int(seed)}"])
+    return scenario_from_dict(data, source=str(path) if path is not None else "scenario")

@@ -1,0 +1,133 @@
+"""The world firms live in: countries, regions, sectors and the drivers' values at a given time.
+
+:class:`World` turns the scenario's profiles into arrays indexed by country and sector code, and
+:meth:`World.conditions` evaluates every time path for one step, so that mechanisms read plain
+numbers and arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from restructuring_sim.scenario import ALLIANCE_PURPOSES, REGIONS, Scenario
+
+SIZE_CLASSES = ("small", "medium", "large")
+SECTOR_GROUPS = ("manufacturing", "services")
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Drivers and levers in force during one step (all levers 0..1 unless stated)."""
+
+    step: int
+    year: int
+    quarter: int
+    t: float  #: fractional calendar year at the middle of the step
+    ict_cost: float  #: index, 1 = 1988 level
+    trade_openness: float
+    fdi_openness: float
+    ipr_protection: float
+    matching_coverage: float
+    matching_conversion: float
+    sme_capability: float
+    competition_strictness: float
+    b2b_exclusivity: float
+    safety_net: float
+    rnd_cost: np.ndarray  #: per sector, USD million per year
+    cycle: np.ndarray  #: per sector, multiplier on R&D-alliance value (technology cycle)
+    internet: np.ndarray  #: per sector, multiplier on search (Internet boost)
+    access: np.ndarray  #: per sector, market access of foreign entrants (1 = deregulated)
+    deregulated: np.ndarray  #: per sector, bool: foreign entry was deregulated by now
+    currency_union: np.ndarray  #: per country, bool: member of the currency union by now
+
+
+class World:
+    """Static geography and sector structure of a scenario, plus time-dependent conditions."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.sector_names = list(scenario.sectors)
+        self.country_names = list(scenario.countries)
+        self.region_names = list(REGIONS)
+        sectors = [scenario.sectors[s] for s in self.sector_names]
+        countries = [scenario.countries[c] for c in self.country_names]
+        self.sector_group = np.array(
+            [SECTOR_GROUPS.index(s.group) for s in sectors], dtype=np.int8
+        )
+        self.is_manufacturing = self.sector_group == 0
+        self.rnd_intensity = np.array([s.rnd_intensity for s in sectors])
+        self.standard_year = np.array(
+            [np.inf if s.standard_year is None else s.standard_year for s in sectors]
+        )
+        self.deregulation_year = np.array(
+            [-np.inf if s.deregulation_year is None else s.deregulation_year for s in sectors]
+        )
+        b = scenario.behaviour
+        #: (sector, purpose) multiplier: typical purposes weigh more
+        self.purpose_affinity = np.array(
+            [
+                [b.typical_purpose_weight if p in s.purposes else b.atypical_purpose_weight
+                 for p in ALLIANCE_PURPOSES]
+                for s in sectors
+            ]
+        )
+        self.country_region = np.array(
+            [REGIONS.index(c.region) for c in countries], dtype=np.int8
+        )
+        size = np.array([c.market_size for c in countries])
+        self.market_weight = size / size.sum()
+        self.currency_union_year = np.array(
+            [np.inf if c.currency_union_year is None else c.currency_union_year
+             for c in countries]
+        )
+        # distance in "region steps": 0 same country, 1 same region, 2 other region
+        same_region = self.country_region[:, None] == self.country_region[None, :]
+        self.distance = np.where(same_region, 1.0, 2.0)
+        np.fill_diagonal(self.distance, 0.0)
+
+    @property
+    def n_sectors(self) -> int:
+        return len(self.sector_names)
+
+    @property
+    def n_countries(self) -> int:
+        return len(self.country_names)
+
+    def conditions(self, step: int) -> Conditions:
+        """Evaluate every driver and lever for ``step`` (0 = first quarter of start_year)."""
+        sc = self.scenario
+        spy = sc.simulation.steps_per_year
+        year = sc.simulation.start_year + step // spy
+        t = year + (step % spy + 0.5) / spy
+        elapsed = t - sc.simulation.start_year
+        growth = (1.0 + sc.drivers.rnd_cost_growth) ** elapsed
+        sectors = [sc.sectors[s] for s in self.sector_names]
+        b = sc.behaviour
+        pre = 1.0 + b.pre_standard_bonus
+        cycle = np.where(t >= self.standard_year, b.post_standard_factor, pre)
+        deregulated = t >= self.deregulation_year
+        pol = sc.policy
+        return Conditions(
+            step=step,
+            year=year,
+            quarter=step % spy + 1,
+            t=t,
+            ict_cost=sc.drivers.ict_cost(t),
+            trade_openness=pol.trade_openness(t),
+            fdi_openness=pol.fdi_openness(t),
+            ipr_protection=pol.ipr_protection(t),
+            matching_coverage=pol.matching_service.coverage(t),
+            matching_conversion=pol.matching_service.conversion,
+            sme_capability=pol.sme_capability(t),
+            competition_strictness=pol.competition_strictness(t),
+            b2b_exclusivity=pol.b2b_exclusivity(t),
+            safety_net=pol.safety_net(t),
+            rnd_cost=np.array([s.rnd_cost(t) for s in sectors]) * growth,
+            cycle=cycle,
+            internet=np.array([s.internet_boost(t) for s in sectors]),
+            access=np.where(deregulated, 1.0, b.regulated_access),
+            deregulated=deregulated,
+            currency_union=t >= self.currency_union_year,
+        )
