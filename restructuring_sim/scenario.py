@@ -242,7 +242,7 @@ class Behaviour(_Strict):
         0.12, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
     )
     search_size_elasticity: float = Field(
-        0.6, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
+        1.0, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
     )
     sample_size: float = Field(
         4.0, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
@@ -255,13 +255,13 @@ class Behaviour(_Strict):
         0.25, ge=0, le=1, description="share of candidates drawn from any sector (fraction)"
     )
     visibility_elasticity: float = Field(
-        0.8, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
+        1.0, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
     )
     foreign_search_cost: float = Field(
         2.0, ge=0, le=50,
         description="search barrier per region step for a foreign candidate at zero openness",
     )
-    w_rnd: float = Field(1.0, ge=0, le=20, description="value weight of R&D cost sharing")
+    w_rnd: float = Field(0.6, ge=0, le=20, description="value weight of R&D cost sharing")
     w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing")
     w_marketing: float = Field(1.0, ge=0, le=20, description="value weight of market access")
     w_manufacturing: float = Field(0.8, ge=0, le=20, description="value weight of manufacturing")
@@ -272,14 +272,18 @@ class Behaviour(_Strict):
         0.5, ge=0, le=10, description="multiplier on a purpose not typical of the sector"
     )
     transaction_cost: float = Field(
-        0.08, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
+        0.3, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
     )
     cross_border_cost: float = Field(
-        0.15, ge=0, le=10,
+        0.3, ge=0, le=10,
         description="extra cost of a cross-border deal per region step at zero openness",
     )
     coordination_cost: float = Field(
-        0.08, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
+        0.2, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
+    )
+    match_noise: float = Field(
+        0.3, ge=0, le=10,
+        description="sd of the idiosyncratic fit of a pair, added to each side's value",
     )
     currency_union_discount: float = Field(
         0.5, ge=0, le=1, description="cut in cross-border cost between currency-union members"

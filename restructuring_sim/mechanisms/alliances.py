@@ -102,12 +102,16 @@ class Valuation:
         return (own + b.coordination_cost * self.cond.ict_cost
                 + cross_border_cost(self.model, self.cond, i, j))
 
-    def evaluate(self, i, j, sector):
-        """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``."""
+    def evaluate(self, i, j, sector, fit=None):
+        """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``.
+
+        ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides.
+        """
         ci = self.components(i, j, sector)
         cj = self.components(j, i, sector)
-        v_i = ci.sum(axis=1) - self.cost(i, j)
-        v_j = cj.sum(axis=1) - self.cost(j, i)
+        fit = 0.0 if fit is None else fit
+        v_i = ci.sum(axis=1) - self.cost(i, j) + fit
+        v_j = cj.sum(axis=1) - self.cost(j, i) + fit
         return v_i, v_j, ci + cj
 
 
@@ -132,7 +136,8 @@ def form(model, cond, valuation: Valuation) -> int:
     pursued = (cand.channel != search.MATCHING) | (rng.random(len(cand)) < cond.matching_conversion)
     cand = cand.subset(pursued)
     sector = deal_sector(model, cand.i, cand.j)
-    v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector)
+    fit = rng.normal(0.0, model.scenario.behaviour.match_noise, len(cand))
+    v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector, fit)
     mutual = (v_i > 0) & (v_j > 0)
     if not mutual.any():
         return 0
