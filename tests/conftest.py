@@ -1,0 +1,71 @@
+"""Shared fixtures and helpers: small runs of the baseline scenario, reused across test modules.
+
+Runs are kept small (a few hundred to a few thousand firms) so that the suite stays fast; the
+shared ones are session-scoped, so each pytest-xdist worker builds them at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from restructuring_sim import RestructuringModel, load_scenario
+from restructuring_sim.runner import run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
+
+
+def make_model(overrides: Sequence[str] = (), *, seed: int = 1, n_firms: int = 500,
+               scenario_path: Path | None = BASELINE) -> RestructuringModel:
+    """A model of the baseline scenario with ``n_firms`` firms and the given ``--set`` overrides."""
+    scenario = load_scenario(scenario_path, [f"simulation.n_firms={n_firms}", *overrides])
+    return RestructuringModel(scenario, seed=seed)
+
+
+def run_model(overrides: Sequence[str] = (), *, seed: int = 1,
+              n_firms: int = 500) -> RestructuringModel:
+    """A finished run (every step taken) of :func:`make_model`."""
+    model = make_model(overrides, seed=seed, n_firms=n_firms)
+    model.run()
+    return model
+
+
+def formed(events: pd.DataFrame) -> pd.DataFrame:
+    """The ``alliance_formed`` rows of an event log."""
+    return events[events["kind"] == "alliance_formed"]
+
+
+def has_purpose(events: pd.DataFrame, purpose: str) -> pd.Series:
+    """Boolean per row: whether the deal lists ``purpose`` among its purposes."""
+    return events["purposes"].map(lambda ps: purpose in list(ps))
+
+
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory) -> tuple[RestructuringModel, Path]:
+    """The baseline scenario (1,000 firms, seed 5) run through the runner into a run directory."""
+    scenario = load_scenario(BASELINE, ["simulation.n_firms=1000"], seed=5)
+    out = tmp_path_factory.mktemp("baseline_run")
+    model = run_scenario(scenario, out)
+    return model, out
+
+
+@pytest.fixture(scope="session")
+def baseline_model(baseline_run) -> RestructuringModel:
+    """The finished model of :func:`baseline_run`."""
+    return baseline_run[0]
+
+
+@pytest.fixture(scope="session")
+def run_dir(baseline_run) -> Path:
+    """The run directory of :func:`baseline_run`."""
+    return baseline_run[1]
+
+
+@pytest.fixture(scope="session")
+def baseline_events(baseline_model) -> pd.DataFrame:
+    """The event log of :func:`baseline_run` as a DataFrame."""
+    return baseline_model.events.to_pandas()
