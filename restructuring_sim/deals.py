@@ -28,7 +28,9 @@ class DealTable(ColumnTable):
     2 ownership), ``sector`` (code), ``purposes`` (bit mask, see :func:`purpose_mask`),
     ``channel`` (code into :data:`restructuring_sim.events.CHANNELS`), ``joint_venture``,
     ``equity`` (bool), ``start_step``, ``end_step`` (the step its term ends), ``alive`` (bool),
-    ``value`` (USD million per year where priced, else NaN).
+    ``value`` (USD million where priced: a contract's yearly value, an acquisition's price; else
+    NaN), ``value_a``/``value_b`` (an alliance's value to each side at formation, value units per
+    year), ``motive`` (acquisitions: code into :data:`restructuring_sim.events.MOTIVES`; else -1).
     """
 
     COLUMNS = {
@@ -44,6 +46,9 @@ class DealTable(ColumnTable):
         "end_step": (np.int32, 0),
         "alive": (np.bool_, True),
         "value": (np.float64, np.nan),
+        "value_a": (np.float64, 0.0),
+        "value_b": (np.float64, 0.0),
+        "motive": (np.int8, -1),
     }
 
     def live(self, layer: int) -> np.ndarray:

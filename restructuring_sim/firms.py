@@ -17,6 +17,9 @@ from restructuring_sim.world import SIZE_CLASSES
 SIZE_BOUNDS = np.array([50, 250])
 
 ACTIVE, ACQUIRED, EXITED = 0, 1, 2
+
+#: revenue per employee (USD million per year)
+REVENUE_PER_EMPLOYEE = 0.15
 STATUS_NAMES = ("active", "acquired", "exited")
 
 
@@ -34,7 +37,15 @@ class FirmTable(ColumnTable):
     ``markets`` (n x countries, bool: countries the firm sells in), ``owner_age`` (years),
     ``capability`` (0..1: management, legal and quality skills), ``registered`` (bool: on a
     matching service), ``status`` (0 active, 1 acquired, 2 exited), ``last_partner`` (firm id, -1),
-    ``live_alliances`` (count), ``birth_step`` (step of entry, -1 = initial population).
+    ``live_alliances`` (count), ``birth_step`` (step of entry, -1 = initial population),
+    ``efficiency`` and ``delivery`` (0..1: a supplier's cost competitiveness and reliability),
+    ``margin_base`` (the firm's own operating margin, an AR(1) process), ``margin`` (operating
+    margin including deals and price pressure, fraction of revenue), ``loss_years`` (consecutive
+    years with a negative margin), ``deal_revenue`` (USD million per year from live deals),
+    ``cross_border_share`` (share of revenue from cross-border deals), ``pressure`` (margin lost to
+    buyers' price cuts, fraction of revenue), ``owner`` (acquirer's id, -1), ``live_supply``
+    (live supply contracts as buyer or supplier), ``supply_load`` (USD million per year of live
+    contracts as supplier).
     """
 
     COLUMNS = {
@@ -55,6 +66,17 @@ class FirmTable(ColumnTable):
         "last_partner": (np.int64, -1),
         "live_alliances": (np.int32, 0),
         "birth_step": (np.int32, -1),
+        "efficiency": (np.float64, 0.0),
+        "delivery": (np.float64, 0.0),
+        "margin_base": (np.float64, 0.0),
+        "margin": (np.float64, 0.0),
+        "loss_years": (np.int32, 0),
+        "deal_revenue": (np.float64, 0.0),
+        "cross_border_share": (np.float64, 0.0),
+        "pressure": (np.float64, 0.0),
+        "owner": (np.int64, -1),
+        "live_supply": (np.int32, 0),
+        "supply_load": (np.float64, 0.0),
     }
 
     def __init__(self, n_countries: int, capacity: int = 16):
@@ -69,6 +91,16 @@ class FirmTable(ColumnTable):
     def active(self) -> np.ndarray:
         """Boolean mask of firms still active."""
         return self.status == ACTIVE
+
+    @property
+    def base_revenue(self) -> np.ndarray:
+        """Revenue before deals (USD million per year): employees x revenue per employee."""
+        return self.employees * REVENUE_PER_EMPLOYEE
+
+    @property
+    def n_markets(self) -> np.ndarray:
+        """Number of countries each firm sells in."""
+        return self.markets.sum(axis=1)
 
     @property
     def is_sme(self) -> np.ndarray:

@@ -1,13 +1,20 @@
 """RestructuringModel: the world, the firms, their mechanisms, the event log and the network.
 
 One step is one period (a quarter by default). Mechanisms run in a fixed order over the firm
-table:
+table (each module documents its rule):
 
-1. ``innovation``: knowledge grows with R&D funding, SME capabilities rise with policy;
-2. ``alliances.learn``: partners in R&D and licensing alliances learn from each other;
-3. ``alliances.review``: alliances whose term ended, or (yearly) that lost their value, dissolve;
-4. ``alliances.form``: searching firms sample candidates and form mutually valuable alliances;
-5. at the end of each year: network metrics and a snapshot of every firm.
+1. start of each year: ``demography.entry`` (start-ups and spin-offs),
+   ``acquisitions.step`` (technology, market, succession, distress and consolidation deals),
+   ``supply.price_cut`` (a scenario's price-cut shock, in its year);
+2. ``innovation.step``: knowledge grows with R&D funding, SME capabilities and quality rise;
+3. ``alliances.learn``: partners in R&D and licensing alliances learn from each other;
+4. ``alliances.review`` and ``supply.review``: deals whose term ended, or (yearly) alliances
+   that lost their value, end; supply contracts of qualifying suppliers are renewed;
+5. ``alliances.form`` and ``supply.tender``: searching firms form alliances, buyers sign
+   suppliers;
+6. end of each year: ``demography.accounts`` (deal revenue, margins, growth),
+   ``demography.exits``, ``demography.cluster_learning``, ``demography.register``; then network
+   metrics and a snapshot of every firm.
 
 Every random draw comes from ``model.rng`` (one numpy Generator seeded from the scenario), so the
 same scenario and seed give the same events.
@@ -20,20 +27,23 @@ import numpy as np
 import pyarrow as pa
 
 from restructuring_sim import __version__
-from restructuring_sim.deals import LAYER_NAMES, DealTable, purpose_names
-from restructuring_sim.events import CHANNELS, EventLog
+from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
+from restructuring_sim.events import EventLog
 from restructuring_sim.firms import STATUS_NAMES, Firm
-from restructuring_sim.mechanisms import alliances, innovation
+from restructuring_sim.mechanisms import acquisitions, alliances, demography, innovation, supply
 from restructuring_sim.network import NetworkTracker
 from restructuring_sim.population import generate
 from restructuring_sim.scenario import Scenario
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES, World
 
-_ENDING = {"alliance_dissolved", "supply_contract_ended"}
+#: per-step counters reported by the DataCollector (reset every step)
+COUNTERS = ("alliances_formed", "alliances_dissolved", "supply_signed", "supply_ended",
+            "acquisitions", "acquisitions_blocked", "entries", "exits", "matching_contacts")
 
 
 class RestructuringModel(mesa.Model):
-    """Agent-based model of firms restructuring through alliances (and, later, other channels).
+    """Agent-based model of firms restructuring through alliances, supply contracts,
+    acquisitions, entry and exit.
 
     Parameters
     ----------
@@ -66,22 +76,23 @@ class RestructuringModel(mesa.Model):
         self.events = EventLog(self.run_id, self.seed_value)
         self.network = NetworkTracker()
         self.network.add_firms(range(len(self.firms)))
+        self._agents_by_firm: dict[int, Firm] = {}
         for firm_id in range(len(self.firms)):
-            Firm(self, firm_id)
+            self.add_agent_for(firm_id)
         self.n_steps = scenario.simulation.n_steps
         self.dt = 1.0 / scenario.simulation.steps_per_year
         self.step_index = 0
         self.conditions = self.world.conditions(0)
-        self._step_counts = {"formed": 0, "dissolved": 0}
+        self.counters = dict.fromkeys(COUNTERS, 0)
         self._firm_years: list[dict[str, np.ndarray]] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "year": lambda m: m.conditions.year,
                 "quarter": lambda m: m.conditions.quarter,
                 "active_firms": lambda m: int(m.firms.active.sum()),
-                "live_alliances": lambda m: int(len(m.deals.live(0))),
-                "alliances_formed": lambda m: m._step_counts["formed"],
-                "alliances_dissolved": lambda m: m._step_counts["dissolved"],
+                "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
+                "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
+                **{name: _counter(name) for name in COUNTERS},
                 "sme_share_of_firms": lambda m: float(m.firms.is_sme[m.firms.active].mean()),
                 "ict_cost": lambda m: m.conditions.ict_cost,
                 "trade_openness": lambda m: m.conditions.trade_openness,
@@ -89,8 +100,27 @@ class RestructuringModel(mesa.Model):
                 "mean_sme_capability": lambda m: float(
                     m.firms.capability[m.firms.active & m.firms.is_sme].mean()
                 ),
+                "registered_smes": lambda m: int(
+                    (m.firms.registered & m.firms.active & m.firms.is_sme).sum()
+                ),
             }
         )
+
+    # ------------------------------------------------------------------ agents
+
+    def add_agent_for(self, firm_id: int) -> Firm:
+        """Create the Mesa agent that views firm ``firm_id``."""
+        agent = Firm(self, firm_id)
+        self._agents_by_firm[firm_id] = agent
+        return agent
+
+    def remove_agent_of(self, firm_id: int) -> None:
+        """Remove the agent of a firm that was acquired or exited."""
+        self._agents_by_firm.pop(firm_id).remove()
+
+    def agent_of(self, firm_id: int) -> Firm | None:
+        """The Mesa agent of an active firm (None once it is acquired or exited)."""
+        return self._agents_by_firm.get(firm_id)
 
     @property
     def finished(self) -> bool:
@@ -102,14 +132,28 @@ class RestructuringModel(mesa.Model):
         if self.finished:
             raise RuntimeError("the run is complete: every step of the scenario has run")
         cond = self.conditions = self.world.conditions(self.step_index)
+        before = {k: self.events.count(k) for k in _EVENT_COUNTERS}
+        self.counters = dict.fromkeys(COUNTERS, 0)
+        if cond.quarter == 1:
+            demography.entry(self, cond)
+            blocked = acquisitions.step(self, cond)["blocked"]
+            self.counters["acquisitions_blocked"] = blocked
+            supply.price_cut(self, cond)
         innovation.step(self, cond, self.dt)
         alliances.learn(self, self.dt)
         valuation = alliances.Valuation(self, cond)
-        dissolved = alliances.review(self, cond, valuation)
-        formed = alliances.form(self, cond, valuation)
-        self._step_counts = {"formed": formed, "dissolved": dissolved}
+        alliances.review(self, cond, valuation)
+        supply.review(self, cond)
+        alliances.form(self, cond, alliances.Valuation(self, cond))
+        supply.tender(self, cond)
         if cond.quarter == self.scenario.simulation.steps_per_year:
+            demography.accounts(self, cond)
+            demography.exits(self, cond)
+            demography.cluster_learning(self, 1.0)
+            demography.register(self, cond)
             self._end_year(cond.year)
+        for kind, name in _EVENT_COUNTERS.items():
+            self.counters[name] = self.events.count(kind) - before[kind]
         self.datacollector.collect(self)
         self.step_index += 1
 
@@ -136,73 +180,40 @@ class RestructuringModel(mesa.Model):
                 mne=f.mne.copy(),
                 knowledge=f.knowledge.copy(),
                 capability=f.capability.copy(),
+                quality=f.quality.copy(),
                 capital=f.capital.copy(),
-                n_markets=f.markets.sum(axis=1).astype(np.int32),
+                n_markets=f.n_markets.astype(np.int32),
                 live_alliances=f.live_alliances.copy(),
+                live_supply_contracts=f.live_supply.copy(),
+                revenue=f.base_revenue + f.deal_revenue,
+                deal_revenue=f.deal_revenue.copy(),
+                cross_border_revenue_share=f.cross_border_share.copy(),
+                margin=f.margin.copy(),
+                registered=f.registered.copy(),
+                owner=f.owner.copy(),
+                birth_step=f.birth_step.copy(),
                 status=f.status.copy(),
             )
         )
-
-    # ------------------------------------------------------------------ events and network
-
-    def log_deal(self, kind: str, deal: int, cond) -> None:
-        """Record an event about ``deal`` and update the network to match."""
-        d = self.deals
-        a, b = int(d.a[deal]), int(d.b[deal])
-        layer = LAYER_NAMES[d.layer[deal]]
-        ids = [a, b]
-        f = self.firms
-        w = self.world
-        sizes = [SIZE_CLASSES[c] for c in f.size_class[ids]]
-        countries = [w.country_names[c] for c in f.country[ids]]
-        sector = int(d.sector[deal])
-        self.events.record(
-            step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deal,
-            firm_ids=ids, size_classes=sizes, countries=countries,
-            regions=[w.region_names[r] for r in f.region[ids]],
-            sector=w.sector_names[sector],
-            sector_group=SECTOR_GROUPS[w.sector_group[sector]],
-            purposes=purpose_names(int(d.purposes[deal])),
-            joint_venture=bool(d.joint_venture[deal]), equity=bool(d.equity[deal]),
-            channel=CHANNELS[d.channel[deal]], value=float(d.value[deal]),
-        )
-        if kind in _ENDING:
-            self.network.end_edge(deal, cond.step)
-        else:
-            self.network.add_edge(
-                deal, layer, a, b, step=cond.step, cross_border=countries[0] != countries[1],
-                involves_sme=sizes.count("large") < len(sizes),
-            )
 
     # ------------------------------------------------------------------ outputs
 
     def firms_table(self) -> pa.Table:
         """One row per firm per simulated year (end-of-year state)."""
         w = self.world
-        cols = {
-            k: np.concatenate([y[k] for y in self._firm_years]) for k in self._firm_years[0]
-        } if self._firm_years else {}
-        if not cols:
+        if not self._firm_years:
             return pa.table({})
-        table = {
-            "firm_id": cols["firm_id"],
-            "year": cols["year"],
-            "employees": cols["employees"],
-            "size_class": _labels(cols["size_class"], SIZE_CLASSES),
-            "sector": _labels(cols["sector"], w.sector_names),
-            "sector_group": _labels(w.sector_group[cols["sector"]], SECTOR_GROUPS),
-            "country": _labels(cols["country"], w.country_names),
-            "region": _labels(w.country_region[cols["country"]], w.region_names),
-            "cluster": cols["cluster"],
-            "mne": cols["mne"],
-            "knowledge": cols["knowledge"],
-            "capability": cols["capability"],
-            "capital": cols["capital"],
-            "n_markets": cols["n_markets"],
-            "live_alliances": cols["live_alliances"],
-            "status": _labels(cols["status"], STATUS_NAMES),
-        }
-        return pa.table(table)
+        cols = {k: np.concatenate([y[k] for y in self._firm_years]) for k in self._firm_years[0]}
+        sector, country = cols["sector"], cols["country"]
+        cols.update(
+            size_class=_labels(cols["size_class"], SIZE_CLASSES),
+            sector=_labels(sector, w.sector_names),
+            country=_labels(country, w.country_names),
+            status=_labels(cols["status"], STATUS_NAMES),
+        )
+        table = pa.table(cols)
+        table = table.add_column(5, "sector_group", _labels(w.sector_group[sector], SECTOR_GROUPS))
+        return table.add_column(7, "region", _labels(w.country_region[country], w.region_names))
 
     def timeseries_table(self) -> pa.Table:
         """Model-level reporters per step (from the DataCollector)."""
@@ -220,6 +231,17 @@ class RestructuringModel(mesa.Model):
             "steps": self.step_index,
             "events": len(self.events),
         }
+
+
+_EVENT_COUNTERS = {
+    "alliance_formed": "alliances_formed", "alliance_dissolved": "alliances_dissolved",
+    "supply_contract_signed": "supply_signed", "supply_contract_ended": "supply_ended",
+    "acquisition": "acquisitions", "firm_entered": "entries", "firm_exited": "exits",
+}
+
+
+def _counter(name: str):
+    return lambda m: m.counters[name]
 
 
 def _labels(codes: np.ndarray, names) -> pa.Array:

@@ -16,9 +16,6 @@ from restructuring_sim.firms import SIZE_BOUNDS, FirmTable
 from restructuring_sim.scenario import Scenario
 from restructuring_sim.world import World
 
-#: revenue per employee (USD million per year), used for R&D budgets
-REVENUE_PER_EMPLOYEE = 0.15
-
 
 def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Generator):
     """Employees of ``n`` firms: ``floor(U ** (-1 / tail_index))``, capped at ``size_max``."""
@@ -29,6 +26,15 @@ def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Gene
 def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np.ndarray:
     w = np.array([mix.get(name, 0.0) for name in names]) if mix else default.copy()
     return w / w.sum()
+
+
+def draw_sectors_countries(n: int, scenario: Scenario, world: World, rng: np.random.Generator):
+    """Sector and country codes of ``n`` new firms, from the population's mixes."""
+    pop = scenario.population
+    sector_w = _weights(pop.sector_mix, world.sector_names, np.ones(world.n_sectors))
+    country_w = _weights(pop.country_mix, world.country_names, world.market_weight)
+    return (rng.choice(world.n_sectors, size=n, p=sector_w),
+            rng.choice(world.n_countries, size=n, p=country_w))
 
 
 def draw_markets(home: np.ndarray, mne: np.ndarray, exporter: np.ndarray, world: World,
@@ -66,12 +72,8 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
     """Attributes for firms of the given sizes (used at start and for entrants)."""
     pop = scenario.population
     n = len(employees)
-    sector_w = _weights(pop.sector_mix, world.sector_names, np.ones(world.n_sectors))
-    country_w = _weights(pop.country_mix, world.country_names, world.market_weight)
-    if sector is None:
-        sector = rng.choice(world.n_sectors, size=n, p=sector_w)
-    if country is None:
-        country = rng.choice(world.n_countries, size=n, p=country_w)
+    if sector is None or country is None:
+        sector, country = draw_sectors_countries(n, scenario, world, rng)
     large = employees >= SIZE_BOUNDS[1]
     mne = large & (rng.random(n) < pop.mne_share)
     exporter = ~large & (rng.random(n) < pop.exporter_share)
@@ -86,6 +88,7 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
     intensity = world.rnd_intensity[sector]
     log_k = rng.normal(0.0, 0.6, n) + 2.0 * (intensity - world.rnd_intensity.mean())
     log_k += 0.08 * np.log10(employees)
+    dem = scenario.demography
     age = np.clip(rng.normal(pop.owner_age_mean, pop.owner_age_sd, n), 25, 85)
     capability = np.where(large, 0.9, rng.beta(2.0, 5.0, n))
     return dict(
@@ -103,4 +106,7 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
         capability=capability,
         registered=~large & (rng.random(n) < scenario.policy.matching_service.coverage(
             scenario.simulation.start_year)),
+        efficiency=rng.beta(3.0, 3.0, n),
+        delivery=rng.beta(4.0, 2.0, n),
+        margin_base=rng.normal(dem.margin_mean, dem.margin_sd, n),
     )

@@ -14,7 +14,11 @@ sectors      one profile per sector (group, R&D cost, technology cycle, deregula
 countries    one profile per country (region, market size, currency union)
 drivers      economy-wide drivers (ICT cost, R&D cost growth)
 policy       the policy levers (each 0..1 unless stated, each may be a time path)
-behaviour    structural parameters of firm behaviour (the free parameters of calibration)
+behaviour    structural parameters of alliance behaviour (the free parameters of calibration)
+supply       supply contracts, tenders, B2B exchanges
+acquisitions acquisitions by motive, competition control
+demography   entry, exit, margins and growth of firms
+shocks       one-off events (a supplier price cut)
 """
 
 from __future__ import annotations
@@ -118,6 +122,12 @@ class Sector(_Strict):
         1.0, description="path: multiplier on partner search from the Internet (1 = none)"
     )
     purposes: list[PurposeName] = Field(description="typical alliance purposes in the sector")
+    supply_chain: bool = Field(
+        False, description="large firms source components from suppliers on supply contracts"
+    )
+    distributor: bool = Field(
+        False, description="firms with foreign markets act as trading companies/distributors"
+    )
 
 
 def _path(points: dict[int, float]) -> dict[str, float]:
@@ -137,14 +147,17 @@ def _default_sectors() -> dict[str, dict[str, Any]]:
                                   internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 2.5}),
                                   purposes=["marketing", "rnd"]),
         "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
-                          internet_boost=_path({1995: 1.0, 2000: 1.3}), purposes=["marketing"]),
+                          internet_boost=_path({1995: 1.0, 2000: 1.3}), purposes=["marketing"],
+                          distributor=True),
         "finance": dict(group="services", rnd_cost=1.5, rnd_intensity=0.01,
                         deregulation_year=1993, internet_boost=_path({1995: 1.0, 2000: 1.3}),
                         purposes=["marketing"]),
         "automotive": dict(group="manufacturing", rnd_cost=25.0, rnd_intensity=0.04,
-                           standard_year=1991, purposes=["manufacturing", "rnd"]),
+                           standard_year=1991, purposes=["manufacturing", "rnd"],
+                           supply_chain=True),
         "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
-                            standard_year=1994, purposes=["manufacturing", "rnd", "licensing"]),
+                            standard_year=1994, purposes=["manufacturing", "rnd", "licensing"],
+                            supply_chain=True),
     }
 
 
@@ -281,6 +294,11 @@ class Behaviour(_Strict):
     coordination_cost: float = Field(
         0.2, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
     )
+    matching_contact_rate: float = Field(
+        0.1, ge=0, le=1,
+        description="chance per step that the matching service proposes contacts to a "
+        "registered firm (which then searches)",
+    )
     match_noise: float = Field(
         0.3, ge=0, le=10,
         description="sd of the idiosyncratic fit of a pair, added to each side's value",
@@ -292,7 +310,7 @@ class Behaviour(_Strict):
         0.5, ge=0, le=1, description="cut in a firm's transaction cost at full capability"
     )
     capability_uptake: float = Field(
-        0.3, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"
+        0.15, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"
     )
     pre_standard_bonus: float = Field(
         0.5, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
@@ -337,6 +355,173 @@ class Behaviour(_Strict):
         return self
 
 
+class Supply(_Strict):
+    """Supply contracts between large manufacturers and their (mostly small) suppliers."""
+
+    sourcing_rate: float = Field(
+        0.3, ge=0, le=1, description="chance per step that a buyer with a free slot runs a tender"
+    )
+    slots_per_decade: float = Field(
+        2.5, ge=0, le=50, description="supplier slots of a buyer per decade of its size"
+    )
+    tender_candidates: int = Field(8, ge=1, le=200, description="suppliers examined per tender")
+    quality_floor: float = Field(
+        0.35, ge=0, le=1, description="minimum supplier quality at the start year (0..1)"
+    )
+    quality_floor_growth: float = Field(
+        0.02, ge=0, le=0.2, description="yearly rise of the minimum quality (per year)"
+    )
+    quality_upgrading: float = Field(
+        0.1, ge=0, le=1, description="yearly closing of a supplier's quality gap at capability 1"
+    )
+    w_delivery: float = Field(
+        0.5, ge=0, le=10, description="weight of delivery reliability against quality and cost"
+    )
+    local_content: float = Field(
+        0.5, ge=0, le=1,
+        description="cut in the reach of suppliers outside the buyer's production countries",
+    )
+    order_share: float = Field(
+        0.004, gt=0, le=1, description="a contract's yearly value as a share of buyer revenue"
+    )
+    capacity_share: float = Field(
+        0.5, gt=0, le=10,
+        description="largest contract a supplier takes, as a share of its own revenue",
+    )
+    term_years_min: float = Field(3.0, gt=0, le=50, description="shortest contract term (years)")
+    term_years_max: float = Field(7.0, gt=0, le=50, description="longest contract term (years)")
+    contract_margin: float = Field(
+        0.06, ge=0, le=1, description="supplier's margin on contract revenue (fraction)"
+    )
+    b2b_join_cost: float = Field(
+        0.3, ge=0, le=100, description="yearly cost of joining a B2B exchange (USD million)"
+    )
+    b2b_benefit: float = Field(
+        0.08, ge=0, le=10,
+        description="expected gain from exchange orders as a share of revenue per unit of "
+        "exclusivity",
+    )
+    consolidation_rate: float = Field(
+        0.5, ge=0, le=1,
+        description="yearly chance that a medium supplier under price pressure merges with a peer",
+    )
+
+    @model_validator(mode="after")
+    def _terms(self) -> Supply:
+        if self.term_years_max < self.term_years_min:
+            raise ValueError(
+                f"term_years_max ({self.term_years_max:g}) must be >= term_years_min "
+                f"({self.term_years_min:g})"
+            )
+        return self
+
+
+class Acquisitions(_Strict):
+    """Acquisitions of firms (mostly SMEs) by larger firms."""
+
+    search_rate: float = Field(
+        0.25, ge=0, le=1, description="yearly chance that a large firm looks for a target"
+    )
+    candidates: int = Field(6, ge=1, le=200, description="targets examined per search (count)")
+    tech_premium: float = Field(
+        4.0, ge=0, le=100,
+        description="capitalised value of a target's technology to an acquirer (x revenue)",
+    )
+    market_premium: float = Field(
+        6.0, ge=0, le=100,
+        description="capitalised value of the markets a target opens (x revenue per market "
+        "share)",
+    )
+    price_to_sales: float = Field(
+        1.0, gt=0, le=100, description="price of a target as a multiple of its revenue"
+    )
+    value_noise: float = Field(
+        0.5, ge=0, le=5, description="sd of the log of the acquirer's idiosyncratic valuation"
+    )
+    retirement_age: float = Field(65.0, ge=30, le=100, description="owners retire at (years)")
+    successor_share: float = Field(
+        0.5, ge=0, le=1, description="share of retiring owners who have a successor"
+    )
+    distress_sale_rate: float = Field(
+        0.1, ge=0, le=1, description="yearly chance that a loss-making firm is put up for sale"
+    )
+    hhi_limit: float = Field(
+        0.8, ge=0, le=1,
+        description="post-merger HHI allowed at zero strictness; the limit falls linearly to 0 "
+        "at full policy.competition_strictness",
+    )
+
+
+class Demography(_Strict):
+    """Entry, exit, profitability and growth of firms."""
+
+    entry_rate: float = Field(
+        0.03, ge=0, le=1, description="start-ups per active firm per year at zero policy"
+    )
+    entry_capability_effect: float = Field(
+        1.0, ge=0, le=10, description="relative rise of start-ups per unit of sme_capability"
+    )
+    entry_ict_effect: float = Field(
+        0.5, ge=0, le=10, description="relative rise of start-ups per unit fall in ICT cost"
+    )
+    spinoff_rate: float = Field(
+        0.04, ge=0, le=1, description="yearly chance that a large firm spins off a small firm"
+    )
+    margin_mean: float = Field(0.08, ge=-1, le=1, description="mean operating margin (fraction)")
+    margin_sd: float = Field(0.05, ge=0, le=1, description="sd of yearly margin shocks")
+    margin_persistence: float = Field(
+        0.5, ge=0, le=1, description="share of last year's margin carried into this year"
+    )
+    deal_revenue: float = Field(
+        0.05, ge=0, le=1,
+        description="revenue gain per value unit of a live alliance (fraction of revenue/year)",
+    )
+    deal_margin: float = Field(
+        0.3, ge=0, le=1, description="margin gain per unit of deal-revenue share (fraction)"
+    )
+    exit_loss_years: int = Field(
+        3, ge=1, le=20, description="years of losses before exit at zero safety net"
+    )
+    growth_per_deal_share: float = Field(
+        0.5, ge=0, le=10, description="employment growth per unit of deal-revenue share"
+    )
+    loss_shrink: float = Field(
+        0.08, ge=0, le=1, description="yearly employment cut of a loss-making firm (fraction)"
+    )
+    growth_noise: float = Field(0.05, ge=0, le=1, description="sd of yearly log growth")
+    cluster_spillover: float = Field(
+        0.05, ge=0, le=1,
+        description="yearly share of the gap to its cluster's mean knowledge a firm absorbs",
+    )
+    capable_conversion: float = Field(
+        0.3, ge=0, le=1,
+        description="matching-service conversion of a fully capable SME (vs policy conversion)",
+    )
+    capability_threshold: float = Field(
+        0.6, ge=0, le=1, description="capability above which conversion starts to rise"
+    )
+    distributor_rate: float = Field(
+        0.3, ge=0, le=1,
+        description="chance a searching non-exporting SME also asks a distributor",
+    )
+
+
+class PriceCut(_Strict):
+    """A buyers' restructuring shock: buyers in ``sector`` demand a price cut from suppliers."""
+
+    year: int = Field(ge=1900, le=2100, description="year the cut is demanded")
+    sector: str = Field(description="sector whose buyers demand it")
+    cut: float = Field(gt=0, le=1, description="price cut demanded (fraction of contract value)")
+
+
+class Shocks(_Strict):
+    """One-off events of a scenario."""
+
+    supplier_price_cut: PriceCut | None = Field(
+        None, description="a supplier price-cut shock {year, sector, cut}; none by default"
+    )
+
+
 class Scenario(_Strict):
     """A complete, validated scenario. ``Scenario()`` is the embedded baseline."""
 
@@ -349,6 +534,10 @@ class Scenario(_Strict):
     drivers: Drivers = Field(default_factory=Drivers)
     policy: Policy = Field(default_factory=Policy)
     behaviour: Behaviour = Field(default_factory=Behaviour)
+    supply: Supply = Field(default_factory=Supply)
+    acquisitions: Acquisitions = Field(default_factory=Acquisitions)
+    demography: Demography = Field(default_factory=Demography)
+    shocks: Shocks = Field(default_factory=Shocks)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -374,6 +563,12 @@ class Scenario(_Strict):
                 raise ValueError(f"{key}: weights must not all be zero")
         if not self.sectors:
             raise ValueError("sectors: at least one sector is required")
+        cut = self.shocks.supplier_price_cut
+        if cut is not None and cut.sector not in self.sectors:
+            raise ValueError(
+                f"shocks.supplier_price_cut.sector = {cut.sector!r}: unknown; allowed sectors: "
+                f"{', '.join(sorted(self.sectors))}"
+            )
         if len(self.countries) < 2:
             raise ValueError("countries: at least two countries are required")
         if len(self.countries) > 63:

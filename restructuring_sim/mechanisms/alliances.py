@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import innovation, search
@@ -132,17 +133,24 @@ def form(model, cond, valuation: Valuation) -> int:
     if not len(searchers):
         return 0
     cand = search.draw_candidates(model, cond, searchers, room)
-    # a matching-service contact is pursued only with the service's conversion rate
-    pursued = (cand.channel != search.MATCHING) | (rng.random(len(cand)) < cond.matching_conversion)
-    cand = cand.subset(pursued)
     sector = deal_sector(model, cand.i, cand.j)
     fit = rng.normal(0.0, model.scenario.behaviour.match_noise, len(cand))
     v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector, fit)
     mutual = (v_i > 0) & (v_j > 0)
+    # a matching-service contact is a match the service proposes (a deal that would pay both
+    # sides); it becomes a formal deal only with the conversion rate, which rises with the
+    # searcher's capabilities, and then takes priority over the searcher's other candidates
+    contact = mutual & (cand.channel == search.MATCHING)
+    model.counters["matching_contacts"] += int(contact.sum())
+    converted = rng.random(len(cand)) < matching_conversion(model, cond, cand.i)
+    mutual &= ~contact | converted
     if not mutual.any():
         return 0
-    cand, sector, v_i, comps = cand.subset(mutual), sector[mutual], v_i[mutual], comps[mutual]
-    best = _best_per_searcher(cand.i, v_i, rng)
+    keep = np.flatnonzero(mutual)
+    cand, sector, comps = cand.subset(keep), sector[keep], comps[keep]
+    v_i, v_j = v_i[keep], v_j[keep]
+    priority = np.where(cand.channel == search.MATCHING, np.inf, v_i)
+    best = _best_per_searcher(cand.i, priority, rng)
     best = best[rng.permutation(len(best))]
     cap = search.capacity(model)
     formed = 0
@@ -152,9 +160,25 @@ def form(model, cond, valuation: Valuation) -> int:
             continue
         if _allied(model, a, b):
             continue
-        _open(model, cond, a, b, int(sector[k]), comps[k], int(cand.channel[k]), valuation)
+        _open(model, cond, a, b, int(sector[k]), comps[k], int(cand.channel[k]), valuation,
+              v_i[k], v_j[k])
         formed += 1
     return formed
+
+
+def matching_conversion(model, cond, firms) -> np.ndarray:
+    """Chance that a matching-service contact of each firm becomes a formal deal.
+
+    The policy rate ``matching_service.conversion`` for firms with ordinary capabilities, rising
+    linearly to ``demography.capable_conversion`` as capability goes from
+    ``demography.capability_threshold`` to 1.
+    """
+    dem = model.scenario.demography
+    cap = model.firms.capability[firms]
+    lift = np.clip((cap - dem.capability_threshold) / max(1e-9, 1 - dem.capability_threshold),
+                   0, 1)
+    base = cond.matching_conversion
+    return base + np.maximum(dem.capable_conversion - base, 0) * lift
 
 
 def _allied(model, a: int, b: int) -> bool:
@@ -162,14 +186,20 @@ def _allied(model, a: int, b: int) -> bool:
     return bool(edges) and any(d["layer"] == "alliance" for d in edges.values())
 
 
-def _open(model, cond, a, b, sector, comps, channel, valuation) -> None:
-    """Create one alliance between ``a`` and ``b`` and log it."""
+def _open(model, cond, a, b, sector, comps, channel, valuation, v_a, v_b) -> None:
+    """Create one alliance between ``a`` and ``b`` and log it.
+
+    A deal made through a distributor is a marketing agreement whatever its components.
+    """
     f = model.firms
     rng = model.rng
     beh = model.scenario.behaviour
     total = comps.sum()
-    chosen = comps >= beh.purpose_threshold * total
-    chosen[np.argmax(comps)] = True
+    if channel == search.DISTRIBUTOR:
+        chosen = np.arange(4) == MKT
+    else:
+        chosen = comps >= beh.purpose_threshold * total
+        chosen[np.argmax(comps)] = True
     purposes = int(_BITS[chosen].sum())
     cross = f.country[a] != f.country[b]
     jv = bool(cross and rng.random() < beh.jv_propensity * comps[MKT] / total)
@@ -180,14 +210,11 @@ def _open(model, cond, a, b, sector, comps, channel, valuation) -> None:
         equity = bool(rng.random() < beh.equity_propensity * tech_sme)
     spy = model.scenario.simulation.steps_per_year
     term = rng.uniform(beh.term_years_min, beh.term_years_max)
-    deal = int(model.deals.append(
-        a=a, b=b, layer=ALLIANCE, sector=sector, purposes=purposes, channel=channel,
-        joint_venture=jv, equity=equity, start_step=cond.step,
-        end_step=cond.step + max(1, round(term * spy)),
-    )[0])
-    f.live_alliances[[a, b]] += 1
-    f.last_partner[a], f.last_partner[b] = b, a
-    model.log_deal("alliance_formed", deal, cond)
+    lifecycle.open_deal(
+        model, cond, ALLIANCE, a, b, sector=sector, purposes=purposes, channel=channel,
+        joint_venture=jv, equity=equity, term_steps=max(1, round(term * spy)),
+        value_a=float(v_a), value_b=float(v_b),
+    )
 
 
 def review(model, cond, valuation: Valuation) -> int:
@@ -202,18 +229,8 @@ def review(model, cond, valuation: Valuation) -> int:
         v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live])
         ending |= (v_i < 0) | (v_j < 0)
     for deal in live[ending]:
-        dissolve(model, cond, int(deal))
+        lifecycle.close_deal(model, cond, int(deal))
     return int(ending.sum())
-
-
-def dissolve(model, cond, deal: int) -> None:
-    """End a live alliance and log it."""
-    d = model.deals
-    if not d.alive[deal]:
-        raise ValueError(f"deal {deal} is not live")
-    d.alive[deal] = False
-    model.firms.live_alliances[[d.a[deal], d.b[deal]]] -= 1
-    model.log_deal("alliance_dissolved", deal, cond)
 
 
 def learn(model, dt: float) -> None:

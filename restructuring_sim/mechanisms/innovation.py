@@ -1,23 +1,22 @@
-"""Innovation: R&D spending against the sector's R&D cost, knowledge growth, SME capabilities.
+"""Innovation: R&D spending against the sector's R&D cost, knowledge, SME capabilities, quality.
 
 A firm spends ``rnd_intensity`` of its revenue on R&D. The sector's R&D cost (USD million per year
 for a frontier programme) grows with ``drivers.rnd_cost_growth``. The share of that programme a firm
 cannot fund alone is its *R&D pressure*: the stronger it is, the more a partner who shares the cost
 is worth (see :mod:`restructuring_sim.mechanisms.alliances`). Knowledge grows with the funded share
-of the programme and depreciates with obsolescence.
+of the programme and depreciates with obsolescence. SME capability programmes close part of the
+SMEs' capability gap each year, and capable SMEs upgrade their quality.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from restructuring_sim.population import REVENUE_PER_EMPLOYEE
-
 
 def rnd_budget(model) -> np.ndarray:
     """Yearly R&D budget of every firm (USD million per year)."""
     f = model.firms
-    return model.world.rnd_intensity[f.sector] * f.employees * REVENUE_PER_EMPLOYEE
+    return model.world.rnd_intensity[f.sector] * f.base_revenue
 
 
 def rnd_pressure(model, cond) -> np.ndarray:
@@ -38,7 +37,7 @@ def tech_score(model) -> np.ndarray:
 
 
 def step(model, cond, dt: float) -> None:
-    """Grow or depreciate knowledge and raise SME capabilities for ``dt`` years."""
+    """Grow or depreciate knowledge, raise SME capabilities and quality, for ``dt`` years."""
     f = model.firms
     b = model.scenario.behaviour
     act = f.active
@@ -48,3 +47,5 @@ def step(model, cond, dt: float) -> None:
     sme = act & f.is_sme
     gap = 1.0 - f.capability[sme]
     f.capability[sme] += b.capability_uptake * cond.sme_capability * gap * dt
+    upgrade = model.scenario.supply.quality_upgrading * f.capability[sme]
+    f.quality[sme] += upgrade * (1.0 - f.quality[sme]) * dt

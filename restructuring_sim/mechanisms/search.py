@@ -11,7 +11,10 @@ one vectorised pass:
   union discount when both countries are members; countries where the searcher already sells
   count as home;
 * for firms registered with a matching service, contacts from the service's register
-  (``matching_service``), reached whatever the distance.
+  (``matching_service``), reached whatever the distance;
+* for a small firm that sells only at home, with chance ``demography.distributor_rate``, a
+  trading company or distributor (a firm of a distributor sector selling in three or more
+  countries) whose network reaches foreign markets (``distributor``).
 
 The number of direct draws grows as ICT cost falls: ``sample_size * ict_cost ** -elasticity``.
 """
@@ -24,8 +27,10 @@ import numpy as np
 
 from restructuring_sim.events import CHANNELS
 
-DIRECT, PRIOR, CLUSTER, MATCHING = (CHANNELS.index(c) for c in
-                                    ("direct", "prior_partner", "cluster", "matching_service"))
+DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
+    CHANNELS.index(c)
+    for c in ("direct", "prior_partner", "cluster", "matching_service", "distributor")
+)
 #: contacts a registered firm receives from the matching service per step
 MATCHING_CONTACTS = 2
 
@@ -58,11 +63,16 @@ def has_room(model) -> np.ndarray:
 
 
 def choose_searchers(model, cond, room: np.ndarray) -> np.ndarray:
-    """Firms that look for a partner this step (chance rises with size and the Internet boost)."""
+    """Firms that look for a partner this step.
+
+    The chance rises with size and the sector's Internet boost; a firm registered with a matching
+    service also searches when the service proposes contacts (``matching_contact_rate``).
+    """
     f = model.firms
     b = model.scenario.behaviour
     p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
     p = np.minimum(1.0, p * cond.internet[f.sector])
+    p = np.where(f.registered, 1 - (1 - p) * (1 - b.matching_contact_rate), p)
     return np.flatnonzero(room & (model.rng.random(len(f)) < p))
 
 
@@ -109,6 +119,23 @@ def _cluster_draws(model, searchers, eligible):
     return np.where(found, members[np.minimum(pick, max(len(members) - 1, 0))], -1)
 
 
+def _distributor_draws(model, searchers, eligible):
+    """Pairs (searcher, distributor) for non-exporting SMEs that ask a trading company."""
+    f = model.firms
+    rng = model.rng
+    n_markets = f.n_markets
+    distributor_sector = np.array([model.scenario.sectors[s].distributor
+                                   for s in model.world.sector_names])
+    asks = (f.is_sme[searchers] & (n_markets[searchers] == 1)
+            & ~distributor_sector[f.sector[searchers]]
+            & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
+    pool = np.flatnonzero(eligible & distributor_sector[f.sector] & (n_markets >= 3))
+    i = searchers[asks]
+    if not len(pool) or not len(i):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return i, pool[rng.integers(0, len(pool), len(i))]
+
+
 def reach_probability(model, cond, i, j) -> np.ndarray:
     """Chance that searcher ``i`` reaches candidate ``j`` (1 at home or where ``i`` sells)."""
     f = model.firms
@@ -147,11 +174,13 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray) ->
         j_match = pool[rng.integers(0, len(pool), len(i_match))]
     else:
         i_match = j_match = np.zeros(0, dtype=np.int64)
-    i = np.concatenate([i_dir, searchers, searchers, i_match])
-    j = np.concatenate([j_dir, j_prior, j_clu, j_match])
+    i_dist, j_dist = _distributor_draws(model, searchers, eligible)
+    i = np.concatenate([i_dir, searchers, searchers, i_match, i_dist])
+    j = np.concatenate([j_dir, j_prior, j_clu, j_match, j_dist])
     channel = np.concatenate([
         np.full(len(i_dir), DIRECT), np.full(len(searchers), PRIOR),
         np.full(len(searchers), CLUSTER), np.full(len(i_match), MATCHING),
+        np.full(len(i_dist), DISTRIBUTOR),
     ]).astype(np.int8)
     valid = (j >= 0) & (j != i)
     valid[valid] &= eligible[j[valid]]

@@ -1,0 +1,238 @@
+"""Acquisitions: who buys whom, and why, once a year.
+
+Four motives, each a rule over firms' state:
+
+* ``technology`` / ``market``: a large firm (with chance ``acquisitions.search_rate`` a year)
+  examines a bounded sample of SMEs of its sector (its last partner first, then by visibility,
+  foreign ones reached as in partner search)
+  and buys the one whose value most exceeds its price. The value is the target's revenue times
+  ``tech_premium * tech_target * assets_acquirer`` (technology the acquirer can exploit) plus
+  ``market_premium * new_markets`` (size-weighted share of world markets the target sells in and
+  the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
+  ``price_to_sales`` times revenue. The motive is the larger of the two parts.
+* ``succession``: an SME owner past ``retirement_age`` retires (half of them in a given year);
+  with chance ``successor_share`` a successor takes over, otherwise the firm is sold to the best
+  buyer among larger firms of its sector (at half its price) or, if none wants it, closes.
+* ``distress``: a firm with a loss last year is put up for sale with chance
+  ``distress_sale_rate`` and bought by a larger firm of its sector that values it.
+* ``consolidation``: a medium supplier under price pressure merges, with chance
+  ``supply.consolidation_rate``, with a peer supplier of its sector and country; the larger
+  firm is the acquirer.
+
+Every deal passes two policy gates: a foreign acquirer is admitted with chance
+``policy.fdi_openness``, and a deal is blocked when the merged firm would push the HHI of the
+target's (country, sector) market, measured in employees of home firms, above
+``acquisitions.hhi_limit * (1 - competition_strictness)`` while raising it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim import lifecycle
+from restructuring_sim.events import CHANNELS, MOTIVES
+from restructuring_sim.mechanisms import innovation
+from restructuring_sim.mechanisms.alliances import assets
+from restructuring_sim.mechanisms.search import _visibility_draws, reach_probability
+
+TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = range(len(MOTIVES))
+DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner", "cluster"))
+
+
+class Valuer:
+    """Acquirers' valuation of targets, from firms' state at the start of the year."""
+
+    def __init__(self, model):
+        self.model = model
+        self.tech = innovation.tech_score(model)
+        self.assets = assets(model)
+        self.revenue = model.firms.base_revenue
+
+    def value(self, acquirer, target):
+        """``(value, motive)``: USD million, TECH or MARKET by the larger part."""
+        model = self.model
+        f = model.firms
+        acq = model.scenario.acquisitions
+        new_markets = (f.markets[target] & ~f.markets[acquirer]) @ model.world.market_weight
+        tech = acq.tech_premium * self.tech[target] * self.assets[acquirer]
+        market = acq.market_premium * new_markets
+        noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
+        motive = np.where(tech >= market, TECH, MARKET)
+        return self.revenue[target] * (tech + market) * noise, motive
+
+    def price(self, target):
+        """Asking price of targets (USD million)."""
+        return self.model.scenario.acquisitions.price_to_sales * self.revenue[target]
+
+
+class Competition:
+    """The HHI of every (country, sector) market, for the merger-control gate."""
+
+    def __init__(self, model, cond):
+        f = model.firms
+        w = model.world
+        self.model = model
+        self.limit = model.scenario.acquisitions.hhi_limit * (1 - cond.competition_strictness)
+        market = f.country.astype(np.int64) * w.n_sectors + f.sector
+        self.market = market
+        size = np.where(f.active, f.employees, 0.0)
+        self.total = np.bincount(market, weights=size, minlength=w.n_countries * w.n_sectors)
+        self.hhi = np.bincount(market, weights=size ** 2, minlength=len(self.total))
+
+    def allows(self, acquirer: int, target: int) -> bool:
+        """Whether merger control lets ``acquirer`` buy ``target`` (and book the merger if so)."""
+        f = self.model.firms
+        m = self.market[target]
+        total = self.total[m]
+        if self.market[acquirer] != m or total <= 0:
+            return True  # the acquirer is not in the target's market: concentration unchanged
+        e_a, e_t = f.employees[acquirer], f.employees[target]
+        new_hhi = self.hhi[m] + 2 * e_a * e_t
+        if new_hhi / total ** 2 > self.limit:
+            return False
+        self.hhi[m] = new_hhi
+        return True
+
+
+def _admitted(model, cond, acquirer: int, target: int) -> bool:
+    """FDI gate: a foreign acquirer is admitted with chance ``fdi_openness``."""
+    f = model.firms
+    return f.country[acquirer] == f.country[target] or model.rng.random() < cond.fdi_openness
+
+
+def _best(i, score):
+    """Row of the best positive score per ``i`` (rows sorted by i, then by score)."""
+    order = np.lexsort((-score, i))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = i[order][1:] != i[order][:-1]
+    best = order[first]
+    return best[score[best] > 0]
+
+
+def _reached(model, cond, i, j):
+    """Keep the pairs where ``i`` reaches ``j`` (as in partner search)."""
+    return model.rng.random(len(i)) < reach_probability(model, cond, i, j)
+
+
+def _buyers_for(model, cond, sellers, discount, valuer):
+    """Best buyer of each seller among larger active firms of its sector (or -1)."""
+    f = model.firms
+    k = model.scenario.acquisitions.candidates
+    s = np.repeat(sellers, k)
+    eligible = f.active & ~f.is_sme
+    b = _visibility_draws(model, eligible, f.sector[s], np.zeros(len(s), bool))
+    ok = (b >= 0) & (b != s)
+    s, b = s[ok], b[ok]
+    ok = (f.employees[b] > f.employees[s]) & _reached(model, cond, b, s)
+    s, b = s[ok], b[ok]
+    value, _ = valuer.value(b, s)
+    surplus = value - discount * valuer.price(s)
+    best = _best(s, surplus)
+    buyer = np.full(len(f), -1)
+    buyer[s[best]] = b[best]
+    return buyer[sellers], valuer.price(sellers) * discount
+
+
+def step(model, cond) -> dict[str, int]:
+    """Run one year of acquisitions; return counts by motive and of blocked deals."""
+    f = model.firms
+    rng = model.rng
+    acq = model.scenario.acquisitions
+    valuer = Valuer(model)
+    gate = Competition(model, cond)
+    proposals: list[tuple[int, int, int, float, int]] = []  # acquirer, target, motive, price, ch
+
+    # technology and market acquisitions by large firms
+    hunters = np.flatnonzero(f.active & ~f.is_sme & (rng.random(len(f)) < acq.search_rate))
+    if len(hunters):
+        k = acq.candidates
+        i = np.repeat(hunters, k)
+        targets = f.active & f.is_sme
+        j = _visibility_draws(model, targets, f.sector[i], np.zeros(len(i), bool))
+        prior = f.last_partner[hunters]
+        i = np.concatenate([hunters, i])
+        j = np.concatenate([prior, j])
+        ok = (j >= 0) & (j != i)
+        ok[ok] &= targets[j[ok]]
+        i, j = i[ok], j[ok]
+        ok = _reached(model, cond, i, j)
+        i, j = i[ok], j[ok]
+        value, motive = valuer.value(i, j)
+        best = _best(i, value - valuer.price(j))
+        for r in best.tolist():
+            ch = PRIOR if f.last_partner[i[r]] == j[r] else DIRECT
+            proposals.append((int(i[r]), int(j[r]), int(motive[r]), float(valuer.price(j[r])), ch))
+
+    # succession: retiring owners without successor sell or close
+    closing: list[int] = []
+    retiring = np.flatnonzero(f.active & f.is_sme & (f.owner_age >= acq.retirement_age)
+                              & (rng.random(len(f)) < 0.5))
+    successor = rng.random(len(retiring)) < acq.successor_share
+    f.owner_age[retiring[successor]] = rng.uniform(35, 50, int(successor.sum()))
+    sellers = retiring[~successor]
+    if len(sellers):
+        buyers, prices = _buyers_for(model, cond, sellers, 0.5, valuer)
+        for s, b, p in zip(sellers.tolist(), buyers.tolist(), prices.tolist(), strict=True):
+            if b >= 0:
+                proposals.append((b, s, SUCCESSION, p, DIRECT))
+            else:
+                closing.append(s)
+
+    # distress sales of loss-making firms
+    distressed = np.flatnonzero(f.active & (f.loss_years >= 1)
+                                & (rng.random(len(f)) < acq.distress_sale_rate))
+    if len(distressed):
+        buyers, prices = _buyers_for(model, cond, distressed, 0.5, valuer)
+        for s, b, p in zip(distressed.tolist(), buyers.tolist(), prices.tolist(), strict=True):
+            if b >= 0:
+                proposals.append((b, s, DISTRESS, p, DIRECT))
+
+    # consolidation of medium suppliers under price pressure
+    proposals += _consolidations(model, valuer)
+
+    counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
+    for acquirer, target, motive, price, channel in proposals:
+        if not (f.active[acquirer] and f.active[target]) or acquirer == target:
+            continue
+        if not _admitted(model, cond, acquirer, target):
+            continue
+        if not gate.allows(acquirer, target):
+            counts["blocked"] += 1
+            continue
+        lifecycle.acquire(model, cond, acquirer, target, motive=motive, price=price,
+                          channel=channel)
+        counts[MOTIVES[motive]] += 1
+    for firm in closing:
+        if f.active[firm]:
+            lifecycle.exit_firm(model, cond, firm)
+            counts["closed"] += 1
+    return counts
+
+
+def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
+    """Medium suppliers under pressure merge with a peer of their sector and country."""
+    f = model.firms
+    rng = model.rng
+    rate = model.scenario.supply.consolidation_rate
+    medium = (f.employees >= 50) & f.is_sme
+    movers = np.flatnonzero(f.active & medium & (f.pressure > 0) & (rng.random(len(f)) < rate))
+    out = []
+    if not len(movers):
+        return out
+    peers_mask = f.active & f.is_sme & (f.live_supply > 0)
+    market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
+    peers = np.flatnonzero(peers_mask)
+    order = np.argsort(market[peers], kind="stable")
+    peers, codes = peers[order], market[peers][order]
+    for firm in movers.tolist():
+        lo, hi = np.searchsorted(codes, [market[firm], market[firm] + 1])
+        options = peers[lo:hi]
+        options = options[options != firm]
+        if not len(options):
+            continue
+        peer = int(options[rng.integers(len(options))])
+        acquirer, target = (firm, peer) if f.employees[firm] >= f.employees[peer] else (peer, firm)
+        channel = CLUSTER if f.cluster[firm] >= 0 and f.cluster[firm] == f.cluster[peer] \
+            else DIRECT
+        out.append((acquirer, target, CONSOLIDATION, float(valuer.price(target)), channel))
+    return out

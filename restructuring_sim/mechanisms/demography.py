@@ -1,0 +1,137 @@
+"""Firm demography: yearly accounts, growth, exit, entry; cluster learning; registration.
+
+* **Accounts** (end of year): revenue from live deals is ``demography.deal_revenue`` x the deal's
+  value to the firm (value units) x its base revenue for alliances, and the contract value for a
+  supplier. The operating margin is the firm's own AR(1) margin plus ``deal_margin`` x the deal
+  share of revenue, plus the supplier's ``contract_margin`` on contracts, less price pressure.
+  ``cross_border_share`` is the share of revenue earned on cross-border deals.
+* **Growth**: log employment grows by ``growth_per_deal_share`` x the deal share of revenue,
+  shrinks by ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
+* **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years; the safety net lowers
+  the cost of exit and so shortens the wait (by up to 60% at ``safety_net`` = 1).
+* **Entry** (start of year): start-ups arrive at ``entry_rate`` per active firm, more where
+  ``sme_capability`` is high and ICT cost low; each large firm spins off a small firm with chance
+  ``spinoff_rate``, carrying part of the parent's technology.
+* **Clusters**: firms absorb ``cluster_spillover`` of the gap to their cluster's mean knowledge.
+* **Matching service**: unregistered SMEs register so that the registered share of SMEs
+  follows ``policy.matching_service.coverage``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim import lifecycle
+from restructuring_sim.deals import ALLIANCE, SUPPLY
+from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.population import draw_sectors_countries, new_firm_columns
+
+
+def accounts(model, cond) -> None:
+    """Book the year's deal revenue and margins, and grow or shrink firms."""
+    f = model.firms
+    d = model.deals
+    rng = model.rng
+    dem = model.scenario.demography
+    n = len(f)
+    base = f.base_revenue
+    share = np.zeros(n)  # deal revenue as a share of base revenue
+    cross = np.zeros(n)
+    live = d.live(ALLIANCE)
+    a, b = d.a[live], d.b[live]
+    xb = f.country[a] != f.country[b]
+    for side, val in ((a, d.value_a[live]), (b, d.value_b[live])):
+        gain = dem.deal_revenue * np.maximum(val, 0.0)
+        np.add.at(share, side, gain)
+        np.add.at(cross, side, gain * xb)
+    live = d.live(SUPPLY)
+    sup = d.b[live]
+    contract = d.value[live] / np.maximum(base[sup], 1e-9)
+    np.add.at(share, sup, contract)
+    np.add.at(cross, sup, contract * (f.country[d.a[live]] != f.country[sup]))
+    act = f.active
+    f.deal_revenue[:] = share * base
+    f.cross_border_share[:] = cross / (1.0 + share)
+    f.margin_base[act] = (dem.margin_persistence * f.margin_base[act]
+                          + (1 - dem.margin_persistence) * dem.margin_mean
+                          + rng.normal(0.0, dem.margin_sd, int(act.sum())))
+    supply_share = np.zeros(n)
+    np.add.at(supply_share, sup, contract)
+    f.margin[:] = (f.margin_base + dem.deal_margin * share / (1.0 + share)
+                   + model.scenario.supply.contract_margin * supply_share - f.pressure)
+    f.loss_years[:] = np.where(act & (f.margin < 0), f.loss_years + 1, 0)
+    growth = (dem.growth_per_deal_share * share / (1.0 + share)
+              - dem.loss_shrink * (f.margin < 0)
+              + rng.normal(0.0, dem.growth_noise, n))
+    f.employees[act] = np.maximum(1.0, np.rint(f.employees[act] * np.exp(growth[act])))
+    f.pressure[:] *= 0.5
+    f.pressure[f.pressure < 1e-4] = 0.0
+
+
+def exits(model, cond) -> int:
+    """Firms with lasting losses exit; return how many."""
+    f = model.firms
+    dem = model.scenario.demography
+    wait = max(1, round(dem.exit_loss_years * (1 - 0.6 * cond.safety_net)))
+    leaving = np.flatnonzero(f.active & (f.loss_years >= wait))
+    for firm in leaving.tolist():
+        if f.active[firm]:
+            lifecycle.exit_firm(model, cond, firm)
+    return len(leaving)
+
+
+def entry(model, cond) -> int:
+    """Start-ups and spin-offs enter; return how many."""
+    f = model.firms
+    rng = model.rng
+    sc = model.scenario
+    dem = sc.demography
+    pop = sc.population
+    rate = (dem.entry_rate * (1 + dem.entry_capability_effect * cond.sme_capability)
+            * (1 + dem.entry_ict_effect * max(0.0, 1 - cond.ict_cost)))
+    n_start = int(rng.poisson(rate * f.active.sum()))
+    parents = np.flatnonzero(f.active & ~f.is_sme & (rng.random(len(f)) < dem.spinoff_rate))
+    n = n_start + len(parents)
+    if n == 0:
+        return 0
+    # small firms: Pareto sizes conditioned on fewer than 50 employees
+    u_min = SIZE_BOUNDS[0] ** (-pop.size_tail_index)
+    u = u_min + (1 - u_min) * rng.random(n)
+    employees = np.minimum(np.floor(u ** (-1.0 / pop.size_tail_index)), SIZE_BOUNDS[0] - 1)
+    sector, country = draw_sectors_countries(n_start, sc, model.world, rng)
+    sector = np.concatenate([sector, f.sector[parents]])
+    country = np.concatenate([country, f.country[parents]])
+    cols = new_firm_columns(employees, sc, model.world, rng, sector=sector, country=country)
+    cols["knowledge"][n_start:] = f.knowledge[parents] * rng.uniform(0.6, 1.0, len(parents))
+    cols["owner_age"] = np.clip(rng.normal(40.0, 8.0, n), 25, 70)
+    cols["registered"] = ~cols["mne"] & (rng.random(n) < cond.matching_coverage)
+    ids = lifecycle.add_firms(model, cond, cols, np.concatenate([np.full(n_start, -1), parents]))
+    return len(ids)
+
+
+def cluster_learning(model, dt: float) -> None:
+    """Firms in a cluster absorb part of the gap to their cluster's mean knowledge."""
+    f = model.firms
+    members = np.flatnonzero(f.active & (f.cluster >= 0))
+    if not len(members):
+        return
+    _, inverse, counts = np.unique(f.cluster[members], return_inverse=True, return_counts=True)
+    mean = np.bincount(inverse, weights=f.knowledge[members]) / counts
+    gap = np.maximum(mean[inverse] - f.knowledge[members], 0.0)
+    f.knowledge[members] += model.scenario.demography.cluster_spillover * gap * dt
+
+
+def register(model, cond) -> int:
+    """Unregistered SMEs join the matching service to bring its coverage to the policy level."""
+    f = model.firms
+    smes = f.active & f.is_sme
+    n_sme = int(smes.sum())
+    if not n_sme:
+        return 0
+    share = f.registered[smes].mean()
+    if share >= cond.matching_coverage:
+        return 0
+    p = (cond.matching_coverage - share) / (1 - share)
+    joining = smes & ~f.registered & (model.rng.random(len(f)) < p)
+    f.registered[joining] = True
+    return int(joining.sum())

@@ -1,0 +1,180 @@
+"""Supply contracts: large manufacturers source components from specialised suppliers.
+
+Buyers are active large firms of a supply-chain sector (``sectors.<name>.supply_chain``) with
+fewer live contracts than their supplier slots (``supply.slots_per_decade`` per decade of size).
+Each step a buyer with a free slot runs a tender with chance ``supply.sourcing_rate``:
+
+* candidates are SMEs of the buyer's sector, drawn by visibility; with chance
+  ``policy.b2b_exclusivity`` the tender runs on the buyers' exclusive B2B exchange, where only
+  members take part (``channel = b2b_exchange``); an SME joins when the expected gain from
+  exchange orders (``supply.b2b_benefit * b2b_exclusivity * revenue``) exceeds the yearly joining
+  cost ``supply.b2b_join_cost``, which small firms rarely recover;
+* suppliers in the buyer's production countries (where it sells) are always reached; others only
+  with the search reach of :func:`restructuring_sim.mechanisms.search.reach_probability`, cut by
+  ``supply.local_content``, except suppliers under price pressure, who seek foreign buyers;
+* a candidate qualifies if its quality meets the floor, which rises by
+  ``supply.quality_floor_growth`` a year, and if the order (``supply.order_share`` of the buyer's
+  revenue) fits its capacity (``supply.capacity_share`` of its revenue, less its other contracts);
+  a small firm in a cluster may pool its cluster's capacity to take an order too large for it
+  alone (``channel = cluster``);
+* the buyer signs with the qualifying candidate of the best score: quality + efficiency +
+  ``w_delivery`` x delivery.
+
+At the end of its term a contract ends; the buyer renews it (a new contract with the same
+supplier, ``channel = prior_partner``) if the supplier still meets the quality floor.
+
+A price-cut shock (``shocks.supplier_price_cut``) makes every buyer of the sector cut the price of
+its live contracts: contract values fall by ``cut`` and each supplier's margin falls by ``cut``
+times the share of its revenue on those contracts (its ``pressure``, which fades by half a year).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim import lifecycle
+from restructuring_sim.deals import SUPPLY, purpose_mask
+from restructuring_sim.events import CHANNELS
+from restructuring_sim.mechanisms.search import _visibility_draws, reach_probability
+
+DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
+                               ("direct", "prior_partner", "cluster", "b2b_exchange"))
+_SUPPLY_PURPOSE = purpose_mask(["supply"])
+
+
+def supply_chain_sectors(model) -> np.ndarray:
+    """Boolean per sector: large firms source on supply contracts."""
+    return np.array([model.scenario.sectors[s].supply_chain for s in model.world.sector_names])
+
+
+def quality_floor(model, cond) -> float:
+    """Minimum supplier quality in force (0..1)."""
+    sup = model.scenario.supply
+    return sup.quality_floor + sup.quality_floor_growth * (cond.t - model.scenario.simulation
+                                                            .start_year)
+
+
+def b2b_members(model, cond) -> np.ndarray:
+    """Firms for whom joining the exclusive B2B exchange pays."""
+    sup = model.scenario.supply
+    gain = sup.b2b_benefit * cond.b2b_exclusivity * model.firms.base_revenue
+    return gain > sup.b2b_join_cost
+
+
+def slots(model) -> np.ndarray:
+    """Supplier slots of every firm as a buyer."""
+    e = model.firms.employees
+    return np.ceil(model.scenario.supply.slots_per_decade * np.log10(np.maximum(e, 1)))
+
+
+def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
+    """Free capacity of each firm's cluster (its own for firms outside clusters)."""
+    f = model.firms
+    pooled = free.copy()
+    members = np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme)
+    if len(members):
+        codes, inverse = np.unique(f.cluster[members], return_inverse=True)
+        total = np.bincount(inverse, weights=free[members], minlength=len(codes))
+        pooled[members] = total[inverse]
+    return pooled
+
+
+def tender(model, cond) -> int:
+    """Buyers with free slots run tenders; return the number of contracts signed."""
+    f = model.firms
+    rng = model.rng
+    sup = model.scenario.supply
+    chain = supply_chain_sectors(model)
+    buyer_mask = (f.active & ~f.is_sme & chain[f.sector] & (f.live_supply < slots(model)))
+    buyers = np.flatnonzero(buyer_mask & (rng.random(len(f)) < sup.sourcing_rate))
+    if not len(buyers):
+        return 0
+    suppliers = f.active & f.is_sme & chain[f.sector]
+    on_exchange = rng.random(len(buyers)) < cond.b2b_exclusivity
+    members = suppliers & b2b_members(model, cond)
+    k = sup.tender_candidates
+    i = np.repeat(buyers, k)
+    exch = np.repeat(on_exchange, k)
+    j_open = _visibility_draws(model, suppliers, f.sector[i], np.zeros(len(i), bool))
+    j_exch = _visibility_draws(model, members, f.sector[i], np.zeros(len(i), bool))
+    j = np.where(exch, j_exch, j_open)
+    ok = j >= 0
+    i, j, exch = i[ok], j[ok], exch[ok]
+    # reach: production countries always; elsewhere search reach less local content
+    home = f.markets[i, f.country[j]]
+    reach = reach_probability(model, cond, i, j) * (1.0 - sup.local_content)
+    reach = np.where(f.pressure[j] > 0, 1.0, reach)
+    reached = home | (rng.random(len(i)) < reach)
+    i, j, exch = i[reached], j[reached], exch[reached]
+    order = sup.order_share * f.base_revenue[i]
+    free = np.maximum(sup.capacity_share * f.base_revenue - f.supply_load, 0.0)
+    alone = order <= free[j]
+    pooled = ~alone & (order <= _cluster_capacity(model, free)[j]) & (f.cluster[j] >= 0)
+    qualifies = (f.quality[j] >= quality_floor(model, cond)) & (alone | pooled)
+    if not qualifies.any():
+        return 0
+    i, j, exch, order, pooled = (x[qualifies] for x in (i, j, exch, order, pooled))
+    score = f.quality[j] + f.efficiency[j] + sup.w_delivery * f.delivery[j]
+    first = np.lexsort((rng.random(len(i)), -score, i))
+    keep = np.ones(len(first), dtype=bool)
+    keep[1:] = i[first][1:] != i[first][:-1]
+    signed = 0
+    for idx in first[keep]:
+        buyer, supplier = int(i[idx]), int(j[idx])
+        if _linked(model, buyer, supplier):
+            continue
+        channel = B2B if exch[idx] else (CLUSTER if pooled[idx] else DIRECT)
+        _sign(model, cond, buyer, supplier, float(order[idx]), channel)
+        signed += 1
+    return signed
+
+
+def _linked(model, a: int, b: int) -> bool:
+    edges = model.network.graph.get_edge_data(a, b)
+    return bool(edges) and any(d["layer"] == "supply" for d in edges.values())
+
+
+def _sign(model, cond, buyer: int, supplier: int, value: float, channel: int) -> int:
+    sup = model.scenario.supply
+    spy = model.scenario.simulation.steps_per_year
+    term = model.rng.uniform(sup.term_years_min, sup.term_years_max)
+    return lifecycle.open_deal(
+        model, cond, SUPPLY, buyer, supplier, sector=int(model.firms.sector[buyer]),
+        purposes=_SUPPLY_PURPOSE, channel=channel, term_steps=max(1, round(term * spy)),
+        value=value,
+    )
+
+
+def review(model, cond) -> int:
+    """End contracts whose term is over; renew those whose supplier still qualifies."""
+    d = model.deals
+    f = model.firms
+    live = d.live(SUPPLY)
+    due = live[d.end_step[live] <= cond.step]
+    floor = quality_floor(model, cond)
+    for deal in due.tolist():
+        buyer, supplier, value = int(d.a[deal]), int(d.b[deal]), float(d.value[deal])
+        lifecycle.close_deal(model, cond, deal)
+        if f.quality[supplier] >= floor and f.active[buyer] and f.active[supplier]:
+            _sign(model, cond, buyer, supplier, value, PRIOR)
+    return len(due)
+
+
+def price_cut(model, cond) -> int:
+    """Apply the scenario's price-cut shock in its year; return the contracts cut."""
+    shock = model.scenario.shocks.supplier_price_cut
+    if shock is None or cond.year != shock.year or cond.quarter != 1:
+        return 0
+    d = model.deals
+    f = model.firms
+    sector = model.world.sector_names.index(shock.sector)
+    live = d.live(SUPPLY)
+    hit = live[f.sector[d.a[live]] == sector]
+    if not len(hit):
+        return 0
+    suppliers = d.b[hit]
+    lost = d.value[hit] * shock.cut
+    d.value[hit] -= lost
+    np.subtract.at(f.supply_load, suppliers, lost)
+    np.add.at(f.pressure, suppliers, lost / np.maximum(f.base_revenue[suppliers], 1e-9))
+    return len(hit)
