@@ -1,0 +1,229 @@
+"""The model's public behaviour: construction, stepping, the population it draws, its outputs.
+
+These tests use the Python API a user meets in the README: build a ``RestructuringModel`` from a
+scenario, run it, read its event log, firm table, time series and network metrics.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import mesa
+import numpy as np
+import pytest
+from conftest import BASELINE, formed, make_model
+
+from restructuring_sim import RestructuringModel, Scenario, load_scenario, network
+from restructuring_sim.firms import SIZE_BOUNDS, size_class_codes
+from restructuring_sim.scenario import PURPOSES
+
+
+def test_model_is_a_mesa_model_with_one_rng():
+    model = make_model(n_firms=200)
+    assert isinstance(model, mesa.Model)
+    assert isinstance(model.rng, np.random.Generator)
+    assert model.n_steps == 52
+    assert model.step_index == 0 and not model.finished
+
+
+def test_default_construction_uses_the_embedded_scenario():
+    model = RestructuringModel(load_scenario(overrides=["simulation.n_firms=150"]))
+    assert model.seed_value == Scenario().simulation.seed
+    assert len(model.firms) == 150
+
+
+def test_seed_argument_overrides_the_scenario_seed():
+    sc = load_scenario(BASELINE, ["simulation.n_firms=100"])
+    model = RestructuringModel(sc, seed=77)
+    assert model.seed_value == 77
+    assert model.scenario.simulation.seed == 77
+    assert model.run_id.endswith("-s77")
+    assert sc.simulation.seed == 1  # the caller's scenario is not changed
+
+
+def test_run_id_depends_on_scenario_and_seed():
+    a = make_model(seed=1, n_firms=100)
+    b = make_model(seed=2, n_firms=100)
+    c = make_model(["policy.safety_net=0.1"], seed=1, n_firms=100)
+    again = make_model(seed=1, n_firms=100)
+    assert a.run_id == again.run_id
+    assert a.run_id.endswith("-s1") and b.run_id.endswith("-s2")
+    assert len({a.run_id, b.run_id, c.run_id}) == 3
+
+
+def test_run_calls_progress_after_every_step_and_stops():
+    model = make_model(n_firms=200)
+    seen = []
+    model.run(progress=seen.append)
+    assert seen == list(range(1, 53))
+    assert model.finished
+    with pytest.raises(RuntimeError, match="complete"):
+        model.step()
+    model.run()  # nothing left to do, no error
+    assert model.step_index == 52
+
+
+def test_step_count_follows_the_scenario():
+    model = make_model(["simulation.start_year=1990", "simulation.end_year=1992",
+                        "simulation.steps_per_year=12"], n_firms=150)
+    model.run()
+    assert model.step_index == 36
+    ts = model.timeseries_table().to_pandas()
+    assert ts["year"].tolist() == [1990 + s // 12 for s in range(36)]
+    assert ts["quarter"].max() == 12  # the sub-year period index
+    assert model.network.metrics_table().num_rows == 3
+    assert set(model.firms_table().column("year").to_pylist()) == {1990, 1991, 1992}
+
+
+def test_single_year_annual_run():
+    model = make_model(["simulation.start_year=1995", "simulation.end_year=1995",
+                        "simulation.steps_per_year=1"], n_firms=150)
+    model.run()
+    assert model.step_index == 1
+    assert model.firms_table().num_rows == 150
+
+
+# ------------------------------------------------------------------ population
+
+
+def test_population_is_heavy_tailed_and_mostly_smes():
+    model = make_model(seed=3, n_firms=20_000)
+    e = model.firms.employees
+    assert len(e) == 20_000
+    assert e.min() >= 1
+    assert e.max() <= model.scenario.population.size_max
+    sme_share = (e < 250).mean()
+    assert sme_share > 0.95
+    assert (e < 50).mean() > 0.8  # most firms are small
+    assert (e >= 250).sum() > 0  # but there are large firms
+    assert e.max() > 100 * np.median(e)  # heavy tail
+    f = model.firms
+    assert f.mne[e < 250].sum() == 0  # MNEs are large firms
+    assert f.mne[e >= 250].mean() == pytest.approx(model.scenario.population.mne_share, abs=0.1)
+    # an MNE sells in several regions
+    regions = model.world.country_region
+    mne = np.flatnonzero(f.mne)
+    n_regions = [len(set(regions[f.markets[i]])) for i in mne]
+    assert np.mean(n_regions) > 1.5
+
+
+def test_population_covers_sectors_and_countries():
+    model = make_model(seed=3, n_firms=20_000)
+    f = model.firms
+    w = model.world
+    assert set(np.unique(f.sector)) == set(range(w.n_sectors))
+    assert len(np.unique(f.country)) >= 15
+    # default country mix is proportional to market size: the US is the largest
+    counts = np.bincount(f.country, minlength=w.n_countries)
+    assert w.country_names[int(np.argmax(counts))] == "US"
+    np.testing.assert_array_equal(f.region, w.country_region[f.country])
+    in_cluster = f.cluster >= 0
+    assert in_cluster.mean() == pytest.approx(model.scenario.population.cluster_share, abs=0.03)
+
+
+def test_population_mixes_follow_the_scenario():
+    zeros = ", ".join(f"{s} = 0" for s in Scenario().sectors if s != "pharma")
+    model = make_model([f"population.sector_mix={{pharma = 1.0, {zeros}}}",
+                        "population.country_mix={JP = 1, KR = 1}"], seed=2, n_firms=2000)
+    w = model.world
+    f = model.firms
+    assert set(np.unique(f.sector)) == {w.sector_names.index("pharma")}
+    assert {w.country_names[c] for c in np.unique(f.country)} == {"JP", "KR"}
+
+
+def test_size_class_boundaries():
+    codes = size_class_codes(np.array([1, 49, 50, 249, 250, 300_000]))
+    assert codes.tolist() == [0, 0, 1, 1, 2, 2]
+    assert SIZE_BOUNDS.tolist() == [50, 250]
+
+
+# ------------------------------------------------------------------ outputs of a run
+
+
+def test_alliances_form_and_involve_smes(baseline_events):
+    f = formed(baseline_events)
+    assert len(f) > 100
+    assert f["involves_sme"].any()
+    assert f["cross_border"].any() and not f["cross_border"].all()
+    assert set(f["year"]) == set(range(1988, 2001))
+    assert set(f["channel"]) >= {"direct"}
+    counts = f["purposes"].explode().value_counts()
+    assert set(counts.index) <= set(PURPOSES)
+    assert len(counts) >= 3  # several purposes occur
+
+
+def test_timeseries_has_one_row_per_step(baseline_model):
+    ts = baseline_model.timeseries_table().to_pandas()
+    assert len(ts) == 52
+    assert (ts["active_firms"] > 0).all()
+    assert ts["mean_sme_capability"].between(0, 1).all()
+    # SME capability programmes raise capability over time
+    assert ts["mean_sme_capability"].iloc[-1] > ts["mean_sme_capability"].iloc[0]
+
+
+def test_firms_table_end_of_year_snapshots(baseline_model):
+    firms = baseline_model.firms_table().to_pandas()
+    assert len(firms) == 13 * len(baseline_model.firms)
+    last = firms[firms["year"] == 2000].set_index("firm_id").sort_index()
+    f = baseline_model.firms
+    np.testing.assert_allclose(last["knowledge"].to_numpy(), f.knowledge)
+    np.testing.assert_array_equal(last["live_alliances"].to_numpy(), f.live_alliances)
+
+
+def test_network_metrics_table(baseline_model):
+    metrics = baseline_model.network.metrics_table().to_pandas()
+    assert metrics["year"].tolist() == list(range(1988, 2001))
+    assert (metrics["edges_alliance"] > 0).all()
+    assert (metrics["nodes"] == baseline_model.firms.active.sum()).iloc[-1]
+
+
+def test_model_docstring_example():
+    from restructuring_sim import model as model_module
+
+    result = doctest.testmod(model_module)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_network_docstring_example():
+    result = doctest.testmod(network)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_network_tracker_rejects_bad_edges():
+    net = network.NetworkTracker()
+    net.add_firms([0, 1])
+    with pytest.raises(ValueError, match="itself"):
+        net.add_edge(1, "alliance", 0, 0, step=0, cross_border=False, involves_sme=True)
+    with pytest.raises(ValueError, match="not in the network"):
+        net.add_edge(2, "alliance", 0, 5, step=0, cross_border=False, involves_sme=True)
+    with pytest.raises(ValueError, match="layer"):
+        net.add_edge(3, "friendship", 0, 1, step=0, cross_border=False, involves_sme=True)
+    net.add_edge(4, "supply", 0, 1, step=0, cross_border=False, involves_sme=True)
+    with pytest.raises(ValueError, match="exists"):
+        net.add_edge(4, "supply", 0, 1, step=1, cross_border=False, involves_sme=True)
+    with pytest.raises(ValueError, match="live ties"):
+        net.remove_firm(0)
+    net.end_edge(4, step=2)
+    net.remove_firm(0)
+    assert 0 not in net.graph
+
+
+def test_event_log_rejects_unknown_vocabulary():
+    from restructuring_sim.events import EventLog
+
+    log = EventLog("r", 1)
+    base = dict(step=0, year=1988, quarter=1, deal_id=0, firm_ids=[0, 1],
+                size_classes=["small", "large"], countries=["US", "JP"],
+                regions=["north_america", "japan"], sector="pharma",
+                sector_group="manufacturing")
+    with pytest.raises(ValueError, match="kind"):
+        log.record(kind="merger", **base)
+    with pytest.raises(ValueError, match="motive"):
+        log.record(kind="acquisition", motive="greed", **base)
+    with pytest.raises(ValueError, match="channel"):
+        log.record(kind="alliance_formed", channel="telepathy", **base)
+    log.record(kind="alliance_formed", channel="direct", **base)
+    row = log.to_pandas().iloc[0]
+    assert bool(row["cross_border"]) and bool(row["involves_sme"])
+    assert np.isnan(row["value"])
+    assert log.count("alliance_formed") == 1 and len(log) == 1

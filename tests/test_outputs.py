@@ -1,0 +1,227 @@
+"""The run directory contract: every file present, with the documented columns and Arrow types.
+
+Users and later stages (trends, paper comparison, sweeps) read these files without the model, so
+their schemas are a contract: ``events.parquet`` must match :data:`restructuring_sim.events.SCHEMA`
+exactly, and the other files must carry the documented columns with the documented types.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from restructuring_sim import Scenario, __version__
+from restructuring_sim.events import KINDS, SCHEMA
+from restructuring_sim.network import EDGE_SCHEMA, LAYERS, METRIC_SCHEMA
+from restructuring_sim.runner import RUN_FILES
+
+N_FIRMS = 1000  # the size of the shared baseline_run fixture
+N_YEARS = 13
+N_STEPS = 52
+
+STRING = "string"
+INT = "int"
+
+
+def is_string_like(t: pa.DataType) -> bool:
+    """A text column: plain or dictionary-encoded strings."""
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or (
+        pa.types.is_dictionary(t) and pa.types.is_string(t.value_type))
+
+
+def check_columns(schema: pa.Schema, expected: dict[str, object]) -> None:
+    """Every expected column is present with its type (``STRING``: text, ``INT``: any integer)."""
+    missing = [name for name in expected if name not in schema.names]
+    assert not missing, f"missing columns: {missing}"
+    for name, want in expected.items():
+        got = schema.field(name).type
+        if want == STRING:
+            assert is_string_like(got), f"{name}: {got} is not a string column"
+        elif want == INT:
+            assert pa.types.is_integer(got), f"{name}: {got} is not an integer column"
+        else:
+            assert got == want, f"{name}: {got} != {want}"
+
+
+def test_all_six_files_are_written(run_dir):
+    assert set(RUN_FILES) == {"events.parquet", "firms.parquet", "timeseries.parquet",
+                              "network_edges.parquet", "network_metrics.parquet",
+                              "manifest.json"}
+    for name in RUN_FILES:
+        assert (run_dir / name).is_file(), name
+        assert (run_dir / name).stat().st_size > 0, name
+    # atomic writes leave no temporary files behind
+    assert not [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+# ------------------------------------------------------------------ events
+
+
+def test_events_schema_is_the_contract(run_dir):
+    table = pq.read_table(run_dir / "events.parquet")
+    assert table.schema.remove_metadata().equals(SCHEMA), table.schema
+    assert table.schema.names == [
+        "run_id", "seed", "step", "year", "quarter", "kind", "deal_id", "firm_ids",
+        "size_classes", "countries", "regions", "sector", "sector_group", "purposes",
+        "joint_venture", "equity", "cross_border", "involves_sme", "motive", "channel", "value",
+    ]
+    assert table.num_rows > 0
+
+
+def test_event_schema_types_match_the_design():
+    expected = {
+        "run_id": pa.string(), "seed": pa.int64(), "kind": pa.string(), "deal_id": pa.int64(),
+        "firm_ids": pa.list_(pa.int64()), "size_classes": pa.list_(pa.string()),
+        "countries": pa.list_(pa.string()), "regions": pa.list_(pa.string()),
+        "sector": pa.string(), "sector_group": pa.string(), "purposes": pa.list_(pa.string()),
+        "joint_venture": pa.bool_(), "equity": pa.bool_(), "cross_border": pa.bool_(),
+        "involves_sme": pa.bool_(), "motive": pa.string(), "channel": pa.string(),
+        "value": pa.float64(), "step": INT, "year": INT, "quarter": INT,
+    }
+    check_columns(SCHEMA, expected)
+
+
+def test_events_in_memory_equal_events_on_disk(run_dir, baseline_model):
+    on_disk = pq.read_table(run_dir / "events.parquet").to_pandas()
+    pd.testing.assert_frame_equal(on_disk, baseline_model.events.to_pandas())
+
+
+def test_events_identify_the_run(run_dir, baseline_model):
+    events = pq.read_table(run_dir / "events.parquet").to_pandas()
+    assert set(events["run_id"]) == {baseline_model.run_id}
+    assert set(events["seed"]) == {5}
+    assert set(events["kind"]) <= set(KINDS)
+    assert "alliance_formed" in set(events["kind"])
+
+
+def test_empty_event_log_still_has_the_schema(tmp_path):
+    from restructuring_sim.events import EventLog
+
+    log = EventLog("r", 1)
+    log.write(tmp_path / "e.parquet")
+    table = pq.read_table(tmp_path / "e.parquet")
+    assert table.num_rows == 0
+    assert table.schema.remove_metadata().equals(SCHEMA)
+
+
+# ------------------------------------------------------------------ firms
+
+
+FIRM_COLUMNS = {
+    "firm_id": pa.int64(), "year": INT, "employees": pa.float64(), "size_class": STRING,
+    "sector": STRING, "sector_group": STRING, "country": STRING, "region": STRING,
+    "cluster": INT, "mne": pa.bool_(), "knowledge": pa.float64(), "capability": pa.float64(),
+    "capital": pa.float64(), "n_markets": INT, "live_alliances": INT, "status": STRING,
+}
+
+
+def test_firms_schema(run_dir):
+    table = pq.read_table(run_dir / "firms.parquet")
+    check_columns(table.schema, FIRM_COLUMNS)
+
+
+def test_firms_one_row_per_firm_per_year(run_dir):
+    firms = pq.read_table(run_dir / "firms.parquet").to_pandas()
+    assert sorted(firms["year"].unique()) == list(range(1988, 2001))
+    assert not firms.duplicated(["firm_id", "year"]).any()
+    first = firms[firms["year"] == 1988]
+    assert set(first["firm_id"]) >= set(range(N_FIRMS))
+    # every firm that ever existed appears in the last year (exited firms keep a status row)
+    assert set(firms[firms["year"] == 2000]["firm_id"]) == set(firms["firm_id"])
+    assert set(firms["size_class"].astype(str)) <= {"small", "medium", "large"}
+    assert set(firms["sector_group"].astype(str)) <= {"manufacturing", "services"}
+    assert set(firms["status"].astype(str)) <= {"active", "acquired", "exited"}
+    assert (firms["employees"] >= 1).all()
+    assert firms["capability"].between(0, 1).all()
+    assert (firms["n_markets"] >= 1).all()
+    assert (firms["live_alliances"] >= 0).all()
+
+
+# ------------------------------------------------------------------ timeseries
+
+
+TIMESERIES_COLUMNS = {
+    "step": INT, "year": INT, "quarter": INT, "active_firms": INT, "live_alliances": INT,
+    "alliances_formed": INT, "alliances_dissolved": INT, "ict_cost": pa.float64(),
+    "trade_openness": pa.float64(), "mean_knowledge": pa.float64(),
+    "mean_sme_capability": pa.float64(),
+}
+
+
+def test_timeseries_schema_and_rows(run_dir):
+    table = pq.read_table(run_dir / "timeseries.parquet")
+    check_columns(table.schema, TIMESERIES_COLUMNS)
+    ts = table.to_pandas()
+    assert len(ts) == N_STEPS
+    assert list(ts["step"]) == list(range(N_STEPS))
+    assert list(ts["year"]) == [1988 + s // 4 for s in range(N_STEPS)]
+    assert list(ts["quarter"]) == [s % 4 + 1 for s in range(N_STEPS)]
+    # the baseline's drivers as the scenario states them
+    assert ts["ict_cost"].iloc[0] == pytest.approx(1.0, abs=0.01)
+    assert ts["ict_cost"].iloc[-1] == pytest.approx(0.25, abs=0.02)
+    assert ts["ict_cost"].is_monotonic_decreasing
+    assert ts["trade_openness"].is_monotonic_increasing
+
+
+# ------------------------------------------------------------------ network
+
+
+def test_network_edges_schema(run_dir):
+    table = pq.read_table(run_dir / "network_edges.parquet")
+    assert table.schema.remove_metadata().equals(EDGE_SCHEMA), table.schema
+    check_columns(table.schema, {"edge_id": pa.int64(), "layer": STRING, "source": pa.int64(),
+                                 "target": pa.int64(), "start_step": INT, "end_step": INT})
+    edges = table.to_pandas()
+    assert len(edges) > 0
+    assert set(edges["layer"]) <= set(LAYERS)
+    assert edges["edge_id"].is_unique
+    # end_step is null exactly for ties live at the end of the run
+    assert edges["end_step"].isna().any() and edges["end_step"].notna().any()
+
+
+def test_network_metrics_schema(run_dir):
+    table = pq.read_table(run_dir / "network_metrics.parquet")
+    assert table.schema.remove_metadata().equals(METRIC_SCHEMA), table.schema
+    metrics = table.to_pandas()
+    assert list(metrics["year"]) == list(range(1988, 2001))
+    for layer in LAYERS:
+        assert f"edges_{layer}" in metrics
+    for col in ("density", "giant_component_share", "sme_tie_share", "cross_border_share",
+                "clustering"):
+        assert metrics[col].between(0, 1).all(), col
+    assert (metrics["tied_nodes"] <= metrics["nodes"]).all()
+    assert (metrics["edges"] == metrics[[f"edges_{x}" for x in LAYERS]].sum(axis=1)).all()
+    expected_degree = 2 * metrics["edges"] / metrics["nodes"]
+    assert metrics["mean_degree"].to_list() == pytest.approx(expected_degree.to_list())
+
+
+# ------------------------------------------------------------------ manifest
+
+
+def test_manifest_keys_and_values(run_dir, baseline_model):
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    for key in ("run_id", "seed", "package_version", "git_commit", "config_hash", "scenario",
+                "wall_time_s", "files", "steps", "events"):
+        assert key in manifest, key
+    assert manifest["run_id"] == baseline_model.run_id
+    assert manifest["seed"] == 5
+    assert manifest["package_version"] == __version__
+    assert manifest["steps"] == N_STEPS
+    assert manifest["events"] == len(baseline_model.events)
+    assert manifest["wall_time_s"] >= 0
+    assert sorted(manifest["files"]) == sorted(RUN_FILES)
+    assert manifest["git_commit"] is None or len(manifest["git_commit"]) == 40
+
+
+def test_manifest_scenario_reproduces_the_run_configuration(run_dir, baseline_model):
+    """The scenario as run, reloaded from the manifest, is the same scenario (same hash)."""
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    scenario = Scenario.model_validate(manifest["scenario"])
+    assert scenario.config_hash() == manifest["config_hash"]
+    assert scenario.config_hash() == baseline_model.scenario.config_hash()
+    assert scenario.simulation.n_firms == N_FIRMS
+    assert scenario.simulation.seed == 5
