@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from restructuring_sim.deals import LAYER_NAMES
 from restructuring_sim.events import CHANNELS, KINDS, MOTIVES
-from restructuring_sim.firms import Firm
+from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, Firm
 from restructuring_sim.network import LAYERS
 from restructuring_sim.scenario import ALLIANCE_PURPOSES, PURPOSES
 
@@ -90,6 +90,36 @@ def check_deal_lifecycles(model, events: pd.DataFrame) -> dict[int, tuple[str, i
     return live
 
 
+def check_firm_lifecycles(model, events: pd.DataFrame) -> None:
+    """Entrants are new firms; acquired and exited firms take part in nothing afterwards."""
+    f = model.firms
+    n_initial = model.scenario.simulation.n_firms
+    gone: dict[int, str] = {}  # firm -> the kind of event that removed it
+    seen: set[int] = set()
+    for row in events.itertuples(index=False):
+        ids = [int(i) for i in row.firm_ids]
+        for i in ids:
+            assert i not in gone, f"firm {i} in a {row.kind} event after its {gone[i]}"
+        if row.kind == "firm_entered":
+            new = ids[0]
+            assert new >= n_initial and new not in seen, row
+            assert f.birth_step[new] == row.step
+            assert len(ids) in (1, 2)
+        elif row.kind == "acquisition":
+            assert row.motive in MOTIVES, row
+            assert np.isfinite(row.value) and row.value >= 0, row
+            gone[ids[1]] = "acquisition"
+        elif row.kind == "firm_exited":
+            assert len(ids) == 1
+            gone[ids[0]] = "exit"
+        seen.update(ids)
+    status = {"acquisition": ACQUIRED, "exit": EXITED}
+    for firm, why in gone.items():
+        assert f.status[firm] == status[why], f"firm {firm} after {why}: status {f.status[firm]}"
+    assert int((f.status != ACTIVE).sum()) == len(gone)
+    assert len(f) == n_initial + int((events["kind"] == "firm_entered").sum())
+
+
 def check_network(model, events: pd.DataFrame, live: dict[int, tuple[str, int]]) -> None:
     """Graph and temporal edge list agree with the event log and with the firm table."""
     g = model.network.graph
@@ -120,7 +150,8 @@ def check_network(model, events: pd.DataFrame, live: dict[int, tuple[str, int]])
     layer_by_deal = dict(zip(openings["deal_id"], openings["kind"].map(LAYER_OF), strict=True))
     assert (edges["layer"] == edges["edge_id"].map(layer_by_deal)).all()
     endings = events[events["kind"].isin(list(ENDING))].set_index("deal_id")["step"]
-    ended = edges.dropna(subset=["end_step"]).set_index("edge_id")["end_step"]
+    contracts = edges[edges["layer"].isin(["alliance", "supply"])]
+    ended = contracts.dropna(subset=["end_step"]).set_index("edge_id")["end_step"]
     assert ended.sort_index().astype(int).to_dict() == endings.sort_index().astype(int).to_dict()
     still = edges[edges["end_step"].isna() & edges["layer"].isin(["alliance", "supply"])]
     assert set(still["edge_id"]) == set(live)
@@ -165,6 +196,7 @@ def check_all(model) -> None:
     events = model.events.to_pandas()
     check_event_rows(model, events)
     live = check_deal_lifecycles(model, events)
+    check_firm_lifecycles(model, events)
     check_network(model, events, live)
     check_tables(model, events, live)
     check_yearly_metrics(model, events)
@@ -250,12 +282,12 @@ def test_agentset_select_by_size_class():
     assert sum(len(g) for _, g in groups) == 600
 
 
-def test_agents_after_a_run_cover_every_active_firm(baseline_model):
+def test_agents_after_a_run_are_the_active_firms(baseline_model):
     ids = [a.firm_id for a in baseline_model.agents]
     assert len(ids) == len(set(ids))
     assert all(0 <= i < len(baseline_model.firms) for i in ids)
     active = set(np.flatnonzero(baseline_model.firms.active).tolist())
-    assert active <= set(ids)
+    assert set(ids) == active  # acquired and exited firms lose their agent
     tied = baseline_model.agents.select(lambda a: a.live_alliances > 0)
     assert len(tied) == int((baseline_model.firms.live_alliances > 0).sum())
 

@@ -80,7 +80,7 @@ def test_single_year_annual_run():
                         "simulation.steps_per_year=1"], n_firms=150)
     model.run()
     assert model.step_index == 1
-    assert model.firms_table().num_rows == 150
+    assert model.firms_table().num_rows == len(model.firms) >= 150
 
 
 # ------------------------------------------------------------------ population
@@ -163,9 +163,12 @@ def test_timeseries_has_one_row_per_step(baseline_model):
 
 def test_firms_table_end_of_year_snapshots(baseline_model):
     firms = baseline_model.firms_table().to_pandas()
-    assert len(firms) == 13 * len(baseline_model.firms)
-    last = firms[firms["year"] == 2000].set_index("firm_id").sort_index()
     f = baseline_model.firms
+    per_year = firms.groupby("year")["firm_id"]
+    assert (per_year.nunique() == per_year.size()).all()
+    assert per_year.size().is_monotonic_increasing  # firms keep their rows after exit
+    last = firms[firms["year"] == 2000].set_index("firm_id").sort_index()
+    assert last.index.tolist() == list(range(len(f)))
     np.testing.assert_allclose(last["knowledge"].to_numpy(), f.knowledge)
     np.testing.assert_array_equal(last["live_alliances"].to_numpy(), f.live_alliances)
 
@@ -174,7 +177,9 @@ def test_network_metrics_table(baseline_model):
     metrics = baseline_model.network.metrics_table().to_pandas()
     assert metrics["year"].tolist() == list(range(1988, 2001))
     assert (metrics["edges_alliance"] > 0).all()
-    assert (metrics["nodes"] == baseline_model.firms.active.sum()).iloc[-1]
+    last = metrics.iloc[-1]
+    assert last["nodes"] == baseline_model.network.graph.number_of_nodes()
+    assert last["nodes"] >= baseline_model.firms.active.sum()
 
 
 def test_model_docstring_example():
