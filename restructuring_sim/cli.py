@@ -93,6 +93,12 @@ def print_summary(summary: dict, out: Path) -> None:
     console.print(table)
 
 
+# experiment commands: sweep, compare, sensitivity (restructuring_sim/experiments/commands.py)
+from restructuring_sim.experiments.commands import register as _register_experiments  # noqa: E402
+
+_register_experiments(app)
+
+
 def main() -> None:
     """Entry point used by ``python -m restructuring_sim``."""
     sys.exit(app())

@@ -53,6 +53,7 @@ from restructuring_sim.scenario import (
     _read_toml,
     apply_overrides,
     deep_merge,
+    scenario_from_dict,
 )
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -483,6 +484,7 @@ def scenario_plan(paths: list[Path], replicates: int, seed: int, metrics: list[s
     points, labels, data = [], {}, {}
     for i, path in enumerate(paths):
         raw = apply_overrides(_read_toml(Path(path)), overrides)
+        scenario_from_dict(raw, source=str(path))  # a bad scenario is a user error, not a run's
         label = raw.get("name") or Path(path).stem
         if label in labels.values():
             label = f"{label} ({Path(path).name})"
