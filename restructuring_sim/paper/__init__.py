@@ -1,0 +1,11 @@
+"""The paper's figures as data, the event log in the paper's categories, and the comparison.
+
+``figures.toml`` holds the figures; :mod:`.trends` turns an event log into the paper's
+categories; :mod:`.moments` computes the scale-free moments and :func:`compare` scores an
+ensemble against the paper; :mod:`.validate` is the ``restructuring-sim validate`` command.
+"""
+
+from restructuring_sim.paper.figures import Figures, Moment, load_figures
+from restructuring_sim.paper.moments import compare, replicate_moments
+
+__all__ = ["Figures", "Moment", "compare", "load_figures", "replicate_moments"]

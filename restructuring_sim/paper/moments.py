@@ -1,0 +1,175 @@
+"""The model's values of the paper's moments, and their comparison with the paper.
+
+:func:`replicate_moments` computes every moment of ``figures.toml`` for one run (its event log,
+and its ``firms.parquet`` table for the moments that need firm state); :func:`compare` summarises
+an ensemble of runs against the paper: mean, 5th and 95th percentile over replicates, tolerance
+and pass/fail (the *mean* must lie within tolerance).
+
+Definitions (documented here because the paper's wording leaves room):
+
+* **cross-border SME alliance**: an ``alliance_formed`` event with ``cross_border`` and
+  ``involves_sme``; the decade is 1990-2000.
+* **participations**: each SME participant of such a deal counts once, in the deal's sector group.
+* **SME acquisition share**: among cross-border ``acquisition`` events, the share whose target
+  (``firm_ids[1]``) is small or medium at the deal.
+* **matching conversion**: among SMEs ever registered with the matching service (a ``registered``
+  firm-year in ``firms.parquet`` while small or medium, 1988-2000), the share that took part in
+  at least one deal (``alliance_formed`` or ``supply_contract_signed``) whose ``channel`` is
+  ``matching_service``. The paper: about 2% of the firms registered with a public matching
+  network reached a formal link.
+* **manufacturing SMEs with 10-40% cross-border turnover**: among active manufacturing SMEs at the
+  end of 2000, the share whose ``cross_border_revenue_share`` lies in [0.10, 0.40].
+* **SME share of manufactured exports**: cross-border turnover (``revenue`` x
+  ``cross_border_revenue_share``) of active manufacturing SMEs over that of all active
+  manufacturing firms, end of 2000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from restructuring_sim.paper import trends
+from restructuring_sim.paper.figures import Figures, load_figures
+
+COLUMNS = ["name", "paper", "model_mean", "low", "high", "tolerance", "pass"]
+NAN = float("nan")
+
+
+def _ratio(top: float, bottom: float) -> float:
+    return float(top) / float(bottom) if bottom else NAN
+
+
+def event_moments(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, float]:
+    """The moments computed from one event log (NaN where a denominator is zero)."""
+    fig = figures or load_figures()
+    decade, early, late, final = (fig.years(p) for p in ("decade", "early", "late", "final"))
+    annual = trends.annual_counts(events, decade)
+    total = annual.sum()
+    late_groups = trends.by_size_and_group(events, late)
+    early_groups = trends.by_size_and_group(events, early).sum(axis=0)
+    group_late = late_groups.sum(axis=0)
+    size_late = late_groups.sum(axis=1)
+    return {
+        "sme_share_of_cross_border_alliances": trends.cross_border_sme_share(events, decade),
+        "late_share": _ratio(annual.loc[late[0]:late[1]].sum(), total),
+        "year_2000_share": _ratio(annual.loc[final[0]:final[1]].sum(), total),
+        "services_to_manufacturing_late": _ratio(group_late["services"],
+                                                 group_late["manufacturing"]),
+        "services_to_manufacturing_early": _ratio(early_groups["services"],
+                                                  early_groups["manufacturing"]),
+        "small_to_medium_late": _ratio(size_late["small"], size_late["medium"]),
+        "small_manufacturing_to_services_late": _ratio(late_groups.loc["small", "manufacturing"],
+                                                       late_groups.loc["small", "services"]),
+        "medium_manufacturing_to_services_late": _ratio(
+            late_groups.loc["medium", "manufacturing"], late_groups.loc["medium", "services"]
+        ),
+        "sme_only_share": trends.sme_only_share(events, decade),
+        "sme_acquisition_share": trends.sme_acquisition_share(events, decade),
+    }
+
+
+def matching_conversion(events: pd.DataFrame, firms: pd.DataFrame,
+                        years: tuple[int, int] = (1988, 2000)) -> float:
+    """Share of SMEs ever registered with the matching service (in ``years``) that took part in
+    at least one deal formed through channel ``matching_service`` (NaN if none registered)."""
+    if "registered" not in firms:
+        return NAN
+    fy = trends.in_years(firms, years)
+    reg = fy.loc[fy["registered"].astype(bool) & fy["size_class"].isin(trends.SME_CLASSES)]
+    registered = pd.unique(reg["firm_id"])
+    if len(registered) == 0:
+        return NAN
+    deals = events.loc[events["kind"].isin(["alliance_formed", "supply_contract_signed"])
+                       & (events["channel"] == "matching_service")]
+    deals = trends.in_years(deals, years)
+    linked = pd.unique(deals["firm_ids"].explode().dropna().astype(np.int64))
+    return float(np.isin(registered, linked).mean())
+
+
+def _final_manufacturing_smes(firms: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
+    fy = trends.in_years(firms, years)
+    if fy.empty:
+        return fy
+    last = fy.loc[fy["year"] == fy["year"].max()]
+    return last.loc[(last["status"] == "active") & (last["sector_group"] == "manufacturing")]
+
+
+def firm_moments(events: pd.DataFrame, firms: pd.DataFrame,
+                 figures: Figures | None = None) -> dict[str, float]:
+    """The moments that need the firm table (``firms.parquet``) of a run."""
+    fig = figures or load_figures()
+    out = {"matching_conversion": matching_conversion(events, firms, fig.years("series"))}
+    needed = {"revenue", "cross_border_revenue_share", "status", "sector_group", "size_class"}
+    manuf = (_final_manufacturing_smes(firms, fig.years("final"))
+             if needed <= set(firms.columns) else pd.DataFrame())
+    if manuf.empty:
+        out["manufacturing_smes_cross_border_turnover"] = NAN
+        out["sme_share_of_manufactured_exports"] = NAN
+        return out
+    sme = manuf["size_class"].isin(trends.SME_CLASSES).to_numpy()
+    share = manuf["cross_border_revenue_share"].to_numpy(dtype=float)
+    exports = manuf["revenue"].to_numpy(dtype=float) * share
+    out["manufacturing_smes_cross_border_turnover"] = (
+        float(((share[sme] >= 0.10) & (share[sme] <= 0.40)).mean()) if sme.any() else NAN
+    )
+    out["sme_share_of_manufactured_exports"] = _ratio(exports[sme].sum(), exports.sum())
+    return out
+
+
+def replicate_moments(events: pd.DataFrame, firms: pd.DataFrame | None = None,
+                      figures: Figures | None = None) -> dict[str, float]:
+    """Every moment computable for one run: event moments, plus firm moments if ``firms``."""
+    out = event_moments(events, figures)
+    if firms is not None:
+        out.update(firm_moments(events, firms, figures))
+    return out
+
+
+def summarise(per_replicate: Sequence[dict[str, float]],
+              figures: Figures | None = None) -> pd.DataFrame:
+    """Ensemble summary of per-replicate moments against the paper (columns :data:`COLUMNS`).
+
+    ``model_mean`` ignores replicates where a moment is undefined (NaN); ``low``/``high`` are the
+    5th/95th percentiles over replicates; ``pass`` is whether the mean is within tolerance.
+    """
+    fig = figures or load_figures()
+    rows = []
+    for name, m in fig.moment.items():
+        values = np.array([r.get(name, NAN) for r in per_replicate], dtype=float)
+        if not len(values) or all(name not in r for r in per_replicate):
+            continue
+        finite = values[np.isfinite(values)]
+        mean = float(finite.mean()) if len(finite) else NAN
+        low, high = (np.percentile(finite, [5, 95]) if len(finite) else (NAN, NAN))
+        rows.append(dict(name=name, paper=m.value, model_mean=mean, low=float(low),
+                         high=float(high), tolerance=m.tol, **{"pass": m.passes(mean)}))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def compare(event_frames: list[pd.DataFrame], firm_frames: list[pd.DataFrame] | None = None,
+            figures: Figures | None = None) -> pd.DataFrame:
+    """Compare an ensemble of runs with the paper.
+
+    Parameters
+    ----------
+    event_frames : one event log per replicate (DataFrames with the ``events.SCHEMA`` columns).
+    firm_frames : optional ``firms.parquet`` tables aligned with ``event_frames``; without them
+        the moments that need firm state (matching conversion, cross-border turnover, exports)
+        are left out.
+
+    Returns
+    -------
+    DataFrame with columns name, paper, model_mean, low, high, tolerance, pass: one row per
+    moment; ``tolerance`` is the allowed deviation in the moment's units (0.05 for a share, 20%
+    of the paper's value for a ratio); for a bound moment (``sme_only_share``,
+    ``services_to_manufacturing_early``) the model passes at or below paper + tolerance.
+    """
+    if firm_frames is not None and len(firm_frames) != len(event_frames):
+        raise ValueError("firm_frames must align with event_frames")
+    fig = figures or load_figures()
+    firms = firm_frames if firm_frames is not None else [None] * len(event_frames)
+    per = [replicate_moments(ev, fm, fig) for ev, fm in zip(event_frames, firms, strict=True)]
+    return summarise(per, fig)

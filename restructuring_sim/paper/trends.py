@@ -1,0 +1,143 @@
+"""Event log -> the paper's categories.
+
+Every function takes an event log (a pandas DataFrame with the columns of
+:data:`restructuring_sim.events.SCHEMA`) and returns counts in the categories the paper reports.
+The paper's unit is the *cross-border alliance involving at least one SME* (small: 1-49
+employees, medium: 50-249, as at the deal); where it splits by size class or sector group it
+counts *participations*: each SME taking part in a deal counts once, in the deal's sector group.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SME_CLASSES = ("small", "medium")
+SECTOR_GROUPS = ("manufacturing", "services")
+#: the paper's two halves of the decade (inclusive years)
+PERIODS = {"1990-94": (1990, 1994), "1995-2000": (1995, 2000)}
+
+_PARTICIPATION_COLUMNS = ["deal_id", "year", "sector", "sector_group", "size_class"]
+
+
+def sme_alliances(events: pd.DataFrame) -> pd.DataFrame:
+    """Cross-border alliances involving at least one SME (one row per alliance formed)."""
+    mask = (events["kind"] == "alliance_formed") & events["cross_border"] & events["involves_sme"]
+    return events.loc[mask.astype(bool)]
+
+
+def in_years(frame: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
+    """Rows whose ``year`` lies in the inclusive range ``years``."""
+    return frame.loc[(frame["year"] >= years[0]) & (frame["year"] <= years[1])]
+
+
+def participations(events: pd.DataFrame) -> pd.DataFrame:
+    """SME participations in cross-border SME alliances: one row per SME participant of a deal.
+
+    Columns: deal_id, year, sector, sector_group, size_class (small or medium).
+    """
+    deals = sme_alliances(events)
+    if deals.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in _PARTICIPATION_COLUMNS})
+    rows = deals[["deal_id", "year", "sector", "sector_group", "size_classes"]].explode(
+        "size_classes"
+    )
+    rows = rows.rename(columns={"size_classes": "size_class"})
+    return rows.loc[rows["size_class"].isin(SME_CLASSES)].reset_index(drop=True)
+
+
+def annual_counts(events: pd.DataFrame, years: tuple[int, int] = (1988, 2000)) -> pd.Series:
+    """Cross-border alliances involving SMEs per year (the paper's Figure 1), zeros filled."""
+    counts = sme_alliances(events).groupby("year").size()
+    index = pd.RangeIndex(years[0], years[1] + 1, name="year")
+    return counts.reindex(index, fill_value=0).astype(int).rename("alliances")
+
+
+def by_size_class(events: pd.DataFrame, years: tuple[int, int] = (1995, 2000)) -> pd.Series:
+    """SME participations by size class (small, medium) in the years given."""
+    parts = in_years(participations(events), years)
+    counts = parts.groupby("size_class").size()
+    return counts.reindex(list(SME_CLASSES), fill_value=0).astype(int).rename("participations")
+
+
+def by_size_and_group(events: pd.DataFrame,
+                      years: tuple[int, int] = (1995, 2000)) -> pd.DataFrame:
+    """SME participations by size class (rows) and sector group (columns) in the years given."""
+    parts = in_years(participations(events), years)
+    table = parts.groupby(["size_class", "sector_group"]).size().unstack(fill_value=0)
+    return table.reindex(index=list(SME_CLASSES), columns=list(SECTOR_GROUPS),
+                         fill_value=0).astype(int)
+
+
+def by_group_and_period(events: pd.DataFrame,
+                        periods: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """SME participations by sector group (columns) in each period (rows: 1990-94, 1995-2000)."""
+    periods = periods or PERIODS
+    parts = participations(events)
+    rows = {}
+    for label, years in periods.items():
+        counts = in_years(parts, years).groupby("sector_group").size()
+        rows[label] = counts.reindex(list(SECTOR_GROUPS), fill_value=0)
+    return pd.DataFrame(rows).T.rename_axis("period").astype(int)
+
+
+def by_sector(events: pd.DataFrame,
+              periods: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """Cross-border SME alliances by sector (rows) and period (columns)."""
+    periods = periods or PERIODS
+    deals = sme_alliances(events)
+    cols = {label: in_years(deals, years).groupby("sector").size()
+            for label, years in periods.items()}
+    return pd.DataFrame(cols).fillna(0).astype(int).rename_axis("sector")
+
+
+def by_purpose(events: pd.DataFrame,
+               periods: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """Cross-border SME alliances by purpose (rows) and period (columns).
+
+    One deal can have several purposes, so a deal counts once under each of its purposes.
+    """
+    periods = periods or PERIODS
+    deals = sme_alliances(events)[["year", "purposes"]].explode("purposes").dropna()
+    cols = {label: in_years(deals, years).groupby("purposes").size()
+            for label, years in periods.items()}
+    return pd.DataFrame(cols).fillna(0).astype(int).rename_axis("purpose")
+
+
+def cross_border_sme_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
+    """Share of all cross-border alliances formed in ``years`` that involve an SME (NaN if none)."""
+    formed = events.loc[(events["kind"] == "alliance_formed") & events["cross_border"]]
+    formed = in_years(formed, years)
+    return float(formed["involves_sme"].mean()) if len(formed) else float("nan")
+
+
+def sme_only_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
+    """Among cross-border SME alliances in ``years``, the share whose participants are all SMEs."""
+    deals = in_years(sme_alliances(events), years)
+    if deals.empty:
+        return float("nan")
+    only = deals["size_classes"].map(lambda sizes: all(s in SME_CLASSES for s in sizes))
+    return float(only.mean())
+
+
+def sme_acquisition_share(events: pd.DataFrame,
+                          years: tuple[int, int] = (1990, 2000)) -> float:
+    """Cross-border acquisitions whose target (``firm_ids[1]``) is an SME, as a share of all
+    cross-border acquisitions in ``years`` (NaN if there are none)."""
+    acq = events.loc[(events["kind"] == "acquisition") & events["cross_border"]]
+    acq = in_years(acq, years)
+    if acq.empty:
+        return float("nan")
+    target_sme = acq["size_classes"].map(lambda sizes: len(sizes) > 1 and sizes[1] in SME_CLASSES)
+    return float(target_sme.mean())
+
+
+def summary_tables(events: pd.DataFrame) -> dict[str, pd.DataFrame | pd.Series]:
+    """Every category of the paper for one event log, keyed by a short name."""
+    return {
+        "annual": annual_counts(events),
+        "size_class_1995_2000": by_size_class(events),
+        "size_by_group_1995_2000": by_size_and_group(events),
+        "group_by_period": by_group_and_period(events),
+        "sector": by_sector(events),
+        "purpose": by_purpose(events),
+    }
