@@ -16,7 +16,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-import pytest
 from conftest import formed, has_purpose, run_model
 
 SEEDS = (1, 2, 3)
@@ -88,29 +87,26 @@ def test_higher_ipr_protection_gives_more_licensing():
     assert mean_share(strong, lic) > mean_share(weak, lic)
 
 
-@pytest.mark.parametrize("from_year", [1994, 1996])
-def test_dominant_design_cuts_rnd_alliances_in_its_sector(from_year):
+def test_dominant_design_cuts_rnd_alliances_in_its_sector():
+    """From the standard year on, software R&D alliances fall to a fraction of the no-standard
+    run; before it the two runs differ only by noise."""
     none = arm()
     standard = arm("sectors.software.standard_year=1994")
 
-    def software_rnd_after(f):
-        return has_purpose(f, "rnd") & (f["sector"] == "software") & (f["year"] >= from_year)
+    def software_rnd(f):
+        return has_purpose(f, "rnd") & (f["sector"] == "software")
 
-    n_none = pooled_count(none, software_rnd_after)
-    n_standard = pooled_count(standard, software_rnd_after)
-    assert n_none > 30
-    assert n_standard < 0.5 * n_none
+    for from_year in (1994, 1996):
+        def after(f, y=from_year):
+            return software_rnd(f) & (f["year"] >= y)
 
+        n_none, n_standard = pooled_count(none, after), pooled_count(standard, after)
+        assert n_none > 30, from_year
+        assert n_standard < 0.5 * n_none, (from_year, n_standard, n_none)
 
-def test_dominant_design_leaves_earlier_years_alone():
-    """Before the standard year the two scenarios differ only by noise, not by the mechanism."""
-    none = arm()
-    standard = arm("sectors.software.standard_year=1994")
+    def before(f):
+        return software_rnd(f) & (f["year"] < 1994)
 
-    def software_rnd_before(f):
-        return has_purpose(f, "rnd") & (f["sector"] == "software") & (f["year"] < 1994)
-
-    n_none = pooled_count(none, software_rnd_before)
-    n_standard = pooled_count(standard, software_rnd_before)
+    n_none, n_standard = pooled_count(none, before), pooled_count(standard, before)
     assert n_none > 20
     assert 0.6 * n_none < n_standard < 1.6 * n_none
