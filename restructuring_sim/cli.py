@@ -98,6 +98,11 @@ from restructuring_sim.experiments.commands import register as _register_experim
 
 _register_experiments(app)
 
+# comparison with the paper: validate (restructuring_sim/paper/validate.py)
+from restructuring_sim.paper.validate import register as _register_validate  # noqa: E402
+
+_register_validate(app)
+
 
 def main() -> None:
     """Entry point used by ``python -m restructuring_sim``."""

@@ -1,0 +1,115 @@
+"""Ensembles of runs for comparison with the paper: replicate seeds, parallel runs, run dirs.
+
+Replicate ``i`` of a scenario runs with a seed drawn from ``numpy.random.SeedSequence(root)``
+(``root`` = ``simulation.seed``) spawned into N children, so the ensemble depends only on the
+scenario and N, never on how many worker processes ran it. Each replicate is reduced in its
+worker to a :class:`RunSummary` (moments and the small tables the plots need), so little data
+crosses process boundaries.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from restructuring_sim.errors import UserError
+from restructuring_sim.paper import trends
+from restructuring_sim.paper.figures import load_figures
+from restructuring_sim.paper.moments import replicate_moments
+
+#: files a run directory must hold for validation
+REQUIRED_FILES = ("events.parquet", "firms.parquet")
+
+
+@dataclass
+class RunSummary:
+    """What the comparison needs from one run."""
+
+    moments: dict[str, float]
+    annual: pd.Series  # cross-border SME alliances per year, 1988-2000
+    size_by_group: pd.DataFrame  # SME participations 1995-2000, size class x sector group
+    group_by_period: pd.DataFrame  # SME participations, period x sector group
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
+                  label: str = "") -> RunSummary:
+    """Reduce one run (event log, optional firm table) to a :class:`RunSummary`."""
+    fig = load_figures()
+    return RunSummary(
+        moments=replicate_moments(events, firms, fig),
+        annual=trends.annual_counts(events, fig.years("series")),
+        size_by_group=trends.by_size_and_group(events, fig.years("late")),
+        group_by_period=trends.by_group_and_period(
+            events, {"1990-94": fig.years("early"), "1995-2000": fig.years("late")}
+        ),
+        label=label,
+    )
+
+
+def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
+    """Seeds of ``replicates`` runs, spawned from ``SeedSequence(root_seed)`` (uint32 each)."""
+    children = np.random.SeedSequence(int(root_seed)).spawn(int(replicates))
+    return [int(child.generate_state(1)[0]) for child in children]
+
+
+def run_one(scenario_data: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replicate of a scenario (given as plain data) in memory: (events, firms)."""
+    from restructuring_sim.model import RestructuringModel
+    from restructuring_sim.scenario import Scenario
+
+    model = RestructuringModel(Scenario.model_validate(scenario_data), seed=seed)
+    model.run()
+    return model.events.to_pandas(), model.firms_table().to_pandas()
+
+
+def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
+    """Run one replicate and reduce it to its summary (the unit of work of a worker)."""
+    events, firms = run_one(scenario_data, seed)
+    return summarise_run(events, firms, label=f"seed {seed}")
+
+
+def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,
+                 task=run_and_summarise) -> list:
+    """Run ``replicates`` replicates of ``scenario`` (a Scenario) and return ``task``'s results
+    in replicate order; ``workers`` > 1 runs them in a process pool."""
+    if replicates < 1:
+        raise UserError(f"--replicates {replicates}: must be >= 1")
+    if workers < 1:
+        raise UserError(f"--workers {workers}: must be >= 1")
+    seeds = seeds if seeds is not None else replicate_seeds(scenario.simulation.seed, replicates)
+    data = scenario.to_dict()
+    if workers == 1 or replicates == 1:
+        return [task(data, s) for s in seeds]
+    with ProcessPoolExecutor(max_workers=min(workers, replicates)) as pool:
+        return list(pool.map(task, [data] * len(seeds), seeds))
+
+
+def load_run_dir(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read (events, firms) from a run directory; :class:`UserError` if it lacks a file."""
+    path = Path(path)
+    if not path.is_dir():
+        raise UserError(f"run directory {path}: not found (expected a directory written by "
+                        "`restructuring-sim run`)")
+    for name in REQUIRED_FILES:
+        if not (path / name).is_file():
+            raise UserError(f"run directory {path}: lacks {name} (a run directory holds "
+                            f"{', '.join(REQUIRED_FILES)} and more)")
+    try:
+        events = pd.read_parquet(path / "events.parquet")
+        firms = pd.read_parquet(path / "firms.parquet")
+    except Exception as exc:  # a truncated or foreign file: report, do not trace back
+        raise UserError(f"run directory {path}: unreadable Parquet ({exc})") from None
+    missing = {"kind", "year", "cross_border", "involves_sme", "size_classes"} - set(events)
+    if missing:
+        raise UserError(f"run directory {path}: events.parquet lacks columns "
+                        f"{', '.join(sorted(missing))}")
+    for col in ("size_class", "sector_group", "status"):  # dictionary-encoded in the file
+        if col in firms and isinstance(firms[col].dtype, pd.CategoricalDtype):
+            firms[col] = firms[col].astype(str)
+    return events, firms

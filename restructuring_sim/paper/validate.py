@@ -1,0 +1,178 @@
+"""``restructuring-sim validate``: put runs, or an ensemble of a scenario, beside the paper.
+
+Two forms::
+
+    restructuring-sim validate RUN_DIR [RUN_DIR ...]
+    restructuring-sim validate SCENARIO.toml --replicates N [--workers K] [--set KEY=VALUE]
+
+It prints a table (moment, paper, model mean, 90% interval over replicates, tolerance, pass or
+fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
+"tolerance", "pass"}, ...]}`` on stdout (undefined values as null). It writes plots
+(``annual.png``, ``splits.png``, ``moments.png``) and the table (``moments.csv``,
+``moments.json`` with the seeds and inputs) into ``--out``, by default
+``runs/validate/<name>`` (name: the scenario's name, or the first run directory's folder name).
+Exit status 0 whether or not the moments pass; 2 on bad input, with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated
+
+import typer
+
+from restructuring_sim.errors import UserError
+
+DEFAULT_REPLICATES = 10
+DEFAULT_OUT_ROOT = Path("runs/validate")
+
+
+def _clean(value):
+    """JSON-safe value: NaN and infinities become None, numpy scalars plain Python."""
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def moments_payload(table) -> dict:
+    """The ``--json`` document: ``{"moments": [ {name, paper, ..., pass}, ... ]}``."""
+    return {"moments": [{k: _clean(v) for k, v in row.items()}
+                        for row in table.to_dict(orient="records")]}
+
+
+def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str]):
+    """Summaries of the runs to compare, and a description of where they came from."""
+    from restructuring_sim.paper.ensemble import (
+        load_run_dir,
+        replicate_seeds,
+        run_ensemble,
+        summarise_run,
+    )
+    from restructuring_sim.scenario import load_scenario
+
+    if replicates < 1:
+        raise UserError(f"--replicates {replicates}: must be >= 1")
+    if workers < 1:
+        raise UserError(f"--workers {workers}: must be >= 1")
+    if not inputs:
+        raise UserError("validate: give a scenario TOML file or one or more run directories")
+    first = inputs[0]
+    if first.suffix == ".toml" or first.is_file():
+        if len(inputs) > 1:
+            raise UserError(f"validate {inputs[1]}: a scenario file takes no further inputs; "
+                            "give one scenario file or run directories only")
+        scenario = load_scenario(first, overrides)
+        seeds = replicate_seeds(scenario.simulation.seed, replicates)
+        summaries = run_ensemble(scenario, replicates, workers, seeds=seeds)
+        source = dict(scenario=str(first), name=scenario.name, overrides=overrides,
+                      root_seed=scenario.simulation.seed, seeds=seeds, replicates=replicates,
+                      n_firms=scenario.simulation.n_firms)
+        return summaries, source
+    if overrides:
+        raise UserError(f"--set {overrides[0]}: only applies to a scenario file, not to run "
+                        "directories")
+    summaries = []
+    for path in inputs:
+        if path.is_file():
+            raise UserError(f"validate {path}: a file; give run directories or one scenario "
+                            "TOML file")
+        events, firms = load_run_dir(path)
+        summaries.append(summarise_run(events, firms, label=str(path)))
+    source = dict(run_dirs=[str(p) for p in inputs], name=inputs[0].resolve().name,
+                  replicates=len(inputs))
+    return summaries, source
+
+
+def render_table(table, title: str):
+    """A rich table of the comparison."""
+    from rich import box
+    from rich.table import Table
+
+    from restructuring_sim.paper.figures import load_figures
+
+    moments = load_figures().moment
+    out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    out.add_column("moment", no_wrap=True)
+    for col in ("paper", "model mean", "90% interval", "tolerance"):
+        out.add_column(col, justify="right", no_wrap=True)
+    out.add_column("", no_wrap=True)
+    for row in table.to_dict(orient="records"):
+        row = SimpleNamespace(**{k if k != "pass" else "passed": v for k, v in row.items()})
+        m = moments[row.name]
+        interval = ("n/a" if math.isnan(row.low) else f"{row.low:.3g} - {row.high:.3g}")
+        mean = "n/a" if math.isnan(row.model_mean) else f"{row.model_mean:.3g}"
+        verdict = "pass" if row.passed else "FAIL"
+        out.add_row(row.name, f"{row.paper:.3g}", mean, interval, m.rule, verdict)
+    return out
+
+
+def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
+                 out: Path | None, overrides: list[str]) -> dict:
+    """Compare, write the outputs, print the table or JSON; returns the JSON payload."""
+    from rich.console import Console
+
+    from restructuring_sim import cli
+    from restructuring_sim.io import write_json, write_text
+    from restructuring_sim.paper.moments import summarise
+    from restructuring_sim.paper.plots import write_plots
+
+    summaries, source = collect(inputs, replicates, workers, overrides)
+    table = summarise([s.moments for s in summaries])
+    payload = moments_payload(table)
+    out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    write_json({**payload, "source": source}, out / "moments.json")
+    write_text(table.to_csv(index=False), out / "moments.csv")
+    plots = write_plots(summaries, table, out)
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        n = len(summaries)
+        passed = int(table["pass"].sum())
+        console = Console(width=max(cli.console.width, 110))  # the table needs ~100 columns
+        console.print(render_table(
+            table, f"Model ({n} replicate{'s' if n > 1 else ''}) against Sakai (2002)"))
+        console.print(f"{passed} of {len(table)} moments within tolerance; plots: "
+                          + ", ".join(str(p) for p in plots), highlight=False)
+    return payload
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` to the command-line app."""
+
+    @app.command()
+    def validate(
+        inputs: Annotated[list[Path], typer.Argument(
+            help="Run directories, or one scenario TOML file to run as an ensemble.")],
+        replicates: Annotated[int, typer.Option(
+            "--replicates", "-n", help="Scenario: number of replicates (seeds spawned from "
+            "simulation.seed).")] = DEFAULT_REPLICATES,
+        workers: Annotated[int, typer.Option(
+            "--workers", help="Scenario: worker processes (results do not depend on it).")] = 1,
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="Print the moments as JSON on stdout instead of a table.")] = False,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Directory for plots and the moment table "
+            "(default runs/validate/<name>).")] = None,
+        set_: Annotated[list[str] | None, typer.Option(
+            "--set", help="Scenario: override a value, e.g. simulation.n_firms=1000.")] = None,
+    ) -> None:
+        """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
+        from restructuring_sim import cli
+
+        try:
+            run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []))
+        except UserError as exc:
+            cli.fail(str(exc))
