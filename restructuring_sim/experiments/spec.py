@@ -123,7 +123,8 @@ class Parameter(_Strict):
         return list(self.range) if self.range is not None else [0.0, float(len(self.values))]
 
     def _cast(self, v: float) -> Any:
-        return int(round(float(v))) if self.integer else float(v)
+        # 12 decimals: drop float noise of samplers (0.9000000000000001 -> 0.9)
+        return int(round(float(v))) if self.integer else round(float(v), 12)
 
     def kind(self) -> str:
         """Storage type of the parameter's column: float, int, bool or str."""

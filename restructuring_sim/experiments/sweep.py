@@ -8,6 +8,7 @@ error of the run so that one bad run is recorded as failed and the sweep goes on
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -102,6 +103,8 @@ def run_sweep(plan: Plan, out: str | Path, *, executor: str = "local",
         if progress:
             progress(report.skipped, report.total, 0)
         if todo:
+            if executor == "local":  # no more processes than runs left to do
+                workers = min(workers or os.cpu_count() or 1, len(todo))
             with open_executor(executor, workers=workers, dask_workers=dask_workers,
                                scheduler=scheduler, dask_processes=dask_processes) as (ex, info):
                 report.executor, report.workers = info.kind, info.workers
