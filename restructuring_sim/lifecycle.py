@@ -21,7 +21,7 @@ import numpy as np
 
 from restructuring_sim.deals import ALLIANCE, LAYER_NAMES, OWNERSHIP, SUPPLY, purpose_names
 from restructuring_sim.events import CHANNELS, MOTIVES
-from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED
+from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, SIZE_BOUNDS, size_class_codes
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
 
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
@@ -39,7 +39,7 @@ def log_event(model, cond, kind: str, ids: list[int], sector: int, *, deal: int 
     w = model.world
     model.events.record(
         step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deal,
-        firm_ids=ids, size_classes=[SIZE_CLASSES[c] for c in f.size_class[ids]],
+        firm_ids=ids, size_classes=[SIZE_CLASSES[c] for c in size_class_codes(f.employees[ids])],
         countries=[w.country_names[c] for c in f.country[ids]],
         regions=[w.region_names[r] for r in f.region[ids]],
         sector=w.sector_names[sector], sector_group=SECTOR_GROUPS[w.sector_group[sector]],
@@ -77,7 +77,7 @@ def open_deal(model, cond, layer: int, a: int, b: int, *, sector: int, purposes:
     model.network.add_edge(
         deal, LAYER_NAMES[layer], a, b, step=cond.step,
         cross_border=bool(f.country[a] != f.country[b]),
-        involves_sme=bool(f.is_sme[a] or f.is_sme[b]),
+        involves_sme=bool(min(f.employees[a], f.employees[b]) < SIZE_BOUNDS[1]),
     )
     return deal
 

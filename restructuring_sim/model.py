@@ -51,6 +51,9 @@ class RestructuringModel(mesa.Model):
         The validated scenario; the embedded baseline when omitted.
     seed : int, optional
         Replaces ``scenario.simulation.seed``.
+    population : dict, optional
+        Start from these firms instead of a drawn population (see
+        :func:`restructuring_sim.population.generate`).
 
     Examples
     --------
@@ -60,7 +63,8 @@ class RestructuringModel(mesa.Model):
     >>> events = model.events.to_pandas()
     """
 
-    def __init__(self, scenario: Scenario | None = None, seed: int | None = None):
+    def __init__(self, scenario: Scenario | None = None, seed: int | None = None,
+                 population: dict | None = None):
         scenario = scenario if scenario is not None else Scenario()
         if seed is not None:
             scenario = scenario.model_copy(
@@ -71,7 +75,7 @@ class RestructuringModel(mesa.Model):
         self.seed_value = scenario.simulation.seed
         self.run_id = f"{scenario.config_hash()[:12]}-s{self.seed_value}"
         self.world = World(scenario)
-        self.firms = generate(scenario, self.world, self.rng)
+        self.firms = generate(scenario, self.world, self.rng, population)
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
         self.events = EventLog(self.run_id, self.seed_value)
         self.network = NetworkTracker()
@@ -93,12 +97,12 @@ class RestructuringModel(mesa.Model):
                 "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
                 "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
                 **{name: _counter(name) for name in COUNTERS},
-                "sme_share_of_firms": lambda m: float(m.firms.is_sme[m.firms.active].mean()),
+                "sme_share_of_firms": lambda m: _mean(m.firms.is_sme[m.firms.active]),
                 "ict_cost": lambda m: m.conditions.ict_cost,
                 "trade_openness": lambda m: m.conditions.trade_openness,
-                "mean_knowledge": lambda m: float(m.firms.knowledge[m.firms.active].mean()),
-                "mean_sme_capability": lambda m: float(
-                    m.firms.capability[m.firms.active & m.firms.is_sme].mean()
+                "mean_knowledge": lambda m: _mean(m.firms.knowledge[m.firms.active]),
+                "mean_sme_capability": lambda m: _mean(
+                    m.firms.capability[m.firms.active & m.firms.is_sme]
                 ),
                 "registered_smes": lambda m: int(
                     (m.firms.registered & m.firms.active & m.firms.is_sme).sum()
@@ -238,6 +242,11 @@ _EVENT_COUNTERS = {
     "supply_contract_signed": "supply_signed", "supply_contract_ended": "supply_ended",
     "acquisition": "acquisitions", "firm_entered": "entries", "firm_exited": "exits",
 }
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean of an array, NaN when it is empty (e.g. no SME left)."""
+    return float(values.mean()) if len(values) else float("nan")
 
 
 def _counter(name: str):

@@ -55,15 +55,51 @@ def draw_markets(home: np.ndarray, mne: np.ndarray, exporter: np.ndarray, world:
     return markets
 
 
-def generate(scenario: Scenario, world: World, rng: np.random.Generator) -> FirmTable:
-    """Draw the initial population of ``scenario.simulation.n_firms`` firms."""
+def generate(scenario: Scenario, world: World, rng: np.random.Generator,
+             given: dict | None = None) -> FirmTable:
+    """The initial population: ``scenario.simulation.n_firms`` drawn firms, or the firms given.
+
+    ``given`` maps firm columns (see :class:`FirmTable`) to one value per firm; it must hold
+    ``employees``, and ``sector``/``country`` as names; other columns are drawn as for any firm
+    and then replaced by those given. It lets users and tests start from a known population.
+    """
     pop = scenario.population
-    n = scenario.simulation.n_firms
-    table = FirmTable(world.n_countries, capacity=int(n * 1.25) + 16)
-    employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng)
-    new = new_firm_columns(employees, scenario, world, rng)
+    if given is None:
+        n = scenario.simulation.n_firms
+        employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng)
+        new = new_firm_columns(employees, scenario, world, rng)
+    else:
+        new = _given_columns(given, scenario, world, rng)
+    table = FirmTable(world.n_countries, capacity=int(len(new["employees"]) * 1.25) + 16)
     table.append(**new)
     return table
+
+
+def _given_columns(given: dict, scenario: Scenario, world: World, rng) -> dict:
+    given = dict(given)
+    if "employees" not in given:
+        raise ValueError("a given population needs an 'employees' column")
+    employees = np.asarray(given.pop("employees"), dtype=np.float64)
+    n = len(employees)
+    sector = given.pop("sector", None)
+    country = given.pop("country", None)
+    codes = {}
+    for key, value, names in (("sector", sector, world.sector_names),
+                              ("country", country, world.country_names)):
+        if value is not None:
+            unknown = sorted(set(value) - set(names))
+            if unknown:
+                raise ValueError(f"{key}: unknown {unknown}; allowed: {', '.join(names)}")
+            codes[key] = np.array([names.index(v) for v in value])
+    drawn_sector, drawn_country = draw_sectors_countries(n, scenario, world, rng)
+    cols = new_firm_columns(employees, scenario, world, rng,
+                            sector=codes.get("sector", drawn_sector),
+                            country=codes.get("country", drawn_country))
+    for key, value in given.items():
+        if key not in FirmTable.COLUMNS:
+            raise ValueError(f"unknown firm column {key!r}")
+        cols[key] = np.asarray(value)
+    return cols
 
 
 def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,

@@ -31,6 +31,7 @@ import numpy as np
 
 from restructuring_sim import lifecycle
 from restructuring_sim.events import CHANNELS, MOTIVES
+from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.alliances import assets
 from restructuring_sim.mechanisms.search import _visibility_draws, reach_probability
@@ -192,7 +193,7 @@ def step(model, cond) -> dict[str, int]:
 
     counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
     for acquirer, target, motive, price, channel in proposals:
-        if not (f.active[acquirer] and f.active[target]) or acquirer == target:
+        if acquirer == target or f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
             continue
         if not _admitted(model, cond, acquirer, target):
             continue
@@ -203,7 +204,7 @@ def step(model, cond) -> dict[str, int]:
                           channel=channel)
         counts[MOTIVES[motive]] += 1
     for firm in closing:
-        if f.active[firm]:
+        if f.status[firm] == ACTIVE:
             lifecycle.exit_firm(model, cond, firm)
             counts["closed"] += 1
     return counts

@@ -23,7 +23,7 @@ import numpy as np
 
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, SUPPLY
-from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.firms import ACTIVE, SIZE_BOUNDS
 from restructuring_sim.population import draw_sectors_countries, new_firm_columns
 
 
@@ -75,7 +75,7 @@ def exits(model, cond) -> int:
     wait = max(1, round(dem.exit_loss_years * (1 - 0.6 * cond.safety_net)))
     leaving = np.flatnonzero(f.active & (f.loss_years >= wait))
     for firm in leaving.tolist():
-        if f.active[firm]:
+        if f.status[firm] == ACTIVE:
             lifecycle.exit_firm(model, cond, firm)
     return len(leaving)
 

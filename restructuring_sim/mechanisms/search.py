@@ -109,6 +109,8 @@ def _cluster_draws(model, searchers, eligible):
     """One random member of each searcher's cluster (-1 if the firm is in none)."""
     f = model.firms
     in_cluster = np.flatnonzero(eligible & (f.cluster >= 0))
+    if not len(in_cluster):
+        return np.full(len(searchers), -1)
     members = in_cluster[np.argsort(f.cluster[in_cluster], kind="stable")]
     codes = f.cluster[members]
     own = f.cluster[searchers]
@@ -116,7 +118,7 @@ def _cluster_draws(model, searchers, eligible):
     count = np.searchsorted(codes, own, side="right") - start
     pick = start + np.floor(model.rng.random(len(searchers)) * count).astype(np.int64)
     found = (own >= 0) & (count > 0)
-    return np.where(found, members[np.minimum(pick, max(len(members) - 1, 0))], -1)
+    return np.where(found, members[np.minimum(pick, len(members) - 1)], -1)
 
 
 def _distributor_draws(model, searchers, eligible):

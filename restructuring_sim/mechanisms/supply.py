@@ -35,6 +35,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import SUPPLY, purpose_mask
 from restructuring_sim.events import CHANNELS
+from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms.search import _visibility_draws, reach_probability
 
 DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
@@ -155,7 +156,7 @@ def review(model, cond) -> int:
     for deal in due.tolist():
         buyer, supplier, value = int(d.a[deal]), int(d.b[deal]), float(d.value[deal])
         lifecycle.close_deal(model, cond, deal)
-        if f.quality[supplier] >= floor and f.active[buyer] and f.active[supplier]:
+        if f.quality[supplier] >= floor and f.status[buyer] == f.status[supplier] == ACTIVE:
             _sign(model, cond, buyer, supplier, value, PRIOR)
     return len(due)
 
