@@ -165,20 +165,19 @@ def register(app: typer.Typer) -> None:
                                     "directory")
             else:
                 paths, ref_path = _scenario_targets(targets, reference)
-                ref_arg = None
+                ref_arg = None  # recorded in the manifest as the reference point
                 from restructuring_sim.experiments.spec import scenario_plan
 
                 if replicates < 1:
                     raise UserError(f"--replicates {replicates}: must be >= 1")
                 plan = scenario_plan(paths, replicates, seed, list(wanted or HEADLINE),
-                                     list(set_ or []))
+                                     list(set_ or []), reference=paths.index(ref_path))
                 sweep_dir = out or Path("runs") / f"compare-{plan.spec_hash()[:12]}"
                 if not quiet:
                     cli.err_console.print(f"running {len(paths)} scenarios x {replicates} "
                                           f"replicates into {sweep_dir}", highlight=False)
                 execute(plan, sweep_dir, executor=executor, workers=workers,
                         dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
-                ref_arg = str(paths.index(ref_path))
             table, manifest = read_results(sweep_dir)
             results = table.to_pandas()
             ref = cmp.choose_reference(results, manifest, ref_arg)

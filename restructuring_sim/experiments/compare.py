@@ -130,21 +130,24 @@ def effects(results: pd.DataFrame, reference: int, metrics: list[str] | None = N
 
 
 def print_effects(table: pd.DataFrame, console, title: str) -> None:
-    """Print effects as one rich table: a section per metric, a row per point."""
+    """Print effects as one rich table: a section per metric (with the reference mean), a row
+    per point (its mean, the effect with its 95% interval, the relative effect)."""
     from rich.table import Table
 
     out = Table(title=title)
-    for col, justify in (("metric / point", "left"), ("n", "right"), ("ref.", "right"),
-                         ("mean", "right"), ("effect [95% interval]", "right"),
-                         ("rel.", "right")):
-        out.add_column(col, justify=justify, no_wrap=col.startswith("effect"))
+    for col, justify in (("metric / point", "left"), ("n", "right"), ("mean", "right"),
+                         ("effect [95% interval]", "right"), ("rel.", "right")):
+        out.add_column(col, justify=justify, no_wrap=col.startswith("effect"),
+                       overflow="fold")
     for metric, group in table.groupby("metric", sort=False):
-        out.add_row(f"[bold]{metric}[/bold]", "", "", "", "", "")
+        ref = group["reference_mean"].iloc[0]
+        out.add_row(f"[bold]{metric}[/bold]", str(group["n_reference"].iloc[0]), f"{ref:.3g}",
+                    "(reference)", "")
         for r in group.itertuples():
             sig = not (math.isnan(r.ci_low) or r.ci_low <= 0 <= r.ci_high)
             ci = "" if math.isnan(r.ci_low) else f" [{r.ci_low:+.3g}, {r.ci_high:+.3g}]"
             rel = "" if math.isnan(r.relative) else f"{100 * r.relative:+.0f}%"
-            out.add_row(f"  {r.label}", str(r.n), f"{r.reference_mean:.3g}", f"{r.mean:.3g}",
+            out.add_row(f"  {r.label}", str(r.n), f"{r.mean:.3g}",
                         f"{r.diff:+.3g}{ci}" + (" *" if sig else ""), rel)
     console.print(out)
     console.print("* the 95% interval excludes zero", highlight=False)

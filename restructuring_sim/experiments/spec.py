@@ -239,6 +239,7 @@ class Plan:
     design_matrix: np.ndarray | None = None
     labels: dict[int, str] = field(default_factory=dict)
     point_data: dict[int, dict[str, Any]] = field(default_factory=dict)
+    reference: int | None = None  # the point effects are measured against, when not point 0
 
     @property
     def n_runs(self) -> int:
@@ -249,7 +250,8 @@ class Plan:
         """SHA-256 over the validated spec, the scenario data and the points' scenario data."""
         blob = json.dumps(
             {"spec": self.spec.model_dump(mode="json"), "scenario": self.scenario_data,
-             "points": {str(k): v for k, v in self.point_data.items()}},
+             "points": {str(k): v for k, v in self.point_data.items()},
+             "reference": self.reference},
             sort_keys=True, separators=(",", ":"), default=str,
         )
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -472,10 +474,11 @@ def sample_design(spec: SweepSpec, problem: dict[str, Any], seed: int) -> np.nda
 
 
 def scenario_plan(paths: list[Path], replicates: int, seed: int, metrics: list[str],
-                  overrides: list[str], keep_events: bool = False) -> Plan:
+                  overrides: list[str], keep_events: bool = False, reference: int = 0) -> Plan:
     """A plan that runs whole scenario files side by side, with common seeds (for ``compare``).
 
-    Point ``i`` is ``paths[i]``; its label is the scenario's name (file stem if unnamed).
+    Point ``i`` is ``paths[i]``; its label is the scenario's name (file stem if unnamed);
+    ``reference`` is the index of the reference scenario.
     """
     spec = parse_spec({
         "scenario": str(paths[0]), "replicates": replicates, "seed": seed, "metrics": metrics,
@@ -494,4 +497,4 @@ def scenario_plan(paths: list[Path], replicates: int, seed: int, metrics: list[s
         data[i] = raw
     return Plan(spec=spec, spec_path=None, scenario_path=Path(paths[0]),
                 scenario_data=data[0], points=points, param_kinds={"scenario": "str"},
-                labels=labels, point_data=data)
+                labels=labels, point_data=data, reference=reference)

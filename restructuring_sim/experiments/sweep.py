@@ -194,7 +194,8 @@ def _manifest(plan: Plan, spec_hash: str, old: dict[str, Any] | None) -> dict[st
         "metrics": list(spec.metrics),
         "points": len(plan.points),
         "replicates": spec.replicates,
-        "baseline_point": next((p.point_id for p in plan.points if p.is_baseline), None),
+        "baseline_point": plan.reference if plan.reference is not None else next(
+            (p.point_id for p in plan.points if p.is_baseline), None),
         "labels": {str(k): v for k, v in plan.labels.items()},
         "problem": plan.problem,
     }
