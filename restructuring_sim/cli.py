@@ -98,10 +98,13 @@ from restructuring_sim.experiments.commands import register as _register_experim
 
 _register_experiments(app)
 
-# comparison with the paper: validate (restructuring_sim/paper/validate.py)
+# comparison with the paper: validate (restructuring_sim/paper/validate.py) and calibrate
+# (restructuring_sim/calibration/command.py)
+from restructuring_sim.calibration.command import register as _register_calibrate  # noqa: E402
 from restructuring_sim.paper.validate import register as _register_validate  # noqa: E402
 
 _register_validate(app)
+_register_calibrate(app)
 
 
 def main() -> None:

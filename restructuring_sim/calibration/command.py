@@ -1,0 +1,64 @@
+"""``restructuring-sim calibrate SPEC.toml``: fit free parameters to the paper's moments.
+
+Writes into ``--out`` (default ``<spec folder>/<spec name>/``, e.g.
+``experiments/calibration/baseline/``); rerunning continues from the stored database. Exit 2 with
+one line on stderr for a bad spec (unknown parameter, bounds the wrong way round or outside the
+field's range, unknown moment, bad budget) or an output folder holding another spec's state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from restructuring_sim.errors import UserError
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``calibrate`` to the command-line app."""
+
+    @app.command()
+    def calibrate(
+        spec: Annotated[Path, typer.Argument(help="Calibration spec (TOML).")],
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Output folder (default <spec folder>/<name>/; resumed if it holds "
+            "this spec).")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or "
+                                            "summary.")] = False,
+    ) -> None:
+        """Fit SPEC's free parameters to the paper's moments (ABC-SMC, resumable)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from restructuring_sim import cli
+        from restructuring_sim.calibration.run import calibrate as run_calibration
+        from restructuring_sim.paper.validate import render_table
+
+        def progress(t: int, eps: float, sims: int) -> None:
+            if not quiet:
+                cli.err_console.print(f"generation {t}: epsilon {eps:.4g}, {sims} simulations",
+                                      highlight=False)
+
+        try:
+            result = run_calibration(spec, out, progress)
+        except UserError as exc:
+            cli.fail(str(exc))
+        if quiet:
+            return
+        console = Console(width=max(cli.console.width, 110))
+        params = Table(title=f"Calibration {result['name']}: best parameters "
+                       f"(loss {result['loss']:.3g}, generation {result['best_generation']})")
+        params.add_column("parameter")
+        params.add_column("best", justify="right")
+        params.add_column("posterior mean", justify="right")
+        params.add_column("bounds", justify="right")
+        for key, value in result["parameters"].items():
+            lo, hi = result["bounds"][key]
+            params.add_row(key, f"{value:.4g}", f"{result['posterior_mean'][key]:.4g}",
+                           f"{lo:g} - {hi:g}")
+        console.print(params)
+        console.print(render_table(result["table"], f"Best parameters, check ensemble "
+                                   f"({result['check']['replicates']} replicates)"))
+        console.print(f"record: {result['out']}", highlight=False)

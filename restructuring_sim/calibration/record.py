@@ -1,0 +1,78 @@
+"""Outputs of a calibration, written into its folder (``experiments/calibration/<name>/``).
+
+| file | contents |
+|---|---|
+| ``spec.toml`` | the spec as given (copy) |
+| ``state.json`` | the validated spec and its digest (a resume must match it) |
+| ``abc.db`` | the pyabc SQLite database: every generation's particles (resumable state) |
+| ``history.csv`` | per generation: epsilon, simulations, best and median loss, posterior means |
+| ``posterior.csv`` | the last generation's particles: parameters, weight, loss |
+| ``best.json`` | best parameters, their loss, the check ensemble's loss and moments, seeds, |
+|               | the fitted moments with their tolerance rules, budget, scenario and overrides |
+| ``best_overrides.txt`` | the best parameters as ``--set KEY=VALUE`` lines |
+| ``moments.csv`` | the moment table (validate's columns) of the best parameters' check ensemble |
+| ``calibration.png`` | loss history and the posterior's marginal distributions |
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: root of the seeds of the check ensemble (independent of the calibration's particle seeds)
+CHECK_STREAM = 7919
+
+
+def check_seeds(root_seed: int, replicates: int) -> list[int]:
+    """Seeds of the check ensemble of the best parameters."""
+    children = np.random.SeedSequence([int(root_seed), CHECK_STREAM]).spawn(int(replicates))
+    return [int(c.generate_state(1)[0]) for c in children]
+
+
+def plot_calibration(history: pd.DataFrame, posterior: pd.DataFrame, keys: list[str],
+                     bounds: dict[str, tuple[float, float]], path: Path) -> Path:
+    """Loss history (epsilon, best and median loss per generation) and posterior marginals."""
+    n = len(keys) + 1
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    ax = axes[0]
+    gens = history["generation"]
+    eps = history["epsilon"].replace(np.inf, np.nan)
+    ax.plot(gens, eps, marker="o", label="epsilon")
+    ax.plot(gens, history["best_loss"], marker="s", label="best loss")
+    ax.plot(gens, history["median_loss"], marker="^", label="median loss")
+    ax.axhline(1.0, color="grey", ls=":", lw=0.8)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("loss (RMS deviation / tolerance)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    ax.set_title("Loss history")
+    for ax, key in zip(axes[1:], keys, strict=False):
+        lo, hi = bounds[key]
+        ax.hist(posterior[key], bins=15, range=(lo, hi), weights=posterior["weight"],
+                color="C0", alpha=0.8)
+        best = posterior.loc[posterior["loss"].idxmin(), key]
+        ax.axvline(best, color="C3", label="best of last generation")
+        ax.set_xlim(lo, hi)
+        ax.set_title(key, fontsize=9)
+        ax.set_ylabel("posterior weight")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

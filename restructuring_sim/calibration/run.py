@@ -1,0 +1,113 @@
+"""``calibrate``: fit a spec's free parameters to the paper's moments and write the record.
+
+:func:`calibrate` validates the spec, runs or resumes the ABC-SMC generations (:mod:`.smc`),
+evaluates the best parameters on a check ensemble and writes every output (:mod:`.record`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from restructuring_sim.calibration import record
+from restructuring_sim.calibration.loss import Loss
+from restructuring_sim.calibration.simulate import PointEvaluator
+from restructuring_sim.calibration.smc import DB_NAME, read_history, run_smc
+from restructuring_sim.calibration.spec import load_spec
+from restructuring_sim.errors import UserError
+from restructuring_sim.io import write_json, write_text
+
+
+def _prepare(spec, spec_path: Path, out: Path) -> None:
+    """Create ``out``; refuse it if it holds the state of a different spec."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    state_path = out / "state.json"
+    digest = spec.digest()
+    if state_path.is_file():
+        try:
+            stored = json.loads(state_path.read_text(encoding="utf-8")).get("digest")
+        except (json.JSONDecodeError, OSError):
+            stored = None
+        if stored != digest:
+            raise UserError(f"--out {out}: holds a calibration of a different spec "
+                            "(parameters, moments, scenario or seed changed); remove it or "
+                            "choose another name or --out")
+    elif (out / DB_NAME).exists():
+        raise UserError(f"--out {out}: holds {DB_NAME} but no state.json; remove it first")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    write_text(spec_path.read_text(encoding="utf-8"), out / "spec.toml")
+    write_json({"digest": digest, "spec": spec.model_dump(mode="json")}, state_path)
+
+
+def calibrate(spec_path: str | Path, out: str | Path | None = None,
+              progress: Callable[[int, float, int], None] | None = None) -> dict:
+    """Run or resume the calibration of ``spec_path``; returns the content of ``best.json``.
+
+    The output folder defaults to ``<spec folder>/<spec name>/``.
+    """
+    from restructuring_sim.paper.figures import load_figures
+    from restructuring_sim.paper.moments import summarise
+
+    spec_path = Path(spec_path)
+    spec, base = load_spec(spec_path)
+    out = Path(out) if out is not None else spec_path.parent / spec.name
+    _prepare(spec, spec_path, out)
+    db = run_smc(spec, base, out, progress)
+    keys = list(spec.parameters)
+    history, posterior, best = read_history(db, keys)
+    write_text(history.to_csv(index=False), out / "history.csv")
+    write_text(posterior.to_csv(index=False), out / "posterior.csv")
+
+    fig = load_figures()
+    names = spec.moments or list(fig.moment)
+    loss = Loss([fig.moment[n] for n in names])
+    seeds = record.check_seeds(spec.seed, spec.budget.check_replicates)
+    evaluator = PointEvaluator(base, keys, spec.seed, spec.budget.check_replicates)
+    per = evaluator.run(best["parameters"], seeds)
+    table = summarise(per)
+    write_text(table.to_csv(index=False), out / "moments.csv")
+    means = dict(zip(table["name"], table["model_mean"], strict=True))
+    check_loss = loss(means)
+    rules = {n: fig.moment[n].rule for n in names}
+    result = {
+        "name": spec.name,
+        "library": "pyabc (ABC-SMC)",
+        "scenario": str(spec.scenario),
+        "overrides": spec.overrides,
+        "seed": spec.seed,
+        "budget": spec.budget.model_dump(),
+        "parameters": {k: float(v) for k, v in best["parameters"].items()},
+        "bounds": {k: [b.low, b.high] for k, b in spec.parameters.items()},
+        "loss": best["loss"],
+        "best_generation": best["generation"],
+        "generations": len(history),
+        "simulations": int(history["simulations"].sum()),
+        "posterior_mean": {k: float(history[f"mean:{k}"].iloc[-1]) for k in keys},
+        "check": {
+            "replicates": spec.budget.check_replicates,
+            "seeds": seeds,
+            "loss": check_loss if math.isfinite(check_loss) else None,
+            "moments": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                         for k, v in row.items()}
+                        for row in table.to_dict(orient="records")],
+        },
+        "fitted_moments": {n: {"paper": fig.moment[n].value, "tolerance": rules[n]}
+                           for n in names},
+        "loss_definition": "root mean square over fitted moments of (model - paper) / "
+                           "tolerance; bound moments count only above the bound",
+    }
+    write_json(result, out / "best.json")
+    lines = [f"{k}={v!r}" for k, v in result["parameters"].items()]
+    write_text("\n".join(lines) + "\n", out / "best_overrides.txt")
+    record.plot_calibration(history, posterior, keys,
+                            {k: (b.low, b.high) for k, b in spec.parameters.items()},
+                            out / "calibration.png")
+    result["out"] = str(out)
+    result["table"] = table
+    return result

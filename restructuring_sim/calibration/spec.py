@@ -1,0 +1,176 @@
+"""The calibration spec (TOML), validated with pydantic.
+
+Example (``experiments/calibration/baseline.toml``)::
+
+    name = "baseline"
+    scenario = "../scenarios/baseline.toml"   # relative to the spec file
+    seed = 1
+    overrides = ["simulation.n_firms=500"]
+    moments = []                              # empty: every moment of the paper
+
+    [parameters."behaviour.sample_size"]
+    low = 1.0
+    high = 12.0
+
+    [budget]
+    population_size = 24
+    generations = 4
+    replicates = 2
+
+A parameter is any numeric field of the scenario, named by its dotted key (``behaviour.w_rnd``,
+``drivers.rnd_cost_growth``, ``drivers.ict_cost.2000`` for one point of a time path); its prior
+is uniform on [low, high], which must lie inside the field's allowed range.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from restructuring_sim.errors import UserError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Bounds(_Strict):
+    """Uniform prior of one free parameter, in the field's own unit."""
+
+    low: float = Field(description="lower bound of the uniform prior")
+    high: float = Field(description="upper bound of the uniform prior (> low)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if not self.high > self.low:
+            raise ValueError(f"bounds the wrong way round: low = {self.low:g} must be < "
+                             f"high = {self.high:g}")
+        return self
+
+
+class Budget(_Strict):
+    """How much simulation the calibration may spend."""
+
+    population_size: int = Field(20, ge=2, le=100_000,
+                                 description="accepted particles per ABC-SMC generation")
+    generations: int = Field(3, ge=1, le=1000, description="ABC-SMC generations in total")
+    replicates: int = Field(1, ge=1, le=1000,
+                            description="runs per particle (seeds spawned per parameter point)")
+    check_replicates: int = Field(4, ge=1, le=1000,
+                                  description="runs of the best parameters for the final table")
+    workers: int = Field(1, ge=1, le=1024,
+                         description="processes running a particle's replicates")
+    min_epsilon: float = Field(0.0, ge=0, description="stop once the tolerance epsilon falls "
+                               "to this loss (0 = run every generation)")
+    max_simulations: int | None = Field(None, ge=1, description="stop after this many "
+                                        "particle evaluations in total (none = no limit)")
+
+
+class CalibrationSpec(_Strict):
+    """A validated calibration spec."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="names the output folder")
+    scenario: Path = Field(description="scenario TOML file, relative to the spec file")
+    seed: int = Field(1, ge=0, description="root seed of the calibration (sampler and runs)")
+    overrides: list[str] = Field(default_factory=list,
+                                 description="--set style overrides applied to the scenario")
+    moments: list[str] = Field(default_factory=list,
+                               description="moments to fit (empty = every moment)")
+    parameters: dict[str, Bounds] = Field(description="free parameters: dotted key -> bounds")
+    budget: Budget = Field(default_factory=Budget)
+
+    @model_validator(mode="after")
+    def _some(self) -> CalibrationSpec:
+        if not self.parameters:
+            raise ValueError("parameters: name at least one free parameter")
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the spec's content, except the budget (which a resume may raise)."""
+        data = self.model_dump(mode="json", exclude={"budget"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _format(err: dict, source: str) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"{source}: {loc}: unknown key"
+    value = err.get("input")
+    if isinstance(value, dict):
+        return f"{source}: {loc}: {msg}"
+    return f"{source}: {loc} = {value!r}: {msg}"
+
+
+def leaf(data: dict[str, Any], key: str) -> Any:
+    """The value at a dotted key of nested scenario data; KeyError if there is none."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(key)
+        node = node[part]
+    return node
+
+
+def set_leaf(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set the value at an existing dotted key (in place)."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def load_spec(path: str | Path) -> tuple[CalibrationSpec, dict[str, Any]]:
+    """Read and validate a spec; returns it and the scenario data its parameters apply to.
+
+    Raises :class:`UserError` naming the field and value: unknown keys or parameters, bounds
+    the wrong way round or outside the field's allowed range, unknown moments, budget values.
+    """
+    from restructuring_sim.paper.figures import load_figures
+    from restructuring_sim.scenario import load_scenario, scenario_from_dict
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"calibration spec {path}: not found")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"calibration spec {path}: malformed TOML ({exc})") from None
+    try:
+        spec = CalibrationSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise UserError(_format(exc.errors()[0], str(path))) from None
+    known = list(load_figures().moment)
+    for name in spec.moments:
+        if name not in known:
+            raise UserError(f"{path}: moments: {name!r} is not a moment; allowed: "
+                            f"{', '.join(known)}")
+    scenario_path = (path.parent / spec.scenario).resolve()
+    spec = spec.model_copy(update={"scenario": scenario_path})
+    base = load_scenario(scenario_path, spec.overrides).to_dict()
+    for key, bounds in spec.parameters.items():
+        try:
+            value = leaf(base, key)
+        except KeyError:
+            raise UserError(f"{path}: parameters.{key}: unknown parameter (not a field of the "
+                            "scenario; e.g. behaviour.sample_size, drivers.rnd_cost_growth, "
+                            "drivers.ict_cost.2000)") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserError(f"{path}: parameters.{key} = {value!r}: not a numeric field (a "
+                            "time path is calibrated point by point, e.g. "
+                            "drivers.ict_cost.2000)")
+        for side in ("low", "high"):
+            trial = copy.deepcopy(base)
+            set_leaf(trial, key, getattr(bounds, side))
+            try:
+                scenario_from_dict(trial, source=f"{path}: parameters.{key}.{side}")
+            except UserError as exc:
+                raise UserError(str(exc)) from None
+    return spec, base
