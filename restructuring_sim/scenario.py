@@ -479,6 +479,10 @@ class Demography(_Strict):
     deal_margin: float = Field(
         0.3, ge=0, le=1, description="margin gain per unit of deal-revenue share (fraction)"
     )
+    insolvency_margin: float = Field(
+        0.1, ge=0, le=1,
+        description="a firm whose margin falls below minus this exits at once (fraction)",
+    )
     exit_loss_years: int = Field(
         3, ge=1, le=20, description="years of losses before exit at zero safety net"
     )

@@ -12,7 +12,8 @@ Four motives, each a rule over firms' state:
   ``price_to_sales`` times revenue. The motive is the larger of the two parts.
 * ``succession``: an SME owner past ``retirement_age`` retires (half of them in a given year);
   with chance ``successor_share`` a successor takes over, otherwise the firm is sold to the best
-  buyer among larger firms of its sector (at half its price) or, if none wants it, closes.
+  buyer among larger firms of its sector (at half its price) or, if none wants it or the sale
+  is not permitted, closes.
 * ``distress``: a firm with a loss last year is put up for sale with chance
   ``distress_sale_rate`` and bought by a larger firm of its sector that values it.
 * ``consolidation``: a medium supplier under price pressure merges, with chance
@@ -195,10 +196,12 @@ def step(model, cond) -> dict[str, int]:
     for acquirer, target, motive, price, channel in proposals:
         if acquirer == target or f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
             continue
-        if not _admitted(model, cond, acquirer, target):
-            continue
-        if not gate.allows(acquirer, target):
-            counts["blocked"] += 1
+        admitted = _admitted(model, cond, acquirer, target)
+        allowed = admitted and gate.allows(acquirer, target)
+        counts["blocked"] += admitted and not allowed
+        if not allowed:
+            if motive == SUCCESSION:
+                closing.append(target)  # the retiring owner finds no permitted buyer
             continue
         lifecycle.acquire(model, cond, acquirer, target, motive=motive, price=price,
                           channel=channel)

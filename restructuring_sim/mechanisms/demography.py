@@ -7,8 +7,9 @@
   ``cross_border_share`` is the share of revenue earned on cross-border deals.
 * **Growth**: log employment grows by ``growth_per_deal_share`` x the deal share of revenue,
   shrinks by ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
-* **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years; the safety net lowers
-  the cost of exit and so shortens the wait (by up to 60% at ``safety_net`` = 1).
+* **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years, or at once when its
+  margin falls below ``-insolvency_margin``; the safety net lowers the cost of exit and so
+  shortens the wait (by up to 60% at ``safety_net`` = 1).
 * **Entry** (start of year): start-ups arrive at ``entry_rate`` per active firm, more where
   ``sme_capability`` is high and ICT cost low; each large firm spins off a small firm with chance
   ``spinoff_rate``, carrying part of the parent's technology.
@@ -73,7 +74,8 @@ def exits(model, cond) -> int:
     f = model.firms
     dem = model.scenario.demography
     wait = max(1, round(dem.exit_loss_years * (1 - 0.6 * cond.safety_net)))
-    leaving = np.flatnonzero(f.active & (f.loss_years >= wait))
+    insolvent = f.margin < -dem.insolvency_margin
+    leaving = np.flatnonzero(f.active & ((f.loss_years >= wait) | insolvent))
     for firm in leaving.tolist():
         if f.status[firm] == ACTIVE:
             lifecycle.exit_firm(model, cond, firm)

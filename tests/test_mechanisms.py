@@ -1,0 +1,227 @@
+"""Each restructuring mechanism on a tiny hand-built population: the rule does what it says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from restructuring_sim import RestructuringModel, load_scenario
+from restructuring_sim.deals import SUPPLY
+from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED
+from restructuring_sim.mechanisms import acquisitions, alliances, demography, supply
+
+QUIET = [  # switch off everything but the mechanism under test
+    "behaviour.search_rate=0", "behaviour.matching_contact_rate=0",
+    "acquisitions.search_rate=0", "acquisitions.distress_sale_rate=0",
+    "acquisitions.successor_share=1", "supply.sourcing_rate=0", "demography.entry_rate=0",
+    "demography.spinoff_rate=0", "demography.margin_sd=0", "policy.matching_service.coverage=0",
+]
+
+
+def tiny(population: dict, overrides=(), seed: int = 1) -> RestructuringModel:
+    scenario = load_scenario(None, [*QUIET, *overrides])
+    return RestructuringModel(scenario, seed=seed, population=population)
+
+
+def events_of(model, kind):
+    ev = model.events.to_pandas()
+    return ev[ev["kind"] == kind]
+
+
+def test_buyer_signs_the_best_qualifying_supplier():
+    model = tiny(
+        dict(employees=[20_000, 40, 40, 40], sector=["automotive"] * 4,
+             country=["DE"] * 4, quality=[0.5, 0.95, 0.9, 0.1], efficiency=[0.5, 0.2, 0.9, 1.0],
+             delivery=[0.5, 0.5, 0.9, 1.0], cluster=[-1] * 4),
+        ["supply.sourcing_rate=1", "supply.slots_per_decade=0.2", "supply.tender_candidates=50",
+         "policy.b2b_exclusivity=0", "supply.order_share=0.0001"],
+    )
+    model.step()
+    signed = events_of(model, "supply_contract_signed")
+    assert len(signed) == 1
+    row = signed.iloc[0]
+    # firm 3 fails the quality floor; firm 2 beats firm 1 on quality + efficiency + delivery
+    assert list(row["firm_ids"]) == [0, 2]
+    assert list(row["purposes"]) == ["supply"] and row["channel"] == "direct"
+    assert row["value"] == pytest.approx(0.0001 * 20_000 * 0.15)
+
+
+def test_exclusive_exchange_shuts_out_small_suppliers():
+    pop = dict(employees=[20_000, 10, 200], sector=["electronics"] * 3, country=["JP"] * 3,
+               quality=[0.5, 0.9, 0.9], cluster=[-1] * 3)
+    over = ["supply.sourcing_rate=1", "supply.tender_candidates=30", "policy.b2b_exclusivity=1",
+            "supply.order_share=0.00001"]
+    model = tiny(pop, over)
+    model.step()
+    signed = events_of(model, "supply_contract_signed")
+    assert [list(ids) for ids in signed["firm_ids"]] == [[0, 2]]
+    assert signed.iloc[0]["channel"] == "b2b_exchange"
+    assert not supply.b2b_members(model, model.conditions)[1]
+
+
+def test_cluster_pools_capacity_for_a_large_order():
+    pop = dict(employees=[50_000, 5, 5, 5, 5], sector=["automotive"] * 5, country=["DE"] * 5,
+               quality=[0.5, 0.9, 0.9, 0.9, 0.9], cluster=[-1, 7, 7, 7, 7])
+    over = ["supply.sourcing_rate=1", "supply.tender_candidates=30",
+            "policy.b2b_exclusivity=0", "supply.order_share=0.0001", "supply.capacity_share=0.5"]
+    # the order (0.75 USD million) exceeds one supplier's capacity (0.375) but fits four pooled
+    model = tiny(pop, over)
+    model.step()
+    signed = events_of(model, "supply_contract_signed")
+    assert len(signed) == 1 and signed.iloc[0]["channel"] == "cluster"
+
+
+def test_price_cut_squeezes_suppliers_of_that_sector_only():
+    pop = dict(employees=[20_000, 30, 20_000, 30], sector=["automotive"] * 2 + ["electronics"] * 2,
+               country=["DE"] * 4, quality=[0.5, 0.9, 0.5, 0.9], cluster=[-1] * 4)
+    cut = 'shocks.supplier_price_cut={year=1989, sector="automotive", cut=0.2}'
+    model = tiny(pop, ["supply.sourcing_rate=1", "policy.b2b_exclusivity=0", cut,
+                       "supply.term_years_min=10", "supply.term_years_max=10",
+                       "supply.order_share=0.00005"])
+    for _ in range(4):
+        model.step()
+    d = model.deals
+    live = d.live(SUPPLY)
+    before = {int(d.b[k]): float(d.value[k]) for k in live}
+    model.step()  # 1989Q1: the cut
+    after = {int(d.b[k]): float(d.value[k]) for k in d.live(SUPPLY)}
+    assert after[1] == pytest.approx(0.8 * before[1])
+    assert after[3] == pytest.approx(before[3])
+    assert model.firms.pressure[1] > 0 and model.firms.pressure[3] == 0
+
+
+def test_technology_acquisition_of_a_high_tech_sme():
+    pop = dict(employees=[30_000, 20], sector=["pharma"] * 2, country=["US", "US"],
+               knowledge=[1.0, 50.0])
+    model = tiny(pop, ["acquisitions.search_rate=1", "acquisitions.value_noise=0",
+                       "policy.competition_strictness=0", "acquisitions.hhi_limit=1"])
+    model.step()
+    acq = events_of(model, "acquisition")
+    assert len(acq) == 1
+    row = acq.iloc[0]
+    assert list(row["firm_ids"]) == [0, 1] and row["motive"] == "technology"
+    assert row["value"] == pytest.approx(20 * 0.15)  # price = price_to_sales x revenue
+    assert model.firms.status[1] == ACQUIRED and model.firms.owner[1] == 0
+    assert model.firms.employees[0] == 30_020
+    assert model.agent_of(1) is None and len(model.agents) == 1
+
+
+def test_closed_to_fdi_means_no_foreign_acquirer():
+    pop = dict(employees=[30_000, 20], sector=["pharma"] * 2, country=["US", "FR"],
+               knowledge=[1.0, 50.0], markets=[[True] * 21, [False] * 21])
+    model = tiny(pop, ["acquisitions.search_rate=1", "acquisitions.value_noise=0",
+                       "policy.fdi_openness=0"])
+    for _ in range(8):
+        model.step()
+    assert events_of(model, "acquisition").empty
+
+
+def test_merger_control_blocks_a_concentrating_deal():
+    pop = dict(employees=[30_000, 200, 200], sector=["pharma"] * 3, country=["US"] * 3,
+               knowledge=[1.0, 50.0, 1.0])
+    over = ["acquisitions.search_rate=1", "acquisitions.value_noise=0"]
+    strict = tiny(pop, [*over, "policy.competition_strictness=1"])
+    lax = tiny(pop, [*over, "policy.competition_strictness=0", "acquisitions.hhi_limit=1"])
+    strict.step()
+    lax.step()
+    assert events_of(strict, "acquisition").empty
+    assert strict.counters["acquisitions_blocked"] >= 1
+    assert len(events_of(lax, "acquisition")) == 1
+
+
+def test_retiring_owner_without_successor_sells_or_closes():
+    pop = dict(employees=[20_000, 10, 10], sector=["wholesale"] * 3, country=["IT"] * 3,
+               owner_age=[50, 80, 40])
+    model = tiny(pop, ["acquisitions.successor_share=0"])
+    for _ in range(20):
+        model.step()
+    ev = model.events.to_pandas()
+    ended = ev[ev["kind"].isin(["acquisition", "firm_exited"])]
+    assert [list(ids)[-1] for ids in ended["firm_ids"]] == [1]
+    if (ended["kind"] == "acquisition").any():
+        assert ended.iloc[0]["motive"] == "succession"
+    assert model.firms.status[2] == ACTIVE
+
+
+def test_lasting_losses_lead_to_exit_sooner_with_a_safety_net():
+    pop = dict(employees=[10, 10], sector=["finance"] * 2, country=["GB"] * 2,
+               margin_base=[-0.5, 0.5])
+    exit_year = {}
+    for net in (0.0, 1.0):
+        model = tiny(pop, [f"policy.safety_net={net}", "demography.margin_persistence=1"])
+        model.run()
+        ex = events_of(model, "firm_exited")
+        assert [list(ids) for ids in ex["firm_ids"]] == [[0]]
+        assert model.firms.status[0] == EXITED and model.firms.status[1] == ACTIVE
+        assert 0 not in model.network.graph
+        exit_year[net] = int(ex.iloc[0]["year"])
+    assert exit_year[1.0] < exit_year[0.0]
+
+
+def test_entrants_and_spinoffs_join_population_network_and_agents():
+    pop = dict(employees=[5000] + [10] * 19, sector=["software"] * 20, country=["US"] * 20)
+    model = tiny(pop, ["demography.entry_rate=0.5", "demography.spinoff_rate=1"])
+    model.step()
+    entered = events_of(model, "firm_entered")
+    ids = [list(x) for x in entered["firm_ids"]]
+    spinoffs = [x for x in ids if len(x) == 2]
+    assert len(spinoffs) == 1 and spinoffs[0][1] == 0
+    assert len(model.firms) == 20 + len(ids)
+    new = [x[0] for x in ids]
+    assert all(model.firms.employees[k] < 50 for k in new)
+    assert all(k in model.network.graph and model.agent_of(k) is not None for k in new)
+    assert entered["size_classes"].map(lambda s: s[0] == "small").all()
+
+
+def test_cluster_mates_learn_from_each_other():
+    pop = dict(employees=[10, 10, 10], sector=["software"] * 3, country=["US"] * 3,
+               cluster=[3, 3, -1], knowledge=[1.0, 3.0, 1.0])
+    model = tiny(pop)
+    demography.cluster_learning(model, 1.0)
+    k = model.firms.knowledge
+    assert k[0] == pytest.approx(1.0 + 0.05 * 1.0)
+    assert k[1] == pytest.approx(3.0) and k[2] == pytest.approx(1.0)
+
+
+def test_matching_conversion_rises_only_with_capabilities():
+    pop = dict(employees=[10, 10, 10], sector=["software"] * 3, country=["US"] * 3,
+               capability=[0.2, 0.6, 1.0])
+    model = tiny(pop, ["policy.matching_service.conversion=0.02"])
+    p = alliances.matching_conversion(model, model.conditions, np.arange(3))
+    assert p[0] == pytest.approx(0.02) and p[1] == pytest.approx(0.02)
+    assert p[2] == pytest.approx(model.scenario.demography.capable_conversion)
+
+
+def test_non_exporter_reaches_foreign_markets_through_a_distributor():
+    markets = np.zeros((2, 21), dtype=bool)
+    markets[0, 0] = True
+    markets[1, :] = True
+    pop = dict(employees=[200, 3000], sector=["electronics", "wholesale"], country=["US", "DE"],
+               markets=markets, knowledge=[5.0, 1.0], cluster=[-1, -1])
+    model = tiny(pop, ["behaviour.search_rate=1", "demography.distributor_rate=1",
+                       "behaviour.match_noise=0", "behaviour.transaction_cost=0",
+                       "behaviour.coordination_cost=0", "behaviour.cross_border_cost=0"])
+    for _ in range(8):
+        model.step()
+    deals = events_of(model, "alliance_formed")
+    via = deals[deals["channel"] == "distributor"]
+    assert len(via) >= 1
+    assert all(list(p) == ["marketing"] for p in via["purposes"])
+    assert via["cross_border"].all()
+
+
+def test_acquired_target_ends_its_deals_and_keeps_only_the_ownership_tie():
+    pop = dict(employees=[30_000, 20, 25_000], sector=["pharma"] * 3, country=["US"] * 3,
+               knowledge=[1.0, 50.0, 1.0])
+    model = tiny(pop, ["acquisitions.search_rate=1", "acquisitions.value_noise=0",
+                       "policy.competition_strictness=0"])
+    cond = model.world.conditions(0)
+    from restructuring_sim import lifecycle
+    from restructuring_sim.deals import ALLIANCE
+    alliance = lifecycle.open_deal(model, cond, ALLIANCE, 2, 1, sector=1, term_steps=40)
+    acquisitions.step(model, cond)
+    assert not model.deals.alive[alliance]
+    layers = [layer for _, layer in model.network.live_edges_of(1)]
+    assert layers == ["ownership"]
+    kinds = model.events.to_pandas()["kind"].tolist()
+    assert kinds.index("alliance_dissolved") < kinds.index("acquisition")
