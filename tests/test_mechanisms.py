@@ -148,7 +148,8 @@ def test_lasting_losses_lead_to_exit_sooner_with_a_safety_net():
                margin_base=[-0.5, 0.5])
     exit_year = {}
     for net in (0.0, 1.0):
-        model = tiny(pop, [f"policy.safety_net={net}", "demography.margin_persistence=1"])
+        model = tiny(pop, [f"policy.safety_net={net}", "demography.margin_persistence=1",
+                           "demography.insolvency_margin=1"])
         model.run()
         ex = events_of(model, "firm_exited")
         assert [list(ids) for ids in ex["firm_ids"]] == [[0]]
@@ -156,6 +157,16 @@ def test_lasting_losses_lead_to_exit_sooner_with_a_safety_net():
         assert 0 not in model.network.graph
         exit_year[net] = int(ex.iloc[0]["year"])
     assert exit_year[1.0] < exit_year[0.0]
+
+
+def test_insolvent_firm_exits_at_once():
+    pop = dict(employees=[10, 10], sector=["finance"] * 2, country=["GB"] * 2,
+               margin_base=[-0.5, 0.5])
+    model = tiny(pop, ["demography.margin_persistence=1"])
+    for _ in range(4):
+        model.step()
+    ex = events_of(model, "firm_exited")
+    assert [list(ids) for ids in ex["firm_ids"]] == [[0]] and ex.iloc[0]["year"] == 1988
 
 
 def test_entrants_and_spinoffs_join_population_network_and_agents():
