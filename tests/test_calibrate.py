@@ -1,0 +1,156 @@
+"""``restructuring-sim calibrate`` on a tiny budget end to end: outputs, resumption,
+reproducibility, and spec errors (exit 2, one line naming the field and value)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import BASELINE
+from typer.testing import CliRunner
+
+from restructuring_sim.calibration.spec import load_spec
+from restructuring_sim.cli import app
+from restructuring_sim.errors import UserError
+
+PARAMS = """
+[parameters."behaviour.sample_size"]
+low = 2.0
+high = 8.0
+
+[parameters."drivers.rnd_cost_growth"]
+low = 0.0
+high = 0.1
+"""
+
+
+def spec_text(generations: int = 2, params: str = PARAMS, extra: str = "") -> str:
+    return f"""
+name = "tiny"
+scenario = "{BASELINE.as_posix()}"
+seed = 5
+overrides = ["simulation.n_firms=150"]
+moments = ["late_share", "year_2000_share", "sme_only_share", "small_to_medium_late"]
+{extra}
+{params}
+[budget]
+population_size = 3
+generations = {generations}
+replicates = 1
+check_replicates = 1
+"""
+
+
+def write_spec(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tiny.toml"
+    path.write_text(text)
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """A 3-generation calibration in one go, and the same in two sessions (2, then 3)."""
+    root = tmp_path_factory.mktemp("calibrate")
+    whole = write_spec(root / "whole", spec_text(3))
+    first = invoke("calibrate", whole)
+    split = write_spec(root / "split", spec_text(2))
+    part = invoke("calibrate", split, "-q")
+    split.write_text(spec_text(3))
+    resumed = invoke("calibrate", split, "-q")
+    return root, first, part, resumed
+
+
+def test_writes_the_record(calibrated):
+    root, first, _, _ = calibrated
+    assert first.exit_code == 0, first.stderr
+    out = root / "whole" / "tiny"
+    for name in ("spec.toml", "state.json", "abc.db", "history.csv", "posterior.csv",
+                 "best.json", "best_overrides.txt", "moments.csv", "calibration.png"):
+        assert (out / name).stat().st_size > 0, name
+    best = json.loads((out / "best.json").read_text())
+    for key, (lo, hi) in best["bounds"].items():
+        assert lo <= best["parameters"][key] <= hi
+    assert best["seed"] == 5 and len(best["check"]["seeds"]) == 1
+    assert set(best["fitted_moments"]) == {"late_share", "year_2000_share", "sme_only_share",
+                                           "small_to_medium_late"}
+    assert best["loss"] >= 0
+    history = pd.read_csv(out / "history.csv")
+    assert list(history["generation"]) == [0, 1, 2]
+    assert "behaviour.sample_size" in first.stdout and "late_share" in first.stdout
+
+
+def test_resume_continues_and_matches_one_session(calibrated):
+    root, _, part, resumed = calibrated
+    assert part.exit_code == 0 and resumed.exit_code == 0, (part.stderr, resumed.stderr)
+    whole = pd.read_csv(root / "whole" / "tiny" / "history.csv")
+    split = pd.read_csv(root / "split" / "tiny" / "history.csv")
+    pd.testing.assert_frame_equal(whole, split)
+    pd.testing.assert_frame_equal(pd.read_csv(root / "whole" / "tiny" / "posterior.csv"),
+                                  pd.read_csv(root / "split" / "tiny" / "posterior.csv"))
+
+
+def test_other_spec_in_the_same_folder_is_refused(calibrated):
+    root, *_ = calibrated
+    path = write_spec(root / "whole", spec_text(3).replace("seed = 5", "seed = 6"))
+    assert_one_line_error(invoke("calibrate", path), "different spec")
+
+
+def test_unknown_parameter(tmp_path):
+    params = PARAMS.replace("behaviour.sample_size", "behaviour.sample_sise")
+    path = write_spec(tmp_path, spec_text(params=params))
+    assert_one_line_error(invoke("calibrate", path), "behaviour.sample_sise",
+                          "unknown parameter")
+
+
+def test_bounds_the_wrong_way_round(tmp_path):
+    params = PARAMS.replace("low = 2.0\nhigh = 8.0", "low = 8.0\nhigh = 2.0")
+    path = write_spec(tmp_path, spec_text(params=params))
+    assert_one_line_error(invoke("calibrate", path), "behaviour.sample_size", "low = 8",
+                          "high = 2")
+
+
+def test_bound_outside_the_fields_range(tmp_path):
+    params = PARAMS.replace("high = 0.1", "high = 3.0")
+    path = write_spec(tmp_path, spec_text(params=params))
+    assert_one_line_error(invoke("calibrate", path), "drivers.rnd_cost_growth", "3")
+
+
+@pytest.mark.parametrize("field,value", [("population_size", "0"), ("generations", "-1"),
+                                         ("replicates", "0"), ("colour", "1")])
+def test_bad_budget(tmp_path, field, value):
+    text = spec_text()
+    text = (text.replace(f"{field} = ", f"{field} = {value}  # ")
+            if f"{field} = " in text else text + f"{field} = {value}\n")
+    path = write_spec(tmp_path, text)
+    assert_one_line_error(invoke("calibrate", path), f"budget.{field}")
+
+
+def test_unknown_moment_and_missing_spec(tmp_path):
+    path = write_spec(tmp_path, spec_text().replace('"late_share"', '"late_shares"'))
+    assert_one_line_error(invoke("calibrate", path), "late_shares", "not a moment")
+    assert_one_line_error(invoke("calibrate", tmp_path / "none.toml"), "none.toml", "not found")
+
+
+def test_time_path_point_is_a_parameter(tmp_path):
+    params = '[parameters."drivers.ict_cost.2000"]\nlow = 0.1\nhigh = 0.5\n'
+    spec, base = load_spec(write_spec(tmp_path, spec_text(params=params)))
+    assert list(spec.parameters) == ["drivers.ict_cost.2000"]
+    with pytest.raises(UserError, match="not a numeric field"):
+        load_spec(write_spec(tmp_path, spec_text(
+            params='[parameters."drivers.ict_cost"]\nlow = 0.1\nhigh = 0.5\n')))

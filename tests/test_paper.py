@@ -1,0 +1,220 @@
+"""The paper's figures as data, and the event log in the paper's categories.
+
+Aggregations are checked on small hand-built event logs whose answers are counted by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from restructuring_sim.events import SCHEMA
+from restructuring_sim.paper import compare, load_figures, replicate_moments, trends
+from restructuring_sim.paper.figures import parse_figures
+from restructuring_sim.paper.moments import COLUMNS
+
+_COUNTRY = {"US": "north_america", "DE": "western_europe", "JP": "japan"}
+
+
+def row(kind: str, year: int, sizes, countries, group="services", sector="software",
+        purposes=(), channel="direct", firm_ids=None, deal_id=0) -> dict:
+    """One event with derived cross_border and involves_sme, as EventLog.record makes it."""
+    return dict(
+        run_id="t", seed=0, step=(year - 1988) * 4, year=year, quarter=1, kind=kind,
+        deal_id=deal_id, firm_ids=list(firm_ids or range(len(sizes))),
+        size_classes=list(sizes), countries=list(countries),
+        regions=[_COUNTRY[c] for c in countries], sector=sector, sector_group=group,
+        purposes=list(purposes), joint_venture=False, equity=False,
+        cross_border=len(set(countries)) > 1,
+        involves_sme=any(s in ("small", "medium") for s in sizes), motive="", channel=channel,
+        value=math.nan,
+    )
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    """An event log DataFrame with the contract's columns, in the contract's order."""
+    return pd.DataFrame(rows, columns=SCHEMA.names)
+
+
+A = "alliance_formed"
+
+
+@pytest.fixture()
+def log() -> pd.DataFrame:
+    return frame([
+        row(A, 1987, ["large", "small"], ["US", "DE"], "manufacturing"),  # before the series
+        row(A, 1990, ["large", "small"], ["US", "DE"], "manufacturing", "automotive", ["rnd"]),
+        row(A, 1993, ["medium", "medium"], ["US", "JP"], "services", "finance", ["marketing"]),
+        row(A, 1996, ["large", "small", "medium"], ["US", "DE", "JP"], "services", "software",
+            ["licensing", "marketing"]),
+        row(A, 1996, ["large", "medium"], ["DE", "JP"], "manufacturing", "pharma", ["rnd"]),
+        row(A, 2000, ["large", "small"], ["US", "JP"], "services", "computer_services",
+            ["marketing"]),
+        row(A, 1997, ["large", "small"], ["US", "US"]),  # domestic: not counted
+        row(A, 1998, ["large", "large"], ["US", "DE"]),  # cross-border, no SME
+        row("alliance_dissolved", 1999, ["large", "small"], ["US", "DE"]),
+        row("acquisition", 1995, ["large", "small"], ["US", "DE"]),
+        row("acquisition", 1996, ["large", "large"], ["US", "JP"]),
+        row("acquisition", 1997, ["large", "medium"], ["US", "US"]),  # domestic
+    ])
+
+
+def test_annual_counts_fill_every_year(log):
+    annual = trends.annual_counts(log)
+    assert list(annual.index) == list(range(1988, 2001))
+    assert annual.to_dict() == {**dict.fromkeys(range(1988, 2001), 0),
+                                1990: 1, 1993: 1, 1996: 2, 2000: 1}
+
+
+def test_participations_count_each_sme_of_a_deal(log):
+    parts = trends.participations(log)
+    assert len(parts) == 8  # 1987: 1, 1990: 1, 1993: 2, 1996: 2 + 1, 2000: 1
+    late = trends.by_size_and_group(log, (1995, 2000))
+    assert late.loc["small"].to_dict() == {"manufacturing": 0, "services": 2}
+    assert late.loc["medium"].to_dict() == {"manufacturing": 1, "services": 1}
+    assert trends.by_size_class(log, (1995, 2000)).to_dict() == {"small": 2, "medium": 2}
+    by_period = trends.by_group_and_period(log)
+    assert by_period.loc["1990-94"].to_dict() == {"manufacturing": 1, "services": 2}
+    assert by_period.loc["1995-2000"].to_dict() == {"manufacturing": 1, "services": 3}
+
+
+def test_by_sector_and_purpose(log):
+    sectors = trends.by_sector(log)
+    assert sectors.loc["finance", "1990-94"] == 1
+    assert sectors.loc["software", "1995-2000"] == 1
+    assert sectors["1995-2000"].sum() == 3
+    purposes = trends.by_purpose(log)
+    assert purposes["1990-94"].to_dict() == {"licensing": 0, "marketing": 1, "rnd": 1}
+    assert purposes["1995-2000"].to_dict() == {"licensing": 1, "marketing": 2, "rnd": 1}
+
+
+def test_event_moments_by_hand(log):
+    m = replicate_moments(log)
+    assert m["late_share"] == pytest.approx(3 / 5)
+    assert m["year_2000_share"] == pytest.approx(1 / 5)
+    assert m["sme_share_of_cross_border_alliances"] == pytest.approx(5 / 6)
+    assert m["services_to_manufacturing_late"] == pytest.approx(3.0)
+    assert m["services_to_manufacturing_early"] == pytest.approx(2.0)
+    assert m["small_to_medium_late"] == pytest.approx(1.0)
+    assert m["small_manufacturing_to_services_late"] == pytest.approx(0.0)
+    assert m["medium_manufacturing_to_services_late"] == pytest.approx(1.0)
+    assert m["sme_only_share"] == pytest.approx(1 / 5)
+    assert m["sme_acquisition_share"] == pytest.approx(1 / 2)
+    assert "matching_conversion" not in m
+
+
+def test_empty_log_gives_undefined_moments():
+    m = replicate_moments(frame([]))
+    assert all(math.isnan(v) for v in m.values())
+
+
+def firms_frame() -> pd.DataFrame:
+    base = dict(sector_group="manufacturing", status="active", registered=False,
+                revenue=10.0, cross_border_revenue_share=0.0, size_class="small")
+    rows = [
+        dict(base, firm_id=10, year=1995, registered=True),
+        dict(base, firm_id=11, year=1999, registered=True, size_class="medium"),
+        dict(base, firm_id=12, year=1999, registered=True, size_class="large"),
+        dict(base, firm_id=13, year=1999),
+        dict(base, firm_id=20, year=2000, cross_border_revenue_share=0.2),
+        dict(base, firm_id=21, year=2000, cross_border_revenue_share=0.5),
+        dict(base, firm_id=22, year=2000),
+        dict(base, firm_id=23, year=2000, cross_border_revenue_share=0.2, status="exited"),
+        dict(base, firm_id=24, year=2000, cross_border_revenue_share=0.1, size_class="large",
+             revenue=100.0),
+        dict(base, firm_id=25, year=2000, cross_border_revenue_share=0.3,
+             sector_group="services"),
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_firm_moments_by_hand(log):
+    events = pd.concat([log, frame([
+        row(A, 1998, ["small", "large"], ["US", "US"], channel="matching_service",
+            firm_ids=[10, 12]),
+        row(A, 1998, ["medium", "large"], ["US", "DE"], channel="direct", firm_ids=[11, 24]),
+    ])], ignore_index=True)
+    m = replicate_moments(events, firms_frame())
+    # registered SMEs: 10 and 11 (12 is large); only 10 formed a deal through the service
+    assert m["matching_conversion"] == pytest.approx(1 / 2)
+    # active manufacturing SMEs at the end of 2000: 20, 21, 22; only 20 in [0.10, 0.40]
+    assert m["manufacturing_smes_cross_border_turnover"] == pytest.approx(1 / 3)
+    # cross-border turnover: SMEs 10*0.2 + 10*0.5 = 7, large 100*0.1 = 10
+    assert m["sme_share_of_manufactured_exports"] == pytest.approx(7 / 17)
+
+
+def test_compare_columns_mean_interval_and_pass(log):
+    other = log.copy()
+    other.loc[other["year"] == 2000, "year"] = 1999  # second replicate: nothing in 2000
+    table = compare([log, other])
+    assert list(table.columns) == COLUMNS
+    assert len(table) == len(load_figures().moment) - 3  # no firm frames: no firm moments
+    row_ = table.set_index("name").loc["year_2000_share"]
+    assert row_["model_mean"] == pytest.approx(0.1)
+    assert row_["low"] == pytest.approx(0.01)  # 5th percentile of {0, 0.2}
+    assert row_["high"] == pytest.approx(0.19)
+    assert not row_["pass"]  # |0.1 - 0.1875| > 0.05
+    by_name = table.set_index("name")
+    assert not by_name.loc["late_share", "pass"]  # 0.6 vs 0.5417: off by more than 0.05
+    assert by_name.loc["sme_acquisition_share", "model_mean"] == pytest.approx(0.5)
+    assert by_name.loc["services_to_manufacturing_late", "tolerance"] == pytest.approx(
+        0.2 * 1.8413)
+    assert not by_name.loc["sme_only_share", "pass"]  # 0.2 > 0.10 + 0.05
+    full = compare([log], [firms_frame()])
+    assert len(full) == len(load_figures().moment)
+
+
+def test_figures_cover_the_papers_table():
+    fig = load_figures()
+    counts = {k: c.value for k, c in fig.count.items()}
+    assert counts["sme_alliances_decade"] == 2400
+    assert counts["small_manufacturing_late"] + counts["small_services_late"] == \
+        counts["small_late"]
+    assert counts["medium_manufacturing_late"] + counts["medium_services_late"] == \
+        counts["medium_late"]
+    moments = fig.moment
+    for name in ("sme_share_of_cross_border_alliances", "late_share", "year_2000_share",
+                 "services_to_manufacturing_late", "small_to_medium_late",
+                 "small_manufacturing_to_services_late", "medium_manufacturing_to_services_late",
+                 "sme_only_share", "sme_acquisition_share", "matching_conversion"):
+        m = moments[name]
+        assert m.note and m.period in fig.periods
+    assert moments["late_share"].value == pytest.approx(1300 / 2400, abs=1e-3)
+    assert moments["services_to_manufacturing_late"].value == pytest.approx(1160 / 630, abs=1e-3)
+    assert moments["small_to_medium_late"].value == pytest.approx(440 / 1360, abs=1e-3)
+    for m in moments.values():
+        if m.tolerance is None:
+            assert m.tol == pytest.approx(0.05 if m.kind == "share" else 0.2 * m.value)
+
+
+def test_figures_reject_a_value_its_counts_contradict():
+    raw = {
+        "periods": {"decade": [1990, 2000]},
+        "count": {"a": dict(value=10, period="decade", source="s", note="n"),
+                  "b": dict(value=20, period="decade", source="s", note="n")},
+        "moment": {"m": dict(kind="ratio", value=0.9, numerator="a", denominator="b",
+                             period="decade", source="events", note="n")},
+    }
+    with pytest.raises(ValueError, match="counts imply 0.5"):
+        parse_figures(raw)
+    raw["moment"]["m"]["value"] = 0.5
+    assert parse_figures(raw).moment["m"].tol == pytest.approx(0.1)
+
+
+def test_moments_of_a_real_run_are_in_range(small_events_and_firms):
+    events, firms = small_events_and_firms
+    m = replicate_moments(events, firms)
+    for name in ("late_share", "year_2000_share", "sme_share_of_cross_border_alliances",
+                 "sme_only_share", "matching_conversion"):
+        assert 0.0 <= m[name] <= 1.0 or np.isnan(m[name])
+
+
+@pytest.fixture(scope="module")
+def small_events_and_firms():
+    from conftest import run_model
+
+    model = run_model(n_firms=300, seed=4)
+    return model.events.to_pandas(), model.firms_table().to_pandas()
