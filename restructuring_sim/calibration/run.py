@@ -6,6 +6,7 @@ evaluates the best parameters on a check ensemble and writes every output (:mod:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -20,12 +21,15 @@ from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_json, write_text
 
 
-def _prepare(spec, spec_path: Path, out: Path) -> None:
-    """Create ``out``; refuse it if it holds the state of a different spec."""
+def _prepare(spec, base: dict, spec_path: Path, out: Path) -> None:
+    """Create ``out``; refuse it if it holds the state of a different spec or scenario."""
+    from restructuring_sim.scenario import scenario_from_dict
+
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a directory")
     state_path = out / "state.json"
-    digest = spec.digest()
+    scenario_hash = scenario_from_dict(base).config_hash()
+    digest = hashlib.sha256(f"{spec.digest()}:{scenario_hash}".encode()).hexdigest()
     if state_path.is_file():
         try:
             stored = json.loads(state_path.read_text(encoding="utf-8")).get("digest")
@@ -42,7 +46,8 @@ def _prepare(spec, spec_path: Path, out: Path) -> None:
     except OSError as exc:
         raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
     write_text(spec_path.read_text(encoding="utf-8"), out / "spec.toml")
-    write_json({"digest": digest, "spec": spec.model_dump(mode="json")}, state_path)
+    write_json({"digest": digest, "scenario_hash": scenario_hash,
+                "spec": spec.model_dump(mode="json")}, state_path)
 
 
 def calibrate(spec_path: str | Path, out: str | Path | None = None,
@@ -57,7 +62,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     spec_path = Path(spec_path)
     spec, base = load_spec(spec_path)
     out = Path(out) if out is not None else spec_path.parent / spec.name
-    _prepare(spec, spec_path, out)
+    _prepare(spec, base, spec_path, out)
     db = run_smc(spec, base, out, progress)
     keys = list(spec.parameters)
     history, posterior, best = read_history(db, keys)

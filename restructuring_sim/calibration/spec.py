@@ -76,7 +76,8 @@ class CalibrationSpec(_Strict):
     """A validated calibration spec."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="names the output folder")
-    scenario: Path = Field(description="scenario TOML file, relative to the spec file")
+    scenario: Path = Field(description="scenario TOML file, relative to the spec file (kept as "
+                           "written, so the record does not depend on where the repo lives)")
     seed: int = Field(1, ge=0, description="root seed of the calibration (sampler and runs)")
     overrides: list[str] = Field(default_factory=list,
                                  description="--set style overrides applied to the scenario")
@@ -152,8 +153,7 @@ def load_spec(path: str | Path) -> tuple[CalibrationSpec, dict[str, Any]]:
         if name not in known:
             raise UserError(f"{path}: moments: {name!r} is not a moment; allowed: "
                             f"{', '.join(known)}")
-    scenario_path = (path.parent / spec.scenario).resolve()
-    spec = spec.model_copy(update={"scenario": scenario_path})
+    scenario_path = (path.parent / spec.scenario).resolve()  # spec keeps the path as written
     base = load_scenario(scenario_path, spec.overrides).to_dict()
     for key, bounds in spec.parameters.items():
         try:
