@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from restructuring_sim.calibration import record
@@ -19,6 +20,14 @@ from restructuring_sim.calibration.smc import DB_NAME, read_history, run_smc
 from restructuring_sim.calibration.spec import load_spec
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_json, write_text
+from restructuring_sim.runner import git_commit
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _prepare(spec, base: dict, spec_path: Path, out: Path) -> None:
@@ -82,7 +91,9 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     rules = {n: fig.moment[n].rule for n in names}
     result = {
         "name": spec.name,
-        "library": "pyabc (ABC-SMC)",
+        "library": f"pyabc {_version('pyabc')} (ABC-SMC)",
+        "package_version": _version("restructuring_sim"),
+        "git_commit": git_commit(),
         "scenario": str(spec.scenario),
         "overrides": spec.overrides,
         "seed": spec.seed,
