@@ -72,13 +72,13 @@ def check_deal_lifecycles(model, events: pd.DataFrame) -> dict[int, tuple[str, i
     """Every ending refers to a deal opened earlier and still live; return the live deals."""
     live: dict[int, tuple[str, int]] = {}
     opened: set[int] = set()
-    participants: dict[int, list[int]] = {}
+    participants: dict[int, tuple[list[int], str, list[str]]] = {}
     for row in events.itertuples(index=False):
         deal = int(row.deal_id)
         if row.kind in OPENING or row.kind == "acquisition":
             assert deal not in opened, f"deal {deal} opened twice"
             opened.add(deal)
-            participants[deal] = list(row.firm_ids)
+            participants[deal] = (list(row.firm_ids), row.sector, list(row.purposes))
             if row.kind in OPENING:
                 live[deal] = (row.kind, int(row.step))
         elif row.kind in ENDING:
@@ -86,7 +86,9 @@ def check_deal_lifecycles(model, events: pd.DataFrame) -> dict[int, tuple[str, i
             kind, start = live.pop(deal)
             assert kind == ENDING[row.kind], f"{row.kind} ends a {kind}"
             assert row.step >= start
-            assert sorted(row.firm_ids) == sorted(participants[deal])
+            ids, sector, purposes = participants[deal]
+            assert sorted(row.firm_ids) == sorted(ids)
+            assert (row.sector, list(row.purposes)) == (sector, purposes), row
     return live
 
 
