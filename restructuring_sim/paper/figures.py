@@ -54,14 +54,26 @@ class Moment(_Strict):
         "point", description="point: |model - paper| <= tol; upper: model <= paper + tol"
     )
     tolerance: float | None = Field(
-        None, ge=0, description="allowed deviation in the moment's units; default by kind"
+        None, ge=0, description="allowed absolute deviation, in the moment's units"
     )
+    relative_tolerance: float | None = Field(
+        None, ge=0, description="allowed deviation as a fraction of the paper's value"
+    )
+
+    @model_validator(mode="after")
+    def _one_tolerance(self) -> Moment:
+        if self.tolerance is not None and self.relative_tolerance is not None:
+            raise ValueError(f"moment.{self.name}: give tolerance or relative_tolerance, not both")
+        return self
 
     @property
     def tol(self) -> float:
-        """Allowed deviation from the paper's value, in the moment's own units."""
+        """Allowed deviation from the paper's value, in the moment's own units (when the file
+        gives none: 0.05 for a share, 20% of the value for a ratio)."""
         if self.tolerance is not None:
             return self.tolerance
+        if self.relative_tolerance is not None:
+            return self.relative_tolerance * self.value
         return SHARE_TOLERANCE if self.kind == "share" else RATIO_TOLERANCE * self.value
 
     @property
@@ -69,8 +81,10 @@ class Moment(_Strict):
         """The tolerance rule in words, for tables."""
         if self.bound == "upper":
             return f"<= {self.value + self.tol:.3g}"
-        if self.tolerance is None and self.kind == "ratio":
-            return f"+/-{RATIO_TOLERANCE:.0%}"
+        if self.relative_tolerance is not None or (self.tolerance is None
+                                                   and self.kind == "ratio"):
+            rel = RATIO_TOLERANCE if self.relative_tolerance is None else self.relative_tolerance
+            return f"+/-{rel:.0%}"
         return f"+/-{self.tol:.3g}"
 
     def passes(self, model_value: float) -> bool:
