@@ -48,8 +48,10 @@ class World:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        self.sector_names = list(scenario.sectors)
-        self.country_names = list(scenario.countries)
+        # codes follow sorted names, so that equal scenarios (equal config hashes) run alike
+        # whatever order their tables were written in
+        self.sector_names = sorted(scenario.sectors)
+        self.country_names = sorted(scenario.countries)
         self.region_names = list(REGIONS)
         sectors = [scenario.sectors[s] for s in self.sector_names]
         countries = [scenario.countries[c] for c in self.country_names]

@@ -19,11 +19,6 @@ from hypothesis import strategies as st
 from restructuring_sim import RestructuringModel, Scenario, load_scenario
 from restructuring_sim.runner import run_scenario
 
-ORDER_BUG = (
-    "World takes sector and country codes from the scenario's dict order (world.py, "
-    "list(scenario.sectors)), but config_hash and the manifest sort keys: a scenario reloaded from "
-    "manifest.json has the same hash and runs differently"
-)
 
 
 def table_bytes(table: pa.Table) -> bytes:
@@ -104,7 +99,6 @@ def test_interleaved_models_are_independent():
     assert same_events(b, alone)
 
 
-@pytest.mark.xfail(strict=True, reason=ORDER_BUG)
 def test_rerun_from_manifest_gives_identical_events(tmp_path):
     """The scenario a manifest records is enough to reproduce the run byte for byte."""
     a = run_to(tmp_path, "a", ["policy.trade_openness=0.4"], seed=3)
@@ -115,7 +109,6 @@ def test_rerun_from_manifest_gives_identical_events(tmp_path):
     assert (a / "events.parquet").read_bytes() == (b / "events.parquet").read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason=ORDER_BUG)
 def test_equal_config_hash_gives_identical_events():
     """Scenarios that compare equal (same config hash) differ only in the order of their
     sector tables; they must run identically."""
