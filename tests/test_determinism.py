@@ -11,14 +11,12 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from conftest import BASELINE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from restructuring_sim import RestructuringModel, Scenario, load_scenario
 from restructuring_sim.runner import run_scenario
-
 
 
 def table_bytes(table: pa.Table) -> bytes:
