@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from restructuring_sim.paper.figures import RATIO_TOLERANCE, Moment
+from restructuring_sim.paper.figures import Moment
 
 #: contribution (in tolerance units) of a moment the model leaves undefined
 NAN_PENALTY = 10.0
@@ -20,9 +20,7 @@ NAN_PENALTY = 10.0
 
 def scale(moment: Moment) -> float:
     """Deviation that counts as one tolerance unit (never zero)."""
-    if moment.tol > 0:
-        return moment.tol
-    return max(RATIO_TOLERANCE * abs(moment.value), 1e-3)
+    return moment.unit
 
 
 def deviations(simulated: Mapping[str, float], moments: list[Moment]) -> dict[str, float]:

@@ -77,6 +77,14 @@ class Moment(_Strict):
         return SHARE_TOLERANCE if self.kind == "share" else RATIO_TOLERANCE * self.value
 
     @property
+    def unit(self) -> float:
+        """One tolerance unit for plots and losses: the tolerance, or 20% of the value where the
+        tolerance is zero (a strict bound); never zero."""
+        if self.tol > 0:
+            return self.tol
+        return max(RATIO_TOLERANCE * abs(self.value), 1e-3)
+
+    @property
     def rule(self) -> str:
         """The tolerance rule in words, for tables."""
         if self.bound == "upper":

@@ -128,25 +128,25 @@ def plot_splits(summaries, fig_data: Figures, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_moments(table: pd.DataFrame, path: Path) -> Path:
-    """Each moment's deviation from the paper in units of its tolerance."""
+def plot_moments(table: pd.DataFrame, path: Path, figures: Figures | None = None) -> Path:
+    """Each moment's deviation from the paper in tolerance units: a point moment passes inside
+    [-1, 1]; a bound moment (triangle) is drawn relative to its bound and passes at or below 0."""
+    moments = (figures or load_figures()).moment
     fig = Figure(figsize=(8, 0.4 * len(table) + 1.2))
     ax = fig.subplots()
-    tol = table["tolerance"].replace(0, np.nan).to_numpy(float)
-    paper = table["paper"].to_numpy(float)
-    scale = np.where(np.isfinite(tol), tol, np.maximum(np.abs(paper), 1e-9))
     y = np.arange(len(table))[::-1]
-    dev = (table["model_mean"].to_numpy(float) - paper) / scale
-    lo = (table["low"].to_numpy(float) - paper) / scale
-    hi = (table["high"].to_numpy(float) - paper) / scale
-    colors = ["C2" if p else "C3" for p in table["pass"]]
-    ax.hlines(y, lo, hi, colors="grey")
-    ax.scatter(dev, y, c=colors, zorder=3)
+    for yi, row in zip(y, table.to_dict(orient="records"), strict=True):
+        m = moments[row["name"]]
+        ref = m.value + m.tol if m.bound == "upper" else m.value
+        dev = [(row[k] - ref) / m.unit for k in ("model_mean", "low", "high")]
+        color = "C2" if row["pass"] else "C3"
+        ax.hlines(yi, dev[1], dev[2], colors="grey")
+        ax.scatter([dev[0]], [yi], c=color, marker="<" if m.bound == "upper" else "o", zorder=3)
     ax.axvspan(-1, 1, color="C2", alpha=0.1)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(y, table["name"], fontsize=8)
-    ax.set_xlabel("(model - paper) / tolerance  (green band: within tolerance)")
-    ax.set_xscale("symlog", linthresh=2)
+    ax.set_xlabel("(model - paper) / tolerance; triangles: (model - bound) / unit")
+    ax.set_xscale("symlog", linthresh=1)
     return _save(fig, path)
 
 
@@ -158,5 +158,5 @@ def write_plots(summaries, table: pd.DataFrame, out: str | Path,
     return [
         plot_annual(summaries, fig_data, out / "annual.png"),
         plot_splits(summaries, fig_data, out / "splits.png"),
-        plot_moments(table, out / "moments.png"),
+        plot_moments(table, out / "moments.png", fig_data),
     ]
