@@ -63,6 +63,16 @@ class ColumnTable:
         self.n += k
         return rows
 
+    def append_row(self, **values: Any) -> int:
+        """Append one row given as scalars (a fast path for deals made one at a time)."""
+        self._reserve(self.n + 1)
+        row = self.n
+        data = self._data
+        for name, value in values.items():
+            data[name][row] = value
+        self.n += 1
+        return row
+
     def _reserve(self, rows: int) -> None:
         if rows <= self._capacity:
             return

@@ -21,11 +21,16 @@ import numpy as np
 
 from restructuring_sim.deals import ALLIANCE, LAYER_NAMES, OWNERSHIP, SUPPLY, purpose_names
 from restructuring_sim.events import CHANNELS, MOTIVES
-from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, SIZE_BOUNDS, size_class_codes
+from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, SIZE_BOUNDS
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
 
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
 _CLOSED = {ALLIANCE: "alliance_dissolved", SUPPLY: "supply_contract_ended"}
+
+
+def _size_class(employees: float) -> str:
+    """Size-class name of one firm (as :func:`restructuring_sim.firms.size_class_codes`)."""
+    return SIZE_CLASSES[int(employees >= SIZE_BOUNDS[0]) + int(employees >= SIZE_BOUNDS[1])]
 
 
 def log_event(model, cond, kind: str, ids: list[int], sector: int, *, deal: int = -1,
@@ -37,11 +42,12 @@ def log_event(model, cond, kind: str, ids: list[int], sector: int, *, deal: int 
     """
     f = model.firms
     w = model.world
+    employees, country, region = f.employees, f.country, f.region
     model.events.record(
         step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deal,
-        firm_ids=ids, size_classes=[SIZE_CLASSES[c] for c in size_class_codes(f.employees[ids])],
-        countries=[w.country_names[c] for c in f.country[ids]],
-        regions=[w.region_names[r] for r in f.region[ids]],
+        firm_ids=ids, size_classes=[_size_class(employees[k]) for k in ids],
+        countries=[w.country_names[country[k]] for k in ids],
+        regions=[w.region_names[region[k]] for k in ids],
         sector=w.sector_names[sector], sector_group=SECTOR_GROUPS[w.sector_group[sector]],
         purposes=purpose_names(purposes), joint_venture=joint_venture, equity=equity,
         motive=MOTIVES[motive] if motive >= 0 else "",
@@ -59,12 +65,12 @@ def open_deal(model, cond, layer: int, a: int, b: int, *, sector: int, purposes:
         raise ValueError(f"firm {a} cannot make a deal with itself")
     if f.status[a] != ACTIVE or (f.status[b] != ACTIVE):
         raise ValueError(f"deal between {a} and {b}: both firms must be active")
-    deal = int(model.deals.append(
+    deal = model.deals.append_row(
         a=a, b=b, layer=layer, sector=sector, purposes=purposes, channel=channel,
         joint_venture=joint_venture, equity=equity, start_step=cond.step,
-        end_step=cond.step + term_steps, value=value, value_a=value_a, value_b=value_b,
-        motive=motive,
-    )[0])
+        end_step=cond.step + term_steps, alive=True, value=value, value_a=value_a,
+        value_b=value_b, motive=motive,
+    )
     if layer == ALLIANCE:
         f.live_alliances[[a, b]] += 1
         f.last_partner[a], f.last_partner[b] = b, a
