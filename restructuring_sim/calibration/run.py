@@ -69,6 +69,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     from restructuring_sim.paper.moments import summarise
 
     spec_path = Path(spec_path)
+    commit = git_commit()  # the code the generations of this session run
     spec, base = load_spec(spec_path)
     out = Path(out) if out is not None else spec_path.parent / spec.name
     _prepare(spec, base, spec_path, out)
@@ -93,7 +94,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
         "name": spec.name,
         "library": f"pyabc {_version('pyabc')} (ABC-SMC)",
         "package_version": _version("restructuring_sim"),
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "scenario": str(spec.scenario),
         "overrides": spec.overrides,
         "seed": spec.seed,
