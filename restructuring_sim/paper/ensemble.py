@@ -75,19 +75,29 @@ def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
 
 
 def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,
-                 task=run_and_summarise) -> list:
+                 task=run_and_summarise, progress=None) -> list:
     """Run ``replicates`` replicates of ``scenario`` (a Scenario) and return ``task``'s results
-    in replicate order; ``workers`` > 1 runs them in a process pool."""
+    in replicate order; ``workers`` > 1 runs them in a process pool. ``progress(done)`` is
+    called as results arrive."""
     if replicates < 1:
         raise UserError(f"--replicates {replicates}: must be >= 1")
     if workers < 1:
         raise UserError(f"--workers {workers}: must be >= 1")
     seeds = seeds if seeds is not None else replicate_seeds(scenario.simulation.seed, replicates)
     data = scenario.to_dict()
+    results = []
     if workers == 1 or replicates == 1:
-        return [task(data, s) for s in seeds]
+        for s in seeds:
+            results.append(task(data, s))
+            if progress is not None:
+                progress(len(results))
+        return results
     with ProcessPoolExecutor(max_workers=min(workers, replicates)) as pool:
-        return list(pool.map(task, [data] * len(seeds), seeds))
+        for result in pool.map(task, [data] * len(seeds), seeds):
+            results.append(result)
+            if progress is not None:
+                progress(len(results))
+    return results
 
 
 def load_run_dir(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -47,14 +47,10 @@ def moments_payload(table) -> dict:
                         for row in table.to_dict(orient="records")]}
 
 
-def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str]):
+def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str],
+            quiet: bool = True):
     """Summaries of the runs to compare, and a description of where they came from."""
-    from restructuring_sim.paper.ensemble import (
-        load_run_dir,
-        replicate_seeds,
-        run_ensemble,
-        summarise_run,
-    )
+    from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
     from restructuring_sim.scenario import load_scenario
 
     if replicates < 1:
@@ -70,7 +66,7 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
                             "give one scenario file or run directories only")
         scenario = load_scenario(first, overrides)
         seeds = replicate_seeds(scenario.simulation.seed, replicates)
-        summaries = run_ensemble(scenario, replicates, workers, seeds=seeds)
+        summaries = _run_with_progress(scenario, replicates, workers, seeds, quiet)
         source = dict(scenario=str(first), name=scenario.name, overrides=overrides,
                       root_seed=scenario.simulation.seed, seeds=seeds, replicates=replicates,
                       n_firms=scenario.simulation.n_firms)
@@ -88,6 +84,21 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     source = dict(run_dirs=[str(p) for p in inputs], name=inputs[0].resolve().name,
                   replicates=len(inputs))
     return summaries, source
+
+
+def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool):
+    """Run the ensemble with a progress bar on stderr (none when ``quiet``)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from restructuring_sim import cli
+    from restructuring_sim.paper.ensemble import run_ensemble
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("replicates"), console=cli.err_console, transient=True,
+                  disable=quiet) as bar:
+        task = bar.add_task(f"{scenario.name}", total=replicates)
+        return run_ensemble(scenario, replicates, workers, seeds=seeds,
+                            progress=lambda done: bar.update(task, completed=done))
 
 
 def render_table(table, title: str):
@@ -123,7 +134,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.moments import summarise
     from restructuring_sim.paper.plots import write_plots
 
-    summaries, source = collect(inputs, replicates, workers, overrides)
+    summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
     table = summarise([s.moments for s in summaries])
     payload = moments_payload(table)
     out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
