@@ -254,6 +254,25 @@ def test_worker_exception_is_recorded(tmp_path):
     assert (df.loc[df["point_id"] != 1, "status"] == "ok").all()
 
 
+def die(task):
+    """A worker function whose process dies on point 2 (as if killed or out of memory)."""
+    if task.point_id == 2:
+        os._exit(1)
+    return run_task(task)
+
+
+def test_dead_worker_process_loses_only_unrecorded_runs(tmp_path):
+    plan = load_plan(write_spec(tmp_path))
+    out = tmp_path / "out"
+    report = run_sweep(plan, out, workers=1, task_fn=die)
+    assert report.broken and report.lost > 0
+    assert len(Store(out).finished()) == report.ran < 8
+    resumed = run_sweep(plan, out, workers=2)
+    assert resumed.skipped == report.ran and not resumed.broken
+    run_sweep(plan, tmp_path / "whole", workers=2)
+    pd.testing.assert_frame_equal(table(out), table(tmp_path / "whole"))
+
+
 def test_keep_events_writes_event_logs(tmp_path):
     text = SPEC.replace("replicates = 2", "replicates = 1\nkeep_events = true")
     plan = load_plan(write_spec(tmp_path, text))

@@ -114,6 +114,11 @@ def register(app: typer.Typer) -> None:
             cli.fail(str(exc))
         if not quiet:
             print_report(report, cli.console)
+        if report.broken:
+            cli.err_console.print(
+                f"error: {report.broken}; {report.lost} runs not done; rerun the same command "
+                "to resume", markup=False, highlight=False)
+            raise typer.Exit(1)
 
     @app.command()
     def compare(

@@ -69,8 +69,13 @@ def open_executor(kind: str = "local", *, workers: int | None = None,
         n = workers or os.cpu_count() or 1
         # forkserver/spawn: workers start from a clean interpreter, never from a fork of a
         # process that runs threads (the progress bar, a Dask client)
-        with ProcessPoolExecutor(max_workers=n, mp_context=_mp_context()) as pool:
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+        try:
             yield pool, ExecutorInfo("local", n)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # interrupted: drop queued runs
+            raise
+        pool.shutdown(wait=True)
         return
     if kind != "dask":
         raise UserError(f"--executor {kind!r}: unknown; allowed: {', '.join(EXECUTORS)}")

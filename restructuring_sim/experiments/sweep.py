@@ -62,6 +62,7 @@ class SweepReport:
     ran: int
     failed: list[tuple[str, str]] = field(default_factory=list)
     lost: int = 0
+    broken: str = ""
     wall_time_s: float = 0.0
     executor: str = ""
     workers: int = 0
@@ -112,7 +113,12 @@ def run_sweep(plan: Plan, out: str | Path, *, executor: str = "local",
                                         "address": info.address}
                 manifest["status"] = "running"
                 store.write_manifest(manifest)
-                _drive(ex, info.workers, todo, plan, store, report, progress, task_fn)
+                try:
+                    _drive(ex, info.workers, todo, plan, store, report, progress, task_fn)
+                except BrokenProcessPool as exc:
+                    # a worker process died (killed, out of memory): the runs in flight are
+                    # not recorded and run again when the sweep is rerun
+                    report.broken = str(exc) or "a worker process died"
         report.wall_time_s = time.perf_counter() - started
         table = store.combine(keys, plan.param_kinds)
         failed = sorted({(r["run_key"], r["error"]) for r in table.select(
@@ -155,9 +161,7 @@ def _drive(ex, slots: int, todo: list[RunTask], plan: Plan, store: Store, report
             try:
                 result = fut.result()
             except BrokenProcessPool:
-                report.lost += 1 + len(inflight)
-                for other in inflight:
-                    other.cancel()
+                report.lost = report.total - report.skipped - report.ran
                 raise
             except Exception as exc:  # noqa: BLE001 - the worker itself failed (e.g. unpicklable)
                 result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
