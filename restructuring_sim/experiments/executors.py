@@ -93,7 +93,7 @@ def open_executor(kind: str = "local", *, workers: int | None = None,
             n = dask_workers or os.cpu_count() or 1
             cluster = stack.enter_context(LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=dask_processes,
-                dashboard_address=None, silence_logs=40,
+                dashboard_address=":0", silence_logs=40,  # any free port: clusters may overlap
             ))
             client = stack.enter_context(Client(cluster))
         slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
