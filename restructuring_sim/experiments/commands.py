@@ -247,10 +247,13 @@ def register(app: typer.Typer) -> None:
         t = Table(title=f"{plan.spec.design} sensitivity ({out})")
         cols = (["S1", "S1_conf", "ST", "ST_conf"] if plan.spec.design == "sobol"
                 else ["mu_star", "mu_star_conf", "sigma"])
-        for c in ("metric", "parameter", *cols):
-            t.add_column(c, justify="left" if c in ("metric", "parameter") else "right")
-        for r in indices.to_dict("records"):
-            t.add_row(r["metric"], r["parameter"], *(f"{r[c]:.3f}" for c in cols))
+        t.add_column("metric / parameter", overflow="fold")
+        for c in cols:
+            t.add_column(c, justify="right")
+        for metric, group in indices.groupby("metric", sort=False):
+            t.add_row(f"[bold]{metric}[/bold]", *([""] * len(cols)))
+            for r in group.to_dict("records"):
+                t.add_row(f"  {r['parameter']}", *(f"{r[c]:.3f}" for c in cols))
         cli.console.print(t)
         for note in notes:
             cli.console.print(f"note: {note}", highlight=False)
