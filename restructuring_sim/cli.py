@@ -50,7 +50,7 @@ SetOption = Annotated[
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     out: Annotated[Path, typer.Option("--out", help="Run directory to write.")],
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (replaces "
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed (replaces "
                                              "simulation.seed).")] = None,
     set_: SetOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the run in a "

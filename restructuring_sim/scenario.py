@@ -596,22 +596,25 @@ class Scenario(_Strict):
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Return ``base`` with ``override`` merged in; tables merge key by key, other values replace.
 
-    A time path given as a table replaces the whole path, not single points.
+    A time path in ``base`` is replaced whole by the override, not point by point.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _is_path(value):
-            out[key] = deep_merge(out[key], value)
+        current = out.get(key)
+        if isinstance(value, dict) and isinstance(current, dict) and not _is_path(current):
+            out[key] = deep_merge(current, value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
 def _is_path(value: dict[str, Any]) -> bool:
+    """Whether a table is a time path: non-empty, every key a year."""
     try:
-        return bool(value) and all(float(k) or True for k in value)
+        years = [float(k) for k in value]
     except ValueError:
         return False
+    return bool(years)
 
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -676,6 +679,8 @@ def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
         close = difflib.get_close_matches(loc[-1], allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{field}: unknown key{hint}; allowed: {', '.join(allowed)}"
+    if err["type"] == "missing":
+        return f"{field}: required field missing"
     if len(loc) <= 1 and err["type"] == "value_error":
         return msg  # a cross-field check of the whole scenario: its message names the fields
     value = err.get("input")

@@ -198,8 +198,6 @@ def test_set_without_value(tmp_path):
     assert_one_line_error(result, "policy.trade_openness", "KEY=VALUE")
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py declares --seed with min=0, so click rejects a "
-                   "negative seed with its three-line usage error instead of one line")
 def test_negative_seed_is_one_line(tmp_path):
     result = invoke("run", BASELINE, "--out", tmp_path / "o", "--seed", "-1")
     assert_one_line_error(result, "seed", "-1")

@@ -426,15 +426,11 @@ def test_term_bounds_are_checked():
     assert "term_years_max" in message and "term_years_min" in message
 
 
-@pytest.mark.xfail(strict=True, reason="scenario.py deep_merge/_is_path: an empty table is not "
-                   "taken for a path, so it merges into the default path and changes nothing")
 def test_empty_time_path_table_is_an_error():
     message = user_error(BASELINE, ["policy.trade_openness={}"])
     assert "policy.trade_openness" in message
 
 
-@pytest.mark.xfail(strict=True, reason="scenario.py _format_error: for a missing field pydantic's "
-                   "input is the parent table, which the message shows as the field's value")
 def test_missing_required_field_names_the_field_not_its_parent():
     message = user_error(None, ['sectors.biotech.group="services"'])
     assert "sectors.biotech.rnd_cost" in message and "required" in message.lower()
