@@ -369,3 +369,11 @@ def test_build_plan_from_data_checks_fixed_keys(tmp_path):
                        "parameters": {"policy.safety_net": [0.1]}})
     with pytest.raises(UserError, match="did you mean 'n_firms'"):
         build_plan(spec, tmp_path / "s.toml")
+
+
+def test_shipped_sweep_specs_are_valid():
+    example = load_plan(ROOT / "experiments" / "sweeps" / "example.toml")
+    assert len(example.spec.parameters) == 2 and example.spec.replicates == 2
+    assert example.points[0].is_baseline and example.n_runs == 20
+    sobol = load_plan(ROOT / "experiments" / "sweeps" / "policy_sobol.toml")
+    assert sobol.spec.design == "sobol" and len(sobol.points) == 16 * (4 + 2)
