@@ -139,6 +139,9 @@ def test_spec_hash_changes_with_spec_and_scenario(tmp_path):
      "unknown sectors entry 'nosuch'; allowed: automotive"),
     (('"policy.trade_openness"', '"simulation.seed"'), "simulation.seed: cannot be set here"),
     (('"policy.trade_openness"', '"policy.matching_service"'), "is a section, not a value"),
+    (('"policy.trade_openness" = [0.3, 0.9]', '"policy.trade_openness" = 0.3'),
+     "parameters.policy.trade_openness = 0.3: give a list of values or { range = [low, high] }"),
+    (("replicates = 2", 'replicates = "two"'), "replicates = 'two': Input should be a valid"),
 ])
 def test_bad_spec_exits_2_with_one_line(tmp_path, change, expected):
     spec = write_spec(tmp_path, SPEC.replace(*change))

@@ -308,6 +308,14 @@ def _format(exc: ValidationError, source: str) -> str:
 
 def parse_spec(data: dict[str, Any], source: str = "spec") -> SweepSpec:
     """Validate raw spec data; raise :class:`UserError` with one line if invalid."""
+    params = data.get("parameters")
+    if isinstance(params, dict):
+        for key, value in params.items():
+            if not isinstance(value, (list, dict)):
+                raise UserError(
+                    f"{source}: parameters.{key} = {value!r}: give a list of values or "
+                    "{ range = [low, high] } (a value for every run goes in [fixed])"
+                )
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
