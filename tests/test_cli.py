@@ -245,6 +245,24 @@ def test_console_script_subprocess_matches_in_process_run(tmp_path):
     assert (out / "events.parquet").read_bytes() == (here / "events.parquet").read_bytes()
 
 
+def test_events_do_not_depend_on_the_interpreter_hash_seed(tmp_path):
+    """Two fresh interpreters with different string-hash seeds write the same event bytes (no
+    result may depend on the iteration order of a set or on ``hash``)."""
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"h{hash_seed}"
+        env = _env()
+        env["PYTHONHASHSEED"] = hash_seed
+        proc = subprocess.run(
+            [*console_script(), "run", str(BASELINE), "--seed", "6", "--out", str(out), "-q",
+             "--set", "simulation.n_firms=300"],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outs.append((out / "events.parquet").read_bytes())
+    assert outs[0] == outs[1]
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
