@@ -295,9 +295,9 @@ class Behaviour(_Strict):
         0.2, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
     )
     matching_contact_rate: float = Field(
-        0.1, ge=0, le=1,
+        0.04, ge=0, le=1,
         description="chance per step that the matching service proposes contacts to a "
-        "registered firm (which then searches)",
+        "registered firm",
     )
     match_noise: float = Field(
         0.3, ge=0, le=10,

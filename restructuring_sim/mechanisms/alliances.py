@@ -130,9 +130,10 @@ def form(model, cond, valuation: Valuation) -> int:
     rng = model.rng
     room = search.has_room(model)
     searchers = search.choose_searchers(model, cond, room)
-    if not len(searchers):
+    contacted = search.contacted_firms(model, room)
+    if not len(searchers) and not len(contacted):
         return 0
-    cand = search.draw_candidates(model, cond, searchers, room)
+    cand = search.draw_candidates(model, cond, searchers, room, contacted)
     sector = deal_sector(model, cand.i, cand.j)
     fit = rng.normal(0.0, model.scenario.behaviour.match_noise, len(cand))
     v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector, fit)

@@ -10,8 +10,9 @@ one vectorised pass:
   ``exp(-foreign_search_cost * distance * (1 - trade_openness) * ict_cost)``, less the currency
   union discount when both countries are members; countries where the searcher already sells
   count as home;
-* for firms registered with a matching service, contacts from the service's register
-  (``matching_service``), reached whatever the distance;
+* for firms registered with a matching service, contacts the service proposes from its register
+  (``matching_service``), with chance ``matching_contact_rate`` a step whether or not the firm
+  searches itself, reached whatever the distance;
 * for a small firm that sells only at home, with chance ``demography.distributor_rate``, a
   trading company or distributor (a firm of a distributor sector selling in three or more
   countries) whose network reaches foreign markets (``distributor``).
@@ -31,8 +32,8 @@ DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
     CHANNELS.index(c)
     for c in ("direct", "prior_partner", "cluster", "matching_service", "distributor")
 )
-#: contacts a registered firm receives from the matching service per step
-MATCHING_CONTACTS = 2
+#: contacts the matching service proposes to a registered firm when it proposes any
+MATCHING_CONTACTS = 1
 
 
 @dataclass
@@ -63,17 +64,19 @@ def has_room(model) -> np.ndarray:
 
 
 def choose_searchers(model, cond, room: np.ndarray) -> np.ndarray:
-    """Firms that look for a partner this step.
-
-    The chance rises with size and the sector's Internet boost; a firm registered with a matching
-    service also searches when the service proposes contacts (``matching_contact_rate``).
-    """
+    """Firms that look for a partner this step (chance rises with size and the Internet boost)."""
     f = model.firms
     b = model.scenario.behaviour
     p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
     p = np.minimum(1.0, p * cond.internet[f.sector])
-    p = np.where(f.registered, 1 - (1 - p) * (1 - b.matching_contact_rate), p)
     return np.flatnonzero(room & (model.rng.random(len(f)) < p))
+
+
+def contacted_firms(model, room: np.ndarray) -> np.ndarray:
+    """Registered firms to whom the matching service proposes contacts this step."""
+    f = model.firms
+    rate = model.scenario.behaviour.matching_contact_rate
+    return np.flatnonzero(room & f.registered & (model.rng.random(len(f)) < rate))
 
 
 def sample_size(model, cond) -> int:
@@ -151,8 +154,9 @@ def reach_probability(model, cond, i, j) -> np.ndarray:
     return np.exp(-barrier * dist)
 
 
-def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray) -> Candidates:
-    """The candidate sample of every searcher, as flat pair arrays."""
+def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
+                    contacted: np.ndarray) -> Candidates:
+    """The candidate sample of every searcher, and the service's contacts of ``contacted``."""
     f = model.firms
     rng = model.rng
     b = model.scenario.behaviour
@@ -168,10 +172,9 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray) ->
     # prior partner and cluster mate
     j_prior = f.last_partner[searchers]
     j_clu = _cluster_draws(model, searchers, eligible)
-    # matching service contacts for registered searchers
-    reg_searchers = searchers[f.registered[searchers]]
+    # matching service contacts, proposed whether or not the firm searches itself
     pool = np.flatnonzero(eligible & (f.registered | f.mne))
-    i_match = np.repeat(reg_searchers, MATCHING_CONTACTS)
+    i_match = np.repeat(contacted, MATCHING_CONTACTS)
     if len(pool) and len(i_match):
         j_match = pool[rng.integers(0, len(pool), len(i_match))]
     else:
