@@ -160,7 +160,7 @@ def plot_effects(table: pd.DataFrame, path: str | Path, title: str = "") -> Path
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from restructuring_sim.io import _atomic
+    from restructuring_sim.io import write_atomic
 
     metrics = list(dict.fromkeys(table["metric"]))
     if not metrics:
@@ -189,7 +189,7 @@ def plot_effects(table: pd.DataFrame, path: str | Path, title: str = "") -> Path
     fig.tight_layout()
     path = Path(path)
     suffix = path.suffix.lstrip(".") or "png"
-    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix))
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix))
     plt.close(fig)
     return path
 

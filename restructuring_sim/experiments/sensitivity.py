@@ -75,7 +75,7 @@ def plot(table: pd.DataFrame, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from restructuring_sim.io import _atomic
+    from restructuring_sim.io import write_atomic
 
     if table.empty:
         raise UserError("nothing to plot: no metric could be analysed")
@@ -102,6 +102,6 @@ def plot(table: pd.DataFrame, path: str | Path) -> Path:
     fig.suptitle("Sobol indices" if sobol else "Morris elementary effects (mu*)", fontsize=10)
     fig.tight_layout()
     path = Path(path)
-    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
     return path
