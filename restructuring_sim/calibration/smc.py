@@ -116,16 +116,17 @@ def run_smc(spec: CalibrationSpec, base: dict, out: Path,
                 abc = pyabc.ABCSMC(
                     model, prior, loss, population_size=b.population_size,
                     eps=_epsilon(pyabc, t),
-                    sampler=pyabc.SingleCoreSampler(check_max_eval=b.max_simulations is not None),
+                    sampler=pyabc.SingleCoreSampler(check_max_eval=b.min_acceptance_rate > 0),
                 )
                 if t == 0:
                     abc.new(db_url, observed)
                 else:
                     abc.load(db_url, 1, observed)
-                remaining = (b.max_simulations - int(abc.history.total_nr_simulations)
-                             if b.max_simulations else np.inf)
                 abc.run(max_nr_populations=1, minimum_epsilon=b.min_epsilon,
-                        max_total_nr_simulations=max(remaining, 1))
+                        min_acceptance_rate=b.min_acceptance_rate,
+                        max_total_nr_simulations=b.max_simulations or np.inf)
+            if completed_generations(db) <= t:
+                break  # the generation stopped below min_acceptance_rate: nothing stored
             if progress is not None:
                 pops = abc.history.get_all_populations()
                 progress(t, float(pops["epsilon"].iloc[-1]), int(pops["samples"].sum()))

@@ -68,8 +68,13 @@ class Budget(_Strict):
                          description="processes running a particle's replicates")
     min_epsilon: float = Field(0.0, ge=0, description="stop once the tolerance epsilon falls "
                                "to this loss (0 = run every generation)")
-    max_simulations: int | None = Field(None, ge=1, description="stop after this many "
-                                        "particle evaluations in total (none = no limit)")
+    max_simulations: int | None = Field(None, ge=1, description="start no new generation "
+                                        "once this many particle evaluations are spent (a "
+                                        "generation runs to completion; none = no limit)")
+    min_acceptance_rate: float = Field(0.0, ge=0, le=1, description="give up a generation "
+                                       "(and stop) once its acceptance would fall below this "
+                                       "rate: bounds a generation at population_size / rate "
+                                       "evaluations (0 = no bound)")
 
 
 class CalibrationSpec(_Strict):
