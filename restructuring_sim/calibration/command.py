@@ -48,10 +48,13 @@ def register(app: typer.Typer) -> None:
         if quiet:
             return
         console = Console(width=max(cli.console.width, 110))
-        params = Table(title=f"Calibration {result['name']}: best parameters "
-                       f"(loss {result['loss']:.3g}, generation {result['best_generation']})")
+        check = result["check"]["loss"]
+        params = Table(title=f"Calibration {result['name']}: {result['chosen']} "
+                       f"(check loss {check if check is None else format(check, '.3g')}; best "
+                       f"particle loss {result['loss']:.3g}, generation "
+                       f"{result['best_generation']})")
         params.add_column("parameter")
-        params.add_column("best", justify="right")
+        params.add_column("chosen", justify="right")
         params.add_column("posterior mean", justify="right")
         params.add_column("bounds", justify="right")
         for key, value in result["parameters"].items():
@@ -59,6 +62,6 @@ def register(app: typer.Typer) -> None:
             params.add_row(key, f"{value:.4g}", f"{result['posterior_mean'][key]:.4g}",
                            f"{lo:g} - {hi:g}")
         console.print(params)
-        console.print(render_table(result["table"], f"Best parameters, check ensemble "
+        console.print(render_table(result["table"], f"Chosen parameters, check ensemble "
                                    f"({result['check']['replicates']} replicates)"))
         console.print(f"record: {result['out']}", highlight=False)

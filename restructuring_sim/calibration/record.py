@@ -7,10 +7,11 @@
 | ``abc.db`` | the pyabc SQLite database: every generation's particles (resumable state) |
 | ``history.csv`` | per generation: epsilon, simulations, best and median loss, posterior means |
 | ``posterior.csv`` | the last generation's particles: parameters, weight, loss |
-| ``best.json`` | best parameters, their loss, the check ensemble's loss and moments, seeds, |
+| ``best.json`` | chosen parameters (best particle or posterior mean, whichever has the lower |
+|               | loss on the check ensemble), losses, the check ensemble's moments and seeds, |
 |               | the fitted moments with their tolerance rules, budget, scenario and overrides |
 | ``best_overrides.txt`` | the best parameters as ``--set KEY=VALUE`` lines |
-| ``moments.csv`` | the moment table (validate's columns) of the best parameters' check ensemble |
+| ``moments.csv`` | the moment table (validate's columns) of the chosen parameters' check ensemble |
 | ``calibration.png`` | loss history and the posterior's marginal distributions |
 """
 
