@@ -596,25 +596,24 @@ class Scenario(_Strict):
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Return ``base`` with ``override`` merged in; tables merge key by key, other values replace.
 
-    A time path in ``base`` is replaced whole by the override, not point by point.
+    A table of numbers in ``base`` (a time path, or a mix of weights such as
+    ``population.sector_mix``) is replaced whole by the override, not entry by entry.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
         current = out.get(key)
-        if isinstance(value, dict) and isinstance(current, dict) and not _is_path(current):
+        if isinstance(value, dict) and isinstance(current, dict) and not _is_numbers(current):
             out[key] = deep_merge(current, value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _is_path(value: dict[str, Any]) -> bool:
-    """Whether a table is a time path: non-empty, every key a year."""
-    try:
-        years = [float(k) for k in value]
-    except ValueError:
-        return False
-    return bool(years)
+def _is_numbers(value: dict[str, Any]) -> bool:
+    """Whether a table is a non-empty table of numbers (a time path or a mix of weights)."""
+    return bool(value) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()
+    )
 
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:

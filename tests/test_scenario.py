@@ -435,3 +435,8 @@ def test_missing_required_field_names_the_field_not_its_parent():
     message = user_error(None, ['sectors.biotech.group="services"'])
     assert "sectors.biotech.rnd_cost" in message and "required" in message.lower()
     assert '"group"' not in message  # the parent table is not the missing field's value
+
+
+def test_a_mix_table_replaces_the_default_mix_whole():
+    scenario = load_scenario(None, ["population.sector_mix={pharma = 1.0}"])
+    assert scenario.population.sector_mix == {"pharma": 1.0}
