@@ -593,27 +593,34 @@ class Scenario(_Strict):
 # Loading, merging, overrides
 
 
+#: tables that an override replaces whole (weights of a mix), besides time paths
+WHOLE_TABLES = frozenset({"sector_mix", "country_mix"})
+
+
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Return ``base`` with ``override`` merged in; tables merge key by key, other values replace.
 
-    A table of numbers in ``base`` (a time path, or a mix of weights such as
-    ``population.sector_mix``) is replaced whole by the override, not entry by entry.
+    A time path in ``base`` and a mix of weights (:data:`WHOLE_TABLES`) are replaced whole by the
+    override, not entry by entry.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
         current = out.get(key)
-        if isinstance(value, dict) and isinstance(current, dict) and not _is_numbers(current):
+        whole = key in WHOLE_TABLES or (isinstance(current, dict) and _is_path(current))
+        if isinstance(value, dict) and isinstance(current, dict) and not whole:
             out[key] = deep_merge(current, value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _is_numbers(value: dict[str, Any]) -> bool:
-    """Whether a table is a non-empty table of numbers (a time path or a mix of weights)."""
-    return bool(value) and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()
-    )
+def _is_path(value: dict[str, Any]) -> bool:
+    """Whether a table is a time path: non-empty, every key a year."""
+    try:
+        years = [float(k) for k in value]
+    except ValueError:
+        return False
+    return bool(years)
 
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
