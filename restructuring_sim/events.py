@@ -53,6 +53,9 @@ SCHEMA = pa.schema(
     ]
 )
 
+#: columns stored per event (run_id and seed are the same on every row)
+_ROW_COLUMNS = SCHEMA.names[2:]
+
 
 class EventLog:
     """Append-only log of events, written as Parquet with the contract's schema.
@@ -68,11 +71,11 @@ class EventLog:
     def __init__(self, run_id: str, seed: int):
         self.run_id = run_id
         self.seed = int(seed)
-        self._cols: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+        self._rows: list[tuple[Any, ...]] = []  # one tuple per event, columns of _ROW_COLUMNS
         self._kind_counts = dict.fromkeys(KINDS, 0)
 
     def __len__(self) -> int:
-        return len(self._cols["kind"])
+        return len(self._rows)
 
     def record(
         self,
@@ -102,17 +105,12 @@ class EventLog:
             raise ValueError(f"motive {motive!r} is not one of {MOTIVES}")
         if channel and channel not in CHANNELS:
             raise ValueError(f"channel {channel!r} is not one of {CHANNELS}")
-        row = dict(
-            run_id=self.run_id, seed=self.seed, step=step, year=year, quarter=quarter, kind=kind,
-            deal_id=deal_id, firm_ids=list(firm_ids), size_classes=list(size_classes),
-            countries=list(countries), regions=list(regions), sector=sector,
-            sector_group=sector_group, purposes=list(purposes), joint_venture=bool(joint_venture),
-            equity=bool(equity), cross_border=len(set(countries)) > 1,
-            involves_sme=any(c in ("small", "medium") for c in size_classes),
-            motive=motive, channel=channel, value=float(value),
-        )
-        for name, value_ in row.items():
-            self._cols[name].append(value_)
+        self._rows.append((
+            step, year, quarter, kind, deal_id, list(firm_ids), list(size_classes),
+            list(countries), list(regions), sector, sector_group, list(purposes),
+            bool(joint_venture), bool(equity), len(set(countries)) > 1,
+            "small" in size_classes or "medium" in size_classes, motive, channel, float(value),
+        ))
         self._kind_counts[kind] += 1
 
     def count(self, kind: str) -> int:
@@ -121,7 +119,11 @@ class EventLog:
 
     def to_arrow(self) -> pa.Table:
         """The log as an Arrow table with the contract's schema."""
-        return pa.table(self._cols, schema=SCHEMA)
+        n = len(self._rows)
+        columns = list(zip(*self._rows, strict=True)) if n else [()] * len(_ROW_COLUMNS)
+        data = {"run_id": [self.run_id] * n, "seed": [self.seed] * n}
+        data.update(zip(_ROW_COLUMNS, columns, strict=True))
+        return pa.table({name: data[name] for name in SCHEMA.names}, schema=SCHEMA)
 
     def to_pandas(self):
         """The log as a pandas DataFrame."""

@@ -72,10 +72,14 @@ def open_deal(model, cond, layer: int, a: int, b: int, *, sector: int, purposes:
         value_b=value_b, motive=motive,
     )
     if layer == ALLIANCE:
-        f.live_alliances[[a, b]] += 1
+        live = f.live_alliances
+        live[a] += 1
+        live[b] += 1
         f.last_partner[a], f.last_partner[b] = b, a
     elif layer == SUPPLY:
-        f.live_supply[[a, b]] += 1
+        live = f.live_supply
+        live[a] += 1
+        live[b] += 1
         f.supply_load[b] += value
     log_event(model, cond, _OPENED[layer], [a, b], sector, deal=deal, purposes=purposes,
               joint_venture=joint_venture, equity=equity, motive=motive, channel=channel,
@@ -96,12 +100,12 @@ def close_deal(model, cond, deal: int) -> None:
         raise ValueError(f"deal {deal} is not live")
     d.alive[deal] = False
     a, b, layer = int(d.a[deal]), int(d.b[deal]), int(d.layer[deal])
-    if layer == ALLIANCE:
-        f.live_alliances[[a, b]] -= 1
-    elif layer == SUPPLY:
-        f.live_supply[[a, b]] -= 1
-        f.supply_load[b] = max(0.0, f.supply_load[b] - d.value[deal])
-    if layer in _CLOSED:
+    if layer in _CLOSED:  # alliances and supply contracts (ownership ties are not logged)
+        live = f.live_alliances if layer == ALLIANCE else f.live_supply
+        live[a] -= 1
+        live[b] -= 1
+        if layer == SUPPLY:
+            f.supply_load[b] = max(0.0, f.supply_load[b] - d.value[deal])
         log_event(model, cond, _CLOSED[layer], [a, b], int(d.sector[deal]), deal=deal,
                   purposes=int(d.purposes[deal]), joint_venture=bool(d.joint_venture[deal]),
                   equity=bool(d.equity[deal]), channel=int(d.channel[deal]),
