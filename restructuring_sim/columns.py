@@ -15,9 +15,9 @@ import numpy as np
 class ColumnTable:
     """Columns of equal length that grow by appending rows.
 
-    Subclasses declare ``COLUMNS = {name: (dtype, fill, width)}``; ``width`` is 0 for a vector
-    column and k for an (n, k) matrix column (set per instance through ``widths``). Reading
-    ``table.name`` returns a writable view of the live rows.
+    Subclasses declare ``COLUMNS = {name: (dtype, fill)}``; a column is a vector, or an (n, k)
+    matrix when ``widths`` gives it a width k. Reading ``table.name`` returns a writable view of
+    the live rows (kept as a plain attribute, refreshed on every append, so reads are cheap).
     """
 
     COLUMNS: dict[str, tuple[Any, Any]] = {}
@@ -30,16 +30,17 @@ class ColumnTable:
             name: np.full(self._shape(name, self._capacity), fill, dtype=dtype)
             for name, (dtype, fill) in self.COLUMNS.items()
         }
+        self._refresh()
 
     def _shape(self, name: str, rows: int) -> tuple[int, ...]:
         width = self._widths.get(name)
         return (rows,) if width is None else (rows, width)
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is not None and name in data:
-            return data[name][: self.n]
-        raise AttributeError(name)
+    def _refresh(self) -> None:
+        """Point every column attribute at the live rows of its array."""
+        n = self.n
+        for name, array in self._data.items():
+            self.__dict__[name] = array[:n]
 
     def __len__(self) -> int:
         return self.n
@@ -61,16 +62,21 @@ class ColumnTable:
         for name, value in values.items():
             self._data[name][self.n : self.n + k] = value
         self.n += k
+        self._refresh()
         return rows
 
     def append_row(self, **values: Any) -> int:
-        """Append one row given as scalars (a fast path for deals made one at a time)."""
+        """Append one row given as scalars (a fast path for deals made one at a time).
+
+        Columns not given keep the fill value of freshly reserved rows.
+        """
         self._reserve(self.n + 1)
         row = self.n
         data = self._data
         for name, value in values.items():
             data[name][row] = value
         self.n += 1
+        self._refresh()
         return row
 
     def _reserve(self, rows: int) -> None:
