@@ -57,6 +57,8 @@ def run(
                                             "non-empty --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or "
                                         "summary.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html (figures "
+                                         "and the comparison with the paper).")] = False,
 ) -> None:
     """Run SCENARIO and write its run directory (events, firms, network, time series)."""
     from restructuring_sim.runner import run_scenario, summarise
@@ -73,10 +75,16 @@ def run(
                                 total=sc.simulation.n_steps)
             model = run_scenario(sc, out, overwrite=overwrite,
                                  progress=lambda s: bar.update(task, completed=s))
+        if report:
+            from restructuring_sim.viz.report import write_report
+
+            write_report(out, out / "report.html")
     except UserError as exc:
         fail(str(exc))
     if not quiet:
         print_summary(summarise(model.events.to_pandas()), out)
+        if report:
+            console.print(f"report: {out / 'report.html'}", highlight=False)
 
 
 def print_summary(summary: dict, out: Path) -> None:
@@ -105,6 +113,11 @@ from restructuring_sim.paper.validate import register as _register_validate  # n
 
 _register_validate(app)
 _register_calibrate(app)
+
+# figures: plot, animate, report, dashboard (restructuring_sim/viz/commands.py)
+from restructuring_sim.viz.commands import register as _register_viz  # noqa: E402
+
+_register_viz(app)
 
 
 def main() -> None:

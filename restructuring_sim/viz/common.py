@@ -1,0 +1,180 @@
+"""Shared pieces of the figures: reading a run directory, fixed styling, deterministic saving.
+
+Determinism: figures use the DejaVu fonts shipped with matplotlib, a fixed size and dpi, no
+``bbox_inches="tight"`` guesswork beyond matplotlib's own deterministic layout, and PNG/SVG
+metadata without software version or date, so the same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from restructuring_sim.errors import UserError
+
+#: resolution of every saved figure (dots per inch)
+DPI = 100
+
+#: colours of the size classes, the network layers and the event kinds (colour-blind safe)
+SIZE_COLORS = {"small": "#56B4E9", "medium": "#E69F00", "large": "#CC79A7"}
+LAYER_COLORS = {"alliance": "#0072B2", "supply": "#009E73", "ownership": "#D55E00"}
+KIND_COLORS = {
+    "alliance_formed": "#0072B2", "alliance_dissolved": "#56B4E9",
+    "supply_contract_signed": "#009E73", "supply_contract_ended": "#8FD1B9",
+    "acquisition": "#D55E00", "firm_entered": "#E69F00", "firm_exited": "#999999",
+}
+
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "svg.hashsalt": "restructuring_sim",
+    "svg.fonttype": "path",
+    "path.simplify": True,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+}
+
+_PNG_METADATA = {"Software": None}
+_SVG_METADATA = {"Date": None, "Creator": None}
+
+
+@contextmanager
+def style():
+    """Fixed matplotlib settings for every figure of this package."""
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def _atomic_bytes(data: bytes, path: Path) -> None:
+    """Write bytes atomically (temporary file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write ``data`` to ``path`` atomically; returns the path."""
+    path = Path(path)
+    _atomic_bytes(data, path)
+    return path
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """Render a figure to PNG or SVG bytes with fixed dpi and no time stamps."""
+    buf = io.BytesIO()
+    with style():
+        fig.savefig(buf, format=fmt, dpi=DPI,
+                    metadata=_PNG_METADATA if fmt == "png" else _SVG_METADATA)
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path: Path, svg: bool = False) -> list[Path]:
+    """Save a figure as ``path`` (PNG), and beside it as SVG when ``svg``; returns the paths."""
+    out = [write_bytes(figure_bytes(fig, "png"), path.with_suffix(".png"))]
+    if svg:
+        out.append(write_bytes(figure_bytes(fig, "svg"), path.with_suffix(".svg")))
+    return out
+
+
+def new_figure(width: float, height: float, *, left: float = 0.7, right: float = 0.2,
+               bottom: float = 0.55, top: float = 0.75, wspace: float = 0.25,
+               hspace: float = 0.45) -> Figure:
+    """A figure of fixed size (inches) with fixed margins (inches; ``wspace``/``hspace`` as
+    fractions of an axes).
+
+    Fixed margins instead of a layout engine: the constrained layout measures text, and those
+    measures can differ in the last bit from one call to the next in one process, which moves
+    lines by a fraction of a pixel; fixed positions give the same pixels every time.
+    """
+    with style():
+        fig = Figure(figsize=(width, height), dpi=DPI)
+        fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
+                            top=1 - top / height, wspace=wspace, hspace=hspace)
+        return fig
+
+
+# ------------------------------------------------------------------------------ run directory
+
+
+def check_run_dir(path: str | Path, needed: Iterable[str]) -> Path:
+    """Check that ``path`` is a run directory holding the files ``needed``.
+
+    Raises :class:`UserError` naming the path (the directory, or the missing file) otherwise.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"run directory {path}: not found")
+    if not path.is_dir():
+        raise UserError(f"run directory {path}: not a directory (give the folder written by "
+                        "`restructuring-sim run --out`)")
+    for name in needed:
+        if not (path / name).is_file():
+            raise UserError(f"{path / name}: missing from the run directory (needed: "
+                            f"{', '.join(needed)})")
+    return path
+
+
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    """Read one Parquet file of a run directory; dictionary columns become plain strings."""
+    path = Path(run_dir) / name
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # a truncated or foreign file: one line, no traceback
+        raise UserError(f"{path}: unreadable Parquet ({type(exc).__name__})") from None
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(str)
+    return frame
+
+
+def read_manifest(run_dir: Path) -> dict:
+    """The run's ``manifest.json`` (empty when absent)."""
+    path = Path(run_dir) / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UserError(f"{path}: not valid JSON") from None
+
+
+def prepare_out_dir(out: str | Path) -> Path:
+    """Create the output directory ``out``; :class:`UserError` if it cannot be one."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    return out
+
+
+def prepare_out_file(out: str | Path, suffixes: tuple[str, ...]) -> Path:
+    """Check an output file path: allowed suffix, not a directory, parent creatable."""
+    out = Path(out)
+    if out.suffix.lower() not in suffixes:
+        raise UserError(f"--out {out}: the file must end in {' or '.join(suffixes)}")
+    if out.is_dir():
+        raise UserError(f"--out {out}: is a directory; give a file name")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create its folder ({exc.strerror})") from None
+    return out
