@@ -126,7 +126,6 @@ def _best_per_searcher(i, v, rng):
 
 def form(model, cond, valuation: Valuation) -> int:
     """Search, evaluate and form this step's alliances; return how many formed."""
-    f = model.firms
     rng = model.rng
     room = search.has_room(model)
     searchers = search.choose_searchers(model, cond, room)
@@ -153,18 +152,31 @@ def form(model, cond, valuation: Valuation) -> int:
     priority = np.where(cand.channel == search.MATCHING, np.inf, v_i)
     best = _best_per_searcher(cand.i, priority, rng)
     best = best[rng.permutation(len(best))]
+    chosen = _feasible(model, cand.i[best], cand.j[best])
+    rows = best[chosen]
+    _open(model, cond, cand.subset(rows), sector[rows], comps[rows], v_i[rows], v_j[rows],
+          valuation)
+    return len(rows)
+
+
+def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Positions of the pairs, taken in order, that fit both firms' alliance capacity and do
+    not duplicate a live alliance or an earlier pair."""
     cap = search.capacity(model)
-    formed = 0
-    for k in best:
-        a, b = int(cand.i[k]), int(cand.j[k])
-        if f.live_alliances[a] >= cap[a] or f.live_alliances[b] >= cap[b]:
+    live = model.firms.live_alliances
+    used: dict[int, int] = {}
+    seen: set[tuple[int, int]] = set()
+    keep = []
+    for pos, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        pair = (min(x, y), max(x, y))
+        full = live[x] + used.get(x, 0) >= cap[x] or live[y] + used.get(y, 0) >= cap[y]
+        if full or pair in seen or _allied(model, x, y):
             continue
-        if _allied(model, a, b):
-            continue
-        _open(model, cond, a, b, int(sector[k]), comps[k], int(cand.channel[k]), valuation,
-              v_i[k], v_j[k])
-        formed += 1
-    return formed
+        used[x] = used.get(x, 0) + 1
+        used[y] = used.get(y, 0) + 1
+        seen.add(pair)
+        keep.append(pos)
+    return np.array(keep, dtype=np.int64)
 
 
 def matching_conversion(model, cond, firms) -> np.ndarray:
@@ -187,35 +199,40 @@ def _allied(model, a: int, b: int) -> bool:
     return bool(edges) and any(d["layer"] == "alliance" for d in edges.values())
 
 
-def _open(model, cond, a, b, sector, comps, channel, valuation, v_a, v_b) -> None:
-    """Create one alliance between ``a`` and ``b`` and log it.
+def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
+    """Create the alliances of ``pairs`` and log them.
 
-    A deal made through a distributor is a marketing agreement whatever its components.
+    Purposes are the components carrying at least ``purpose_threshold`` of the pair's value (the
+    largest always); a deal made through a distributor is a marketing agreement whatever its
+    components. Joint-venture and equity flags and terms are drawn for all deals at once.
     """
+    if not len(pairs):
+        return
     f = model.firms
     rng = model.rng
     beh = model.scenario.behaviour
-    total = comps.sum()
-    if channel == search.DISTRIBUTOR:
-        chosen = np.arange(4) == MKT
-    else:
-        chosen = comps >= beh.purpose_threshold * total
-        chosen[np.argmax(comps)] = True
-    purposes = int(_BITS[chosen].sum())
+    m = len(pairs)
+    a, b = pairs.i, pairs.j
+    total = comps.sum(axis=1)
+    chosen = comps >= beh.purpose_threshold * total[:, None]
+    chosen[np.arange(m), np.argmax(comps, axis=1)] = True
+    chosen[pairs.channel == search.DISTRIBUTOR] = np.arange(4) == MKT
+    purposes = chosen.astype(np.int64) @ _BITS
     cross = f.country[a] != f.country[b]
-    jv = bool(cross and rng.random() < beh.jv_propensity * comps[MKT] / total)
-    sme = f.employees[[a, b]] < SIZE_BOUNDS[1]
-    equity = False
-    if sme[0] != sme[1] and (chosen[RND] or chosen[LIC]):
-        tech_sme = valuation.tech[a if sme[0] else b]
-        equity = bool(rng.random() < beh.equity_propensity * tech_sme)
+    jv = cross & (rng.random(m) < beh.jv_propensity * comps[:, MKT] / total)
+    sme_a, sme_b = f.employees[a] < SIZE_BOUNDS[1], f.employees[b] < SIZE_BOUNDS[1]
+    tech_sme = np.where(sme_a, valuation.tech[a], valuation.tech[b])
+    equity = ((sme_a != sme_b) & (chosen[:, RND] | chosen[:, LIC])
+              & (rng.random(m) < beh.equity_propensity * tech_sme))
     spy = model.scenario.simulation.steps_per_year
-    term = rng.uniform(beh.term_years_min, beh.term_years_max)
-    lifecycle.open_deal(
-        model, cond, ALLIANCE, a, b, sector=sector, purposes=purposes, channel=channel,
-        joint_venture=jv, equity=equity, term_steps=max(1, round(term * spy)),
-        value_a=float(v_a), value_b=float(v_b),
-    )
+    term = np.maximum(1, np.rint(rng.uniform(beh.term_years_min, beh.term_years_max, m) * spy))
+    for k in range(m):
+        lifecycle.open_deal(
+            model, cond, ALLIANCE, int(a[k]), int(b[k]), sector=int(sector[k]),
+            purposes=int(purposes[k]), channel=int(pairs.channel[k]),
+            joint_venture=bool(jv[k]), equity=bool(equity[k]), term_steps=int(term[k]),
+            value_a=float(v_a[k]), value_b=float(v_b[k]),
+        )
 
 
 def review(model, cond, valuation: Valuation) -> int:
