@@ -12,10 +12,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	bash scripts/solara_offline_assets.sh $(VENV)
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/restructuring-sim run experiments/scenarios/baseline.toml --seed 1 --out runs/baseline --overwrite
+	$(BIN)/restructuring-sim run experiments/scenarios/baseline.toml --seed 1 --out runs/baseline --overwrite --report
 
 test: install lint
 	$(BIN)/python -m pytest -n 2 -q
