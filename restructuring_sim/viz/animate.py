@@ -183,12 +183,13 @@ def draw_year(ax, history: NetworkHistory, year: int, scale: float = 1.0) -> dic
     live = e.loc[(e["start_step"] <= last) & ((e["end_step"] < 0) | (e["end_step"] > last))]
     ended = e.loc[(e["end_step"] >= first) & (e["end_step"] <= last)]
     faded = e.loc[(e["end_step"] >= first - history.steps_per_year) & (e["end_step"] < first)]
+    width = 0.9 * scale if len(history.nodes) <= 200 else 0.55 * scale
     for frame, alpha, style_ in ((faded, 0.10, "--"), (ended, 0.30, "--"), (live, 0.75, "-")):
         for layer, color in LAYER_COLORS.items():
             part = frame.loc[frame["layer"] == layer]
             if len(part):
                 ax.add_collection(LineCollection(_segments(history, part), colors=color,
-                                                 linewidths=0.9 * scale, alpha=alpha,
+                                                 linewidths=width, alpha=alpha,
                                                  linestyles=style_, zorder=1))
     column = "size_class" if history.color_by == "size" else "sector"
     state = history.firms.loc[history.firms["year"] == year].set_index("firm_id")
@@ -260,7 +261,8 @@ def frame_figure(history: NetworkHistory, year: int) -> Figure:
         ax = fig.add_axes((0.02, 0.17, 0.96, 0.74))
         counts = draw_year(ax, history, year)
         fig.text(0.03, 0.965, str(year), fontsize=22, fontweight="bold", va="top")
-        fig.text(0.97, 0.955, "live ties: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+        shown = "live ties shown: " if history.sampled else "live ties: "
+        fig.text(0.97, 0.955, shown + ", ".join(f"{k} {v}" for k, v in counts.items()),
                  fontsize=9, ha="right", va="top")
         fig.legend(handles=_legend_handles(history), loc="lower center", ncol=4, fontsize=8,
                    frameon=False, bbox_to_anchor=(0.5, 0.045))
@@ -331,7 +333,8 @@ def snapshots_figure(history: NetworkHistory, ncols: int = 4) -> Figure:
         for i, year in enumerate(history.years):
             ax = fig.add_subplot(grid[i // ncols, i % ncols])
             counts = draw_year(ax, history, year, scale=0.45)
-            ax.set_title(f"{year}: {sum(counts.values())} live ties", fontsize=9, pad=2)
+            what = "live ties shown" if history.sampled else "live ties"
+            ax.set_title(f"{year}: {sum(counts.values())} {what}", fontsize=9, pad=2)
         fig.legend(handles=_legend_handles(history), loc="lower center", ncol=5, fontsize=8,
                    frameon=False, bbox_to_anchor=(0.5, 0.35 * bottom))
         fig.text(0.5, 0.02 * bottom, caption(history), fontsize=7.5, ha="center",
