@@ -4,6 +4,7 @@ sampling beyond the node limit, reproducible pixels, one-line errors (exit 2).""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,9 @@ def test_mp4_needs_ffmpeg(run_dir, tmp_path):
     else:
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
+        if shutil.which("ffprobe"):
+            probe = subprocess.run(
+                ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                 "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", str(out)],
+                capture_output=True, text=True, check=True)
+            assert int(probe.stdout.strip()) == n_years(run_dir)
