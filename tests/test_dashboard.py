@@ -183,6 +183,7 @@ def test_page_loads_without_errors(browser_page):
 
 def test_step_changes_the_plotted_values(browser_page):
     page, problems = browser_page
+    assert page.inner_text("#rs-steps") == "0"  # every session starts its own model
     images = page.locator("img")
     before = [images.nth(i).get_attribute("src") for i in range(images.count())]
     quarter = page.inner_text("#rs-quarter")

@@ -297,13 +297,16 @@ def StatusView(model):  # noqa: N802
     )
 
 
-def make_page():
-    """The SolaraViz page for the scenario of :func:`base_scenario`."""
-    scenario = base_scenario()
-    model = DashboardModel()
+@solara.component
+def Page():  # noqa: N802 (the name ``solara run`` looks for)
+    """The SolaraViz page for the scenario of :func:`base_scenario`.
+
+    Each browser session gets its own model (built once per session), so one visitor's steps
+    never show up in another's page.
+    """
+    scenario = solara.use_memo(base_scenario, [])
+    model = solara.use_memo(DashboardModel, [])
+    params = solara.use_memo(lambda: model_params(scenario), [])
     return SolaraViz(model, components=[(StatusView, 0), (NetworkView, 0), (SeriesView, 0)],
-                     model_params=model_params(scenario),
+                     model_params=params,
                      name=f"Restructuring and small firms: {scenario.name}", play_interval=150)
-
-
-page = make_page()
