@@ -11,9 +11,9 @@ TOML path; the embedded baseline when unset).
   dashboard runs the scenario as written. ``Reset`` builds a new model with the sliders' values.
 * **Play/step/reset** are Mesa's controls; a step is one quarter.
 * **The network** is drawn from the live model's graph by its own component (the graph evolves,
-  so Mesa's space drawing, which lays out once, does not fit): tied firms only, positions kept
-  from step to step (a new firm is placed by a spring layout with the others fixed, seeded with
-  the run's seed, never drawing on the model's generator), at most :data:`MAX_NODES` nodes.
+  so Mesa's space drawing, which lays out once, does not fit): tied firms only, each drawing's
+  spring layout starting from the last one's positions (seeded with the run's seed, never
+  drawing on the model's generator), at most :data:`MAX_NODES` nodes.
 * **Live series**: deals per year by kind, the SME share and the cross-border share of
   alliances formed per year.
 """
@@ -168,14 +168,15 @@ def model_params(scenario: Scenario | None = None) -> dict:
 
 
 def update_positions(model: DashboardModel, graph: nx.Graph) -> dict[int, tuple[float, float]]:
-    """Positions of ``graph``'s nodes: kept from earlier steps, new nodes laid out around them
-    (spring layout, seeded with the run's seed; the model's generator is never touched)."""
+    """Positions of ``graph``'s nodes, continued from the previous drawing: a short spring
+    layout started from the last positions (new firms start at seeded random places), so the
+    picture moves smoothly as ties form and end instead of jumping. Seeded with the run's seed;
+    the model's generator is never touched."""
     known = {n: model.positions[n] for n in graph if n in model.positions}
-    if len(known) < graph.number_of_nodes():
-        k = 1.6 / np.sqrt(max(graph.number_of_nodes(), 1))
-        pos = nx.spring_layout(graph, pos=known or None, fixed=list(known) or None, k=k,
-                               iterations=40, seed=int(model.seed_value))
-        model.positions.update({int(n): (float(p[0]), float(p[1])) for n, p in pos.items()})
+    k = 1.6 / np.sqrt(max(graph.number_of_nodes(), 1))
+    pos = nx.spring_layout(graph, pos=known or None, k=k, iterations=15 if known else 60,
+                           seed=int(model.seed_value))
+    model.positions.update({int(n): (float(p[0]), float(p[1])) for n, p in pos.items()})
     return {n: model.positions[n] for n in graph}
 
 
