@@ -40,6 +40,11 @@ def write_json(data: Any, path: str | Path) -> None:
     write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def write_bytes(data: bytes, path: str | Path) -> None:
+    """Write bytes atomically."""
+    write_atomic(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
 def write_text(text: str, path: str | Path) -> None:
     """Write text atomically."""
     write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -160,6 +160,7 @@ class RestructuringModel(mesa.Model):
             self.counters[name] = self.events.count(kind) - before[kind]
         self.datacollector.collect(self)
         self.step_index += 1
+        self.running = not self.finished  # Mesa's convention: controls stop at the end
 
     def run(self, progress=None) -> None:
         """Run every remaining step; ``progress(step)`` is called after each when given."""

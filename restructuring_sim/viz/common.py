@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from restructuring_sim.errors import UserError
+from restructuring_sim.io import write_bytes as io_write_bytes
 
 #: resolution of every saved figure (dots per inch)
 DPI = 100
@@ -55,23 +54,10 @@ def style():
         yield
 
 
-def _atomic_bytes(data: bytes, path: Path) -> None:
-    """Write bytes atomically (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_bytes(data: bytes, path: str | Path) -> Path:
     """Write ``data`` to ``path`` atomically; returns the path."""
     path = Path(path)
-    _atomic_bytes(data, path)
+    io_write_bytes(data, path)
     return path
 
 
