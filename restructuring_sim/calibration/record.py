@@ -17,13 +17,14 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from restructuring_sim.io import write_bytes
 
 #: root of the seeds of the check ensemble (independent of the calibration's particle seeds)
 CHECK_STREAM = 7919
@@ -67,13 +68,7 @@ def plot_calibration(history: pd.DataFrame, posterior: pd.DataFrame, keys: list[
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=110, format="png")
+    write_bytes(buf.getvalue(), path)
     return path
