@@ -3,7 +3,8 @@
 Four motives, each a rule over firms' state:
 
 * ``technology`` / ``market``: a large firm (with chance ``acquisitions.search_rate`` a year)
-  examines a bounded sample of SMEs of its sector (its last partner first, then by visibility,
+  examines a bounded sample of smaller firms of its sector (its last partner first, then by
+  visibility, half among SMEs and half among all firms, so that large targets come up too;
   foreign ones reached as in partner search)
   and buys the one whose value most exceeds its price. The value is the target's revenue times
   ``tech_premium * tech_target * assets_acquirer`` (technology the acquirer can exploit) plus
@@ -111,21 +112,33 @@ def _best(i, score):
     return best[score[best] > 0]
 
 
-def _reached(model, cond, i, j):
+def _reached(model, cond, i, j, presence: bool = True):
     """Keep the pairs where ``i`` reaches ``j`` (as in partner search)."""
-    return model.rng.random(len(i)) < reach_probability(model, cond, i, j)
+    return model.rng.random(len(i)) < reach_probability(model, cond, i, j, presence)
 
 
 def _buyers_for(model, cond, sellers, discount, valuer):
-    """Best buyer of each seller among larger active firms of its sector (or -1)."""
+    """Best buyer of each seller among larger active firms of its sector (or -1).
+
+    Half the candidates come from the seller's own country and sector, half from its sector
+    anywhere; foreign candidates are reached as trade barriers allow.
+    """
     f = model.firms
     k = model.scenario.acquisitions.candidates
     s = np.repeat(sellers, k)
     eligible = f.active & ~f.is_sme
-    b = _visibility_draws(model, eligible, f.sector[s], np.zeros(len(s), bool))
+    market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
+    domestic = np.arange(len(s)) % 2 == 0
+    b = np.where(
+        domestic,
+        _visibility_draws(model, eligible, market[s], np.zeros(len(s), bool), group=market),
+        _visibility_draws(model, eligible, f.sector[s], np.zeros(len(s), bool)),
+    )
     ok = (b >= 0) & (b != s)
     s, b = s[ok], b[ok]
-    ok = (f.employees[b] > f.employees[s]) & _reached(model, cond, b, s)
+    # a firm for sale is offered where its owner is known: at home, abroad only as trade
+    # barriers allow, whatever markets the buyer sells in
+    ok = (f.employees[b] > f.employees[s]) & _reached(model, cond, b, s, presence=False)
     s, b = s[ok], b[ok]
     value, _ = valuer.value(b, s)
     surplus = value - discount * valuer.price(s)
@@ -149,13 +162,20 @@ def step(model, cond) -> dict[str, int]:
     if len(hunters):
         k = acq.candidates
         i = np.repeat(hunters, k)
-        targets = f.active & f.is_sme
-        j = _visibility_draws(model, targets, f.sector[i], np.zeros(len(i), bool))
+        targets = f.active
+        # half the sample among SMEs (technology and niche targets), half among all firms
+        among_smes = np.arange(len(i)) % 2 == 0
+        same_sector = np.zeros(len(i), bool)
+        j = np.where(among_smes,
+                     _visibility_draws(model, targets & f.is_sme, f.sector[i], same_sector),
+                     _visibility_draws(model, targets, f.sector[i], same_sector))
         prior = f.last_partner[hunters]
         i = np.concatenate([hunters, i])
         j = np.concatenate([prior, j])
         ok = (j >= 0) & (j != i)
         ok[ok] &= targets[j[ok]]
+        i, j = i[ok], j[ok]
+        ok = f.employees[j] < f.employees[i]  # firms buy smaller firms
         i, j = i[ok], j[ok]
         ok = _reached(model, cond, i, j)
         i, j = i[ok], j[ok]

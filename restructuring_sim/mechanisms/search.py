@@ -86,24 +86,29 @@ def sample_size(model, cond) -> int:
     return int(np.clip(np.rint(m), 1, b.max_sample_size))
 
 
-def _visibility_draws(model, eligible, sector_of_draw, any_sector):
-    """Draw one firm per entry, weighted by visibility, within a sector or from all sectors."""
+def _visibility_draws(model, eligible, group_of_draw, any_group, group=None):
+    """Draw one eligible firm per entry, weighted by visibility (employees ** elasticity),
+    within the entry's group or, where ``any_group``, from all groups.
+
+    Groups are sectors unless ``group`` gives every firm another non-negative code (e.g. its
+    country-sector market).
+    """
     f = model.firms
     rng = model.rng
+    group = f.sector if group is None else group
     weights = np.where(eligible, f.employees ** model.scenario.behaviour.visibility_elasticity, 0)
-    order = np.argsort(f.sector, kind="stable")
+    order = np.argsort(group, kind="stable")
     cum = np.cumsum(weights[order])
     if cum.size == 0 or cum[-1] <= 0:
-        return np.full(len(sector_of_draw), -1)
-    sorted_sector = f.sector[order]
-    sectors = np.arange(model.world.n_sectors)
-    start = np.searchsorted(sorted_sector, sectors, side="left")
-    end = np.searchsorted(sorted_sector, sectors, side="right")
+        return np.full(len(group_of_draw), -1)
+    sorted_group = group[order]
+    start = np.searchsorted(sorted_group, group_of_draw, side="left")
+    end = np.searchsorted(sorted_group, group_of_draw, side="right")
     lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
-    lo_d = np.where(any_sector, 0.0, lo[sector_of_draw])
-    hi_d = np.where(any_sector, cum[-1], hi[sector_of_draw])
-    u = lo_d + rng.random(len(sector_of_draw)) * (hi_d - lo_d)
+    lo_d = np.where(any_group, 0.0, lo)
+    hi_d = np.where(any_group, cum[-1], hi)
+    u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
     pos = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
     return np.where(hi_d > lo_d, order[pos], -1)
 
@@ -141,13 +146,16 @@ def _distributor_draws(model, searchers, eligible):
     return i, pool[rng.integers(0, len(pool), len(i))]
 
 
-def reach_probability(model, cond, i, j) -> np.ndarray:
-    """Chance that searcher ``i`` reaches candidate ``j`` (1 at home or where ``i`` sells)."""
+def reach_probability(model, cond, i, j, presence: bool = True) -> np.ndarray:
+    """Chance that searcher ``i`` reaches candidate ``j``: 1 at home and, with ``presence``, in
+    every country where ``i`` sells; otherwise falling with distance and trade barriers."""
     f = model.firms
     w = model.world
     b = model.scenario.behaviour
     ci, cj = f.country[i], f.country[j]
-    dist = w.distance[ci, cj] * ~f.markets[i, cj]
+    dist = w.distance[ci, cj]
+    if presence:
+        dist = dist * ~f.markets[i, cj]
     union = cond.currency_union[ci] & cond.currency_union[cj]
     barrier = b.foreign_search_cost * (1.0 - cond.trade_openness) * cond.ict_cost
     barrier = barrier * (1.0 - b.currency_union_discount * union)
