@@ -1,15 +1,22 @@
-"""Atomic file output: a file is either absent or complete, never half-written."""
+"""File input and output for every command.
+
+Output is atomic: a file is either absent or complete, never half-written. Input helpers turn
+a missing, malformed or unreadable file into a one-line :class:`UserError`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from restructuring_sim.errors import UserError
 
 
 def write_atomic(path: str | Path, write) -> None:
@@ -48,3 +55,28 @@ def write_bytes(data: bytes, path: str | Path) -> None:
 def write_text(text: str, path: str | Path) -> None:
     """Write text atomically."""
     write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Parse a TOML file; :class:`UserError` naming ``what`` and the path if it cannot be."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} {path}: not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{what} {path}: malformed TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{what} {path}: not UTF-8 text") from None
+
+
+def make_out_dir(out: str | Path) -> Path:
+    """Create the output directory ``out`` (and parents); :class:`UserError` if it cannot be."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    return out

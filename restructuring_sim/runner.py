@@ -16,7 +16,7 @@ import pandas as pd
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.events import KINDS
-from restructuring_sim.io import write_json, write_parquet
+from restructuring_sim.io import make_out_dir, write_json, write_parquet
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.scenario import Scenario
 
@@ -33,17 +33,11 @@ RUN_FILES = (
 def prepare_out_dir(out: str | Path, overwrite: bool) -> Path:
     """Check that ``out`` may be written: absent, empty, or ``overwrite`` given."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise UserError(
             f"--out {out}: directory exists and is not empty; pass --overwrite to replace its run"
         )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
-    return out
+    return make_out_dir(out)
 
 
 def git_commit() -> str | None:

@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from restructuring_sim.errors import UserError
+from restructuring_sim.io import read_toml
 from restructuring_sim.timepath import bounded_path
 
 Unit = bounded_path(0.0, 1.0)
@@ -625,14 +626,7 @@ def _is_path(value: dict[str, Any]) -> bool:
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"scenario file {path}: not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"scenario file {path}: malformed TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise UserError(f"scenario file {path}: not UTF-8 text") from None
+    data = read_toml(path, "scenario file")
     base = data.pop("base", None)
     if base is None:
         return data

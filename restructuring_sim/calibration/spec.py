@@ -27,13 +27,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from restructuring_sim.errors import UserError
+from restructuring_sim.io import read_toml
 
 
 class _Strict(BaseModel):
@@ -143,12 +143,7 @@ def load_spec(path: str | Path) -> tuple[CalibrationSpec, dict[str, Any]]:
     from restructuring_sim.scenario import load_scenario, scenario_from_dict
 
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"calibration spec {path}: not found")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"calibration spec {path}: malformed TOML ({exc})") from None
+    raw = read_toml(path, "calibration spec")
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:

@@ -36,7 +36,6 @@ import difflib
 import hashlib
 import itertools
 import json
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.experiments.metrics import METRICS
+from restructuring_sim.io import read_toml
 from restructuring_sim.scenario import (
     Scenario,
     _read_toml,
@@ -325,15 +325,7 @@ def parse_spec(data: dict[str, Any], source: str = "spec") -> SweepSpec:
 def read_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a spec file."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"sweep spec {path}: not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"sweep spec {path}: malformed TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise UserError(f"sweep spec {path}: not UTF-8 text") from None
-    return parse_spec(data, str(path)), path
+    return parse_spec(read_toml(path, "sweep spec"), str(path)), path
 
 
 def load_plan(path: str | Path) -> Plan:

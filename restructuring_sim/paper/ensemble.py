@@ -20,6 +20,7 @@ from restructuring_sim.errors import UserError
 from restructuring_sim.paper import trends
 from restructuring_sim.paper.figures import load_figures
 from restructuring_sim.paper.moments import replicate_moments
+from restructuring_sim.rundir import check_run_dir, read_table
 
 #: files a run directory must hold for validation
 REQUIRED_FILES = ("events.parquet", "firms.parquet")
@@ -102,24 +103,11 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
 
 def load_run_dir(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read (events, firms) from a run directory; :class:`UserError` if it lacks a file."""
-    path = Path(path)
-    if not path.is_dir():
-        raise UserError(f"run directory {path}: not found (expected a directory written by "
-                        "`restructuring-sim run`)")
-    for name in REQUIRED_FILES:
-        if not (path / name).is_file():
-            raise UserError(f"run directory {path}: lacks {name} (a run directory holds "
-                            f"{', '.join(REQUIRED_FILES)} and more)")
-    try:
-        events = pd.read_parquet(path / "events.parquet")
-        firms = pd.read_parquet(path / "firms.parquet")
-    except Exception as exc:  # a truncated or foreign file: report, do not trace back
-        raise UserError(f"run directory {path}: unreadable Parquet ({exc})") from None
+    path = check_run_dir(path, REQUIRED_FILES)
+    events = read_table(path, "events.parquet")
+    firms = read_table(path, "firms.parquet")
     missing = {"kind", "year", "cross_border", "involves_sme", "size_classes"} - set(events)
     if missing:
         raise UserError(f"run directory {path}: events.parquet lacks columns "
                         f"{', '.join(sorted(missing))}")
-    for col in ("size_class", "sector_group", "status"):  # dictionary-encoded in the file
-        if col in firms and isinstance(firms[col].dtype, pd.CategoricalDtype):
-            firms[col] = firms[col].astype(str)
     return events, firms

@@ -130,7 +130,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from rich.console import Console
 
     from restructuring_sim import cli
-    from restructuring_sim.io import write_json, write_text
+    from restructuring_sim.io import make_out_dir, write_json, write_text
     from restructuring_sim.paper.moments import summarise
     from restructuring_sim.paper.plots import write_plots
 
@@ -138,12 +138,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     table = summarise([s.moments for s in summaries])
     payload = moments_payload(table)
     out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    make_out_dir(out)
     write_json({**payload, "source": source}, out / "moments.json")
     write_text(table.to_csv(index=False), out / "moments.csv")
     plots = write_plots(summaries, table, out)

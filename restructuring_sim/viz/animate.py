@@ -36,13 +36,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from restructuring_sim.errors import UserError
+from restructuring_sim.rundir import check_run_dir, read_table
 from restructuring_sim.viz.common import (
     DPI,
     LAYER_COLORS,
     SIZE_COLORS,
-    check_run_dir,
     read_manifest,
-    read_table,
     style,
     write_bytes,
 )

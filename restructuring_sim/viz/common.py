@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
-import pandas as pd
 from matplotlib.figure import Figure
 
 from restructuring_sim.errors import UserError
@@ -98,37 +96,6 @@ def new_figure(width: float, height: float, *, left: float = 0.7, right: float =
 # ------------------------------------------------------------------------------ run directory
 
 
-def check_run_dir(path: str | Path, needed: Iterable[str]) -> Path:
-    """Check that ``path`` is a run directory holding the files ``needed``.
-
-    Raises :class:`UserError` naming the path (the directory, or the missing file) otherwise.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"run directory {path}: not found")
-    if not path.is_dir():
-        raise UserError(f"run directory {path}: not a directory (give the folder written by "
-                        "`restructuring-sim run --out`)")
-    for name in needed:
-        if not (path / name).is_file():
-            raise UserError(f"{path / name}: missing from the run directory (needed: "
-                            f"{', '.join(needed)})")
-    return path
-
-
-def read_table(run_dir: Path, name: str) -> pd.DataFrame:
-    """Read one Parquet file of a run directory; dictionary columns become plain strings."""
-    path = Path(run_dir) / name
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # a truncated or foreign file: one line, no traceback
-        raise UserError(f"{path}: unreadable Parquet ({type(exc).__name__})") from None
-    for col in frame.columns:
-        if isinstance(frame[col].dtype, pd.CategoricalDtype):
-            frame[col] = frame[col].astype(str)
-    return frame
-
-
 def read_manifest(run_dir: Path) -> dict:
     """The run's ``manifest.json`` (empty when absent)."""
     path = Path(run_dir) / "manifest.json"
@@ -138,18 +105,6 @@ def read_manifest(run_dir: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise UserError(f"{path}: not valid JSON") from None
-
-
-def prepare_out_dir(out: str | Path) -> Path:
-    """Create the output directory ``out``; :class:`UserError` if it cannot be one."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create directory ({exc.strerror})") from None
-    return out
 
 
 def prepare_out_file(out: str | Path, suffixes: tuple[str, ...]) -> Path:

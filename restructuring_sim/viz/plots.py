@@ -21,14 +21,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from restructuring_sim.io import make_out_dir
+from restructuring_sim.rundir import check_run_dir, read_table
 from restructuring_sim.viz.common import (
     KIND_COLORS,
     LAYER_COLORS,
     SIZE_COLORS,
-    check_run_dir,
     new_figure,
-    prepare_out_dir,
-    read_table,
     save_figure,
     style,
 )
@@ -306,7 +305,7 @@ def build_figures(run_dir: str | Path) -> dict[str, Figure]:
 def write_plots(run_dir: str | Path, out: str | Path, svg: bool = False) -> list[Path]:
     """Write every figure of a run into ``out``; returns the files written."""
     figures = build_figures(run_dir)
-    out = prepare_out_dir(out)
+    out = make_out_dir(out)
     written = []
     for stem, fig in figures.items():
         written += save_figure(fig, out / f"{stem}.png", svg=svg)

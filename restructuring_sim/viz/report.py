@@ -18,12 +18,11 @@ import pandas as pd
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_text
+from restructuring_sim.rundir import check_run_dir, read_table
 from restructuring_sim.viz.common import (
-    check_run_dir,
     figure_bytes,
     prepare_out_file,
     read_manifest,
-    read_table,
 )
 from restructuring_sim.viz.plots import (
     PLOT_FILES,

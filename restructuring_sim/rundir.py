@@ -1,0 +1,47 @@
+"""Reading a run directory (the output of ``restructuring-sim run``) back in.
+
+Every command that takes a run directory checks it with :func:`check_run_dir` and reads its files
+with :func:`read_table`, so that a missing folder, a missing file or an unreadable file is one
+line naming the path, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from restructuring_sim.errors import UserError
+
+
+def check_run_dir(path: str | Path, needed: Iterable[str]) -> Path:
+    """Check that ``path`` is a run directory holding the files ``needed``.
+
+    Raises :class:`UserError` naming the path (the directory, or the missing file) otherwise.
+    """
+    path = Path(path)
+    needed = list(needed)
+    if not path.exists():
+        raise UserError(f"run directory {path}: not found")
+    if not path.is_dir():
+        raise UserError(f"run directory {path}: not a directory (give the folder written by "
+                        "`restructuring-sim run --out`)")
+    for name in needed:
+        if not (path / name).is_file():
+            raise UserError(f"{path / name}: missing from the run directory (needed: "
+                            f"{', '.join(needed)})")
+    return path
+
+
+def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
+    """Read one Parquet file of a run directory; dictionary columns become plain strings."""
+    path = Path(run_dir) / name
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # a truncated or foreign file: one line, no traceback
+        raise UserError(f"{path}: unreadable Parquet ({type(exc).__name__})") from None
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(str)
+    return frame
