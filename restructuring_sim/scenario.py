@@ -245,6 +245,16 @@ class Policy(_Strict):
     safety_net: Unit = Field(0.5, description="path: generosity of social safety nets at exit")
 
 
+def _check_terms(section):
+    """A section's longest term must not be shorter than its shortest."""
+    if section.term_years_max < section.term_years_min:
+        raise ValueError(
+            f"term_years_max ({section.term_years_max:g}) must be >= term_years_min "
+            f"({section.term_years_min:g})"
+        )
+    return section
+
+
 class Behaviour(_Strict):
     """Structural parameters of firm behaviour: the free parameters calibration may fit.
 
@@ -347,13 +357,8 @@ class Behaviour(_Strict):
     )
 
     @model_validator(mode="after")
-    def _terms(self) -> Behaviour:
-        if self.term_years_max < self.term_years_min:
-            raise ValueError(
-                f"term_years_max ({self.term_years_max:g}) must be >= term_years_min "
-                f"({self.term_years_min:g})"
-            )
-        return self
+    def _terms(self):
+        return _check_terms(self)
 
 
 class Supply(_Strict):
@@ -408,13 +413,8 @@ class Supply(_Strict):
     )
 
     @model_validator(mode="after")
-    def _terms(self) -> Supply:
-        if self.term_years_max < self.term_years_min:
-            raise ValueError(
-                f"term_years_max ({self.term_years_max:g}) must be >= term_years_min "
-                f"({self.term_years_min:g})"
-            )
-        return self
+    def _terms(self):
+        return _check_terms(self)
 
 
 class Acquisitions(_Strict):
@@ -624,7 +624,8 @@ def _is_path(value: dict[str, Any]) -> bool:
     return bool(years)
 
 
-def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def read_scenario_data(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Raw data of a scenario file, with ``base = "..."`` inheritance resolved (not validated)."""
     path = Path(path)
     data = read_toml(path, "scenario file")
     base = data.pop("base", None)
@@ -635,7 +636,7 @@ def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     base_path = (path.parent / base).resolve()
     if base_path in seen:
         raise UserError(f"{path}: base = {base!r}: inheritance cycle")
-    return deep_merge(_read_toml(base_path, (*seen, path.resolve())), data)
+    return deep_merge(read_scenario_data(base_path, (*seen, path.resolve())), data)
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -653,18 +654,27 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return key.split("."), value
 
 
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """Return a copy of raw scenario data with ``key`` (dotted, e.g. ``policy.safety_net``)
+    set to ``value``; missing tables on the way are created."""
+    out = copy.deepcopy(data)
+    node = out
+    parts = key.split(".")
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = value
+    return out
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply ``--set`` style overrides to raw scenario data."""
-    out = copy.deepcopy(data)
+    out = data
     for text in overrides:
         parts, value = parse_override(text)
-        node = out
-        for part in parts[:-1]:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[parts[-1]] = value
-    return out
+        out = set_dotted(out, ".".join(parts), value)
+    return copy.deepcopy(out) if out is data else out
 
 
 def _format_error(err: dict[str, Any], raw: dict[str, Any]) -> str:
@@ -711,7 +721,7 @@ def load_scenario(path: str | Path | None = None, overrides: list[str] | None = 
     overrides : ``["policy.trade_openness=0.3", ...]``, validated like the file.
     seed : replaces ``simulation.seed`` when given.
     """
-    data = _read_toml(Path(path)) if path is not None else {}
+    data = read_scenario_data(Path(path)) if path is not None else {}
     data = apply_overrides(data, list(overrides or []))
     if seed is not None:
         data = apply_overrides(data, [f"simulation.seed={int(seed)}"])

@@ -50,10 +50,11 @@ from restructuring_sim.experiments.metrics import METRICS
 from restructuring_sim.io import read_toml
 from restructuring_sim.scenario import (
     Scenario,
-    _read_toml,
     apply_overrides,
     deep_merge,
+    read_scenario_data,
     scenario_from_dict,
+    set_dotted,
 )
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -391,19 +392,6 @@ def check_key(key: str, scenario_data: dict[str, Any], where: str) -> None:
         )
 
 
-def set_dotted(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-    """Return raw scenario data with ``key`` (dotted) set to ``value``."""
-    out = deep_merge({}, data)
-    node = out
-    parts = key.split(".")
-    for part in parts[:-1]:
-        if not isinstance(node.get(part), dict):
-            node[part] = {}
-        node = node[part]
-    node[parts[-1]] = value
-    return out
-
-
 def build_plan(spec: SweepSpec, spec_path: Path | None,
                scenario_data: dict[str, Any] | None = None) -> Plan:
     """Resolve the scenario, check every parameter key and build the design points."""
@@ -414,7 +402,7 @@ def build_plan(spec: SweepSpec, spec_path: Path | None,
         scenario_path = (base_dir / spec.scenario).resolve()
         if not scenario_path.is_file():
             raise UserError(f"{src}: scenario = {spec.scenario!r}: file {scenario_path} not found")
-        scenario_data = _read_toml(scenario_path)
+        scenario_data = read_scenario_data(scenario_path)
     for key, value in spec.fixed.items():
         check_key(key, deep_merge(Scenario().to_dict(), scenario_data), f"{src}: fixed")
         scenario_data = set_dotted(scenario_data, key, value)
@@ -487,7 +475,7 @@ def scenario_plan(paths: list[Path], replicates: int, seed: int, metrics: list[s
     }, "compare")
     points, labels, data = [], {}, {}
     for i, path in enumerate(paths):
-        raw = apply_overrides(_read_toml(Path(path)), overrides)
+        raw = apply_overrides(read_scenario_data(Path(path)), overrides)
         scenario_from_dict(raw, source=str(path))  # a bad scenario is a user error, not a run's
         label = raw.get("name") or Path(path).stem
         if label in labels.values():

@@ -31,9 +31,8 @@ def run_task(task: RunTask) -> dict[str, Any]:
     Never raises for a failing run: the error comes back as ``status = "failed"``.
     """
     from restructuring_sim.experiments.metrics import compute_from_model
-    from restructuring_sim.experiments.spec import set_dotted
     from restructuring_sim.model import RestructuringModel
-    from restructuring_sim.scenario import scenario_from_dict
+    from restructuring_sim.scenario import scenario_from_dict, set_dotted
 
     started = time.perf_counter()
     try:
