@@ -232,3 +232,16 @@ def test_event_log_rejects_unknown_vocabulary():
     assert bool(row["cross_border"]) and bool(row["involves_sme"])
     assert np.isnan(row["value"])
     assert log.count("alliance_formed") == 1 and len(log) == 1
+
+
+def test_a_finished_model_can_be_freed():
+    """Nothing global keeps a model alive (sweeps and calibrations build thousands)."""
+    import gc
+    import weakref
+
+    model = make_model(n_firms=200)
+    model.run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
