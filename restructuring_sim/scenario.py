@@ -199,7 +199,7 @@ class Drivers(_Strict):
         description="path: cost of ICT for search and coordination (index, 1 = 1988 level)",
     )
     rnd_cost_growth: float = Field(
-        0.05, ge=-0.5, le=1.0,
+        0.0907, ge=-0.5, le=1.0,
         description="yearly growth of every sector's R&D cost on top of its path (fraction/year)",
     )
 
@@ -258,6 +258,11 @@ def _check_terms(section):
 class Behaviour(_Strict):
     """Structural parameters of firm behaviour: the free parameters calibration may fit.
 
+    Defaults of ``search_size_elasticity``, ``visibility_elasticity``, ``sample_size``,
+    ``ict_search_elasticity``, ``transaction_cost`` and ``w_marketing`` (and
+    ``drivers.rnd_cost_growth``) are the calibrated values of
+    ``experiments/calibration/baseline/`` (ABC-SMC posterior mean).
+
     Deal values are in *value units per year*: one unit is the yearly gain a firm expects from a
     deal whose partner fully supplies an asset it lacks.
     """
@@ -266,20 +271,20 @@ class Behaviour(_Strict):
         0.12, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
     )
     search_size_elasticity: float = Field(
-        1.0, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
+        2.213, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
     )
     sample_size: float = Field(
-        4.0, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
+        8.855, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
     )
     ict_search_elasticity: float = Field(
-        0.7, ge=0, le=3, description="elasticity of the candidate sample to 1/ict_cost"
+        1.109, ge=0, le=3, description="elasticity of the candidate sample to 1/ict_cost"
     )
     max_sample_size: int = Field(32, ge=1, le=1000, description="cap on candidates (count)")
     cross_sector_share: float = Field(
         0.25, ge=0, le=1, description="share of candidates drawn from any sector (fraction)"
     )
     visibility_elasticity: float = Field(
-        1.0, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
+        2.023, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
     )
     foreign_search_cost: float = Field(
         2.0, ge=0, le=50,
@@ -287,7 +292,7 @@ class Behaviour(_Strict):
     )
     w_rnd: float = Field(0.6, ge=0, le=20, description="value weight of R&D cost sharing")
     w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing")
-    w_marketing: float = Field(1.0, ge=0, le=20, description="value weight of market access")
+    w_marketing: float = Field(1.662, ge=0, le=20, description="value weight of market access")
     w_manufacturing: float = Field(0.8, ge=0, le=20, description="value weight of manufacturing")
     typical_purpose_weight: float = Field(
         1.5, ge=0, le=10, description="multiplier on a purpose typical of the sector"
@@ -296,7 +301,7 @@ class Behaviour(_Strict):
         0.5, ge=0, le=10, description="multiplier on a purpose not typical of the sector"
     )
     transaction_cost: float = Field(
-        0.3, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
+        0.702, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
     )
     cross_border_cost: float = Field(
         0.3, ge=0, le=10,
@@ -391,8 +396,8 @@ class Supply(_Strict):
         0.004, gt=0, le=1, description="a contract's yearly value as a share of buyer revenue"
     )
     capacity_share: float = Field(
-        0.5, gt=0, le=10,
-        description="largest contract a supplier takes, as a share of its own revenue",
+        1.0, gt=0, le=10,
+        description="most contract value a supplier takes on, as a share of its own revenue",
     )
     term_years_min: float = Field(3.0, gt=0, le=50, description="shortest contract term (years)")
     term_years_max: float = Field(7.0, gt=0, le=50, description="longest contract term (years)")

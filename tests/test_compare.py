@@ -100,7 +100,11 @@ def test_compare_scenario_files(tmp_path):
     assert set(eff["metric"]) == {"cross_border_sme_alliances", "sme_share", "small_firm_share",
                                   "sme_acquisitions", "supply_contracts", "exits",
                                   "network_clustering", "giant_component_share"}
-    assert eff["paired"].all(), "scenario files run with common seeds"
+    # counts are defined in every run, so with common seeds they are compared pairwise (a share
+    # can be undefined in a tiny run without SME deals, and then falls back to Welch)
+    counts = eff[eff["metric"].isin(["cross_border_sme_alliances", "sme_acquisitions",
+                                     "supply_contracts", "exits"])]
+    assert counts["paired"].all(), "scenario files run with common seeds"
     assert (out / "compare.png").stat().st_size > 10_000
     again = RUNNER.invoke(app, args)  # resumed: nothing reruns, same effects
     assert again.exit_code == 0

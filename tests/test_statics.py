@@ -19,7 +19,7 @@ import pandas as pd
 from conftest import formed, has_purpose, run_model
 
 SEEDS = (1, 2, 3)
-N_FIRMS = 2000
+N_FIRMS = 4000
 
 
 @lru_cache(maxsize=16)
