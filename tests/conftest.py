@@ -11,12 +11,32 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from restructuring_sim import RestructuringModel, load_scenario
+from restructuring_sim.cli import app
 from restructuring_sim.runner import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
+
+
+def invoke(*args):
+    """Run the command line in process and return typer's result (stdout and stderr apart)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *fragments: str) -> str:
+    """Exit status 2, one line on stderr containing every fragment, no traceback."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    err = result.stderr
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {err!r}"
+    assert "Traceback" not in err and "Traceback" not in result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return lines[0]
 
 
 def make_model(overrides: Sequence[str] = (), *, seed: int = 1, n_firms: int = 500,

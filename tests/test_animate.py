@@ -10,19 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import invoke
 from PIL import Image, ImageSequence
-from typer.testing import CliRunner
 
-from restructuring_sim.cli import app
 from restructuring_sim.runner import run_scenario
 from restructuring_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BASELINE
-from typer.testing import CliRunner
+from conftest import BASELINE, assert_one_line_error, invoke
 
 from restructuring_sim.calibration.spec import load_spec
-from restructuring_sim.cli import app
 from restructuring_sim.errors import UserError
 
 PARAMS = """
@@ -48,19 +46,6 @@ def write_spec(folder: Path, text: str) -> Path:
     path = folder / "tiny.toml"
     path.write_text(text)
     return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
 
 
 @pytest.fixture(scope="module")

@@ -15,32 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BASELINE, ROOT
-from typer.testing import CliRunner
+from conftest import BASELINE, ROOT, assert_one_line_error, invoke
 
 from restructuring_sim import load_scenario
-from restructuring_sim.cli import app
 from restructuring_sim.runner import RUN_FILES, run_scenario
 
 SMALL = ["--set", "simulation.n_firms=300"]
-
-
-def invoke(*args: str):
-    """Run the CLI in process and return typer's result (stdout and stderr kept apart)."""
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> str:
-    """Exit status 2, one line on stderr containing every fragment, no traceback."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    err = result.stderr
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {err!r}"
-    assert "Traceback" not in err and "Traceback" not in result.stdout
-    for fragment in fragments:
-        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    return lines[0]
 
 
 def console_script() -> list[str]:

@@ -8,21 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import invoke
 from PIL import Image
-from typer.testing import CliRunner
 
-from restructuring_sim.cli import app
 from restructuring_sim.runner import run_scenario
 from restructuring_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
 STEMS = ("annual_deals", "sectors_purposes", "network_metrics", "firm_sizes")
-
-
-def invoke(*args):
-    """Run the command line in process."""
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def small_run(out: Path, seed: int = 3) -> Path:

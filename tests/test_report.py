@@ -12,17 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import invoke
 from PIL import Image
-from typer.testing import CliRunner
-
-from restructuring_sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 class Links(HTMLParser):

@@ -7,30 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BASELINE
-from typer.testing import CliRunner
+from conftest import BASELINE, assert_one_line_error, invoke
 
 from restructuring_sim import load_scenario
-from restructuring_sim.cli import app
 from restructuring_sim.paper import load_figures
 from restructuring_sim.paper.ensemble import replicate_seeds
 from restructuring_sim.runner import run_scenario
 
 SMALL = ["--set", "simulation.n_firms=300"]
 KEYS = ["name", "paper", "model_mean", "low", "high", "tolerance", "pass"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
 
 
 @pytest.fixture(scope="module")
