@@ -1,7 +1,8 @@
 """The ``restructuring-sim`` command line.
 
 Every user error (bad path, malformed or invalid scenario, occupied output directory) exits with
-status 2 and one line on stderr that names the field or path, the value, and what is allowed.
+status 2 and one line on stderr that names the field or path, the value, and what is allowed:
+commands raise :class:`~restructuring_sim.errors.UserError` and the command group reports it.
 """
 
 from __future__ import annotations
@@ -14,16 +15,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from restructuring_sim.errors import UserError
 
-app = typer.Typer(
-    help="Agent-based simulation of global industrial restructuring and small firms.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -32,6 +27,26 @@ def fail(message: str) -> None:
     """Print a one-line error and exit with status 2."""
     err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+class _Commands(TyperGroup):
+    """The command group: a :class:`UserError` raised by any command becomes :func:`fail`."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            fail(str(exc))
+
+
+app = typer.Typer(
+    cls=_Commands,
+    help="Agent-based simulation of global industrial restructuring and small firms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 
 @app.callback()
@@ -64,23 +79,20 @@ def run(
     from restructuring_sim.runner import run_scenario, summarise
     from restructuring_sim.scenario import load_scenario
 
-    try:
-        sc = load_scenario(scenario, set_ or [], seed)
-        with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("steps"), TimeRemainingColumn(), console=err_console, transient=True,
-            disable=quiet,
-        ) as bar:
-            task = bar.add_task(f"{sc.name} (seed {sc.simulation.seed})",
-                                total=sc.simulation.n_steps)
-            model = run_scenario(sc, out, overwrite=overwrite,
-                                 progress=lambda s: bar.update(task, completed=s))
-        if report:
-            from restructuring_sim.viz.report import write_report
+    sc = load_scenario(scenario, set_ or [], seed)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("steps"), TimeRemainingColumn(), console=err_console, transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task(f"{sc.name} (seed {sc.simulation.seed})",
+                            total=sc.simulation.n_steps)
+        model = run_scenario(sc, out, overwrite=overwrite,
+                             progress=lambda s: bar.update(task, completed=s))
+    if report:
+        from restructuring_sim.viz.report import write_report
 
-            write_report(out, out / "report.html")
-    except UserError as exc:
-        fail(str(exc))
+        write_report(out, out / "report.html")
     if not quiet:
         print_summary(summarise(model.events.to_pandas()), out)
         if report:

@@ -13,8 +13,6 @@ from typing import Annotated
 
 import typer
 
-from restructuring_sim.errors import UserError
-
 
 def register(app: typer.Typer) -> None:
     """Add ``calibrate`` to the command-line app."""
@@ -41,10 +39,7 @@ def register(app: typer.Typer) -> None:
                 cli.err_console.print(f"generation {t}: epsilon {eps:.4g}, {sims} simulations",
                                       highlight=False)
 
-        try:
-            result = run_calibration(spec, out, progress)
-        except UserError as exc:
-            cli.fail(str(exc))
+        result = run_calibration(spec, out, progress)
         if quiet:
             return
         console = Console(width=max(cli.console.width, 110))

@@ -106,12 +106,9 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.experiments.spec import load_plan
 
         cli = _cli()
-        try:
-            plan = load_plan(spec)
-            report = execute(plan, out, executor=executor, workers=workers,
-                             dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
-        except UserError as exc:
-            cli.fail(str(exc))
+        plan = load_plan(spec)
+        report = execute(plan, out, executor=executor, workers=workers,
+                         dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
         if not quiet:
             print_report(report, cli.console)
         if report.broken:
@@ -157,45 +154,42 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.io import write_text
 
         cli = _cli()
-        try:
-            wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
-            for m in wanted or []:
-                if m not in METRICS:
-                    raise UserError(f"--metrics {m!r}: unknown; allowed: {', '.join(METRICS)}")
-            ref_arg = reference
-            if len(targets) == 1 and targets[0].is_dir():
-                sweep_dir = targets[0]
-                if replicates != 5 or set_:
-                    raise UserError("--replicates/--set: only with scenario files, not a sweep "
-                                    "directory")
-            else:
-                paths, ref_path = _scenario_targets(targets, reference)
-                ref_arg = None  # recorded in the manifest as the reference point
-                from restructuring_sim.experiments.spec import scenario_plan
+        wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+        for m in wanted or []:
+            if m not in METRICS:
+                raise UserError(f"--metrics {m!r}: unknown; allowed: {', '.join(METRICS)}")
+        ref_arg = reference
+        if len(targets) == 1 and targets[0].is_dir():
+            sweep_dir = targets[0]
+            if replicates != 5 or set_:
+                raise UserError("--replicates/--set: only with scenario files, not a sweep "
+                                "directory")
+        else:
+            paths, ref_path = _scenario_targets(targets, reference)
+            ref_arg = None  # recorded in the manifest as the reference point
+            from restructuring_sim.experiments.spec import scenario_plan
 
-                if replicates < 1:
-                    raise UserError(f"--replicates {replicates}: must be >= 1")
-                plan = scenario_plan(paths, replicates, seed, list(wanted or HEADLINE),
-                                     list(set_ or []), reference=paths.index(ref_path))
-                sweep_dir = out or Path("runs") / f"compare-{plan.spec_hash()[:12]}"
-                if not quiet:
-                    cli.err_console.print(f"running {len(paths)} scenarios x {replicates} "
-                                          f"replicates into {sweep_dir}", highlight=False)
-                execute(plan, sweep_dir, executor=executor, workers=workers,
-                        dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
-            table, manifest = read_results(sweep_dir)
-            results = table.to_pandas()
-            ref = cmp.choose_reference(results, manifest, ref_arg)
-            eff = cmp.effects(results, ref, wanted)
-            if eff.empty:
-                raise UserError(f"{sweep_dir}: nothing to compare (one point, or no finished runs)")
-            csv = Path(sweep_dir) / "effects.csv"
-            write_text(eff.to_csv(index=False), csv)
-            plot_path = cmp.plot_effects(eff, plot or Path(sweep_dir) / "compare.png",
-                                         f"effect against {eff['reference'].iloc[0]} "
-                                         "(95% interval)")
-        except UserError as exc:
-            cli.fail(str(exc))
+            if replicates < 1:
+                raise UserError(f"--replicates {replicates}: must be >= 1")
+            plan = scenario_plan(paths, replicates, seed, list(wanted or HEADLINE),
+                                 list(set_ or []), reference=paths.index(ref_path))
+            sweep_dir = out or Path("runs") / f"compare-{plan.spec_hash()[:12]}"
+            if not quiet:
+                cli.err_console.print(f"running {len(paths)} scenarios x {replicates} "
+                                      f"replicates into {sweep_dir}", highlight=False)
+            execute(plan, sweep_dir, executor=executor, workers=workers,
+                    dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
+        table, manifest = read_results(sweep_dir)
+        results = table.to_pandas()
+        ref = cmp.choose_reference(results, manifest, ref_arg)
+        eff = cmp.effects(results, ref, wanted)
+        if eff.empty:
+            raise UserError(f"{sweep_dir}: nothing to compare (one point, or no finished runs)")
+        csv = Path(sweep_dir) / "effects.csv"
+        write_text(eff.to_csv(index=False), csv)
+        plot_path = cmp.plot_effects(eff, plot or Path(sweep_dir) / "compare.png",
+                                     f"effect against {eff['reference'].iloc[0]} "
+                                     "(95% interval)")
         failed = results.loc[results["status"] == "failed", "run_key"].nunique()
         cli.console.print(
             f"reference: {eff['reference'].iloc[0]}; "
@@ -225,23 +219,20 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.io import write_parquet, write_text
 
         cli = _cli()
-        try:
-            plan = load_plan(spec)
-            sens.check_method(plan, str(spec))
-            report = execute(plan, out, executor=executor, workers=workers,
-                             dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
-            table, _ = read_results(out)
-            indices, notes = sens.analyze(plan, table.to_pandas())
-            if indices.empty:
-                raise UserError(f"{spec}: no metric could be analysed ({'; '.join(notes)})")
-            import pyarrow as pa
+        plan = load_plan(spec)
+        sens.check_method(plan, str(spec))
+        report = execute(plan, out, executor=executor, workers=workers,
+                         dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
+        table, _ = read_results(out)
+        indices, notes = sens.analyze(plan, table.to_pandas())
+        if indices.empty:
+            raise UserError(f"{spec}: no metric could be analysed ({'; '.join(notes)})")
+        import pyarrow as pa
 
-            write_text(indices.to_csv(index=False), out / "sensitivity.csv")
-            write_parquet(pa.Table.from_pandas(indices, preserve_index=False),
-                          out / "sensitivity.parquet")
-            plot_path = sens.plot(indices, out / "sensitivity.png")
-        except UserError as exc:
-            cli.fail(str(exc))
+        write_text(indices.to_csv(index=False), out / "sensitivity.csv")
+        write_parquet(pa.Table.from_pandas(indices, preserve_index=False),
+                      out / "sensitivity.parquet")
+        plot_path = sens.plot(indices, out / "sensitivity.png")
         if not quiet:
             print_report(report, cli.console)
         t = Table(title=f"{plan.spec.design} sensitivity ({out})")

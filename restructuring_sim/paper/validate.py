@@ -176,9 +176,5 @@ def register(app: typer.Typer) -> None:
             "--set", help="Scenario: override a value, e.g. simulation.n_firms=1000.")] = None,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
-        from restructuring_sim import cli
 
-        try:
-            run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []))
-        except UserError as exc:
-            cli.fail(str(exc))
+        run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []))

@@ -11,8 +11,6 @@ from typing import Annotated
 
 import typer
 
-from restructuring_sim.errors import UserError
-
 
 def register(app: typer.Typer) -> None:
     """Add ``plot``, ``animate``, ``report`` and ``dashboard`` to the command-line app."""
@@ -26,13 +24,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Figures of a run: annual deals beside the paper's Figure 1, sectors and purposes,
         network metrics, firm sizes (PNG, SVG on request)."""
-        from restructuring_sim import cli
         from restructuring_sim.viz.plots import write_plots
 
-        try:
-            written = write_plots(run_dir, out, svg=svg)
-        except UserError as exc:
-            cli.fail(str(exc))
+        written = write_plots(run_dir, out, svg=svg)
         for path in written:
             typer.echo(str(path))
 
@@ -49,14 +43,10 @@ def register(app: typer.Typer) -> None:
                                            "the best-connected are kept.")] = 600,
     ) -> None:
         """The network year by year: one frame per year, fixed positions, edges by layer."""
-        from restructuring_sim import cli
         from restructuring_sim.viz.animate import write_animation
 
-        try:
-            written = write_animation(run_dir, out, color_by=color, snapshots=snapshots,
-                                      limit=limit)
-        except UserError as exc:
-            cli.fail(str(exc))
+        written = write_animation(run_dir, out, color_by=color, snapshots=snapshots,
+                                  limit=limit)
         for path in written:
             typer.echo(str(path))
 
@@ -66,13 +56,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
     ) -> None:
         """A self-contained HTML report: scenario, headline numbers, paper, figures."""
-        from restructuring_sim import cli
         from restructuring_sim.viz.report import write_report
 
-        try:
-            typer.echo(str(write_report(run_dir, out)))
-        except UserError as exc:
-            cli.fail(str(exc))
+        typer.echo(str(write_report(run_dir, out)))
 
     @app.command()
     def dashboard(
@@ -82,10 +68,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Interactive Mesa SolaraViz dashboard on 127.0.0.1: policy sliders, play/step/reset,
         the live network and series."""
-        from restructuring_sim import cli
         from restructuring_sim.viz.dashboard_server import serve
 
-        try:
-            raise typer.Exit(serve(scenario, port))
-        except UserError as exc:
-            cli.fail(str(exc))
+        raise typer.Exit(serve(scenario, port))
