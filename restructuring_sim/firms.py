@@ -31,6 +31,11 @@ def size_class_codes(employees: np.ndarray) -> np.ndarray:
     return np.searchsorted(SIZE_BOUNDS, employees, side="right").astype(np.int8)
 
 
+def size_class_name(employees: float) -> str:
+    """Size-class name of one firm: small, medium or large (scalar twin of the codes above)."""
+    return SIZE_CLASSES[int(employees >= SIZE_BOUNDS[0]) + int(employees >= SIZE_BOUNDS[1])]
+
+
 class FirmTable(ColumnTable):
     """One row per firm that ever existed; the row index is the firm id.
 
@@ -148,7 +153,7 @@ class Firm(mesa.Agent):
 
     @property
     def size_class(self) -> str:
-        return SIZE_CLASSES[int(size_class_codes(self._col("employees")))]
+        return size_class_name(self._col("employees"))
 
     @property
     def sector(self) -> str:

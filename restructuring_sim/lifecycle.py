@@ -21,16 +21,11 @@ import numpy as np
 
 from restructuring_sim.deals import ALLIANCE, LAYER_NAMES, OWNERSHIP, SUPPLY, purpose_names
 from restructuring_sim.events import CHANNELS, MOTIVES
-from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, SIZE_BOUNDS
-from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
+from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, SIZE_BOUNDS, size_class_name
+from restructuring_sim.world import SECTOR_GROUPS
 
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
 _CLOSED = {ALLIANCE: "alliance_dissolved", SUPPLY: "supply_contract_ended"}
-
-
-def _size_class(employees: float) -> str:
-    """Size-class name of one firm (as :func:`restructuring_sim.firms.size_class_codes`)."""
-    return SIZE_CLASSES[int(employees >= SIZE_BOUNDS[0]) + int(employees >= SIZE_BOUNDS[1])]
 
 
 def log_event(model, cond, kind: str, ids: list[int], sector: int, *, deal: int = -1,
@@ -45,7 +40,7 @@ def log_event(model, cond, kind: str, ids: list[int], sector: int, *, deal: int 
     employees, country, region = f.employees, f.country, f.region
     model.events.record(
         step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deal,
-        firm_ids=ids, size_classes=[_size_class(employees[k]) for k in ids],
+        firm_ids=ids, size_classes=[size_class_name(employees[k]) for k in ids],
         countries=[w.country_names[country[k]] for k in ids],
         regions=[w.region_names[region[k]] for k in ids],
         sector=w.sector_names[sector], sector_group=SECTOR_GROUPS[w.sector_group[sector]],

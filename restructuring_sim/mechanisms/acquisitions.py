@@ -36,7 +36,7 @@ from restructuring_sim.events import CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.alliances import assets
-from restructuring_sim.mechanisms.search import _visibility_draws, reach_probability
+from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
 TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = range(len(MOTIVES))
 DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner", "cluster"))
@@ -131,8 +131,8 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     domestic = np.arange(len(s)) % 2 == 0
     b = np.where(
         domestic,
-        _visibility_draws(model, eligible, market[s], np.zeros(len(s), bool), group=market),
-        _visibility_draws(model, eligible, f.sector[s], np.zeros(len(s), bool)),
+        visibility_draws(model, eligible, market[s], group=market),
+        visibility_draws(model, eligible, f.sector[s]),
     )
     ok = (b >= 0) & (b != s)
     s, b = s[ok], b[ok]
@@ -165,10 +165,9 @@ def step(model, cond) -> dict[str, int]:
         targets = f.active
         # half the sample among SMEs (technology and niche targets), half among all firms
         among_smes = np.arange(len(i)) % 2 == 0
-        same_sector = np.zeros(len(i), bool)
         j = np.where(among_smes,
-                     _visibility_draws(model, targets & f.is_sme, f.sector[i], same_sector),
-                     _visibility_draws(model, targets, f.sector[i], same_sector))
+                     visibility_draws(model, targets & f.is_sme, f.sector[i]),
+                     visibility_draws(model, targets, f.sector[i]))
         prior = f.last_partner[hunters]
         i = np.concatenate([hunters, i])
         j = np.concatenate([prior, j])

@@ -86,9 +86,9 @@ def sample_size(model, cond) -> int:
     return int(np.clip(np.rint(m), 1, b.max_sample_size))
 
 
-def _visibility_draws(model, eligible, group_of_draw, any_group, group=None):
+def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None):
     """Draw one eligible firm per entry, weighted by visibility (employees ** elasticity),
-    within the entry's group or, where ``any_group``, from all groups.
+    within the entry's group or, where ``any_group`` (default: nowhere), from all groups.
 
     Groups are sectors unless ``group`` gives every firm another non-negative code (e.g. its
     country-sector market).
@@ -96,6 +96,7 @@ def _visibility_draws(model, eligible, group_of_draw, any_group, group=None):
     f = model.firms
     rng = model.rng
     group = f.sector if group is None else group
+    any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
     weights = np.where(eligible, f.employees ** model.scenario.behaviour.visibility_elasticity, 0)
     order = np.argsort(group, kind="stable")
     cum = np.cumsum(weights[order])
@@ -172,7 +173,7 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
     # direct: m visibility-weighted draws per searcher
     i_dir = np.repeat(searchers, m)
     any_sector = rng.random(len(i_dir)) < b.cross_sector_share
-    j_dir = _visibility_draws(model, eligible, f.sector[i_dir], any_sector)
+    j_dir = visibility_draws(model, eligible, f.sector[i_dir], any_sector)
     ok = j_dir >= 0
     i_dir, j_dir = i_dir[ok], j_dir[ok]
     reached = rng.random(len(i_dir)) < reach_probability(model, cond, i_dir, j_dir)

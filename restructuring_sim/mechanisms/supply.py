@@ -36,7 +36,7 @@ from restructuring_sim import lifecycle
 from restructuring_sim.deals import SUPPLY, purpose_mask
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import ACTIVE
-from restructuring_sim.mechanisms.search import _visibility_draws, reach_probability
+from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
 DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
                                ("direct", "prior_partner", "cluster", "b2b_exchange"))
@@ -96,8 +96,8 @@ def tender(model, cond) -> int:
     k = sup.tender_candidates
     i = np.repeat(buyers, k)
     exch = np.repeat(on_exchange, k)
-    j_open = _visibility_draws(model, suppliers, f.sector[i], np.zeros(len(i), bool))
-    j_exch = _visibility_draws(model, members, f.sector[i], np.zeros(len(i), bool))
+    j_open = visibility_draws(model, suppliers, f.sector[i])
+    j_exch = visibility_draws(model, members, f.sector[i])
     j = np.where(exch, j_exch, j_open)
     ok = j >= 0
     i, j, exch = i[ok], j[ok], exch[ok]
