@@ -14,13 +14,13 @@ import pytest
 from restructuring_sim.events import SCHEMA
 from restructuring_sim.paper import compare, load_figures, replicate_moments, trends
 from restructuring_sim.paper.figures import parse_figures
-from restructuring_sim.paper.moments import COLUMNS
+from restructuring_sim.paper.moments import COLUMNS, ensemble_value, summarise
 
 _COUNTRY = {"US": "north_america", "DE": "western_europe", "JP": "japan"}
 
 
 def row(kind: str, year: int, sizes, countries, group="services", sector="software",
-        purposes=(), channel="direct", firm_ids=None, deal_id=0) -> dict:
+        purposes=(), channel="direct", firm_ids=None, deal_id=0, value=math.nan) -> dict:
     """One event with derived cross_border and involves_sme, as EventLog.record makes it."""
     return dict(
         run_id="t", seed=0, step=(year - 1988) * 4, year=year, quarter=1, kind=kind,
@@ -30,7 +30,7 @@ def row(kind: str, year: int, sizes, countries, group="services", sector="softwa
         purposes=list(purposes), joint_venture=False, equity=False,
         cross_border=len(set(countries)) > 1,
         involves_sme=any(s in ("small", "medium") for s in sizes), motive="", channel=channel,
-        value=math.nan,
+        value=value,
     )
 
 
@@ -56,9 +56,9 @@ def log() -> pd.DataFrame:
         row(A, 1997, ["large", "small"], ["US", "US"]),  # domestic: not counted
         row(A, 1998, ["large", "large"], ["US", "DE"]),  # cross-border, no SME
         row("alliance_dissolved", 1999, ["large", "small"], ["US", "DE"]),
-        row("acquisition", 1995, ["large", "small"], ["US", "DE"]),
-        row("acquisition", 1996, ["large", "large"], ["US", "JP"]),
-        row("acquisition", 1997, ["large", "medium"], ["US", "US"]),  # domestic
+        row("acquisition", 1995, ["large", "small"], ["US", "DE"], value=1.5),
+        row("acquisition", 1996, ["large", "large"], ["US", "JP"], value=400.0),
+        row("acquisition", 1997, ["large", "medium"], ["US", "US"], value=2.0),  # domestic
     ])
 
 
@@ -104,6 +104,31 @@ def test_event_moments_by_hand(log):
     assert m["sme_only_share"] == pytest.approx(1 / 5)
     assert m["sme_acquisition_share"] == pytest.approx(1 / 2)
     assert "matching_conversion" not in m
+
+
+def test_an_sme_target_is_one_priced_at_most_the_papers_capitalisation_cut():
+    log = frame([
+        row("acquisition", 1992, ["large", "small"], ["US", "DE"], value=2.5),
+        row("acquisition", 1993, ["large", "medium"], ["US", "JP"], value=30.0),
+        row("acquisition", 1994, ["large", "large"], ["US", "JP"], value=2.0),
+        row("acquisition", 1996, ["large", "large"], ["US", "DE"], value=900.0),
+    ])
+    assert trends.sme_acquisition_share(log) == pytest.approx(2 / 4)
+    assert trends.sme_acquisition_share(log, capitalisation_max=None) == pytest.approx(2 / 4)
+    assert trends.sme_acquisition_share(log, capitalisation_max=1.0) == 0.0
+
+
+def test_the_ensemble_value_is_the_ratio_of_summed_counts():
+    # per-replicate ratios 3/1 and 1/3 average 1.67; the ensemble's totals give 4/4 = 1
+    per = [{"services_to_manufacturing_late": (3, 1)},
+           {"services_to_manufacturing_late": (1, 3)},
+           {"services_to_manufacturing_late": (2, 0)}]  # undefined alone, counted in the totals
+    row_ = summarise(per).set_index("name").loc["services_to_manufacturing_late"]
+    assert row_["model_mean"] == pytest.approx(6 / 4)
+    spread = 3 - 1 / 3  # percentiles of the two defined ratios, linearly interpolated
+    assert (row_["low"], row_["high"]) == pytest.approx((1 / 3 + 0.05 * spread,
+                                                         3 - 0.05 * spread))
+    assert ensemble_value([(0, 0), (0, 0)]) != ensemble_value([(0, 0)])  # NaN: no denominator
 
 
 def test_empty_log_gives_undefined_moments():

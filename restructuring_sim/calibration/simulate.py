@@ -8,7 +8,6 @@ resumed session evaluates it.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from concurrent.futures import Executor
 
@@ -34,27 +33,25 @@ def scenario_data(base: dict, point: Mapping[str, float]) -> dict:
     return data
 
 
-def moments_task(data: dict, seed: int) -> dict[str, float]:
-    """Run one replicate of a scenario (plain data) and return its moments."""
+def moments_task(data: dict, seed: int) -> dict[str, tuple[float, float]]:
+    """Run one replicate of a scenario (plain data) and return its moments as fractions."""
     from restructuring_sim.paper.ensemble import run_one
-    from restructuring_sim.paper.moments import replicate_moments
+    from restructuring_sim.paper.moments import replicate_fractions
 
     events, firms = run_one(data, seed)
-    return replicate_moments(events, firms)
+    return replicate_fractions(events, firms)
 
 
-def mean_moments(per_replicate: list[dict[str, float]]) -> dict[str, float]:
-    """Mean of each moment over the replicates where it is defined (NaN if none)."""
-    names = per_replicate[0].keys()
-    out = {}
-    for name in names:
-        vals = [r[name] for r in per_replicate if r[name] is not None and math.isfinite(r[name])]
-        out[name] = float(np.mean(vals)) if vals else math.nan
-    return out
+def ensemble_moments(per_replicate: list[dict[str, tuple[float, float]]]) -> dict[str, float]:
+    """Each moment's value over the replicates: summed numerators over summed denominators
+    (NaN where the denominators sum to zero), as ``validate`` scores an ensemble."""
+    from restructuring_sim.paper.moments import ensemble_value
+
+    return {name: ensemble_value([r[name] for r in per_replicate]) for name in per_replicate[0]}
 
 
 class PointEvaluator:
-    """Callable ``point -> mean moments`` used as the simulator of the calibration.
+    """Callable ``point -> ensemble moments`` used as the simulator of the calibration.
 
     Parameters
     ----------
@@ -76,8 +73,9 @@ class PointEvaluator:
         self.executor = executor
         self.evaluations = 0
 
-    def run(self, point: Mapping[str, float], seeds: list[int]) -> list[dict[str, float]]:
-        """Per-replicate moments of a point for the given seeds."""
+    def run(self, point: Mapping[str, float],
+            seeds: list[int]) -> list[dict[str, tuple[float, float]]]:
+        """Per-replicate moments of a point for the given seeds, as fractions."""
         from restructuring_sim.scenario import scenario_from_dict
 
         data = scenario_from_dict(scenario_data(self.base, point)).to_dict()
@@ -89,4 +87,4 @@ class PointEvaluator:
         point = {k: float(point[k]) for k in self.keys}
         seeds = point_seeds(self.root_seed, [point[k] for k in self.keys], self.replicates)
         self.evaluations += 1
-        return mean_moments(self.run(point, seeds))
+        return ensemble_moments(self.run(point, seeds))

@@ -19,7 +19,7 @@ import pandas as pd
 from restructuring_sim.errors import UserError
 from restructuring_sim.paper import trends
 from restructuring_sim.paper.figures import load_figures
-from restructuring_sim.paper.moments import replicate_moments
+from restructuring_sim.paper.moments import Fraction, replicate_fractions
 from restructuring_sim.rundir import check_run_dir, read_table
 
 #: files a run directory must hold for validation
@@ -30,7 +30,7 @@ REQUIRED_FILES = ("events.parquet", "firms.parquet")
 class RunSummary:
     """What the comparison needs from one run."""
 
-    moments: dict[str, float]
+    fractions: dict[str, Fraction]  # every moment as (numerator, denominator)
     annual: pd.Series  # cross-border SME alliances per year, 1988-2000
     size_by_group: pd.DataFrame  # SME participations 1995-2000, size class x sector group
     group_by_period: pd.DataFrame  # SME participations, period x sector group
@@ -43,7 +43,7 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
     """Reduce one run (event log, optional firm table) to a :class:`RunSummary`."""
     fig = load_figures()
     return RunSummary(
-        moments=replicate_moments(events, firms, fig),
+        fractions=replicate_fractions(events, firms, fig),
         annual=trends.annual_counts(events, fig.years("series")),
         size_by_group=trends.by_size_and_group(events, fig.years("late")),
         group_by_period=trends.by_group_and_period(

@@ -1,9 +1,16 @@
 """The model's values of the paper's moments, and their comparison with the paper.
 
-:func:`replicate_moments` computes every moment of ``figures.toml`` for one run (its event log,
-and its ``firms.parquet`` table for the moments that need firm state); :func:`compare` summarises
-an ensemble of runs against the paper: mean, 5th and 95th percentile over replicates, tolerance
-and pass/fail (the *mean* must lie within tolerance).
+:func:`replicate_fractions` computes every moment of ``figures.toml`` for one run (its event log,
+and its ``firms.parquet`` table for the moments that need firm state) as a fraction
+``(numerator, denominator)`` of counts or sums; :func:`replicate_moments` gives their values.
+:func:`compare` summarises an ensemble of runs against the paper: the ensemble's value, 5th and
+95th percentile over replicates, tolerance and pass/fail (the ensemble's value must lie within
+tolerance).
+
+The ensemble's value of a moment (``model_mean``) is its numerator summed over replicates over its
+denominator summed over replicates, i.e. the ratio of the replicates' mean counts: the paper's
+figures are ratios of totals, and a mean of per-replicate ratios would be biased upwards where
+denominators are small counts (and would drop replicates whose denominator is zero).
 
 Definitions (documented here because the paper's wording leaves room):
 
@@ -11,7 +18,8 @@ Definitions (documented here because the paper's wording leaves room):
   ``involves_sme``; the decade is 1990-2000.
 * **participations**: each SME participant of such a deal counts once, in the deal's sector group.
 * **SME acquisition share**: among cross-border ``acquisition`` events, the share whose target
-  (``firm_ids[1]``) is small or medium at the deal.
+  is an SME by the paper's M&A definition: capitalisation (the price paid, the event's ``value``)
+  of at most USD 2.5 million.
 * **matching conversion**: among SMEs ever registered with the matching service (a ``registered``
   firm-year in ``firms.parquet`` while small or medium, 1988-2000), the share that took part in
   at least one deal (``alliance_formed`` or ``supply_contract_signed``) whose ``channel`` is
@@ -38,55 +46,63 @@ COLUMNS = ["name", "paper", "model_mean", "low", "high", "tolerance", "pass"]
 NAN = float("nan")
 
 
-def _ratio(top: float, bottom: float) -> float:
+Fraction = tuple[float, float]  #: (numerator, denominator) of a moment
+
+
+def _value(fraction: Fraction) -> float:
+    top, bottom = fraction
     return float(top) / float(bottom) if bottom else NAN
 
 
-def event_moments(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, float]:
-    """The moments computed from one event log (NaN where a denominator is zero)."""
+def event_fractions(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, Fraction]:
+    """The moments computed from one event log, as ``(numerator, denominator)``."""
     fig = figures or load_figures()
     decade, early, late, final = (fig.years(p) for p in ("decade", "early", "late", "final"))
     annual = trends.annual_counts(events, decade)
-    total = annual.sum()
+    total = int(annual.sum())
     late_groups = trends.by_size_and_group(events, late)
     early_groups = trends.by_size_and_group(events, early).sum(axis=0)
     group_late = late_groups.sum(axis=0)
     size_late = late_groups.sum(axis=1)
     return {
-        "sme_share_of_cross_border_alliances": trends.cross_border_sme_share(events, decade),
-        "late_share": _ratio(annual.loc[late[0]:late[1]].sum(), total),
-        "year_2000_share": _ratio(annual.loc[final[0]:final[1]].sum(), total),
-        "services_to_manufacturing_late": _ratio(group_late["services"],
-                                                 group_late["manufacturing"]),
-        "services_to_manufacturing_early": _ratio(early_groups["services"],
-                                                  early_groups["manufacturing"]),
-        "small_to_medium_late": _ratio(size_late["small"], size_late["medium"]),
-        "small_manufacturing_to_services_late": _ratio(late_groups.loc["small", "manufacturing"],
-                                                       late_groups.loc["small", "services"]),
-        "medium_manufacturing_to_services_late": _ratio(
-            late_groups.loc["medium", "manufacturing"], late_groups.loc["medium", "services"]
-        ),
-        "sme_only_share": trends.sme_only_share(events, decade),
-        "sme_acquisition_share": trends.sme_acquisition_share(events, decade),
+        "sme_share_of_cross_border_alliances": trends.cross_border_sme_counts(events, decade),
+        "late_share": (int(annual.loc[late[0]:late[1]].sum()), total),
+        "year_2000_share": (int(annual.loc[final[0]:final[1]].sum()), total),
+        "services_to_manufacturing_late": (group_late["services"], group_late["manufacturing"]),
+        "services_to_manufacturing_early": (early_groups["services"],
+                                            early_groups["manufacturing"]),
+        "small_to_medium_late": (size_late["small"], size_late["medium"]),
+        "small_manufacturing_to_services_late": (late_groups.loc["small", "manufacturing"],
+                                                 late_groups.loc["small", "services"]),
+        "medium_manufacturing_to_services_late": (late_groups.loc["medium", "manufacturing"],
+                                                  late_groups.loc["medium", "services"]),
+        "sme_only_share": trends.sme_only_counts(events, decade),
+        "sme_acquisition_share": trends.sme_acquisition_counts(events, decade),
     }
+
+
+def matching_fraction(events: pd.DataFrame, firms: pd.DataFrame,
+                      years: tuple[int, int] = (1988, 2000)) -> Fraction:
+    """``(linked, registered)``: SMEs ever registered with the matching service (in ``years``),
+    and those of them that took part in at least one deal formed through channel
+    ``matching_service``."""
+    if "registered" not in firms:
+        return (0, 0)
+    fy = trends.in_years(firms, years)
+    reg = fy.loc[fy["registered"].astype(bool) & fy["size_class"].isin(trends.SME_CLASSES)]
+    registered = pd.unique(reg["firm_id"])
+    deals = events.loc[events["kind"].isin(["alliance_formed", "supply_contract_signed"])
+                       & (events["channel"] == "matching_service")]
+    deals = trends.in_years(deals, years)
+    linked = pd.unique(deals["firm_ids"].explode().dropna().astype(np.int64))
+    return int(np.isin(registered, linked).sum()), len(registered)
 
 
 def matching_conversion(events: pd.DataFrame, firms: pd.DataFrame,
                         years: tuple[int, int] = (1988, 2000)) -> float:
     """Share of SMEs ever registered with the matching service (in ``years``) that took part in
     at least one deal formed through channel ``matching_service`` (NaN if none registered)."""
-    if "registered" not in firms:
-        return NAN
-    fy = trends.in_years(firms, years)
-    reg = fy.loc[fy["registered"].astype(bool) & fy["size_class"].isin(trends.SME_CLASSES)]
-    registered = pd.unique(reg["firm_id"])
-    if len(registered) == 0:
-        return NAN
-    deals = events.loc[events["kind"].isin(["alliance_formed", "supply_contract_signed"])
-                       & (events["channel"] == "matching_service")]
-    deals = trends.in_years(deals, years)
-    linked = pd.unique(deals["firm_ids"].explode().dropna().astype(np.int64))
-    return float(np.isin(registered, linked).mean())
+    return _value(matching_fraction(events, firms, years))
 
 
 def _final_manufacturing_smes(firms: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
@@ -97,55 +113,68 @@ def _final_manufacturing_smes(firms: pd.DataFrame, years: tuple[int, int]) -> pd
     return last.loc[(last["status"] == "active") & (last["sector_group"] == "manufacturing")]
 
 
-def firm_moments(events: pd.DataFrame, firms: pd.DataFrame,
-                 figures: Figures | None = None) -> dict[str, float]:
-    """The moments that need the firm table (``firms.parquet``) of a run."""
+def firm_fractions(events: pd.DataFrame, firms: pd.DataFrame,
+                   figures: Figures | None = None) -> dict[str, Fraction]:
+    """The moments that need the firm table (``firms.parquet``) of a run, as fractions."""
     fig = figures or load_figures()
-    out = {"matching_conversion": matching_conversion(events, firms, fig.years("series"))}
+    out = {"matching_conversion": matching_fraction(events, firms, fig.years("series"))}
     needed = {"revenue", "cross_border_revenue_share", "status", "sector_group", "size_class"}
     manuf = (_final_manufacturing_smes(firms, fig.years("final"))
              if needed <= set(firms.columns) else pd.DataFrame())
     if manuf.empty:
-        out["manufacturing_smes_cross_border_turnover"] = NAN
-        out["sme_share_of_manufactured_exports"] = NAN
+        out["manufacturing_smes_cross_border_turnover"] = (0, 0)
+        out["sme_share_of_manufactured_exports"] = (0.0, 0.0)
         return out
     sme = manuf["size_class"].isin(trends.SME_CLASSES).to_numpy()
     share = manuf["cross_border_revenue_share"].to_numpy(dtype=float)
     exports = manuf["revenue"].to_numpy(dtype=float) * share
     out["manufacturing_smes_cross_border_turnover"] = (
-        float(((share[sme] >= 0.10) & (share[sme] <= 0.40)).mean()) if sme.any() else NAN
-    )
-    out["sme_share_of_manufactured_exports"] = _ratio(exports[sme].sum(), exports.sum())
+        int(((share[sme] >= 0.10) & (share[sme] <= 0.40)).sum()), int(sme.sum()))
+    out["sme_share_of_manufactured_exports"] = (float(exports[sme].sum()), float(exports.sum()))
     return out
+
+
+def replicate_fractions(events: pd.DataFrame, firms: pd.DataFrame | None = None,
+                        figures: Figures | None = None) -> dict[str, Fraction]:
+    """Every moment computable for one run, as ``(numerator, denominator)``: event moments,
+    plus firm moments if ``firms``."""
+    out = event_fractions(events, figures)
+    if firms is not None:
+        out.update(firm_fractions(events, firms, figures))
+    return {name: (float(top), float(bottom)) for name, (top, bottom) in out.items()}
 
 
 def replicate_moments(events: pd.DataFrame, firms: pd.DataFrame | None = None,
                       figures: Figures | None = None) -> dict[str, float]:
-    """Every moment computable for one run: event moments, plus firm moments if ``firms``."""
-    out = event_moments(events, figures)
-    if firms is not None:
-        out.update(firm_moments(events, firms, figures))
-    return out
+    """Every moment computable for one run (NaN where a denominator is zero)."""
+    return {name: _value(f) for name, f in replicate_fractions(events, firms, figures).items()}
 
 
-def summarise(per_replicate: Sequence[dict[str, float]],
+def ensemble_value(fractions: Sequence[Fraction]) -> float:
+    """A moment's value over replicates: summed numerators over summed denominators."""
+    return _value((sum(f[0] for f in fractions), sum(f[1] for f in fractions)))
+
+
+def summarise(per_replicate: Sequence[dict[str, Fraction]],
               figures: Figures | None = None) -> pd.DataFrame:
-    """Ensemble summary of per-replicate moments against the paper (columns :data:`COLUMNS`).
+    """Ensemble summary of per-replicate fractions against the paper (columns :data:`COLUMNS`).
 
-    ``model_mean`` ignores replicates where a moment is undefined (NaN); ``low``/``high`` are the
-    5th/95th percentiles over replicates; ``pass`` is whether the mean is within tolerance.
+    ``model_mean`` is the ensemble's value (:func:`ensemble_value`); ``low``/``high`` are the
+    5th/95th percentiles of the replicates' values where defined; ``pass`` is whether the
+    ensemble's value is within tolerance.
     """
     fig = figures or load_figures()
     rows = []
     for name, m in fig.moment.items():
-        values = np.array([r.get(name, NAN) for r in per_replicate], dtype=float)
-        if not len(values) or all(name not in r for r in per_replicate):
+        if not per_replicate or all(name not in r for r in per_replicate):
             continue
+        fractions = [r[name] for r in per_replicate if name in r]
+        value = ensemble_value(fractions)
+        values = np.array([_value(f) for f in fractions])
         finite = values[np.isfinite(values)]
-        mean = float(finite.mean()) if len(finite) else NAN
         low, high = (np.percentile(finite, [5, 95]) if len(finite) else (NAN, NAN))
-        rows.append(dict(name=name, paper=m.value, model_mean=mean, low=float(low),
-                         high=float(high), tolerance=m.tol, **{"pass": m.passes(mean)}))
+        rows.append(dict(name=name, paper=m.value, model_mean=value, low=float(low),
+                         high=float(high), tolerance=m.tol, **{"pass": m.passes(value)}))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -171,5 +200,5 @@ def compare(event_frames: list[pd.DataFrame], firm_frames: list[pd.DataFrame] | 
         raise ValueError("firm_frames must align with event_frames")
     fig = figures or load_figures()
     firms = firm_frames if firm_frames is not None else [None] * len(event_frames)
-    per = [replicate_moments(ev, fm, fig) for ev, fm in zip(event_frames, firms, strict=True)]
+    per = [replicate_fractions(ev, fm, fig) for ev, fm in zip(event_frames, firms, strict=True)]
     return summarise(per, fig)

@@ -103,32 +103,62 @@ def by_purpose(events: pd.DataFrame,
     return pd.DataFrame(cols).fillna(0).astype(int).rename_axis("purpose")
 
 
-def cross_border_sme_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
-    """Share of all cross-border alliances formed in ``years`` that involve an SME (NaN if none)."""
+def _share(counts: tuple[int, int]) -> float:
+    return counts[0] / counts[1] if counts[1] else float("nan")
+
+
+def cross_border_sme_counts(events: pd.DataFrame,
+                            years: tuple[int, int] = (1990, 2000)) -> tuple[int, int]:
+    """``(involving an SME, all)``: cross-border alliances formed in ``years``."""
     formed = events.loc[(events["kind"] == "alliance_formed") & events["cross_border"]]
     formed = in_years(formed, years)
-    return float(formed["involves_sme"].mean()) if len(formed) else float("nan")
+    return int(formed["involves_sme"].astype(bool).sum()), len(formed)
+
+
+def cross_border_sme_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
+    """Share of all cross-border alliances formed in ``years`` that involve an SME (NaN if none)."""
+    return _share(cross_border_sme_counts(events, years))
+
+
+def sme_only_counts(events: pd.DataFrame,
+                    years: tuple[int, int] = (1990, 2000)) -> tuple[int, int]:
+    """``(all participants SMEs, all)``: cross-border SME alliances formed in ``years``."""
+    deals = in_years(sme_alliances(events), years)
+    only = deals["size_classes"].map(lambda sizes: all(s in SME_CLASSES for s in sizes))
+    return int(only.sum()), len(deals)
 
 
 def sme_only_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
     """Among cross-border SME alliances in ``years``, the share whose participants are all SMEs."""
-    deals = in_years(sme_alliances(events), years)
-    if deals.empty:
-        return float("nan")
-    only = deals["size_classes"].map(lambda sizes: all(s in SME_CLASSES for s in sizes))
-    return float(only.mean())
+    return _share(sme_only_counts(events, years))
 
 
-def sme_acquisition_share(events: pd.DataFrame,
-                          years: tuple[int, int] = (1990, 2000)) -> float:
-    """Cross-border acquisitions whose target (``firm_ids[1]``) is an SME, as a share of all
-    cross-border acquisitions in ``years`` (NaN if there are none)."""
-    acq = events.loc[(events["kind"] == "acquisition") & events["cross_border"]]
-    acq = in_years(acq, years)
-    if acq.empty:
-        return float("nan")
-    target_sme = acq["size_classes"].map(lambda sizes: len(sizes) > 1 and sizes[1] in SME_CLASSES)
-    return float(target_sme.mean())
+#: the paper's cut for an SME target in M&A statistics: capitalisation up to USD 2.5 million
+SME_CAPITALISATION_MAX = 2.5
+
+
+def sme_acquisition_counts(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000),
+                           capitalisation_max: float | None = SME_CAPITALISATION_MAX
+                           ) -> tuple[int, int]:
+    """``(SME target, all)``: cross-border acquisitions in ``years``.
+
+    As in the paper's M&A figures, a target is an SME when its capitalisation, the price paid
+    for it (the event's ``value``, USD million), is at most ``capitalisation_max``; with
+    ``capitalisation_max=None`` the target's size class (``size_classes[1]``) decides instead.
+    """
+    acq = in_years(events.loc[(events["kind"] == "acquisition") & events["cross_border"]], years)
+    if capitalisation_max is not None:
+        sme = acq["value"] <= capitalisation_max
+    else:
+        sme = acq["size_classes"].map(lambda sizes: len(sizes) > 1 and sizes[1] in SME_CLASSES)
+    return int(sme.sum()), len(acq)
+
+
+def sme_acquisition_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000),
+                          capitalisation_max: float | None = SME_CAPITALISATION_MAX) -> float:
+    """Cross-border acquisitions of an SME (see :func:`sme_acquisition_counts`), as a share of
+    all cross-border acquisitions in ``years`` (NaN if there are none)."""
+    return _share(sme_acquisition_counts(events, years, capitalisation_max))
 
 
 def summary_tables(events: pd.DataFrame) -> dict[str, pd.DataFrame | pd.Series]:

@@ -135,7 +135,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.plots import write_plots
 
     summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
-    table = summarise([s.moments for s in summaries])
+    table = summarise([s.fractions for s in summaries])
     payload = moments_payload(table)
     out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
     make_out_dir(out)
