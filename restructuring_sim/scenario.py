@@ -329,13 +329,13 @@ class Behaviour(_Strict):
         0.15, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"
     )
     pre_standard_bonus: float = Field(
-        0.5, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
+        1.5, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
     )
     post_standard_factor: float = Field(
         0.3, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists"
     )
     regulated_access: float = Field(
-        0.2, ge=0, le=1, description="market access to a regulated sector before deregulation"
+        0.05, ge=0, le=1, description="market access to a regulated sector before deregulation"
     )
     purpose_threshold: float = Field(
         0.25, ge=0, le=1, description="share of a deal's value a purpose needs to be listed"
@@ -443,6 +443,11 @@ class Acquisitions(_Strict):
     )
     value_noise: float = Field(
         0.5, ge=0, le=5, description="sd of the log of the acquirer's idiosyncratic valuation"
+    )
+    cross_border_deal_cost: float = Field(
+        10.0, ge=0, le=1000,
+        description="fixed cost of buying a foreign firm: due diligence, legal and advisory work, "
+        "integration abroad (USD million)",
     )
     retirement_age: float = Field(65.0, ge=30, le=100, description="owners retire at (years)")
     successor_share: float = Field(

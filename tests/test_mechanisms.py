@@ -116,6 +116,34 @@ def test_closed_to_fdi_means_no_foreign_acquirer():
     assert events_of(model, "acquisition").empty
 
 
+def test_foreign_buyer_passes_over_a_small_target_its_deal_cost_outweighs():
+    pop = dict(employees=[30_000, 20], sector=["pharma"] * 2, country=["US", "FR"],
+               knowledge=[1.0, 50.0], markets=[[True] * 21, [False] * 21])
+    over = ["acquisitions.search_rate=1", "acquisitions.value_noise=0", "policy.fdi_openness=1",
+            "policy.competition_strictness=0"]
+    costly = tiny(pop, over)
+    free = tiny(pop, [*over, "acquisitions.cross_border_deal_cost=0"])
+    costly.step()
+    free.step()
+    assert events_of(costly, "acquisition").empty
+    acq = events_of(free, "acquisition")
+    assert len(acq) == 1 and bool(acq.iloc[0]["cross_border"])
+
+
+def test_a_medium_firm_buys_a_small_peer_whose_owner_retires():
+    pop = dict(employees=[120, 10], sector=["wholesale"] * 2, country=["IT"] * 2,
+               owner_age=[40, 80])
+    model = tiny(pop, ["acquisitions.successor_share=0", "acquisitions.value_noise=0",
+                       "policy.competition_strictness=0", "acquisitions.hhi_limit=1"])
+    for _ in range(8):
+        model.step()
+    acq = events_of(model, "acquisition")
+    assert len(acq) == 1
+    row = acq.iloc[0]
+    assert list(row["firm_ids"]) == [0, 1] and row["motive"] == "succession"
+    assert list(row["size_classes"]) == ["medium", "small"]
+
+
 def test_merger_control_blocks_a_concentrating_deal():
     pop = dict(employees=[30_000, 200, 200], sector=["pharma"] * 3, country=["US"] * 3,
                knowledge=[1.0, 50.0, 1.0])

@@ -21,6 +21,8 @@ Four motives, each a rule over firms' state:
   ``supply.consolidation_rate``, with a peer supplier of its sector and country; the larger
   firm is the acquirer.
 
+A buyer pays ``price`` plus a fixed deal cost, higher abroad (``cross_border_deal_cost``: due
+diligence, legal work, integration), so that foreign buyers mostly pass over small targets.
 Every deal passes two policy gates: a foreign acquirer is admitted with chance
 ``policy.fdi_openness``, and a deal is blocked when the merged firm would push the HHI of the
 target's (country, sector) market, measured in employees of home firms, above
@@ -66,6 +68,14 @@ class Valuer:
     def price(self, target):
         """Asking price of targets (USD million)."""
         return self.model.scenario.acquisitions.price_to_sales * self.revenue[target]
+
+    def deal_cost(self, acquirer, target):
+        """Fixed cost of closing the deal (USD million): due diligence, legal work and
+        integration abroad cost ``cross_border_deal_cost`` more than at home, whatever the
+        target's size, which is why small foreign targets rarely pay."""
+        f = self.model.firms
+        foreign = f.country[acquirer] != f.country[target]
+        return self.model.scenario.acquisitions.cross_border_deal_cost * foreign
 
 
 class Competition:
@@ -121,12 +131,13 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     """Best buyer of each seller among larger active firms of its sector (or -1).
 
     Half the candidates come from the seller's own country and sector, half from its sector
-    anywhere; foreign candidates are reached as trade barriers allow.
+    anywhere; foreign candidates are reached as trade barriers allow. Buyers of any size class
+    qualify: a medium firm may take over a small peer.
     """
     f = model.firms
     k = model.scenario.acquisitions.candidates
     s = np.repeat(sellers, k)
-    eligible = f.active & ~f.is_sme
+    eligible = f.active
     market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
     domestic = np.arange(len(s)) % 2 == 0
     b = np.where(
@@ -141,7 +152,7 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     ok = (f.employees[b] > f.employees[s]) & _reached(model, cond, b, s, presence=False)
     s, b = s[ok], b[ok]
     value, _ = valuer.value(b, s)
-    surplus = value - discount * valuer.price(s)
+    surplus = value - discount * valuer.price(s) - valuer.deal_cost(b, s)
     best = _best(s, surplus)
     buyer = np.full(len(f), -1)
     buyer[s[best]] = b[best]
@@ -179,7 +190,7 @@ def step(model, cond) -> dict[str, int]:
         ok = _reached(model, cond, i, j)
         i, j = i[ok], j[ok]
         value, motive = valuer.value(i, j)
-        best = _best(i, value - valuer.price(j))
+        best = _best(i, value - valuer.price(j) - valuer.deal_cost(i, j))
         for r in best.tolist():
             ch = PRIOR if f.last_partner[i[r]] == j[r] else DIRECT
             proposals.append((int(i[r]), int(j[r]), int(motive[r]), float(valuer.price(j[r])), ch))
