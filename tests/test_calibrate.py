@@ -96,6 +96,21 @@ def test_other_spec_in_the_same_folder_is_refused(calibrated):
     assert_one_line_error(invoke("calibrate", path), "different spec")
 
 
+def test_writing_the_result_into_the_scenario_keeps_the_record_valid():
+    from restructuring_sim.calibration.run import base_hash
+    from restructuring_sim.calibration.spec import set_leaf
+    from restructuring_sim.scenario import read_scenario_data
+
+    keys = ["behaviour.sample_size", "drivers.rnd_cost_growth"]
+    base = read_scenario_data(BASELINE)
+    fitted = json.loads(json.dumps(base))
+    set_leaf(fitted, "behaviour.sample_size", 3.25)
+    other = json.loads(json.dumps(base))
+    set_leaf(other, "behaviour.transaction_cost", 0.11)
+    assert base_hash(fitted, keys) == base_hash(base, keys)
+    assert base_hash(other, keys) != base_hash(base, keys)
+
+
 def test_unknown_parameter(tmp_path):
     params = PARAMS.replace("behaviour.sample_size", "behaviour.sample_sise")
     path = write_spec(tmp_path, spec_text(params=params))
