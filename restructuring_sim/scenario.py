@@ -57,7 +57,7 @@ class Simulation(_Strict):
     start_year: int = Field(1988, ge=1900, le=2100, description="first simulated year (calendar)")
     end_year: int = Field(2000, ge=1900, le=2100, description="last simulated year, inclusive")
     steps_per_year: int = Field(4, ge=1, le=52, description="steps per year (4 = quarterly)")
-    n_firms: int = Field(4000, ge=10, le=2_000_000, description="firms at the start (count)")
+    n_firms: int = Field(10_000, ge=10, le=2_000_000, description="firms at the start (count)")
     seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator")
 
     @property
@@ -323,7 +323,9 @@ class Behaviour(_Strict):
         0.5, ge=0, le=1, description="cut in cross-border cost between currency-union members"
     )
     capability_cost_relief: float = Field(
-        0.5, ge=0, le=1, description="cut in a firm's transaction cost at full capability"
+        0.5, ge=0, le=1,
+        description="cut in a firm's transaction cost at full capability, and in a pair's "
+        "coordination cost at full capability of the weaker partner",
     )
     capability_uptake: float = Field(
         0.15, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"

@@ -15,8 +15,9 @@ purpose components, each weighted by how typical the purpose is of the deal's se
   ``w_manufacturing * ([assets_j - assets_i]+ * quality_i + [quality_j - quality_i]+ * assets_i)``;
 
 less the cost: ``transaction_cost * (1 - capability_cost_relief * capability_i) +
-coordination_cost * ict_cost + cross_border_cost * distance * (1 - trade_openness)`` (the
-cross-border term cut by the currency-union discount). ``tech`` is knowledge relative to the
+coordination_cost * ict_cost * (1 - capability_cost_relief * min(capability_i, capability_j)) +
+cross_border_cost * distance * (1 - trade_openness)`` (the cross-border term cut by the
+currency-union discount). ``tech`` is knowledge relative to the
 sector mean (0..1) and ``assets`` is brand, capital and distribution, ``log(1 + employees)`` scaled
 to 0..1. Complementarity drives SME-MNE deals: the SME brings technology, a niche or local market
 knowledge, the MNE capital, brand and distribution.
@@ -96,12 +97,16 @@ class Valuation:
         return out * w.purpose_affinity[sector]
 
     def cost(self, i, j) -> np.ndarray:
-        """Yearly cost to ``i`` of running a deal with ``j``."""
+        """Yearly cost to ``i`` of running a deal with ``j``: its own transaction cost, cut by
+        its capabilities, and the cost of coordinating the pair, cut by the capabilities of the
+        weaker partner (a capable SME runs a deal with less of its partner's time)."""
         f = self.model.firms
         b = self.model.scenario.behaviour
-        own = b.transaction_cost * (1.0 - b.capability_cost_relief * f.capability[i])
-        return (own + b.coordination_cost * self.cond.ict_cost
-                + cross_border_cost(self.model, self.cond, i, j))
+        relief = b.capability_cost_relief
+        own = b.transaction_cost * (1.0 - relief * f.capability[i])
+        weaker = np.minimum(f.capability[i], f.capability[j])
+        coordination = b.coordination_cost * self.cond.ict_cost * (1.0 - relief * weaker)
+        return own + coordination + cross_border_cost(self.model, self.cond, i, j)
 
     def evaluate(self, i, j, sector, fit=None):
         """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``.
