@@ -45,7 +45,7 @@ seed = 7
 """
 
 
-def bench(runs: int = 200, n_firms: int = 4000, workers: int = 2) -> list[dict]:
+def bench(runs: int = 200, n_firms: int = 10_000, workers: int = 2) -> list[dict]:
     """Time the sweep with each executor; one row per executor."""
     from restructuring_sim.experiments.spec import load_plan
     from restructuring_sim.experiments.sweep import run_sweep
@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run the benchmark, print the table, optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="runs per executor (default 200)")
-    ap.add_argument("--n-firms", type=int, default=4000,
-                    help="firms per run (default 4000, the baseline's own size)")
+    ap.add_argument("--n-firms", type=int, default=10_000,
+                    help="firms per run (default 10,000, the baseline's own size)")
     ap.add_argument("--workers", type=int, default=2, help="processes / Dask workers (2)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
