@@ -1,0 +1,120 @@
+"""Exports: which foreign markets a firm sells in from home, and how much it sells there.
+
+A heterogeneous-firm trade model in the spirit of Melitz (2003), with sunk entry costs
+(Baldwin and Krugman 1989; Das, Roberts and Tybout 2007). Once a year every active firm weighs
+each foreign country ``d`` where it has no affiliate:
+
+* **Relative demand** of ``d`` for a firm at home in ``h``:
+  ``D_hd = (M_d / M_h) ** market_size_elasticity * tau_hd ** (1 - elasticity)``, with ``M`` the
+  countries' market sizes and the variable trade cost (iceberg factor)
+  ``tau_hd = 1 + border_cost * (1 - trade_openness) + distance_cost * region_steps
+  + currency_cost * [h and d do not share a currency]``.
+* **Potential export sales**: ``S_id = R_i * appeal_i * D_hd * shock_id`` (USD million per
+  year), with ``R_i`` the firm's revenue, ``appeal_i = exp(quality_elasticity * (quality_i -
+  0.5))`` and ``shock_id`` a yearly lognormal demand draw (sd ``demand_noise``); the variable
+  profit is ``S_id / elasticity`` (CES mark-up).
+* **Fixed costs** (USD million) fall with ICT and foreign-market information:
+  ``c_i = ict_cost ** ict_elasticity * (1 - information_relief * policy.export_information)
+  * (1 - capability_relief * capability_i)``; a market costs ``market_cost * c_i`` per year and
+  ``entry_cost * c_i`` once on entry.
+* **Decision with hysteresis**: a firm enters ``d`` when the variable profit covers the yearly
+  cost plus the sunk cost spread over ``payback_years``; an exporter stays while the variable
+  profit covers the yearly cost alone, so between the two thresholds firms keep their status.
+
+Revenue stays ``employees x revenue per employee``; a firm sells it across the markets it serves
+in proportion to demand there (home 1, an affiliate country ``(M_d / M_h) ** market_size_
+elasticity``, an export market ``appeal_i * D_hd``), and the export markets' part is its export
+revenue. Export markets join the firm's ``markets`` (countries it sells in), so exporters reach
+foreign partners, and offer their markets to partners, as other mechanisms read them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim.firms import FirmTable
+
+
+def trade_cost(model, cond) -> np.ndarray:
+    """Iceberg trade cost ``tau`` (>= 1) from each home country (rows) to each destination."""
+    w = model.world
+    ex = model.scenario.exports
+    union = cond.currency_union
+    same_currency = union[:, None] & union[None, :]
+    np.fill_diagonal(same_currency, True)
+    tau = (1.0 + ex.border_cost * (1.0 - cond.trade_openness) + ex.distance_cost * w.distance
+           + ex.currency_cost * ~same_currency)
+    np.fill_diagonal(tau, 1.0)
+    return tau
+
+
+def relative_size(model) -> np.ndarray:
+    """``(M_d / M_h) ** market_size_elasticity``: firm-level demand of ``d`` relative to home."""
+    weight = model.world.market_weight
+    theta = model.scenario.exports.market_size_elasticity
+    return (weight[None, :] / weight[:, None]) ** theta
+
+
+def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
+    """Demand of every country for ``firms``' products relative to their home market
+    (``appeal_i * D_hd``, firms x countries; zero at home)."""
+    f = model.firms
+    ex = model.scenario.exports
+    home = f.country[firms]
+    relative = relative_size(model) * trade_cost(model, cond) ** (1.0 - ex.elasticity)
+    appeal = np.exp(ex.quality_elasticity * (f.quality[firms] - 0.5))
+    demand = appeal[:, None] * relative[home]
+    demand[np.arange(len(firms)), home] = 0.0
+    return demand
+
+
+def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
+    """Multiplier on the fixed costs of exporting, 1 at 1988 ICT cost without information
+    services or capabilities (per firm)."""
+    ex = model.scenario.exports
+    information = model.scenario.policy.export_information(cond.t)
+    return (cond.ict_cost ** ex.ict_elasticity
+            * (1.0 - ex.information_relief * information)
+            * (1.0 - ex.capability_relief * model.firms.capability[firms]))
+
+
+def step(model, cond) -> int:
+    """Every active firm enters and leaves foreign markets; return the firms exporting."""
+    f = model.firms
+    ex = model.scenario.exports
+    firms = np.flatnonzero(f.active)
+    if not len(firms):
+        return 0
+    exporting = f.exports[firms]
+    present = f.markets[firms] & ~exporting  # home and affiliates: served without exporting
+    shock = np.exp(model.rng.normal(0.0, ex.demand_noise, exporting.shape))
+    sales = f.base_revenue[firms, None] * export_demand(model, cond, firms) * shock
+    profit = sales / ex.elasticity
+    factor = fixed_cost_factor(model, cond, firms)[:, None]
+    stay = profit >= ex.market_cost * factor
+    enter = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
+    serve = np.where(exporting, stay, enter) & ~present
+    f.exports[firms] = serve
+    f.markets[firms] = present | serve
+    return int(serve.any(axis=1).sum())
+
+
+def revenue_shares(model, cond) -> np.ndarray:
+    """Share of each firm's own revenue sold in its export markets (0 for inactive firms)."""
+    f = model.firms
+    out = np.zeros(len(f))
+    firms = np.flatnonzero(f.active & f.exports.any(axis=1))
+    if not len(firms):
+        return out
+    exporting = f.exports[firms]
+    affiliate = f.markets[firms] & ~exporting
+    affiliate[np.arange(len(firms)), f.country[firms]] = False
+    foreign = (export_demand(model, cond, firms) * exporting).sum(axis=1)
+    abroad = (relative_size(model)[f.country[firms]] * affiliate).sum(axis=1)
+    out[firms] = foreign / (1.0 + abroad + foreign)
+    return out
+
+
+def exporters(firms: FirmTable) -> np.ndarray:
+    """Boolean mask of firms exporting to at least one country."""
+    return firms.exports.any(axis=1)
