@@ -55,8 +55,9 @@ class FirmTable(ColumnTable):
     buyers' price cuts, fraction of revenue), ``owner`` (acquirer's id, -1), ``live_supply``
     (live supply contracts as buyer or supplier), ``supply_load`` (USD million per year of live
     contracts as supplier), ``exports`` (n x countries, bool: countries the firm exports to, a
-    subset of ``markets``), ``export_revenue`` (USD million per year sold to foreign customers:
-    exports and supply contracts with foreign buyers).
+    subset of ``markets``), ``direct_exports`` (USD million per year: sales in export markets, on
+    top of the revenue from employees), ``export_revenue`` (USD million per year sold to foreign
+    customers: direct exports and supply contracts with foreign buyers).
     """
 
     COLUMNS = {
@@ -89,6 +90,7 @@ class FirmTable(ColumnTable):
         "live_supply": (np.int32, 0),
         "supply_load": (np.float64, 0.0),
         "exports": (np.bool_, False),
+        "direct_exports": (np.float64, 0.0),
         "export_revenue": (np.float64, 0.0),
     }
 

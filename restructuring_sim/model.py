@@ -205,7 +205,7 @@ class RestructuringModel(mesa.Model):
                 n_markets=f.n_markets.astype(np.int32),
                 live_alliances=f.live_alliances.copy(),
                 live_supply_contracts=f.live_supply.copy(),
-                revenue=f.base_revenue + f.deal_revenue,
+                revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
                 deal_revenue=f.deal_revenue.copy(),
                 export_revenue=f.export_revenue.copy(),
                 export_markets=f.n_export_markets.astype(np.int32),

@@ -528,7 +528,7 @@ class Exports(_Strict):
     """
 
     elasticity: float = Field(
-        4.0, gt=1, le=20,
+        5.0, gt=1, le=20,
         description="elasticity of substitution between varieties; variable profit is sales / it",
     )
     market_size_elasticity: float = Field(
@@ -536,18 +536,23 @@ class Exports(_Strict):
         description="elasticity of a firm's sales in a country to the country's market size",
     )
     border_cost: float = Field(
-        2.0, ge=0, le=10,
+        1.0, ge=0, le=10,
         description="tariff-equivalent cost of policy barriers at zero trade_openness (fraction)",
     )
     distance_cost: float = Field(
-        0.1, ge=0, le=10,
-        description="tariff-equivalent transport cost per region step (fraction; 1 step = same "
-        "region, 2 = another region)",
+        0.35, ge=0, le=10,
+        description="tariff-equivalent cost of transport, language and information per region "
+        "step (fraction; 1 step = same region, 2 = another region)",
     )
     currency_cost: float = Field(
         0.14, ge=0, le=10,
         description="tariff-equivalent cost of trading across currencies, gone in a currency "
         "union (fraction)",
+    )
+    services_cost: float = Field(
+        2.0, ge=0, le=10,
+        description="extra tariff-equivalent cost of selling services abroad rather than goods "
+        "(fraction)",
     )
     quality_elasticity: float = Field(
         2.0, ge=0, le=20,
@@ -557,12 +562,12 @@ class Exports(_Strict):
         1.5, ge=0, le=5, description="sd of the log of a firm's yearly demand shock in a market"
     )
     market_cost: float = Field(
-        0.5, ge=0, le=100,
+        0.15, ge=0, le=100,
         description="yearly fixed cost of serving one export market at 1988 ICT cost "
         "(USD million/year)",
     )
     entry_cost: float = Field(
-        2.5, ge=0, le=1000,
+        0.75, ge=0, le=1000,
         description="sunk cost of entering one export market at 1988 ICT cost (USD million)",
     )
     payback_years: float = Field(

@@ -8,9 +8,10 @@ each foreign country ``d`` where it has no affiliate:
   ``D_hd = (M_d / M_h) ** market_size_elasticity * tau_hd ** (1 - elasticity)``, with ``M`` the
   countries' market sizes and the variable trade cost (iceberg factor)
   ``tau_hd = 1 + border_cost * (1 - trade_openness) + distance_cost * region_steps
-  + currency_cost * [h and d do not share a currency]``.
-* **Potential export sales**: ``S_id = R_i * appeal_i * D_hd * shock_id`` (USD million per
-  year), with ``R_i`` the firm's revenue, ``appeal_i = exp(quality_elasticity * (quality_i -
+  + currency_cost * [h and d do not share a currency]``, plus ``services_cost`` for a firm in
+  a services sector (services trade needs presence, licences and local knowledge).
+* **Potential export sales**: ``S_id = H_i * appeal_i * D_hd * shock_id`` (USD million per
+  year), with ``H_i`` the firm's home sales, ``appeal_i = exp(quality_elasticity * (quality_i -
   0.5))`` and ``shock_id`` a yearly lognormal demand draw (sd ``demand_noise``); the variable
   profit is ``S_id / elasticity`` (CES mark-up).
 * **Fixed costs** (USD million) fall with ICT and foreign-market information:
@@ -21,11 +22,13 @@ each foreign country ``d`` where it has no affiliate:
   cost plus the sunk cost spread over ``payback_years``; an exporter stays while the variable
   profit covers the yearly cost alone, so between the two thresholds firms keep their status.
 
-Revenue stays ``employees x revenue per employee``; a firm sells it across the markets it serves
-in proportion to demand there (home 1, an affiliate country ``(M_d / M_h) ** market_size_
-elasticity``, an export market ``appeal_i * D_hd``), and the export markets' part is its export
-revenue. Export markets join the firm's ``markets`` (countries it sells in), so exporters reach
-foreign partners, and offer their markets to partners, as other mechanisms read them.
+Revenue before deals, ``employees x revenue per employee``, is sold at home and, for an MNE, in
+its affiliates' countries (in proportion to ``(M_d / M_h) ** market_size_elasticity``); export
+sales come on top: ``H_i * sum over export markets of appeal_i * D_hd``, so a firm's exports
+grow with its scale and with the number and size of the markets it serves, and its export
+intensity with the markets served relative to home. Export markets join the firm's ``markets``
+(countries it sells in), so exporters reach foreign partners, and offer their markets to
+partners, as other mechanisms read them.
 """
 
 from __future__ import annotations
@@ -61,9 +64,12 @@ def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
     f = model.firms
     ex = model.scenario.exports
     home = f.country[firms]
-    relative = relative_size(model) * trade_cost(model, cond) ** (1.0 - ex.elasticity)
+    tau = trade_cost(model, cond)
+    goods = relative_size(model) * tau ** (1.0 - ex.elasticity)
+    services = relative_size(model) * (tau + ex.services_cost) ** (1.0 - ex.elasticity)
+    in_services = ~model.world.is_manufacturing[f.sector[firms]]
     appeal = np.exp(ex.quality_elasticity * (f.quality[firms] - 0.5))
-    demand = appeal[:, None] * relative[home]
+    demand = appeal[:, None] * np.where(in_services[:, None], services[home], goods[home])
     demand[np.arange(len(firms)), home] = 0.0
     return demand
 
@@ -88,8 +94,8 @@ def step(model, cond) -> int:
     exporting = f.exports[firms]
     present = f.markets[firms] & ~exporting  # home and affiliates: served without exporting
     shock = np.exp(model.rng.normal(0.0, ex.demand_noise, exporting.shape))
-    sales = f.base_revenue[firms, None] * export_demand(model, cond, firms) * shock
-    profit = sales / ex.elasticity
+    potential = home_sales(model, firms)[:, None] * export_demand(model, cond, firms) * shock
+    profit = potential / ex.elasticity
     factor = fixed_cost_factor(model, cond, firms)[:, None]
     stay = profit >= ex.market_cost * factor
     enter = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
@@ -99,19 +105,24 @@ def step(model, cond) -> int:
     return int(serve.any(axis=1).sum())
 
 
-def revenue_shares(model, cond) -> np.ndarray:
-    """Share of each firm's own revenue sold in its export markets (0 for inactive firms)."""
+def home_sales(model, firms: np.ndarray) -> np.ndarray:
+    """Sales in the home market (USD million per year): an MNE's revenue is shared between home
+    and its affiliates' countries in proportion to their relative size."""
+    f = model.firms
+    affiliate = f.markets[firms] & ~f.exports[firms]
+    affiliate[np.arange(len(firms)), f.country[firms]] = False
+    abroad = (relative_size(model)[f.country[firms]] * affiliate).sum(axis=1)
+    return f.base_revenue[firms] / (1.0 + abroad)
+
+
+def sales(model, cond) -> np.ndarray:
+    """Direct export sales of every firm (USD million per year; 0 for inactive firms)."""
     f = model.firms
     out = np.zeros(len(f))
     firms = np.flatnonzero(f.active & f.exports.any(axis=1))
-    if not len(firms):
-        return out
-    exporting = f.exports[firms]
-    affiliate = f.markets[firms] & ~exporting
-    affiliate[np.arange(len(firms)), f.country[firms]] = False
-    foreign = (export_demand(model, cond, firms) * exporting).sum(axis=1)
-    abroad = (relative_size(model)[f.country[firms]] * affiliate).sum(axis=1)
-    out[firms] = foreign / (1.0 + abroad + foreign)
+    if len(firms):
+        foreign = (export_demand(model, cond, firms) * f.exports[firms]).sum(axis=1)
+        out[firms] = home_sales(model, firms) * foreign
     return out
 
 
