@@ -51,13 +51,13 @@ class FirmTable(ColumnTable):
     margin including deals and price pressure, fraction of revenue), ``loss_years`` (consecutive
     years with a negative margin), ``deal_revenue`` (USD million per year from live deals),
     ``cross_border_share`` (share of revenue from cross-border activity: exports and cross-border
-    deals), ``pressure`` (margin lost to
-    buyers' price cuts, fraction of revenue), ``owner`` (acquirer's id, -1), ``live_supply``
-    (live supply contracts as buyer or supplier), ``supply_load`` (USD million per year of live
-    contracts as supplier), ``exports`` (n x countries, bool: countries the firm exports to, a
-    subset of ``markets``), ``direct_exports`` (USD million per year: sales in export markets, on
-    top of the revenue from employees), ``export_revenue`` (USD million per year sold to foreign
-    customers: direct exports and supply contracts with foreign buyers).
+    deals), ``pressure`` (margin lost to buyers' price cuts, fraction of revenue), ``owner``
+    (acquirer's id, -1), ``live_supply`` (live supply contracts as buyer or supplier),
+    ``supply_load`` (USD million per year of live contracts as supplier), ``exports`` (n x
+    countries, bool: countries the firm exports to), ``direct_exports`` (USD million per year:
+    sales in export markets, on top of the revenue from employees), ``export_revenue`` (USD
+    million per year sold to foreign customers: direct exports and supply contracts with foreign
+    buyers).
     """
 
     COLUMNS = {

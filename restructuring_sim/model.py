@@ -17,8 +17,9 @@ table (each module documents its rule):
    ``demography.exits``, ``demography.cluster_learning``, ``demography.register``; then network
    metrics and a snapshot of every firm.
 
-Every random draw comes from ``model.rng`` (one numpy Generator seeded from the scenario), so the
-same scenario and seed give the same events.
+Every random draw comes from ``model.rng`` (one numpy Generator seeded from the scenario) or,
+for the export mechanism, from ``model.export_rng``, a child spawned from it; so the same
+scenario and seed give the same events.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ class RestructuringModel(mesa.Model):
         self.run_id = f"{scenario.config_hash()[:12]}-s{self.seed_value}"
         self.world = World(scenario)
         self.firms = generate(scenario, self.world, self.rng, population)
+        #: draws of the export mechanism, a child of ``rng``: exports leave the other channels'
+        #: draws as they were
+        self.export_rng = self.rng.spawn(1)[0]
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
         self.events = EventLog(self.run_id, self.seed_value)
         self.network = NetworkTracker()

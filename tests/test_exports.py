@@ -44,7 +44,7 @@ def test_higher_quality_firm_exports_and_lower_does_not():
     assert exports.step(model, model.conditions) == 1
     f = model.firms
     assert f.n_export_markets[0] >= 1 and f.n_export_markets[1] == 0
-    assert (f.markets[0] >= f.exports[0]).all()  # export markets are markets the firm sells in
+    assert not f.exports[:, f.country[0]].any()  # never to the home country
 
 
 def test_prohibitive_entry_cost_leaves_no_exporter():
@@ -67,11 +67,10 @@ def test_exporters_keep_a_market_that_would_not_pay_its_entry_cost():
     entry_cost = probe.scenario.exports.payback_years * profit / factor
     model = two_firms([f"exports.market_cost={market_cost}", f"exports.entry_cost={entry_cost}"])
     f = model.firms
-    f.exports[0, best] = f.markets[0, best] = True
+    f.exports[0, best] = True
     exports.step(model, model.conditions)
     assert f.exports[0].tolist() == [c == best for c in range(f.exports.shape[1])]
     assert not f.exports[1].any()
-    assert f.markets[0, best] and not f.markets[1, best]
 
 
 def test_export_sales_scale_with_home_sales_and_markets_served():

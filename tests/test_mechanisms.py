@@ -211,8 +211,7 @@ def test_non_exporter_reaches_foreign_markets_through_a_distributor():
                markets=markets, knowledge=[5.0, 1.0], cluster=[-1, -1])
     model = tiny(pop, ["behaviour.search_rate=1", "demography.distributor_rate=1",
                        "behaviour.match_noise=0", "behaviour.transaction_cost=0",
-                       "behaviour.coordination_cost=0", "behaviour.cross_border_cost=0",
-                       "exports.market_cost=100"])  # the small firm stays a non-exporter
+                       "behaviour.coordination_cost=0", "behaviour.cross_border_cost=0"])
     for _ in range(8):
         model.step()
     deals = events_of(model, "alliance_formed")

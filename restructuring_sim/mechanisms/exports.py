@@ -26,9 +26,10 @@ Revenue before deals, ``employees x revenue per employee``, is sold at home and,
 its affiliates' countries (in proportion to ``(M_d / M_h) ** market_size_elasticity``); export
 sales come on top: ``H_i * sum over export markets of appeal_i * D_hd``, so a firm's exports
 grow with its scale and with the number and size of the markets it serves, and its export
-intensity with the markets served relative to home. Export markets join the firm's ``markets``
-(countries it sells in), so exporters reach foreign partners, and offer their markets to
-partners, as other mechanisms read them.
+intensity with the markets served relative to home. An MNE serves its affiliates' countries
+(its foreign ``markets``) from there and may export elsewhere. Export markets are kept apart from
+``markets``, the commercial presence that partner search, alliance values, supply tenders and
+acquisitions read.
 """
 
 from __future__ import annotations
@@ -92,8 +93,9 @@ def step(model, cond) -> int:
     if not len(firms):
         return 0
     exporting = f.exports[firms]
-    present = f.markets[firms] & ~exporting  # home and affiliates: served without exporting
-    shock = np.exp(model.rng.normal(0.0, ex.demand_noise, exporting.shape))
+    present = affiliates(model, firms)
+    present[np.arange(len(firms)), f.country[firms]] = True
+    shock = np.exp(model.export_rng.normal(0.0, ex.demand_noise, exporting.shape))
     potential = home_sales(model, firms)[:, None] * export_demand(model, cond, firms) * shock
     profit = potential / ex.elasticity
     factor = fixed_cost_factor(model, cond, firms)[:, None]
@@ -101,17 +103,23 @@ def step(model, cond) -> int:
     enter = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
     serve = np.where(exporting, stay, enter) & ~present
     f.exports[firms] = serve
-    f.markets[firms] = present | serve
     return int(serve.any(axis=1).sum())
+
+
+def affiliates(model, firms: np.ndarray) -> np.ndarray:
+    """Foreign countries where ``firms`` produce through affiliates (an MNE's foreign markets;
+    firms x countries)."""
+    f = model.firms
+    out = f.markets[firms] & f.mne[firms, None]
+    out[np.arange(len(firms)), f.country[firms]] = False
+    return out
 
 
 def home_sales(model, firms: np.ndarray) -> np.ndarray:
     """Sales in the home market (USD million per year): an MNE's revenue is shared between home
     and its affiliates' countries in proportion to their relative size."""
     f = model.firms
-    affiliate = f.markets[firms] & ~f.exports[firms]
-    affiliate[np.arange(len(firms)), f.country[firms]] = False
-    abroad = (relative_size(model)[f.country[firms]] * affiliate).sum(axis=1)
+    abroad = (relative_size(model)[f.country[firms]] * affiliates(model, firms)).sum(axis=1)
     return f.base_revenue[firms] / (1.0 + abroad)
 
 

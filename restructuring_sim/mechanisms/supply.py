@@ -101,9 +101,8 @@ def tender(model, cond) -> int:
     j = np.where(exch, j_exch, j_open)
     ok = j >= 0
     i, j, exch = i[ok], j[ok], exch[ok]
-    # reach: production countries (markets not served by exporting) always; elsewhere search
-    # reach less local content
-    home = f.markets[i, f.country[j]] & ~f.exports[i, f.country[j]]
+    # reach: production countries always; elsewhere search reach less local content
+    home = f.markets[i, f.country[j]]
     reach = reach_probability(model, cond, i, j) * (1.0 - sup.local_content)
     reach = np.where(f.pressure[j] > 0, 1.0, reach)
     reached = home | (rng.random(len(i)) < reach)
