@@ -135,7 +135,7 @@ def test_trade_openness_raises_exporting_smes_and_their_export_share():
 def test_currency_union_raises_exports_among_its_members():
     early = [f"countries.{c}.currency_union_year=1989" for c in EURO]
     never = [f"countries.{c}.currency_union_year=2100" for c in EURO]
-    assert mean_over_seeds(early, union_exports) > 1.1 * mean_over_seeds(never, union_exports)
+    assert mean_over_seeds(early, union_exports) > 1.2 * mean_over_seeds(never, union_exports)
 
 
 def test_cheaper_ict_means_more_exporters():
