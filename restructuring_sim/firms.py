@@ -50,10 +50,14 @@ class FirmTable(ColumnTable):
     ``margin_base`` (the firm's own operating margin, an AR(1) process), ``margin`` (operating
     margin including deals and price pressure, fraction of revenue), ``loss_years`` (consecutive
     years with a negative margin), ``deal_revenue`` (USD million per year from live deals),
-    ``cross_border_share`` (share of revenue from cross-border deals), ``pressure`` (margin lost to
-    buyers' price cuts, fraction of revenue), ``owner`` (acquirer's id, -1), ``live_supply``
-    (live supply contracts as buyer or supplier), ``supply_load`` (USD million per year of live
-    contracts as supplier).
+    ``cross_border_share`` (share of revenue from cross-border activity: exports and cross-border
+    deals), ``pressure`` (margin lost to buyers' price cuts, fraction of revenue), ``owner``
+    (acquirer's id, -1), ``live_supply`` (live supply contracts as buyer or supplier),
+    ``supply_load`` (USD million per year of live contracts as supplier), ``exports`` (n x
+    countries, bool: countries the firm exports to), ``direct_exports`` (USD million per year:
+    sales in export markets, on top of the revenue from employees), ``export_revenue`` (USD
+    million per year sold to foreign customers: direct exports and supply contracts with foreign
+    buyers).
     """
 
     COLUMNS = {
@@ -85,10 +89,13 @@ class FirmTable(ColumnTable):
         "owner": (np.int64, -1),
         "live_supply": (np.int32, 0),
         "supply_load": (np.float64, 0.0),
+        "exports": (np.bool_, False),
+        "direct_exports": (np.float64, 0.0),
+        "export_revenue": (np.float64, 0.0),
     }
 
     def __init__(self, n_countries: int, capacity: int = 16):
-        super().__init__(capacity, widths={"markets": n_countries})
+        super().__init__(capacity, widths={"markets": n_countries, "exports": n_countries})
 
     @property
     def size_class(self) -> np.ndarray:
@@ -109,6 +116,11 @@ class FirmTable(ColumnTable):
     def n_markets(self) -> np.ndarray:
         """Number of countries each firm sells in."""
         return self.markets.sum(axis=1)
+
+    @property
+    def n_export_markets(self) -> np.ndarray:
+        """Number of countries each firm exports to."""
+        return self.exports.sum(axis=1)
 
     @property
     def is_sme(self) -> np.ndarray:

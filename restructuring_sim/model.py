@@ -3,8 +3,9 @@
 One step is one period (a quarter by default). Mechanisms run in a fixed order over the firm
 table (each module documents its rule):
 
-1. start of each year: ``demography.entry`` (start-ups and spin-offs),
-   ``acquisitions.step`` (technology, market, succession, distress and consolidation deals),
+1. start of each year: ``demography.entry`` (start-ups and spin-offs), ``exports.step``
+   (firms enter and leave export markets), ``acquisitions.step`` (technology, market,
+   succession, distress and consolidation deals),
    ``supply.price_cut`` (a scenario's price-cut shock, in its year);
 2. ``innovation.step``: knowledge grows with R&D funding, SME capabilities and quality rise;
 3. ``alliances.learn``: partners in R&D and licensing alliances learn from each other;
@@ -12,12 +13,13 @@ table (each module documents its rule):
    that lost their value, end; supply contracts of qualifying suppliers are renewed;
 5. ``alliances.form`` and ``supply.tender``: searching firms form alliances, buyers sign
    suppliers;
-6. end of each year: ``demography.accounts`` (deal revenue, margins, growth),
+6. end of each year: ``demography.accounts`` (deal and export revenue, margins, growth),
    ``demography.exits``, ``demography.cluster_learning``, ``demography.register``; then network
    metrics and a snapshot of every firm.
 
-Every random draw comes from ``model.rng`` (one numpy Generator seeded from the scenario), so the
-same scenario and seed give the same events.
+Every random draw comes from ``model.rng`` (one numpy Generator seeded from the scenario) or,
+for the export mechanism, from ``model.export_rng``, a child spawned from it; so the same
+scenario and seed give the same events.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from restructuring_sim import __version__
 from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
 from restructuring_sim.events import EventLog
 from restructuring_sim.firms import STATUS_NAMES, Firm
-from restructuring_sim.mechanisms import acquisitions, alliances, demography, innovation, supply
+from restructuring_sim.mechanisms import (
+    acquisitions,
+    alliances,
+    demography,
+    exports,
+    innovation,
+    supply,
+)
 from restructuring_sim.network import NetworkTracker
 from restructuring_sim.population import generate
 from restructuring_sim.scenario import Scenario
@@ -76,6 +85,9 @@ class RestructuringModel(mesa.Model):
         self.run_id = f"{scenario.config_hash()[:12]}-s{self.seed_value}"
         self.world = World(scenario)
         self.firms = generate(scenario, self.world, self.rng, population)
+        #: draws of the export mechanism, a child of ``rng``: exports leave the other channels'
+        #: draws as they were
+        self.export_rng = self.rng.spawn(1)[0]
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
         self.events = EventLog(self.run_id, self.seed_value)
         self.network = NetworkTracker()
@@ -106,6 +118,12 @@ class RestructuringModel(mesa.Model):
                 ),
                 "registered_smes": lambda m: int(
                     (m.firms.registered & m.firms.active & m.firms.is_sme).sum()
+                ),
+                "exporting_sme_share": lambda m: _mean(
+                    exports.exporters(m.firms)[m.firms.active & m.firms.is_sme]
+                ),
+                "mean_export_markets": lambda m: _mean(
+                    m.firms.n_export_markets[m.firms.active & exports.exporters(m.firms)]
                 ),
             }
         )
@@ -140,6 +158,7 @@ class RestructuringModel(mesa.Model):
         self.counters = dict.fromkeys(COUNTERS, 0)
         if cond.quarter == 1:
             demography.entry(self, cond)
+            exports.step(self, cond)
             blocked = acquisitions.step(self, cond)["blocked"]
             self.counters["acquisitions_blocked"] = blocked
             supply.price_cut(self, cond)
@@ -190,8 +209,10 @@ class RestructuringModel(mesa.Model):
                 n_markets=f.n_markets.astype(np.int32),
                 live_alliances=f.live_alliances.copy(),
                 live_supply_contracts=f.live_supply.copy(),
-                revenue=f.base_revenue + f.deal_revenue,
+                revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
                 deal_revenue=f.deal_revenue.copy(),
+                export_revenue=f.export_revenue.copy(),
+                export_markets=f.n_export_markets.astype(np.int32),
                 cross_border_revenue_share=f.cross_border_share.copy(),
                 margin=f.margin.copy(),
                 registered=f.registered.copy(),

@@ -3,9 +3,11 @@
 Sizes follow a discrete Pareto law (heavy-tailed: most firms are small, a few very large), so that
 SMEs are well over 95% of firms. Sectors and countries are drawn from the scenario's mixes; a share
 of firms sits in local clusters of their (country, sector) market. Large firms are MNEs with a
-given probability and then sell in several countries across regions; SMEs sell at home and a few
-export. Knowledge is independent of size up to a small premium for large firms, so that some
-small firms hold valuable niche technology.
+given probability and then sell in several countries across regions (through affiliates); SMEs
+sell at home and a few export to one country (``population.exporter_share``), which they keep or
+leave by the rule of :mod:`restructuring_sim.mechanisms.exports`. Knowledge is independent of
+size up to a small premium for large firms, so that some small firms hold valuable niche
+technology.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
     dem = scenario.demography
     age = np.clip(rng.normal(pop.owner_age_mean, pop.owner_age_sd, n), 25, 85)
     capability = np.where(large, 0.9, rng.beta(2.0, 5.0, n))
-    return dict(
+    cols = dict(
         employees=employees,
         sector=sector,
         country=country,
@@ -146,3 +148,6 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
         delivery=rng.beta(4.0, 2.0, n),
         margin_base=rng.normal(dem.margin_mean, dem.margin_sd, n),
     )
+    cols["exports"] = cols["markets"] & exporter[:, None]
+    cols["exports"][np.arange(n), country] = False
+    return cols

@@ -18,6 +18,7 @@ behaviour    structural parameters of alliance behaviour (the free parameters of
 supply       supply contracts, tenders, B2B exchanges
 acquisitions acquisitions by motive, competition control
 demography   entry, exit, margins and growth of firms
+exports      foreign-market entry, trade costs and export sales of firms
 shocks       one-off events (a supplier price cut)
 """
 
@@ -243,6 +244,9 @@ class Policy(_Strict):
         description="path: share of large buyers' purchasing routed through exclusive exchanges",
     )
     safety_net: Unit = Field(0.5, description="path: generosity of social safety nets at exit")
+    export_information: Unit = Field(
+        0.2, description="path: reach of public foreign-market information and export services"
+    )
 
 
 def _check_terms(section):
@@ -523,6 +527,73 @@ class Demography(_Strict):
     )
 
 
+class Exports(_Strict):
+    """Exports of firms: heterogeneous-firm trade with sunk market-entry costs.
+
+    Money is in USD million at the firm's scale; trade costs are iceberg factors (tariff
+    equivalents, 0.1 = 10% of the good's value). Sources of the defaults are in the README.
+    """
+
+    elasticity: float = Field(
+        5.0, gt=1, le=20,
+        description="elasticity of substitution between varieties; variable profit is sales / it",
+    )
+    market_size_elasticity: float = Field(
+        0.35, ge=0, le=1,
+        description="elasticity of a firm's sales in a country to the country's market size",
+    )
+    border_cost: float = Field(
+        1.0, ge=0, le=10,
+        description="tariff-equivalent cost of policy barriers at zero trade_openness (fraction)",
+    )
+    distance_cost: float = Field(
+        0.35, ge=0, le=10,
+        description="tariff-equivalent cost of transport, language and information per region "
+        "step (fraction; 1 step = same region, 2 = another region)",
+    )
+    currency_cost: float = Field(
+        0.14, ge=0, le=10,
+        description="tariff-equivalent cost of trading across currencies, gone in a currency "
+        "union (fraction)",
+    )
+    services_cost: float = Field(
+        2.0, ge=0, le=10,
+        description="extra tariff-equivalent cost of selling services abroad rather than goods "
+        "(fraction)",
+    )
+    quality_elasticity: float = Field(
+        2.0, ge=0, le=20,
+        description="log rise of foreign demand per unit of product quality above 0.5",
+    )
+    demand_noise: float = Field(
+        1.5, ge=0, le=5, description="sd of the log of a firm's yearly demand shock in a market"
+    )
+    market_cost: float = Field(
+        0.15, ge=0, le=100,
+        description="yearly fixed cost of serving one export market at 1988 ICT cost "
+        "(USD million/year)",
+    )
+    entry_cost: float = Field(
+        0.75, ge=0, le=1000,
+        description="sunk cost of entering one export market at 1988 ICT cost (USD million)",
+    )
+    payback_years: float = Field(
+        5.0, gt=0, le=100,
+        description="years over which an entrant expects to recover the sunk entry cost",
+    )
+    ict_elasticity: float = Field(
+        0.5, ge=0, le=5, description="elasticity of export fixed costs to drivers.ict_cost"
+    )
+    information_relief: float = Field(
+        0.5, ge=0, le=1,
+        description="cut in export fixed costs at full policy.export_information (fraction)",
+    )
+    capability_relief: float = Field(
+        0.3, ge=0, le=1,
+        description="cut in a firm's export fixed costs at full capability (fraction)",
+    )
+
+
 class PriceCut(_Strict):
     """A buyers' restructuring shock: buyers in ``sector`` demand a price cut from suppliers."""
 
@@ -554,6 +625,7 @@ class Scenario(_Strict):
     supply: Supply = Field(default_factory=Supply)
     acquisitions: Acquisitions = Field(default_factory=Acquisitions)
     demography: Demography = Field(default_factory=Demography)
+    exports: Exports = Field(default_factory=Exports)
     shocks: Shocks = Field(default_factory=Shocks)
 
     @model_validator(mode="after")

@@ -116,6 +116,8 @@ FIRM_COLUMNS = {
     "sector": STRING, "sector_group": STRING, "country": STRING, "region": STRING,
     "cluster": INT, "mne": pa.bool_(), "knowledge": pa.float64(), "capability": pa.float64(),
     "capital": pa.float64(), "n_markets": INT, "live_alliances": INT, "status": STRING,
+    "revenue": pa.float64(), "deal_revenue": pa.float64(), "export_revenue": pa.float64(),
+    "export_markets": INT, "cross_border_revenue_share": pa.float64(),
 }
 
 
@@ -139,6 +141,12 @@ def test_firms_one_row_per_firm_per_year(run_dir):
     assert firms["capability"].between(0, 1).all()
     assert (firms["n_markets"] >= 1).all()
     assert (firms["live_alliances"] >= 0).all()
+    assert firms["export_markets"].between(0, len(Scenario().countries) - 1).all()
+    assert (firms["export_revenue"] >= 0).all()
+    assert (firms["export_revenue"] <= firms["revenue"] + 1e-9).all()
+    assert firms["cross_border_revenue_share"].between(0, 1).all()
+    exporters = firms[(firms["status"] == "active") & (firms["export_markets"] > 0)]
+    assert len(exporters) and (exporters["export_revenue"] > 0).all()
 
 
 # ------------------------------------------------------------------ timeseries
@@ -148,7 +156,8 @@ TIMESERIES_COLUMNS = {
     "step": INT, "year": INT, "quarter": INT, "active_firms": INT, "live_alliances": INT,
     "alliances_formed": INT, "alliances_dissolved": INT, "ict_cost": pa.float64(),
     "trade_openness": pa.float64(), "mean_knowledge": pa.float64(),
-    "mean_sme_capability": pa.float64(),
+    "mean_sme_capability": pa.float64(), "exporting_sme_share": pa.float64(),
+    "mean_export_markets": pa.float64(),
 }
 
 

@@ -138,19 +138,21 @@ def test_empty_log_gives_undefined_moments():
 
 def firms_frame() -> pd.DataFrame:
     base = dict(sector_group="manufacturing", status="active", registered=False,
-                revenue=10.0, cross_border_revenue_share=0.0, size_class="small")
+                revenue=10.0, cross_border_revenue_share=0.0, export_revenue=0.0,
+                size_class="small")
     rows = [
         dict(base, firm_id=10, year=1995, registered=True),
         dict(base, firm_id=11, year=1999, registered=True, size_class="medium"),
         dict(base, firm_id=12, year=1999, registered=True, size_class="large"),
         dict(base, firm_id=13, year=1999),
-        dict(base, firm_id=20, year=2000, cross_border_revenue_share=0.2),
-        dict(base, firm_id=21, year=2000, cross_border_revenue_share=0.5),
+        dict(base, firm_id=20, year=2000, cross_border_revenue_share=0.2, export_revenue=1.5),
+        dict(base, firm_id=21, year=2000, cross_border_revenue_share=0.5, export_revenue=5.0),
         dict(base, firm_id=22, year=2000),
-        dict(base, firm_id=23, year=2000, cross_border_revenue_share=0.2, status="exited"),
+        dict(base, firm_id=23, year=2000, cross_border_revenue_share=0.2, export_revenue=2.0,
+             status="exited"),
         dict(base, firm_id=24, year=2000, cross_border_revenue_share=0.1, size_class="large",
-             revenue=100.0),
-        dict(base, firm_id=25, year=2000, cross_border_revenue_share=0.3,
+             revenue=100.0, export_revenue=6.5),
+        dict(base, firm_id=25, year=2000, cross_border_revenue_share=0.3, export_revenue=3.0,
              sector_group="services"),
     ]
     return pd.DataFrame(rows)
@@ -167,8 +169,8 @@ def test_firm_moments_by_hand(log):
     assert m["matching_conversion"] == pytest.approx(1 / 2)
     # active manufacturing SMEs at the end of 2000: 20, 21, 22; only 20 in [0.10, 0.40]
     assert m["manufacturing_smes_cross_border_turnover"] == pytest.approx(1 / 3)
-    # cross-border turnover: SMEs 10*0.2 + 10*0.5 = 7, large 100*0.1 = 10
-    assert m["sme_share_of_manufactured_exports"] == pytest.approx(7 / 17)
+    # exports (not cross-border alliance revenue): SMEs 1.5 + 5 = 6.5, large 6.5
+    assert m["sme_share_of_manufactured_exports"] == pytest.approx(1 / 2)
 
 
 def test_compare_columns_mean_interval_and_pass(log):

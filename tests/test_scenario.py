@@ -383,6 +383,20 @@ def test_out_of_range_plain_field():
         in message
 
 
+def test_export_fields_have_defaults_and_checked_ranges():
+    ex = Scenario().exports
+    assert ex.elasticity > 1 and ex.entry_cost > 0 and ex.market_cost > 0
+    assert 0 <= ex.information_relief <= 1
+    for name, field in type(ex).model_fields.items():
+        assert field.description, name
+    message = user_error(BASELINE, ["exports.market_cst=0.2"])
+    assert "exports.market_cst: unknown key" in message and "market_cost" in message
+    message = user_error(None, ["exports.elasticity=0.5"])
+    assert "exports.elasticity = 0.5" in message and "greater than 1" in message
+    message = user_error(None, ["policy.export_information=2"])
+    assert "policy.export_information = 2" in message and "maximum 1" in message
+
+
 def test_wrong_type():
     message = user_error(None, ["simulation.n_firms=many"])
     assert "simulation.n_firms = 'many'" in message and "integer" in message

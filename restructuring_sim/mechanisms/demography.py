@@ -4,7 +4,11 @@
   value to the firm (value units) x its base revenue for alliances, and the contract value for a
   supplier. The operating margin is the firm's own AR(1) margin plus ``deal_margin`` x the deal
   share of revenue, plus the supplier's ``contract_margin`` on contracts, less price pressure.
-  ``cross_border_share`` is the share of revenue earned on cross-border deals.
+  Direct exports (sales in export markets, see :mod:`restructuring_sim.mechanisms.exports`)
+  come on top of base and deal revenue; export revenue is direct exports plus supply contracts
+  with foreign buyers; ``cross_border_share`` is export revenue plus revenue from cross-border
+  alliances, as a share of revenue (base + deals + direct exports). Margins and growth follow
+  deals only: an exporter's sales abroad pay their own fixed costs.
 * **Growth**: log employment grows by ``growth_per_deal_share`` x the deal share of revenue,
   shrinks by ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
 * **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years, or at once when its
@@ -25,6 +29,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import ACTIVE, SIZE_BOUNDS
+from restructuring_sim.mechanisms import exports
 from restructuring_sim.population import draw_sectors_countries, new_firm_columns
 
 
@@ -49,10 +54,14 @@ def accounts(model, cond) -> None:
     sup = d.b[live]
     contract = d.value[live] / np.maximum(base[sup], 1e-9)
     np.add.at(share, sup, contract)
-    np.add.at(cross, sup, contract * (f.country[d.a[live]] != f.country[sup]))
+    abroad = np.zeros(n)  # supply contracts with foreign buyers, share of base revenue
+    np.add.at(abroad, sup, contract * (f.country[d.a[live]] != f.country[sup]))
     act = f.active
     f.deal_revenue[:] = share * base
-    f.cross_border_share[:] = cross / (1.0 + share)
+    f.direct_exports[:] = exports.sales(model, cond)
+    f.export_revenue[:] = f.direct_exports + abroad * base
+    revenue = base + f.deal_revenue + f.direct_exports
+    f.cross_border_share[:] = (f.export_revenue + cross * base) / revenue
     f.margin_base[act] = (dem.margin_persistence * f.margin_base[act]
                           + (1 - dem.margin_persistence) * dem.margin_mean
                           + rng.normal(0.0, dem.margin_sd, int(act.sum())))

@@ -26,10 +26,12 @@ Definitions (documented here because the paper's wording leaves room):
   ``matching_service``. The paper: about 2% of the firms registered with a public matching
   network reached a formal link.
 * **manufacturing SMEs with 10-40% cross-border turnover**: among active manufacturing SMEs at the
-  end of 2000, the share whose ``cross_border_revenue_share`` lies in [0.10, 0.40].
-* **SME share of manufactured exports**: cross-border turnover (``revenue`` x
-  ``cross_border_revenue_share``) of active manufacturing SMEs over that of all active
-  manufacturing firms, end of 2000.
+  end of 2000, the share whose ``cross_border_revenue_share`` (exports plus cross-border
+  alliances) lies in [0.10, 0.40].
+* **SME share of manufactured exports**: ``export_revenue`` (goods sold to foreign customers:
+  exports and supply contracts with foreign buyers; not sales of MNE affiliates abroad, not
+  alliance gains) of active manufacturing SMEs over that of all active manufacturing firms, end
+  of 2000.
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def firm_fractions(events: pd.DataFrame, firms: pd.DataFrame,
     """The moments that need the firm table (``firms.parquet``) of a run, as fractions."""
     fig = figures or load_figures()
     out = {"matching_conversion": matching_fraction(events, firms, fig.years("series"))}
-    needed = {"revenue", "cross_border_revenue_share", "status", "sector_group", "size_class"}
+    needed = {"export_revenue", "cross_border_revenue_share", "status", "sector_group",
+              "size_class"}
     manuf = (_final_manufacturing_smes(firms, fig.years("final"))
              if needed <= set(firms.columns) else pd.DataFrame())
     if manuf.empty:
@@ -127,7 +130,7 @@ def firm_fractions(events: pd.DataFrame, firms: pd.DataFrame,
         return out
     sme = manuf["size_class"].isin(trends.SME_CLASSES).to_numpy()
     share = manuf["cross_border_revenue_share"].to_numpy(dtype=float)
-    exports = manuf["revenue"].to_numpy(dtype=float) * share
+    exports = manuf["export_revenue"].to_numpy(dtype=float)
     out["manufacturing_smes_cross_border_turnover"] = (
         int(((share[sme] >= 0.10) & (share[sme] <= 0.40)).sum()), int(sme.sum()))
     out["sme_share_of_manufactured_exports"] = (float(exports[sme].sum()), float(exports.sum()))

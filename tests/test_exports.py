@@ -1,0 +1,148 @@
+"""The export mechanism: its rule on hand-built firms, and its comparative statics over seeds."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+from test_mechanisms import tiny
+
+from restructuring_sim import RestructuringModel, load_scenario
+from restructuring_sim.mechanisms import exports
+
+CALM = ["population.exporter_share=0", "exports.demand_noise=0"]
+EURO = ("DE", "FR", "IT", "NL", "ES", "BE")
+
+
+def two_firms(overrides=(), quality=(0.6, 0.6), employees=(10, 10)) -> RestructuringModel:
+    """Two Dutch electronics SMEs without capabilities or initial foreign markets."""
+    pop = dict(employees=list(employees), sector=["electronics"] * 2, country=["NL"] * 2,
+               quality=list(quality), capability=[0.0, 0.0], cluster=[-1, -1])
+    model = tiny(pop, [*CALM, *overrides])
+    model.conditions = model.world.conditions(0)
+    return model
+
+
+def best_market_profit(model, firm: int) -> tuple[int, float]:
+    """The foreign country where ``firm`` would earn most, and its variable profit there."""
+    demand = exports.export_demand(model, model.conditions, np.array([firm]))[0]
+    best = int(np.argmax(demand))
+    sales = model.firms.base_revenue[firm] * demand[best]
+    return best, float(sales / model.scenario.exports.elasticity)
+
+
+def test_higher_quality_firm_exports_and_lower_does_not():
+    model = two_firms(["exports.entry_cost=0"], quality=(0.9, 0.1))
+    _, profit_high = best_market_profit(model, 0)
+    _, profit_low = best_market_profit(model, 1)
+    assert profit_high > 3 * profit_low
+    cost = (profit_high + profit_low) / 2 / exports.fixed_cost_factor(
+        model, model.conditions, np.array([0]))[0]
+    model = two_firms(["exports.entry_cost=0", f"exports.market_cost={cost}"],
+                      quality=(0.9, 0.1))
+    assert exports.step(model, model.conditions) == 1
+    f = model.firms
+    assert f.n_export_markets[0] >= 1 and f.n_export_markets[1] == 0
+    assert not f.exports[:, f.country[0]].any()  # never to the home country
+
+
+def test_prohibitive_entry_cost_leaves_no_exporter():
+    scenario = load_scenario(None, ["simulation.n_firms=400", "simulation.end_year=1990",
+                                    "exports.entry_cost=1000", "exports.market_cost=100"])
+    model = RestructuringModel(scenario, seed=2)
+    assert exports.exporters(model.firms).any()  # the population starts with some exporters
+    model.run()
+    firms = model.firms_table().to_pandas()
+    assert not exports.exporters(model.firms).any()
+    assert (firms.loc[firms["year"] == 1990, "export_markets"] == 0).all()
+
+
+def test_exporters_keep_a_market_that_would_not_pay_its_entry_cost():
+    probe = two_firms()
+    best, profit = best_market_profit(probe, 0)
+    factor = exports.fixed_cost_factor(probe, probe.conditions, np.array([0]))[0]
+    # the yearly cost is half the profit; with the sunk cost the threshold is 1.5 x the profit
+    market_cost = 0.5 * profit / factor
+    entry_cost = probe.scenario.exports.payback_years * profit / factor
+    model = two_firms([f"exports.market_cost={market_cost}", f"exports.entry_cost={entry_cost}"])
+    f = model.firms
+    f.exports[0, best] = True
+    exports.step(model, model.conditions)
+    assert f.exports[0].tolist() == [c == best for c in range(f.exports.shape[1])]
+    assert not f.exports[1].any()
+
+
+def test_export_sales_scale_with_home_sales_and_markets_served():
+    model = two_firms(["exports.entry_cost=0", "exports.market_cost=0"], employees=(10, 200))
+    exports.step(model, model.conditions)
+    f = model.firms
+    assert (f.exports[0] == f.exports[1]).all() and f.n_export_markets[0] >= 1
+    sold = exports.sales(model, model.conditions)
+    assert sold[1] == pytest.approx(20 * sold[0])  # same markets, twenty times the scale
+    demand = exports.export_demand(model, model.conditions, np.array([0]))[0]
+    assert sold[0] == pytest.approx(f.base_revenue[0] * demand[f.exports[0]].sum())
+
+
+# ------------------------------------------------------------------ comparative statics
+
+SEEDS = (1, 2, 3)
+N_FIRMS = 1500
+
+
+@cache
+def finished(overrides: tuple[str, ...], seed: int) -> RestructuringModel:
+    scenario = load_scenario(None, [f"simulation.n_firms={N_FIRMS}", *overrides])
+    model = RestructuringModel(scenario, seed=seed)
+    model.run()
+    return model
+
+
+def mean_over_seeds(overrides, measure) -> float:
+    return float(np.mean([measure(finished(tuple(overrides), seed)) for seed in SEEDS]))
+
+
+def exporting_smes(model) -> float:
+    f = model.firms
+    smes = f.active & f.is_sme
+    return float(exports.exporters(f)[smes].mean())
+
+
+def sme_export_share(model) -> float:
+    """SME share of manufactured exports over their share of manufacturing revenue: the export
+    share freed of the run-to-run swings in the revenue of the few giant firms."""
+    f = model.firms
+    manufacturing = f.active & model.world.is_manufacturing[f.sector]
+    sme = manufacturing & f.is_sme
+    exported = f.export_revenue[sme].sum() / f.export_revenue[manufacturing].sum()
+    return float(exported / (f.base_revenue[sme].sum() / f.base_revenue[manufacturing].sum()))
+
+
+def union_exports(model) -> float:
+    """Export links from firms in the union's countries to the union's other countries."""
+    f = model.firms
+    members = np.isin(model.world.country_names, EURO)
+    home = f.active & members[f.country]
+    return float(f.exports[home][:, members].sum())
+
+
+def test_trade_openness_raises_exporting_smes_and_their_export_share():
+    closed, opened = ["policy.trade_openness=0.3"], ["policy.trade_openness=0.95"]
+    assert mean_over_seeds(opened, exporting_smes) > mean_over_seeds(closed, exporting_smes) + 0.05
+    assert mean_over_seeds(opened, sme_export_share) > mean_over_seeds(closed, sme_export_share)
+
+
+def test_currency_union_raises_exports_among_its_members():
+    early = [f"countries.{c}.currency_union_year=1989" for c in EURO]
+    never = [f"countries.{c}.currency_union_year=2100" for c in EURO]
+    assert mean_over_seeds(early, union_exports) > 1.2 * mean_over_seeds(never, union_exports)
+
+
+def test_cheaper_ict_means_more_exporters():
+    cheap, dear = ["drivers.ict_cost=0.2"], ["drivers.ict_cost=1.0"]
+    assert mean_over_seeds(cheap, exporting_smes) > mean_over_seeds(dear, exporting_smes) + 0.05
+
+
+def test_export_information_services_mean_more_exporters():
+    served, unserved = ["policy.export_information=1"], ["policy.export_information=0"]
+    assert mean_over_seeds(served, exporting_smes) > mean_over_seeds(unserved, exporting_smes)
