@@ -46,14 +46,15 @@ class ColumnTable:
         return self.n
 
     def append(self, **values: Any) -> np.ndarray:
-        """Append rows given as equal-length columns; missing columns take their fill value.
+        """Append rows given as equal-length columns; a scalar applies to every new row and
+        missing columns take their fill value.
 
         Returns the indices of the new rows.
         """
-        lengths = {len(np.atleast_1d(v)) if np.ndim(v) else 1 for v in values.values()}
-        if len(lengths) != 1:
+        lengths = {np.shape(v)[0] for v in values.values() if np.ndim(v)}
+        if len(lengths) > 1:
             raise ValueError(f"columns of unequal length: {lengths}")
-        k = lengths.pop()
+        k = lengths.pop() if lengths else 1
         unknown = set(values) - set(self.COLUMNS)
         if unknown:
             raise KeyError(f"unknown columns: {sorted(unknown)}")

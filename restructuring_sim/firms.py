@@ -31,9 +31,18 @@ def size_class_codes(employees: np.ndarray) -> np.ndarray:
     return np.searchsorted(SIZE_BOUNDS, employees, side="right").astype(np.int8)
 
 
+_MEDIUM, _LARGE = (float(bound) for bound in SIZE_BOUNDS)
+
+
+def size_class_code(employees: float) -> int:
+    """Size-class code of one firm (scalar twin of :func:`size_class_codes`)."""
+    e = float(employees)
+    return (e >= _MEDIUM) + (e >= _LARGE)
+
+
 def size_class_name(employees: float) -> str:
-    """Size-class name of one firm: small, medium or large (scalar twin of the codes above)."""
-    return SIZE_CLASSES[int(employees >= SIZE_BOUNDS[0]) + int(employees >= SIZE_BOUNDS[1])]
+    """Size-class name of one firm: small, medium or large."""
+    return SIZE_CLASSES[size_class_code(employees)]
 
 
 class FirmTable(ColumnTable):

@@ -63,10 +63,9 @@ class NetworkTracker:
 
     def __init__(self):
         self.graph = nx.MultiGraph()
-        self._endpoints: dict[int, tuple[int, int]] = {}
         self._edges: dict[str, list] = {name: [] for name in EDGE_SCHEMA.names}
         self._flags: dict[str, list[bool]] = {"cross_border": [], "involves_sme": []}
-        self._row: dict[int, int] = {}
+        self._row: dict[int, int] = {}  # live edge id -> its row of the history
         self._metrics: dict[str, list] = {name: [] for name in METRIC_SCHEMA.names}
 
     def add_firms(self, firm_ids) -> None:
@@ -82,18 +81,9 @@ class NetworkTracker:
     def add_edge(self, edge_id: int, layer: str, source: int, target: int, *, step: int,
                  cross_border: bool, involves_sme: bool) -> None:
         """Start a tie ``edge_id`` (a deal id) between two existing firms."""
-        if layer not in LAYERS:
-            raise ValueError(f"layer {layer!r} is not one of {LAYERS}")
-        if source == target:
-            raise ValueError(f"edge {edge_id}: a firm cannot tie with itself ({source})")
-        for node in (source, target):
-            if node not in self.graph:
-                raise ValueError(f"edge {edge_id}: firm {node} is not in the network")
-        if edge_id in self._endpoints:
-            raise ValueError(f"edge {edge_id} exists already")
+        self._check_new(layer, ((edge_id, source, target),))
         self.graph.add_edge(source, target, key=edge_id, layer=layer,
                             cross_border=cross_border, involves_sme=involves_sme)
-        self._endpoints[edge_id] = (source, target)
         self._row[edge_id] = len(self._edges["edge_id"])
         for name, value in zip(
             EDGE_SCHEMA.names, (edge_id, layer, source, target, step, None), strict=True
@@ -102,15 +92,58 @@ class NetworkTracker:
         self._flags["cross_border"].append(bool(cross_border))
         self._flags["involves_sme"].append(bool(involves_sme))
 
+    def add_edges(self, edge_ids, layer: str, sources, targets, *, step: int, cross_border,
+                  involves_sme) -> None:
+        """Start ties of one layer, one per entry of the arrays, as :meth:`add_edge` would one
+        after the other."""
+        ids, src, dst = (np.asarray(x, dtype=np.int64).tolist()
+                         for x in (edge_ids, sources, targets))
+        cross = np.broadcast_to(np.asarray(cross_border, dtype=bool), len(ids)).tolist()
+        sme = np.broadcast_to(np.asarray(involves_sme, dtype=bool), len(ids)).tolist()
+        self._check_new(layer, zip(ids, src, dst, strict=True))
+        if len(set(ids)) != len(ids):
+            raise ValueError("edge ids repeat")
+        self.graph.add_edges_from(
+            (u, v, key, {"layer": layer, "cross_border": c, "involves_sme": s})
+            for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True)
+        )
+        first = len(self._edges["edge_id"])
+        self._row.update(zip(ids, range(first, first + len(ids)), strict=True))
+        for name, values in zip(EDGE_SCHEMA.names, (ids, [layer] * len(ids), src, dst,
+                                                    [step] * len(ids), [None] * len(ids)),
+                                strict=True):
+            self._edges[name].extend(values)
+        self._flags["cross_border"].extend(cross)
+        self._flags["involves_sme"].extend(sme)
+
+    def _check_new(self, layer: str, edges) -> None:
+        """Raise unless every ``(edge_id, source, target)`` can start as a new tie."""
+        if layer not in LAYERS:
+            raise ValueError(f"layer {layer!r} is not one of {LAYERS}")
+        for edge_id, source, target in edges:
+            if source == target:
+                raise ValueError(f"edge {edge_id}: a firm cannot tie with itself ({source})")
+            for node in (source, target):
+                if node not in self.graph:
+                    raise ValueError(f"edge {edge_id}: firm {node} is not in the network")
+            if edge_id in self._row:
+                raise ValueError(f"edge {edge_id} exists already")
+
     def is_live(self, edge_id: int) -> bool:
         """Whether the tie is live now."""
-        return edge_id in self._endpoints
+        return edge_id in self._row
 
     def end_edge(self, edge_id: int, step: int) -> None:
         """End a live tie."""
-        source, target = self._endpoints.pop(edge_id)
-        self.graph.remove_edge(source, target, key=edge_id)
-        self._edges["end_step"][self._row.pop(edge_id)] = step
+        row = self._row.pop(edge_id)
+        self.graph.remove_edge(self._edges["source"][row], self._edges["target"][row],
+                               key=edge_id)
+        self._edges["end_step"][row] = step
+
+    def end_edges(self, edge_ids, step: int) -> None:
+        """End live ties, as :meth:`end_edge` would one after the other."""
+        for edge_id in np.asarray(edge_ids, dtype=np.int64).tolist():
+            self.end_edge(edge_id, step)
 
     def live_edges_of(self, firm_id: int) -> list[tuple[int, str]]:
         """``(edge_id, layer)`` of every live tie of a firm."""

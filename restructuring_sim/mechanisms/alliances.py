@@ -226,13 +226,11 @@ def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
               & (rng.random(m) < beh.equity_propensity * tech_sme))
     spy = model.scenario.simulation.steps_per_year
     term = np.maximum(1, np.rint(rng.uniform(beh.term_years_min, beh.term_years_max, m) * spy))
-    for k in range(m):
-        lifecycle.open_deal(
-            model, cond, ALLIANCE, int(a[k]), int(b[k]), sector=int(sector[k]),
-            purposes=int(purposes[k]), channel=int(pairs.channel[k]),
-            joint_venture=bool(jv[k]), equity=bool(equity[k]), term_steps=int(term[k]),
-            value_a=float(v_a[k]), value_b=float(v_b[k]),
-        )
+    lifecycle.open_deals(
+        model, cond, ALLIANCE, a, b, sector=sector, purposes=purposes, channel=pairs.channel,
+        joint_venture=jv, equity=equity, term_steps=term.astype(np.int64), value_a=v_a,
+        value_b=v_b,
+    )
 
 
 def review(model, cond, valuation: Valuation) -> int:
@@ -246,8 +244,7 @@ def review(model, cond, valuation: Valuation) -> int:
         i, j = d.a[live], d.b[live]
         v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live])
         ending |= (v_i < 0) | (v_j < 0)
-    for deal in live[ending]:
-        lifecycle.close_deal(model, cond, int(deal))
+    lifecycle.close_deals(model, cond, ALLIANCE, live[ending])
     return int(ending.sum())
 
 
