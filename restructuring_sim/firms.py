@@ -117,7 +117,8 @@ class FirmTable(ColumnTable):
     @property
     def n_markets(self) -> np.ndarray:
         """Number of countries each firm sells in."""
-        return self.markets.sum(axis=1)
+        # summing the bytes with einsum is several times faster than a boolean sum over rows
+        return np.einsum("ij->i", self.markets.view(np.uint8)).astype(np.int64)
 
     @property
     def is_sme(self) -> np.ndarray:

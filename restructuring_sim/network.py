@@ -70,7 +70,7 @@ class NetworkTracker:
 
     def add_firms(self, firm_ids) -> None:
         """Add active firms as nodes."""
-        self.graph.add_nodes_from(int(i) for i in firm_ids)
+        self.graph.add_nodes_from(np.asarray(firm_ids, dtype=np.int64).tolist())
 
     def remove_firm(self, firm_id: int) -> None:
         """Remove a firm that left; its live edges must have been ended first."""
@@ -103,10 +103,9 @@ class NetworkTracker:
         self._check_new(layer, zip(ids, src, dst, strict=True))
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
-        self.graph.add_edges_from(
-            (u, v, key, {"layer": layer, "cross_border": c, "involves_sme": s})
-            for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True)
-        )
+        add = self.graph.add_edge  # one call per edge is faster than networkx's add_edges_from
+        for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
+            add(u, v, key=key, layer=layer, cross_border=c, involves_sme=s)
         first = len(self._edges["edge_id"])
         self._row.update(zip(ids, range(first, first + len(ids)), strict=True))
         for name, values in zip(EDGE_SCHEMA.names, (ids, [layer] * len(ids), src, dst,
@@ -146,11 +145,11 @@ class NetworkTracker:
             self.end_edge(edge_id, step)
 
     def live_edges_of(self, firm_id: int) -> list[tuple[int, str]]:
-        """``(edge_id, layer)`` of every live tie of a firm."""
-        return [
-            (key, data["layer"]) for _, _, key, data in self.graph.edges(firm_id, keys=True,
-                                                                         data=True)
-        ]
+        """``(edge_id, layer)`` of every live tie of a firm (in the order of ``graph.edges``)."""
+        # networkx's adjacency dict (neighbour -> edge key -> data) read directly: several
+        # times faster than an edge view, and most firms that leave have no ties at all
+        return [(key, data["layer"]) for ties in self.graph._adj[firm_id].values()
+                for key, data in ties.items()]
 
     def record_metrics(self, year: int) -> dict[str, float]:
         """Compute and store the network metrics at the end of ``year``.
