@@ -74,9 +74,8 @@ def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
     pooled = free.copy()
     members = np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme)
     if len(members):
-        codes, inverse = np.unique(f.cluster[members], return_inverse=True)
-        total = np.bincount(inverse, weights=free[members], minlength=len(codes))
-        pooled[members] = total[inverse]
+        cluster = f.cluster[members]
+        pooled[members] = np.bincount(cluster, weights=free[members])[cluster]
     return pooled
 
 
