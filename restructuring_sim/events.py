@@ -12,6 +12,7 @@ per event, and a batch of events is appended with one copy.
 
 from __future__ import annotations
 
+import inspect
 import math
 import struct
 from pathlib import Path
@@ -76,15 +77,10 @@ ROW = np.dtype([
 ])
 _STRUCT_CODES = {"i1": "b", "i2": "h", "i4": "i", "i8": "q", "b1": "?", "f8": "d"}
 #: packs one event's fields, in the order of ``ROW``, into the bytes of one ``ROW`` record
-PACK = struct.Struct("<" + "".join(_STRUCT_CODES[ROW[name].str[1:]] for name in ROW.names))
+_pack = struct.Struct("<" + "".join(_STRUCT_CODES[ROW[name].str[1:]] for name in ROW.names)).pack
 
 #: fields derived from the participants, never given
 _DERIVED = ("cross_border", "involves_sme")
-#: fields an event may leave out, and the value they then take
-DEFAULTS = {
-    "deal_id": -1, "b": -1, "size_b": -1, "country_b": -1, "region_b": -1, "purposes": 0,
-    "joint_venture": False, "equity": False, "motive": -1, "channel": -1, "value": math.nan,
-}
 _GIVEN = tuple(name for name in ROW.names if name not in _DERIVED)
 _LARGE = SIZE_CLASSES.index("large")
 
@@ -129,15 +125,21 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._buffer) // ROW.itemsize
 
-    def add(self, **fields) -> None:
-        """Append one event given as codes (the fields of :data:`ROW`, less the derived
-        ``cross_border`` and ``involves_sme``; those in :data:`DEFAULTS` may be left out)."""
-        row = {**DEFAULTS, **fields}
-        b = row["b"]
-        row["cross_border"] = b >= 0 and row["country_a"] != row["country_b"]
-        row["involves_sme"] = row["size_a"] < _LARGE or 0 <= row["size_b"] < _LARGE
-        self._buffer += PACK.pack(*[row[name] for name in ROW.names])
-        self._kind_counts[row["kind"]] += 1
+    def add(self, *, step: int, year: int, quarter: int, kind: int, a: int, size_a: int,
+            country_a: int, region_a: int, sector: int, sector_group: int, deal_id: int = -1,
+            b: int = -1, size_b: int = -1, country_b: int = -1, region_b: int = -1,
+            purposes: int = 0, joint_venture: bool = False, equity: bool = False,
+            motive: int = -1, channel: int = -1, value: float = math.nan) -> None:
+        """Append one event given as codes (the fields of :data:`ROW` less the derived
+        ``cross_border`` and ``involves_sme``); ``b`` and its attributes stay -1 when the event
+        has one participant."""
+        self._buffer += _pack(
+            step, year, quarter, kind, deal_id, a, b, size_a, size_b, country_a, country_b,
+            region_a, region_b, sector, sector_group, purposes, joint_venture, equity,
+            b >= 0 and country_a != country_b, size_a < _LARGE or 0 <= size_b < _LARGE,
+            motive, channel, value,
+        )
+        self._kind_counts[kind] += 1
 
     def extend(self, **columns) -> None:
         """Append events given as equal-length arrays of codes (scalars apply to every event);
@@ -258,6 +260,14 @@ class EventLog:
     def write(self, path: str | Path) -> None:
         """Write the log atomically to ``path`` (Parquet)."""
         write_parquet(self.to_arrow(), path)
+
+
+#: fields an event may leave out, and the value they then take (those of :meth:`EventLog.add`)
+DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(EventLog.add).parameters.items()
+    if parameter.default is not inspect.Parameter.empty
+}
 
 
 def _decode(codes: np.ndarray, names) -> pa.Array:

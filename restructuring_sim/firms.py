@@ -13,7 +13,7 @@ import weakref
 import mesa
 import numpy as np
 
-from restructuring_sim.columns import ColumnTable
+from restructuring_sim.columns import ColumnTable, stable_order
 from restructuring_sim.world import SIZE_CLASSES
 
 #: employees at which a firm becomes medium, and large (the paper's 50 and 250)
@@ -96,8 +96,26 @@ class FirmTable(ColumnTable):
         "supply_load": (np.float64, 0.0),
     }
 
+    #: columns fixed when a firm enters; their views are read-only, so that orderings derived
+    #: from them stay valid until firms are appended (see :meth:`order_by`)
+    STATIC = ("sector", "country", "region", "cluster")
+
     def __init__(self, n_countries: int, capacity: int = 16):
         super().__init__(capacity, widths={"markets": n_countries})
+
+    def _refresh(self) -> None:
+        super()._refresh()
+        for name in self.STATIC:
+            self.__dict__[name].flags.writeable = False
+        self._orders: dict[str, np.ndarray] = {}
+
+    def order_by(self, name: str) -> np.ndarray:
+        """Firm ids in the stable order of a static column (computed once per population)."""
+        if name not in self.STATIC:
+            raise ValueError(f"{name!r} is not a static column: {self.STATIC}")
+        if name not in self._orders:
+            self._orders[name] = stable_order(self.__dict__[name])
+        return self._orders[name]
 
     @property
     def size_class(self) -> np.ndarray:

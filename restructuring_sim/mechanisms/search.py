@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
@@ -86,14 +87,6 @@ def sample_size(model, cond) -> int:
     return int(np.clip(np.rint(m), 1, b.max_sample_size))
 
 
-def stable_order(codes: np.ndarray) -> np.ndarray:
-    """``np.argsort(codes, kind="stable")`` for integer codes; codes that fit in 16 bits are
-    sorted as such, for which numpy's stable sort is a radix sort (same order, far faster)."""
-    if codes.size and -(2**15) <= codes.min() and codes.max() < 2**15:
-        codes = codes.astype(np.int16, copy=False)
-    return np.argsort(codes, kind="stable")
-
-
 def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None):
     """Draw one eligible firm per entry, weighted by visibility (employees ** elasticity),
     within the entry's group or, where ``any_group`` (default: nowhere), from all groups.
@@ -103,10 +96,10 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     """
     f = model.firms
     rng = model.rng
+    order = f.order_by("sector") if group is None else stable_order(group)
     group = f.sector if group is None else group
     any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
     weights = np.where(eligible, f.employees ** model.scenario.behaviour.visibility_elasticity, 0)
-    order = stable_order(group)
     cum = np.cumsum(weights[order])
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
