@@ -92,18 +92,19 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     within the entry's group or, where ``any_group`` (default: nowhere), from all groups.
 
     Groups are sectors unless ``group`` gives every firm another non-negative code (e.g. its
-    country-sector market).
+    country-sector market). Only eligible firms enter the cumulative weights (ineligible ones
+    weigh nothing and would only repeat a running sum).
     """
     f = model.firms
     rng = model.rng
     order = f.order_by("sector") if group is None else stable_order(group)
     group = f.sector if group is None else group
     any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
-    weights = np.where(eligible, f.employees ** model.scenario.behaviour.visibility_elasticity, 0)
-    cum = np.cumsum(weights[order])
+    chosen = order[eligible[order]]  # eligible firms, by group
+    cum = np.cumsum(f.employees[chosen] ** model.scenario.behaviour.visibility_elasticity)
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
-    sorted_group = group[order]
+    sorted_group = group[chosen]
     start = np.searchsorted(sorted_group, group_of_draw, side="left")
     end = np.searchsorted(sorted_group, group_of_draw, side="right")
     lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
@@ -111,8 +112,10 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     lo_d = np.where(any_group, 0.0, lo)
     hi_d = np.where(any_group, cum[-1], hi)
     u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
-    pos = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
-    return np.where(hi_d > lo_d, order[pos], -1)
+    pos = np.searchsorted(cum, u, side="right")
+    # a draw at the very top of the weights (rounding) takes the last firm in group order
+    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], order[-1])
+    return np.where(hi_d > lo_d, drawn, -1)
 
 
 def _cluster_draws(model, searchers, eligible):
