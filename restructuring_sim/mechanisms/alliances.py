@@ -31,6 +31,8 @@ no longer worth its cost to either partner.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from restructuring_sim import lifecycle
@@ -66,14 +68,24 @@ def cross_border_cost(model, cond, i, j) -> np.ndarray:
 
 
 class Valuation:
-    """Per-firm inputs of deal values for one step, computed once and reused for every pair."""
+    """Per-firm inputs of deal values for one step, computed once (when first needed: most
+    quarters' reviews value no deal) and reused for every pair."""
 
     def __init__(self, model, cond):
         self.model = model
         self.cond = cond
-        self.tech = innovation.tech_score(model)
-        self.pressure = innovation.rnd_pressure(model, cond)
-        self.assets = assets(model)
+
+    @cached_property
+    def tech(self) -> np.ndarray:
+        return innovation.tech_score(self.model)
+
+    @cached_property
+    def pressure(self) -> np.ndarray:
+        return innovation.rnd_pressure(self.model, self.cond)
+
+    @cached_property
+    def assets(self) -> np.ndarray:
+        return assets(self.model)
 
     def components(self, i, j, sector) -> np.ndarray:
         """(pairs, 4) purpose components of the value to ``i`` (before costs)."""
