@@ -67,8 +67,8 @@ class FirmTable(ColumnTable):
 
     COLUMNS = {
         "employees": (np.float64, 0.0),
-        "sector": (np.int16, 0),
-        "country": (np.int16, 0),
+        "sector": (np.intp, 0),  # index-sized codes: gathers by them need no cast
+        "country": (np.intp, 0),
         "region": (np.int8, 0),
         "cluster": (np.int32, -1),
         "mne": (np.bool_, False),
