@@ -104,18 +104,34 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     cum = np.cumsum(f.employees[chosen] ** model.scenario.behaviour.visibility_elasticity)
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
-    sorted_group = group[chosen]
-    start = np.searchsorted(sorted_group, group_of_draw, side="left")
-    end = np.searchsorted(sorted_group, group_of_draw, side="right")
+    start, end = _group_bounds(group[chosen], group_of_draw)
     lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
     lo_d = np.where(any_group, 0.0, lo)
     hi_d = np.where(any_group, cum[-1], hi)
     u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
-    pos = np.searchsorted(cum, u, side="right")
+    pos = _search_in_key_order(cum, u)
     # a draw at the very top of the weights (rounding) takes the last firm in group order
     drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], order[-1])
     return np.where(hi_d > lo_d, drawn, -1)
+
+
+def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last position of each of ``groups`` in ``sorted_group`` (sorted
+    non-negative codes): ``searchsorted`` left and right, from one count of the codes."""
+    top = max(sorted_group.max(initial=0), groups.max(initial=0)) + 1
+    end_of = np.cumsum(np.bincount(sorted_group, minlength=top))
+    start_of = np.concatenate([[0], end_of[:-1]])
+    return start_of[groups], end_of[groups]
+
+
+def _search_in_key_order(cum: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cum, keys, side="right")``, looking the keys up in increasing order:
+    successive searches then touch nearby memory, several times faster on large arrays."""
+    order = np.argsort(keys)
+    pos = np.empty(len(keys), dtype=np.intp)
+    pos[order] = np.searchsorted(cum, keys[order], side="right")
+    return pos
 
 
 def _cluster_draws(model, searchers, eligible):
