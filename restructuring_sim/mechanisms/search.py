@@ -154,13 +154,13 @@ def _distributor_draws(model, searchers, eligible):
     """Pairs (searcher, distributor) for non-exporting SMEs that ask a trading company."""
     f = model.firms
     rng = model.rng
-    n_markets = f.n_markets
     distributor_sector = np.array([model.scenario.sectors[s].distributor
                                    for s in model.world.sector_names])
-    asks = (f.is_sme[searchers] & (n_markets[searchers] == 1)
+    asks = (f.is_sme[searchers] & (f.n_markets_of(searchers) == 1)
             & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
-    pool = np.flatnonzero(eligible & distributor_sector[f.sector] & (n_markets >= 3))
+    pool = np.flatnonzero(eligible & distributor_sector[f.sector])
+    pool = pool[f.n_markets_of(pool) >= 3]
     i = searchers[asks]
     if not len(pool) or not len(i):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
