@@ -177,14 +177,14 @@ def form(model, cond, valuation: Valuation) -> int:
 def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Positions of the pairs, taken in order, that fit both firms' alliance capacity and do
     not duplicate a live alliance or an earlier pair."""
-    cap = search.capacity(model)
-    live = model.firms.live_alliances
+    free = search.capacity(model) - model.firms.live_alliances  # room of every firm now
+    free_a, free_b = free[a].tolist(), free[b].tolist()
     used: dict[int, int] = {}
     seen: set[tuple[int, int]] = set()
     keep = []
     for pos, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         pair = (min(x, y), max(x, y))
-        full = live[x] + used.get(x, 0) >= cap[x] or live[y] + used.get(y, 0) >= cap[y]
+        full = used.get(x, 0) >= free_a[pos] or used.get(y, 0) >= free_b[pos]
         if full or pair in seen or _allied(model, x, y):
             continue
         used[x] = used.get(x, 0) + 1
