@@ -89,26 +89,37 @@ class Valuation:
 
     def components(self, i, j, sector) -> np.ndarray:
         """(pairs, 4) purpose components of the value to ``i`` (before costs)."""
-        model, cond = self.model, self.cond
-        f = model.firms
-        w = model.world
-        b = model.scenario.behaviour
-        ti, tj = self.tech[i], self.tech[j]
-        ai, aj = self.assets[i], self.assets[j]
-        qi, qj = f.quality[i], f.quality[j]
-        # np.take gathers rows faster than indexing, and a float matrix multiplies faster than
-        # a boolean one (same products)
-        markets_i, markets_j = np.take(f.markets, i, axis=0), np.take(f.markets, j, axis=0)
-        new_markets = (markets_j & ~markets_i).astype(np.float64) @ w.market_weight
-        out = np.empty((len(i), 4))
-        out[:, RND] = b.w_rnd * self.pressure[i] * cond.cycle[sector] * tj
-        out[:, LIC] = b.w_licensing * cond.ipr_protection * (
+        return self._components(self._side(i), self._side(j), self._sector_terms(sector))
+
+    def _side(self, firms) -> tuple[np.ndarray, ...]:
+        """What the value formula reads of one side of each pair: technology, assets, quality,
+        markets (rows gathered with np.take, faster than indexing) and R&D pressure."""
+        f = self.model.firms
+        return (self.tech[firms], self.assets[firms], f.quality[firms],
+                np.take(f.markets, firms, axis=0), self.pressure[firms])
+
+    def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
+        """What the value formula reads of each pair's sector."""
+        cond, w = self.cond, self.model.world
+        return (cond.cycle[sector], cond.access[sector], w.is_manufacturing[sector],
+                w.purpose_affinity[sector])
+
+    def _components(self, own, other, terms) -> np.ndarray:
+        """Purpose components of the value to the ``own`` side (see :meth:`components`)."""
+        b = self.model.scenario.behaviour
+        ti, ai, qi, markets_i, pressure_i = own
+        tj, aj, qj, markets_j, _ = other
+        cycle, access, manufacturing, affinity = terms
+        # a float matrix multiplies faster than a boolean one (same products)
+        new_markets = (markets_j & ~markets_i).astype(np.float64) @ self.model.world.market_weight
+        out = np.empty((len(ti), 4))
+        out[:, RND] = b.w_rnd * pressure_i * cycle * tj
+        out[:, LIC] = b.w_licensing * self.cond.ipr_protection * (
             np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj)
-        out[:, MKT] = b.w_marketing * (cond.access[sector] * new_markets
-                                       + np.maximum(aj - ai, 0) * ti)
-        out[:, MFG] = b.w_manufacturing * w.is_manufacturing[sector] * (
+        out[:, MKT] = b.w_marketing * (access * new_markets + np.maximum(aj - ai, 0) * ti)
+        out[:, MFG] = b.w_manufacturing * manufacturing * (
             np.maximum(aj - ai, 0) * qi + np.maximum(qj - qi, 0) * ai)
-        return out * w.purpose_affinity[sector]
+        return out * affinity
 
     def cost(self, i, j) -> np.ndarray:
         """Yearly cost to ``i`` of running a deal with ``j``."""
@@ -123,8 +134,9 @@ class Valuation:
 
         ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides.
         """
-        ci = self.components(i, j, sector)
-        cj = self.components(j, i, sector)
+        side_i, side_j, terms = self._side(i), self._side(j), self._sector_terms(sector)
+        ci = self._components(side_i, side_j, terms)
+        cj = self._components(side_j, side_i, terms)
         fit = 0.0 if fit is None else fit
         v_i = ci.sum(axis=1) - self.cost(i, j) + fit
         v_j = cj.sum(axis=1) - self.cost(j, i) + fit
