@@ -56,7 +56,7 @@ class Valuer:
         model = self.model
         f = model.firms
         acq = model.scenario.acquisitions
-        new_markets = (f.markets[target] & ~f.markets[acquirer]) @ model.world.market_weight
+        new_markets = model.world.market_share(f.markets[target] & ~f.markets[acquirer])
         tech = acq.tech_premium * self.tech[target] * self.assets[acquirer]
         market = acq.market_premium * new_markets
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
