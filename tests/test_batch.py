@@ -269,6 +269,6 @@ def test_market_share_is_the_product_in_power_of_two_row_blocks(n, seed):
     model = make_model(n_firms=50)
     w = model.world
     flags = np.random.default_rng(seed).random((n, len(w.market_weight))) < 0.3
-    rows = 128  # 4,096 matrix entries at most per product, rounded down to a power of two
+    rows = 256  # 8,192 matrix entries at most per product, rounded down to a power of two
     blocks = [flags[s:s + rows].astype(np.float64) @ w.market_weight for s in range(0, n, rows)]
     assert w.market_share(flags).tobytes() == np.concatenate(blocks).tobytes()
