@@ -84,11 +84,14 @@ class NetworkTracker:
         self._check_new(layer, ((edge_id, source, target),))
         self.graph.add_edge(source, target, key=edge_id, layer=layer,
                             cross_border=cross_border, involves_sme=involves_sme)
-        self._row[edge_id] = len(self._edges["edge_id"])
-        for name, value in zip(
-            EDGE_SCHEMA.names, (edge_id, layer, source, target, step, None), strict=True
-        ):
-            self._edges[name].append(value)
+        edges = self._edges
+        self._row[edge_id] = len(edges["edge_id"])
+        edges["edge_id"].append(edge_id)
+        edges["layer"].append(layer)
+        edges["source"].append(source)
+        edges["target"].append(target)
+        edges["start_step"].append(step)
+        edges["end_step"].append(None)
         self._flags["cross_border"].append(bool(cross_border))
         self._flags["involves_sme"].append(bool(involves_sme))
 
