@@ -180,9 +180,10 @@ def step(model, cond) -> dict[str, int]:
         i, j = i[ok], j[ok]
         value, motive = valuer.value(i, j)
         best = _best(i, value - valuer.price(j))
-        for r in best.tolist():
-            ch = PRIOR if f.last_partner[i[r]] == j[r] else DIRECT
-            proposals.append((int(i[r]), int(j[r]), int(motive[r]), float(valuer.price(j[r])), ch))
+        i, j = i[best], j[best]
+        channel = np.where(f.last_partner[i] == j, PRIOR, DIRECT)
+        proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
+                         valuer.price(j).tolist(), channel.tolist(), strict=True)
 
     # succession: retiring owners without successor sell or close
     closing: list[int] = []
