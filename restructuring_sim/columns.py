@@ -51,7 +51,7 @@ class ColumnTable:
 
         Returns the indices of the new rows.
         """
-        lengths = {np.shape(v)[0] for v in values.values() if np.ndim(v)}
+        lengths = {n for n in map(rows_of, values.values()) if n is not None}
         if len(lengths) > 1:
             raise ValueError(f"columns of unequal length: {lengths}")
         k = lengths.pop() if lengths else 1
@@ -97,3 +97,10 @@ def stable_order(codes: np.ndarray) -> np.ndarray:
     if codes.size and codes.min() >= -(2**15) and codes.max() < 2**15:
         codes = codes.astype(np.int16, copy=False)
     return np.argsort(codes, kind="stable")
+
+
+def rows_of(value) -> int | None:
+    """Number of rows a column value gives, or None for a scalar (it applies to every row)."""
+    if isinstance(value, np.ndarray):
+        return len(value) if value.ndim else None
+    return len(value) if isinstance(value, (list, tuple, range)) else None

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from restructuring_sim.columns import rows_of
 from restructuring_sim.io import write_parquet
 from restructuring_sim.scenario import PURPOSES
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
@@ -147,7 +148,7 @@ class EventLog:
         unknown = set(columns) - set(_GIVEN)
         if unknown:
             raise KeyError(f"unknown event fields: {sorted(unknown)}")
-        m = max((np.size(v) for v in columns.values() if np.ndim(v)), default=1)
+        m = max((n for n in map(rows_of, columns.values()) if n is not None), default=1)
         rows = np.empty(m, dtype=ROW)
         for name in _GIVEN:
             rows[name] = columns[name] if name in columns else DEFAULTS[name]

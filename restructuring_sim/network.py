@@ -101,8 +101,7 @@ class NetworkTracker:
         after the other."""
         ids, src, dst = (np.asarray(x, dtype=np.int64).tolist()
                          for x in (edge_ids, sources, targets))
-        cross = np.broadcast_to(np.asarray(cross_border, dtype=bool), len(ids)).tolist()
-        sme = np.broadcast_to(np.asarray(involves_sme, dtype=bool), len(ids)).tolist()
+        cross, sme = (_flag_list(flag, len(ids)) for flag in (cross_border, involves_sme))
         self._check_new(layer, zip(ids, src, dst, strict=True))
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
@@ -122,11 +121,12 @@ class NetworkTracker:
         """Raise unless every ``(edge_id, source, target)`` can start as a new tie."""
         if layer not in LAYERS:
             raise ValueError(f"layer {layer!r} is not one of {LAYERS}")
+        nodes = self.graph._node  # networkx's node dict: a plain lookup per firm
         for edge_id, source, target in edges:
             if source == target:
                 raise ValueError(f"edge {edge_id}: a firm cannot tie with itself ({source})")
             for node in (source, target):
-                if node not in self.graph:
+                if node not in nodes:
                     raise ValueError(f"edge {edge_id}: firm {node} is not in the network")
             if edge_id in self._row:
                 raise ValueError(f"edge {edge_id} exists already")
@@ -201,6 +201,12 @@ class NetworkTracker:
         directory = Path(directory)
         write_parquet(self.edges_table(), directory / "network_edges.parquet")
         write_parquet(self.metrics_table(), directory / "network_metrics.parquet")
+
+
+def _flag_list(flag, n: int) -> list[bool]:
+    """``n`` booleans from an array of them or from one for all."""
+    flag = np.asarray(flag, dtype=bool)
+    return [bool(flag)] * n if flag.ndim == 0 else flag.tolist()
 
 
 def _shape(src: np.ndarray, dst: np.ndarray) -> tuple[float, int, int]:
