@@ -3,17 +3,27 @@
 One row per event. Participants are lists aligned with each other (``firm_ids``, ``size_classes``,
 ``countries``, ``regions``); for an acquisition the list is ``[acquirer, target]``. A dissolution or
 an ending carries the ``deal_id`` of the deal it ends.
+
+The log is kept as fixed-size records of integer codes in one byte buffer (see :data:`ROW`) and
+turned into the contract's strings and lists only by :meth:`EventLog.to_arrow`. Appending a record
+creates no Python container, so a long run does not feed the garbage collector one object graph
+per event, and a batch of events is appended with one copy.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+import struct
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
+from restructuring_sim.columns import rows_of
 from restructuring_sim.io import write_parquet
+from restructuring_sim.scenario import PURPOSES
+from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
 
 KINDS = (
     "alliance_formed",
@@ -53,8 +63,27 @@ SCHEMA = pa.schema(
     ]
 )
 
-#: columns stored per event (run_id and seed are the same on every row)
-_ROW_COLUMNS = SCHEMA.names[2:]
+#: One stored event. Every event has one or two participants: ``a`` and, where there is a
+#: second, ``b`` (its attributes are -1 when there is none). Size classes are codes into
+#: ``SIZE_CLASSES``; ``kind``, ``motive`` and ``channel`` codes into ``KINDS``, ``MOTIVES`` and
+#: ``CHANNELS`` (-1 = empty); ``purposes`` a bit mask over ``PURPOSES``; ``sector``,
+#: ``sector_group``, ``country_*`` and ``region_*`` codes into the log's vocabularies.
+ROW = np.dtype([
+    ("step", "<i4"), ("year", "<i4"), ("quarter", "<i4"), ("kind", "i1"), ("deal_id", "<i8"),
+    ("a", "<i8"), ("b", "<i8"), ("size_a", "i1"), ("size_b", "i1"),
+    ("country_a", "<i2"), ("country_b", "<i2"), ("region_a", "i1"), ("region_b", "i1"),
+    ("sector", "<i2"), ("sector_group", "i1"), ("purposes", "<i2"),
+    ("joint_venture", "?"), ("equity", "?"), ("cross_border", "?"), ("involves_sme", "?"),
+    ("motive", "i1"), ("channel", "i1"), ("value", "<f8"),
+])
+_STRUCT_CODES = {"i1": "b", "i2": "h", "i4": "i", "i8": "q", "b1": "?", "f8": "d"}
+#: packs one event's fields, in the order of ``ROW``, into the bytes of one ``ROW`` record
+_pack = struct.Struct("<" + "".join(_STRUCT_CODES[ROW[name].str[1:]] for name in ROW.names)).pack
+
+#: fields derived from the participants, never given
+_DERIVED = ("cross_border", "involves_sme")
+_GIVEN = tuple(name for name in ROW.names if name not in _DERIVED)
+_LARGE = SIZE_CLASSES.index("large")
 
 
 class EventLog:
@@ -66,16 +95,69 @@ class EventLog:
         Identifier of the run, repeated on every row.
     seed : int
         Seed of the run, repeated on every row.
+    sectors, countries, regions : sequence of str, optional
+        Names whose positions are the codes :meth:`add` and :meth:`extend` take (the world's
+        codes); :meth:`record` adds names it has not seen.
+
+    Examples
+    --------
+    >>> log = EventLog("run", 1, sectors=["pharma"], countries=["JP", "US"],
+    ...                regions=["north_america", "japan"])
+    >>> log.add(step=0, year=1988, quarter=1, kind=KINDS.index("alliance_formed"), deal_id=0,
+    ...         a=4, size_a=0, country_a=1, region_a=0, b=9, size_b=2, country_b=0, region_b=1,
+    ...         sector=0, sector_group=0, channel=0)
+    >>> row = log.to_pandas().iloc[0]
+    >>> list(row.countries), bool(row.cross_border), bool(row.involves_sme), row.channel
+    (['US', 'JP'], True, True, 'direct')
     """
 
-    def __init__(self, run_id: str, seed: int):
+    def __init__(self, run_id: str, seed: int, *, sectors=(), countries=(), regions=()):
         self.run_id = run_id
         self.seed = int(seed)
-        self._rows: list[tuple[Any, ...]] = []  # one tuple per event, columns of _ROW_COLUMNS
-        self._kind_counts = dict.fromkeys(KINDS, 0)
+        self._buffer = bytearray()
+        self._kind_counts = [0] * len(KINDS)
+        self._names = {
+            "sector": list(sectors), "sector_group": list(SECTOR_GROUPS),
+            "country": list(countries), "region": list(regions),
+        }
+        self._codes = {key: {name: k for k, name in enumerate(names)}
+                       for key, names in self._names.items()}
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._buffer) // ROW.itemsize
+
+    def add(self, *, step: int, year: int, quarter: int, kind: int, a: int, size_a: int,
+            country_a: int, region_a: int, sector: int, sector_group: int, deal_id: int = -1,
+            b: int = -1, size_b: int = -1, country_b: int = -1, region_b: int = -1,
+            purposes: int = 0, joint_venture: bool = False, equity: bool = False,
+            motive: int = -1, channel: int = -1, value: float = math.nan) -> None:
+        """Append one event given as codes (the fields of :data:`ROW` less the derived
+        ``cross_border`` and ``involves_sme``); ``b`` and its attributes stay -1 when the event
+        has one participant."""
+        self._buffer += _pack(
+            step, year, quarter, kind, deal_id, a, b, size_a, size_b, country_a, country_b,
+            region_a, region_b, sector, sector_group, purposes, joint_venture, equity,
+            b >= 0 and country_a != country_b, size_a < _LARGE or 0 <= size_b < _LARGE,
+            motive, channel, value,
+        )
+        self._kind_counts[kind] += 1
+
+    def extend(self, **columns) -> None:
+        """Append events given as equal-length arrays of codes (scalars apply to every event);
+        the fields are those of :meth:`add`."""
+        unknown = set(columns) - set(_GIVEN)
+        if unknown:
+            raise KeyError(f"unknown event fields: {sorted(unknown)}")
+        m = max((n for n in map(rows_of, columns.values()) if n is not None), default=1)
+        rows = np.empty(m, dtype=ROW)
+        for name in _GIVEN:
+            rows[name] = columns[name] if name in columns else DEFAULTS[name]
+        has_b = rows["b"] >= 0
+        rows["cross_border"] = has_b & (rows["country_a"] != rows["country_b"])
+        rows["involves_sme"] = (rows["size_a"] < _LARGE) | (has_b & (rows["size_b"] < _LARGE))
+        self._buffer += rows.tobytes()
+        counts = np.bincount(rows["kind"], minlength=len(KINDS))
+        self._kind_counts = [int(c) for c in np.add(self._kind_counts, counts)]
 
     def record(
         self,
@@ -98,32 +180,79 @@ class EventLog:
         channel: str = "",
         value: float = math.nan,
     ) -> None:
-        """Append one event; ``cross_border`` and ``involves_sme`` are derived from participants."""
-        if kind not in self._kind_counts:
+        """Append one event given as names, with one or two participants; ``cross_border`` and
+        ``involves_sme`` are derived from the participants."""
+        if kind not in KINDS:
             raise ValueError(f"kind {kind!r} is not one of {KINDS}")
         if motive and motive not in MOTIVES:
             raise ValueError(f"motive {motive!r} is not one of {MOTIVES}")
         if channel and channel not in CHANNELS:
             raise ValueError(f"channel {channel!r} is not one of {CHANNELS}")
-        self._rows.append((
-            step, year, quarter, kind, deal_id, list(firm_ids), list(size_classes),
-            list(countries), list(regions), sector, sector_group, list(purposes),
-            bool(joint_venture), bool(equity), len(set(countries)) > 1,
-            "small" in size_classes or "medium" in size_classes, motive, channel, float(value),
-        ))
-        self._kind_counts[kind] += 1
+        if not 1 <= len(firm_ids) <= 2:
+            raise ValueError(f"an event has one or two participants, not {len(firm_ids)}")
+        people = {}
+        for side, k in zip("ab", range(len(firm_ids)), strict=False):
+            people.update({
+                side: int(firm_ids[k]), f"size_{side}": SIZE_CLASSES.index(size_classes[k]),
+                f"country_{side}": self._code("country", countries[k]),
+                f"region_{side}": self._code("region", regions[k]),
+            })
+        self.add(
+            step=step, year=year, quarter=quarter, kind=KINDS.index(kind), deal_id=deal_id,
+            **people, sector=self._code("sector", sector),
+            sector_group=self._code("sector_group", sector_group),
+            purposes=sum(1 << PURPOSES.index(p) for p in purposes),
+            joint_venture=bool(joint_venture), equity=bool(equity),
+            motive=MOTIVES.index(motive) if motive else -1,
+            channel=CHANNELS.index(channel) if channel else -1, value=float(value),
+        )
+
+    def _code(self, key: str, name: str) -> int:
+        """Code of ``name`` in a vocabulary, adding it if new."""
+        codes = self._codes[key]
+        if name not in codes:
+            codes[name] = len(self._names[key])
+            self._names[key].append(name)
+        return codes[name]
 
     def count(self, kind: str) -> int:
         """Number of events of ``kind`` so far."""
-        return self._kind_counts[kind]
+        return self._kind_counts[KINDS.index(kind)]
 
     def to_arrow(self) -> pa.Table:
         """The log as an Arrow table with the contract's schema."""
-        n = len(self._rows)
-        columns = list(zip(*self._rows, strict=True)) if n else [()] * len(_ROW_COLUMNS)
-        data = {"run_id": [self.run_id] * n, "seed": [self.seed] * n}
-        data.update(zip(_ROW_COLUMNS, columns, strict=True))
-        return pa.table({name: data[name] for name in SCHEMA.names}, schema=SCHEMA)
+        rows = np.frombuffer(bytes(self._buffer), dtype=ROW)
+        n = len(rows)
+        has_b = rows["b"] >= 0
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(1 + has_b, out=offsets[1:])
+
+        present = np.stack([np.ones(n, bool), has_b], axis=1)
+
+        def participants(a: str, b: str, names=None) -> pa.Array:
+            """List column of one attribute of the participants (``a``, then ``b`` if any)."""
+            values = np.stack([rows[a], rows[b]], axis=1)[present]
+            return pa.ListArray.from_arrays(offsets, _decode(values, names))
+
+        data = {
+            "run_id": pa.array([self.run_id] * n, pa.string()),
+            "seed": pa.array(np.full(n, self.seed, dtype=np.int64)),
+            "step": rows["step"], "year": rows["year"], "quarter": rows["quarter"],
+            "kind": _decode(rows["kind"], KINDS),
+            "deal_id": rows["deal_id"],
+            "firm_ids": participants("a", "b"),
+            "size_classes": participants("size_a", "size_b", SIZE_CLASSES),
+            "countries": participants("country_a", "country_b", self._names["country"]),
+            "regions": participants("region_a", "region_b", self._names["region"]),
+            "sector": _decode(rows["sector"], self._names["sector"]),
+            "sector_group": _decode(rows["sector_group"], self._names["sector_group"]),
+            "purposes": _purposes(rows["purposes"]),
+            **{name: rows[name] for name in ("joint_venture", "equity", *_DERIVED)},
+            "motive": _decode(rows["motive"], MOTIVES),
+            "channel": _decode(rows["channel"], CHANNELS),
+            "value": rows["value"],
+        }
+        return pa.table(data, schema=SCHEMA)
 
     def to_pandas(self):
         """The log as a pandas DataFrame."""
@@ -132,3 +261,28 @@ class EventLog:
     def write(self, path: str | Path) -> None:
         """Write the log atomically to ``path`` (Parquet)."""
         write_parquet(self.to_arrow(), path)
+
+
+#: fields an event may leave out, and the value they then take (those of :meth:`EventLog.add`)
+DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(EventLog.add).parameters.items()
+    if parameter.default is not inspect.Parameter.empty
+}
+
+
+def _decode(codes: np.ndarray, names) -> pa.Array:
+    """Values of ``codes`` (an int64 array when ``names`` is None, else strings; -1 = "")."""
+    if names is None:
+        return pa.array(codes.astype(np.int64))
+    vocabulary = pa.array(["", *names], pa.string())
+    return vocabulary.take(pa.array(codes.astype(np.int64) + 1))
+
+
+def _purposes(masks: np.ndarray) -> pa.Array:
+    """Lists of purpose names from bit masks, in the canonical order of ``PURPOSES``."""
+    bits = (masks.astype(np.int64)[:, None] >> np.arange(len(PURPOSES))) & 1
+    offsets = np.zeros(len(masks) + 1, dtype=np.int32)
+    np.cumsum(bits.sum(axis=1), out=offsets[1:])
+    _, which = np.nonzero(bits)
+    return pa.ListArray.from_arrays(offsets, _decode(which, PURPOSES))

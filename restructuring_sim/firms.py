@@ -13,7 +13,7 @@ import weakref
 import mesa
 import numpy as np
 
-from restructuring_sim.columns import ColumnTable
+from restructuring_sim.columns import ColumnTable, stable_order
 from restructuring_sim.world import SIZE_CLASSES
 
 #: employees at which a firm becomes medium, and large (the paper's 50 and 250)
@@ -31,9 +31,18 @@ def size_class_codes(employees: np.ndarray) -> np.ndarray:
     return np.searchsorted(SIZE_BOUNDS, employees, side="right").astype(np.int8)
 
 
+_MEDIUM, _LARGE = (float(bound) for bound in SIZE_BOUNDS)
+
+
+def size_class_code(employees: float) -> int:
+    """Size-class code of one firm (scalar twin of :func:`size_class_codes`)."""
+    e = float(employees)
+    return (e >= _MEDIUM) + (e >= _LARGE)
+
+
 def size_class_name(employees: float) -> str:
-    """Size-class name of one firm: small, medium or large (scalar twin of the codes above)."""
-    return SIZE_CLASSES[int(employees >= SIZE_BOUNDS[0]) + int(employees >= SIZE_BOUNDS[1])]
+    """Size-class name of one firm: small, medium or large."""
+    return SIZE_CLASSES[size_class_code(employees)]
 
 
 class FirmTable(ColumnTable):
@@ -62,8 +71,8 @@ class FirmTable(ColumnTable):
 
     COLUMNS = {
         "employees": (np.float64, 0.0),
-        "sector": (np.int16, 0),
-        "country": (np.int16, 0),
+        "sector": (np.intp, 0),  # index-sized codes: gathers by them need no cast
+        "country": (np.intp, 0),
         "region": (np.int8, 0),
         "cluster": (np.int32, -1),
         "mne": (np.bool_, False),
@@ -94,8 +103,26 @@ class FirmTable(ColumnTable):
         "export_revenue": (np.float64, 0.0),
     }
 
+    #: columns fixed when a firm enters; their views are read-only, so that orderings derived
+    #: from them stay valid until firms are appended (see :meth:`order_by`)
+    STATIC = ("sector", "country", "region", "cluster")
+
     def __init__(self, n_countries: int, capacity: int = 16):
         super().__init__(capacity, widths={"markets": n_countries, "exports": n_countries})
+
+    def _refresh(self) -> None:
+        super()._refresh()
+        for name in self.STATIC:
+            self.__dict__[name].flags.writeable = False
+        self._orders: dict[str, np.ndarray] = {}
+
+    def order_by(self, name: str) -> np.ndarray:
+        """Firm ids in the stable order of a static column (computed once per population)."""
+        if name not in self.STATIC:
+            raise ValueError(f"{name!r} is not a static column: {self.STATIC}")
+        if name not in self._orders:
+            self._orders[name] = stable_order(self.__dict__[name])
+        return self._orders[name]
 
     @property
     def size_class(self) -> np.ndarray:
@@ -115,7 +142,11 @@ class FirmTable(ColumnTable):
     @property
     def n_markets(self) -> np.ndarray:
         """Number of countries each firm sells in."""
-        return self.markets.sum(axis=1)
+        return _count_rows(self.markets)
+
+    def n_markets_of(self, firms: np.ndarray) -> np.ndarray:
+        """Number of countries each of ``firms`` sells in."""
+        return _count_rows(np.take(self.markets, firms, axis=0))
 
     @property
     def n_export_markets(self) -> np.ndarray:
@@ -126,6 +157,12 @@ class FirmTable(ColumnTable):
     def is_sme(self) -> np.ndarray:
         """Boolean mask of small and medium firms (under 250 employees)."""
         return self.employees < SIZE_BOUNDS[1]
+
+
+def _count_rows(flags: np.ndarray) -> np.ndarray:
+    """True entries per row of a boolean matrix (einsum over the bytes: several times faster
+    than a boolean sum over rows)."""
+    return np.einsum("ij->i", flags.view(np.uint8)).astype(np.int64)
 
 
 class _IdCounters(weakref.WeakKeyDictionary):

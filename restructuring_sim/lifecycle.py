@@ -3,14 +3,16 @@
 Every mechanism goes through these functions, so that the deal table, the firms' counters, the
 event log and the network always agree:
 
-* :func:`open_deal` / :func:`close_deal` for alliances, supply contracts and ownership ties;
+* :func:`open_deal` / :func:`close_deal` for alliances, supply contracts and ownership ties, and
+  :func:`open_deals` / :func:`close_deals` for many at once (the same as opening or closing them
+  one by one, in order);
 * :func:`acquire`: the target's live alliances and supply contracts **end** (they were contracts
   of an independent firm; the acquirer may form new ones itself), an ownership tie from acquirer to
   target is added, the acquirer absorbs the target's employees, knowledge, capital and markets,
   and the target stays in the network as a subsidiary that takes part in nothing afterwards;
-* :func:`add_firms` and :func:`exit_firm`: entrants join the population, the network and the Mesa
-  agent set; a firm that exits ends its deals, leaves the network with its subsidiaries, and
-  its agent is removed.
+* :func:`add_firms` and :func:`exit_firm`: entrants join the population and the network (and
+  the Mesa agent set); a firm that exits ends its deals, leaves the network with its
+  subsidiaries, and its agent is removed.
 """
 
 from __future__ import annotations
@@ -19,34 +21,55 @@ import math
 
 import numpy as np
 
-from restructuring_sim.deals import ALLIANCE, LAYER_NAMES, OWNERSHIP, SUPPLY, purpose_names
-from restructuring_sim.events import CHANNELS, MOTIVES
-from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, SIZE_BOUNDS, size_class_name
-from restructuring_sim.world import SECTOR_GROUPS
+from restructuring_sim.deals import ALLIANCE, LAYER_NAMES, OWNERSHIP, SUPPLY
+from restructuring_sim.events import KINDS
+from restructuring_sim.firms import (
+    ACQUIRED,
+    ACTIVE,
+    EXITED,
+    SIZE_BOUNDS,
+    size_class_code,
+    size_class_codes,
+)
 
+_KIND = {kind: code for code, kind in enumerate(KINDS)}
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
 _CLOSED = {ALLIANCE: "alliance_dissolved", SUPPLY: "supply_contract_ended"}
 
 
-def log_event(model, cond, kind: str, ids: list[int], sector: int, *, deal: int = -1,
-              purposes: int = 0, joint_venture: bool = False, equity: bool = False,
-              motive: int = -1, channel: int = -1, value: float = math.nan) -> None:
-    """Record one event; participants' size class, country and region are taken as they are now.
+def log_event(model, cond, kind: str, a: int, b: int, sector: int, **fields) -> None:
+    """Record one event about firm ``a`` and, unless ``b`` is -1, firm ``b``; participants' size
+    classes, countries and regions are taken as they are now.
 
-    ``deal`` is -1 for events about a firm (entry, exit) rather than a deal.
+    ``fields`` are further codes of the event (``deal_id``, ``purposes``, ``joint_venture``,
+    ``equity``, ``motive``, ``channel``, ``value``; see :data:`restructuring_sim.events.ROW`).
     """
     f = model.firms
-    w = model.world
     employees, country, region = f.employees, f.country, f.region
-    model.events.record(
-        step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deal,
-        firm_ids=ids, size_classes=[size_class_name(employees[k]) for k in ids],
-        countries=[w.country_names[country[k]] for k in ids],
-        regions=[w.region_names[region[k]] for k in ids],
-        sector=w.sector_names[sector], sector_group=SECTOR_GROUPS[w.sector_group[sector]],
-        purposes=purpose_names(purposes), joint_venture=joint_venture, equity=equity,
-        motive=MOTIVES[motive] if motive >= 0 else "",
-        channel=CHANNELS[channel] if channel >= 0 else "", value=value,
+    if b >= 0:
+        fields.update(b=b, size_b=size_class_code(employees[b]), country_b=country[b],
+                      region_b=region[b])
+    model.events.add(
+        step=cond.step, year=cond.year, quarter=cond.quarter, kind=_KIND[kind], a=a,
+        size_a=size_class_code(employees[a]), country_a=country[a], region_a=region[a],
+        sector=sector, sector_group=model.world.sector_group[sector], **fields,
+    )
+
+
+def log_events(model, cond, kind: str, a: np.ndarray, b: np.ndarray, sector: np.ndarray,
+               **fields) -> None:
+    """Record one event per entry of ``a`` (array twin of :func:`log_event`; ``b`` holds -1
+    where an event has one participant, and ``fields`` may be arrays or scalars)."""
+    f = model.firms
+    has_b = b >= 0
+    other = np.where(has_b, b, a)
+    model.events.extend(
+        step=cond.step, year=cond.year, quarter=cond.quarter, kind=_KIND[kind], a=a,
+        size_a=size_class_codes(f.employees[a]), country_a=f.country[a], region_a=f.region[a],
+        b=b, size_b=np.where(has_b, size_class_codes(f.employees[other]), -1),
+        country_b=np.where(has_b, f.country[other], -1),
+        region_b=np.where(has_b, f.region[other], -1),
+        sector=sector, sector_group=model.world.sector_group[sector], **fields,
     )
 
 
@@ -76,7 +99,7 @@ def open_deal(model, cond, layer: int, a: int, b: int, *, sector: int, purposes:
         live[a] += 1
         live[b] += 1
         f.supply_load[b] += value
-    log_event(model, cond, _OPENED[layer], [a, b], sector, deal=deal, purposes=purposes,
+    log_event(model, cond, _OPENED[layer], a, b, sector, deal_id=deal, purposes=purposes,
               joint_venture=joint_venture, equity=equity, motive=motive, channel=channel,
               value=value)
     model.network.add_edge(
@@ -85,6 +108,58 @@ def open_deal(model, cond, layer: int, a: int, b: int, *, sector: int, purposes:
         involves_sme=bool(min(f.employees[a], f.employees[b]) < SIZE_BOUNDS[1]),
     )
     return deal
+
+
+def open_deals(model, cond, layer: int, a: np.ndarray, b: np.ndarray, *, sector, purposes=0,
+               channel=0, joint_venture=False, equity=False, term_steps=0, value=math.nan,
+               value_a=0.0, value_b=0.0, motive=-1) -> np.ndarray:
+    """Open one deal per pair ``(a[k], b[k])`` of active firms, as :func:`open_deal` would one
+    after the other; every keyword may be an array (one value per deal) or a scalar.
+
+    Returns the new deal ids.
+    """
+    f = model.firms
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    if (a == b).any():
+        raise ValueError(f"firm {a[a == b][0]} cannot make a deal with itself")
+    if ((f.status[a] != ACTIVE) | (f.status[b] != ACTIVE)).any():
+        raise ValueError("deals between inactive firms: both firms must be active")
+    deals = model.deals.append(
+        a=a, b=b, layer=layer, sector=sector, purposes=purposes, channel=channel,
+        joint_venture=joint_venture, equity=equity, start_step=cond.step,
+        end_step=cond.step + np.asarray(term_steps), alive=True, value=value, value_a=value_a,
+        value_b=value_b, motive=motive,
+    )
+    if layer == ALLIANCE:
+        _count_live(f.live_alliances, a, b, +1)
+        _set_last_partners(f.last_partner, a, b)
+    elif layer == SUPPLY:
+        _count_live(f.live_supply, a, b, +1)
+        np.add.at(f.supply_load, b, np.broadcast_to(value, b.shape))
+    log_events(model, cond, _OPENED[layer], a, b, sector, deal_id=deals, purposes=purposes,
+               joint_venture=joint_venture, equity=equity, motive=motive, channel=channel,
+               value=value)
+    model.network.add_edges(
+        deals, LAYER_NAMES[layer], a, b, step=cond.step, cross_border=f.country[a] != f.country[b],
+        involves_sme=np.minimum(f.employees[a], f.employees[b]) < SIZE_BOUNDS[1],
+    )
+    return deals
+
+
+def _count_live(live: np.ndarray, a: np.ndarray, b: np.ndarray, change: int) -> None:
+    """Add ``change`` to the live-deal count of both sides of every deal."""
+    np.add.at(live, a, change)
+    np.add.at(live, b, change)
+
+
+def _set_last_partners(last_partner: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Each firm's last partner becomes its partner in the last of these deals it is in."""
+    firm = np.stack([a, b], axis=1).ravel()
+    partner = np.stack([b, a], axis=1).ravel()
+    firms, first_from_end = np.unique(firm[::-1], return_index=True)
+    last_partner[firms] = partner[len(firm) - 1 - first_from_end]
 
 
 def close_deal(model, cond, deal: int) -> None:
@@ -101,11 +176,34 @@ def close_deal(model, cond, deal: int) -> None:
         live[b] -= 1
         if layer == SUPPLY:
             f.supply_load[b] = max(0.0, f.supply_load[b] - d.value[deal])
-        log_event(model, cond, _CLOSED[layer], [a, b], int(d.sector[deal]), deal=deal,
-                  purposes=int(d.purposes[deal]), joint_venture=bool(d.joint_venture[deal]),
-                  equity=bool(d.equity[deal]), channel=int(d.channel[deal]),
-                  value=float(d.value[deal]))
+        log_event(model, cond, _CLOSED[layer], a, b, int(d.sector[deal]), deal_id=deal,
+                  purposes=d.purposes[deal], joint_venture=d.joint_venture[deal],
+                  equity=d.equity[deal], channel=d.channel[deal], value=d.value[deal])
     model.network.end_edge(deal, cond.step)
+
+
+def close_deals(model, cond, layer: int, deals: np.ndarray) -> None:
+    """End live alliances or supply contracts of ``layer``, as :func:`close_deal` would one
+    after the other."""
+    d = model.deals
+    f = model.firms
+    deals = np.asarray(deals, dtype=np.int64)
+    if not len(deals):
+        return
+    if not d.alive[deals].all() or (d.layer[deals] != layer).any() or layer not in _CLOSED:
+        raise ValueError(f"deals to close must be live {LAYER_NAMES[layer]} deals")
+    d.alive[deals] = False
+    a, b = d.a[deals], d.b[deals]
+    if layer == ALLIANCE:
+        _count_live(f.live_alliances, a, b, -1)
+    else:  # contract values are positive, so clipping once equals clipping after each
+        _count_live(f.live_supply, a, b, -1)
+        np.subtract.at(f.supply_load, b, d.value[deals])
+        f.supply_load[b] = np.maximum(0.0, f.supply_load[b])
+    log_events(model, cond, _CLOSED[layer], a, b, d.sector[deals], deal_id=deals,
+               purposes=d.purposes[deals], joint_venture=d.joint_venture[deals],
+               equity=d.equity[deals], channel=d.channel[deals], value=d.value[deals])
+    model.network.end_edges(deals, cond.step)
 
 
 def end_contracts(model, cond, firm: int) -> None:
@@ -136,7 +234,7 @@ def exit_firm(model, cond, firm: int) -> None:
     """Close ``firm``: end its deals, log its exit, drop it and its subsidiaries from the net."""
     f = model.firms
     end_contracts(model, cond, firm)
-    log_event(model, cond, "firm_exited", [firm], int(f.sector[firm]))
+    log_event(model, cond, "firm_exited", firm, -1, int(f.sector[firm]))
     f.status[firm] = EXITED
     model.remove_agent_of(firm)
     _leave_network(model, cond, firm)
@@ -154,16 +252,14 @@ def _leave_network(model, cond, firm: int) -> None:
 
 
 def add_firms(model, cond, columns: dict[str, np.ndarray], parents: np.ndarray) -> np.ndarray:
-    """Append entrants, give them nodes and agents, and log ``firm_entered`` for each.
+    """Append entrants, give them nodes, and log ``firm_entered`` for each (their Mesa agents
+    are created when the agents are next looked at, see ``RestructuringModel.agents``).
 
     ``parents`` holds the parent firm of a spin-off, or -1 for a start-up; the event lists
     ``[entrant]`` or ``[entrant, parent]``.
     """
     ids = model.firms.append(**columns, birth_step=np.full(len(parents), cond.step))
     model.network.add_firms(ids)
-    for firm, parent in zip(ids.tolist(), parents.tolist(), strict=True):
-        model.add_agent_for(firm)
-        log_event(model, cond, "firm_entered", [firm] if parent < 0 else [firm, parent],
-                  int(model.firms.sector[firm]))
+    log_events(model, cond, "firm_entered", ids, np.asarray(parents, dtype=np.int64),
+               model.firms.sector[ids])
     return ids
-

@@ -89,12 +89,13 @@ class RestructuringModel(mesa.Model):
         #: draws as they were
         self.export_rng = self.rng.spawn(1)[0]
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
-        self.events = EventLog(self.run_id, self.seed_value)
+        self.events = EventLog(self.run_id, self.seed_value, sectors=self.world.sector_names,
+                               countries=self.world.country_names,
+                               regions=self.world.region_names)
         self.network = NetworkTracker()
         self.network.add_firms(range(len(self.firms)))
         self._agents_by_firm: dict[int, Firm] = {}
-        for firm_id in range(len(self.firms)):
-            self.add_agent_for(firm_id)
+        self._viewed = 0  # firms below this id have had their agents created (if active then)
         self.n_steps = scenario.simulation.n_steps
         self.dt = 1.0 / scenario.simulation.steps_per_year
         self.step_index = 0
@@ -129,19 +130,48 @@ class RestructuringModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ agents
+    # A Firm agent is a view of one row of the firm table and holds no state, so it is created
+    # when Mesa tooling first looks at the agents (``agents``, ``agents_by_type``,
+    # ``agent_types``, ``agent_of``) rather than when the firm enters: a run nobody watches
+    # builds no agents at all. Whenever looked at, the agent set holds exactly the active firms.
 
-    def add_agent_for(self, firm_id: int) -> Firm:
-        """Create the Mesa agent that views firm ``firm_id``."""
-        agent = Firm(self, firm_id)
-        self._agents_by_firm[firm_id] = agent
-        return agent
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every active firm's agent (Mesa's ``Model.agents``)."""
+        self._view_new_firms()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        """Agents by class (Mesa's ``Model.agents_by_type``)."""
+        self._view_new_firms()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Agent classes present (Mesa's ``Model.agent_types``)."""
+        self._view_new_firms()
+        return super().agent_types
+
+    def _view_new_firms(self) -> None:
+        """Create the agents of firms that entered since the agents were last looked at and are
+        still active, in firm order."""
+        n = len(self.firms)
+        if self._viewed == n:
+            return
+        new = self._viewed + np.flatnonzero(self.firms.active[self._viewed:])
+        self._viewed = n
+        for firm_id in new.tolist():
+            self._agents_by_firm[firm_id] = Firm(self, firm_id)
 
     def remove_agent_of(self, firm_id: int) -> None:
-        """Remove the agent of a firm that was acquired or exited."""
-        self._agents_by_firm.pop(firm_id).remove()
+        """Remove the agent of a firm that was acquired or exited (if it had one yet)."""
+        if firm_id < self._viewed:
+            self._agents_by_firm.pop(firm_id).remove()
 
     def agent_of(self, firm_id: int) -> Firm | None:
         """The Mesa agent of an active firm (None once it is acquired or exited)."""
+        self._view_new_firms()
         return self._agents_by_firm.get(firm_id)
 
     @property

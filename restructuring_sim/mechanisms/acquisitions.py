@@ -58,7 +58,7 @@ class Valuer:
         model = self.model
         f = model.firms
         acq = model.scenario.acquisitions
-        new_markets = (f.markets[target] & ~f.markets[acquirer]) @ model.world.market_weight
+        new_markets = model.world.market_share(f.markets[target] & ~f.markets[acquirer])
         tech = acq.tech_premium * self.tech[target] * self.assets[acquirer]
         market = acq.market_premium * new_markets
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
@@ -191,9 +191,10 @@ def step(model, cond) -> dict[str, int]:
         i, j = i[ok], j[ok]
         value, motive = valuer.value(i, j)
         best = _best(i, value - valuer.price(j) - valuer.deal_cost(i, j))
-        for r in best.tolist():
-            ch = PRIOR if f.last_partner[i[r]] == j[r] else DIRECT
-            proposals.append((int(i[r]), int(j[r]), int(motive[r]), float(valuer.price(j[r])), ch))
+        i, j = i[best], j[best]
+        channel = np.where(f.last_partner[i] == j, PRIOR, DIRECT)
+        proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
+                         valuer.price(j).tolist(), channel.tolist(), strict=True)
 
     # succession: retiring owners without successor sell or close
     closing: list[int] = []

@@ -32,6 +32,8 @@ no longer worth its cost to either partner.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from restructuring_sim import lifecycle
@@ -67,34 +69,57 @@ def cross_border_cost(model, cond, i, j) -> np.ndarray:
 
 
 class Valuation:
-    """Per-firm inputs of deal values for one step, computed once and reused for every pair."""
+    """Per-firm inputs of deal values for one step, computed once (when first needed: most
+    quarters' reviews value no deal) and reused for every pair."""
 
     def __init__(self, model, cond):
         self.model = model
         self.cond = cond
-        self.tech = innovation.tech_score(model)
-        self.pressure = innovation.rnd_pressure(model, cond)
-        self.assets = assets(model)
+
+    @cached_property
+    def tech(self) -> np.ndarray:
+        return innovation.tech_score(self.model)
+
+    @cached_property
+    def pressure(self) -> np.ndarray:
+        return innovation.rnd_pressure(self.model, self.cond)
+
+    @cached_property
+    def assets(self) -> np.ndarray:
+        return assets(self.model)
 
     def components(self, i, j, sector) -> np.ndarray:
         """(pairs, 4) purpose components of the value to ``i`` (before costs)."""
-        model, cond = self.model, self.cond
-        f = model.firms
-        w = model.world
-        b = model.scenario.behaviour
-        ti, tj = self.tech[i], self.tech[j]
-        ai, aj = self.assets[i], self.assets[j]
-        qi, qj = f.quality[i], f.quality[j]
-        new_markets = (f.markets[j] & ~f.markets[i]) @ w.market_weight
-        out = np.empty((len(i), 4))
-        out[:, RND] = b.w_rnd * self.pressure[i] * cond.cycle[sector] * tj
-        out[:, LIC] = b.w_licensing * cond.ipr_protection * (
+        return self._components(self._side(i), self._side(j), self._sector_terms(sector))
+
+    def _side(self, firms) -> tuple[np.ndarray, ...]:
+        """What the value formula reads of one side of each pair: technology, assets, quality,
+        markets (rows gathered with np.take, faster than indexing) and R&D pressure."""
+        f = self.model.firms
+        return (self.tech[firms], self.assets[firms], f.quality[firms],
+                np.take(f.markets, firms, axis=0), self.pressure[firms])
+
+    def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
+        """What the value formula reads of each pair's sector."""
+        cond, w = self.cond, self.model.world
+        return (cond.cycle[sector], cond.access[sector], w.is_manufacturing[sector],
+                w.purpose_affinity[sector])
+
+    def _components(self, own, other, terms) -> np.ndarray:
+        """Purpose components of the value to the ``own`` side (see :meth:`components`)."""
+        b = self.model.scenario.behaviour
+        ti, ai, qi, markets_i, pressure_i = own
+        tj, aj, qj, markets_j, _ = other
+        cycle, access, manufacturing, affinity = terms
+        new_markets = self.model.world.market_share(markets_j & ~markets_i)
+        out = np.empty((len(ti), 4))
+        out[:, RND] = b.w_rnd * pressure_i * cycle * tj
+        out[:, LIC] = b.w_licensing * self.cond.ipr_protection * (
             np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj)
-        out[:, MKT] = b.w_marketing * (cond.access[sector] * new_markets
-                                       + np.maximum(aj - ai, 0) * ti)
-        out[:, MFG] = b.w_manufacturing * w.is_manufacturing[sector] * (
+        out[:, MKT] = b.w_marketing * (access * new_markets + np.maximum(aj - ai, 0) * ti)
+        out[:, MFG] = b.w_manufacturing * manufacturing * (
             np.maximum(aj - ai, 0) * qi + np.maximum(qj - qi, 0) * ai)
-        return out * w.purpose_affinity[sector]
+        return out * affinity
 
     def cost(self, i, j) -> np.ndarray:
         """Yearly cost to ``i`` of running a deal with ``j``: its own transaction cost, cut by
@@ -113,8 +138,9 @@ class Valuation:
 
         ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides.
         """
-        ci = self.components(i, j, sector)
-        cj = self.components(j, i, sector)
+        side_i, side_j, terms = self._side(i), self._side(j), self._sector_terms(sector)
+        ci = self._components(side_i, side_j, terms)
+        cj = self._components(side_j, side_i, terms)
         fit = 0.0 if fit is None else fit
         v_i = ci.sum(axis=1) - self.cost(i, j) + fit
         v_j = cj.sum(axis=1) - self.cost(j, i) + fit
@@ -167,14 +193,14 @@ def form(model, cond, valuation: Valuation) -> int:
 def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Positions of the pairs, taken in order, that fit both firms' alliance capacity and do
     not duplicate a live alliance or an earlier pair."""
-    cap = search.capacity(model)
-    live = model.firms.live_alliances
+    free = search.capacity(model) - model.firms.live_alliances  # room of every firm now
+    free_a, free_b = free[a].tolist(), free[b].tolist()
     used: dict[int, int] = {}
     seen: set[tuple[int, int]] = set()
     keep = []
     for pos, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         pair = (min(x, y), max(x, y))
-        full = live[x] + used.get(x, 0) >= cap[x] or live[y] + used.get(y, 0) >= cap[y]
+        full = used.get(x, 0) >= free_a[pos] or used.get(y, 0) >= free_b[pos]
         if full or pair in seen or _allied(model, x, y):
             continue
         used[x] = used.get(x, 0) + 1
@@ -231,13 +257,11 @@ def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
               & (rng.random(m) < beh.equity_propensity * tech_sme))
     spy = model.scenario.simulation.steps_per_year
     term = np.maximum(1, np.rint(rng.uniform(beh.term_years_min, beh.term_years_max, m) * spy))
-    for k in range(m):
-        lifecycle.open_deal(
-            model, cond, ALLIANCE, int(a[k]), int(b[k]), sector=int(sector[k]),
-            purposes=int(purposes[k]), channel=int(pairs.channel[k]),
-            joint_venture=bool(jv[k]), equity=bool(equity[k]), term_steps=int(term[k]),
-            value_a=float(v_a[k]), value_b=float(v_b[k]),
-        )
+    lifecycle.open_deals(
+        model, cond, ALLIANCE, a, b, sector=sector, purposes=purposes, channel=pairs.channel,
+        joint_venture=jv, equity=equity, term_steps=term.astype(np.int64), value_a=v_a,
+        value_b=v_b,
+    )
 
 
 def review(model, cond, valuation: Valuation) -> int:
@@ -251,8 +275,7 @@ def review(model, cond, valuation: Valuation) -> int:
         i, j = d.a[live], d.b[live]
         v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live])
         ending |= (v_i < 0) | (v_j < 0)
-    for deal in live[ending]:
-        lifecycle.close_deal(model, cond, int(deal))
+    lifecycle.close_deals(model, cond, ALLIANCE, live[ending])
     return int(ending.sum())
 
 

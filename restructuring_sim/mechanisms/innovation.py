@@ -43,9 +43,10 @@ def step(model, cond, dt: float) -> None:
     act = f.active
     funded = np.minimum(1.0, rnd_budget(model) / cond.rnd_cost[f.sector])
     rate = b.knowledge_growth * np.sqrt(funded) - b.knowledge_depreciation
-    f.knowledge[act] *= np.exp(rate[act] * dt)
+    # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
+    np.multiply(f.knowledge, np.exp(rate * dt), out=f.knowledge, where=act)
     sme = act & f.is_sme
-    gap = 1.0 - f.capability[sme]
-    f.capability[sme] += b.capability_uptake * cond.sme_capability * gap * dt
-    upgrade = model.scenario.supply.quality_upgrading * f.capability[sme]
-    f.quality[sme] += upgrade * (1.0 - f.quality[sme]) * dt
+    cap, quality = f.capability, f.quality
+    np.add(cap, b.capability_uptake * cond.sme_capability * (1.0 - cap) * dt, out=cap, where=sme)
+    upgrade = model.scenario.supply.quality_upgrading * cap
+    np.add(quality, upgrade * (1.0 - quality) * dt, out=quality, where=sme)

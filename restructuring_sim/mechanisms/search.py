@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
@@ -91,27 +92,46 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     within the entry's group or, where ``any_group`` (default: nowhere), from all groups.
 
     Groups are sectors unless ``group`` gives every firm another non-negative code (e.g. its
-    country-sector market).
+    country-sector market). Only eligible firms enter the cumulative weights (ineligible ones
+    weigh nothing and would only repeat a running sum).
     """
     f = model.firms
     rng = model.rng
+    order = f.order_by("sector") if group is None else stable_order(group)
     group = f.sector if group is None else group
     any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
-    weights = np.where(eligible, f.employees ** model.scenario.behaviour.visibility_elasticity, 0)
-    order = np.argsort(group, kind="stable")
-    cum = np.cumsum(weights[order])
+    chosen = order[eligible[order]]  # eligible firms, by group
+    cum = np.cumsum(f.employees[chosen] ** model.scenario.behaviour.visibility_elasticity)
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
-    sorted_group = group[order]
-    start = np.searchsorted(sorted_group, group_of_draw, side="left")
-    end = np.searchsorted(sorted_group, group_of_draw, side="right")
+    start, end = _group_bounds(group[chosen], group_of_draw)
     lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
     lo_d = np.where(any_group, 0.0, lo)
     hi_d = np.where(any_group, cum[-1], hi)
     u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
-    pos = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
-    return np.where(hi_d > lo_d, order[pos], -1)
+    pos = _search_in_key_order(cum, u)
+    # a draw at the very top of the weights (rounding) takes the last firm in group order
+    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], order[-1])
+    return np.where(hi_d > lo_d, drawn, -1)
+
+
+def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last position of each of ``groups`` in ``sorted_group`` (sorted
+    non-negative codes): ``searchsorted`` left and right, from one count of the codes."""
+    top = max(sorted_group.max(initial=0), groups.max(initial=0)) + 1
+    end_of = np.cumsum(np.bincount(sorted_group, minlength=top))
+    start_of = np.concatenate([[0], end_of[:-1]])
+    return start_of[groups], end_of[groups]
+
+
+def _search_in_key_order(cum: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cum, keys, side="right")``, looking the keys up in increasing order:
+    successive searches then touch nearby memory, several times faster on large arrays."""
+    order = np.argsort(keys)
+    pos = np.empty(len(keys), dtype=np.intp)
+    pos[order] = np.searchsorted(cum, keys[order], side="right")
+    return pos
 
 
 def _cluster_draws(model, searchers, eligible):
@@ -120,7 +140,7 @@ def _cluster_draws(model, searchers, eligible):
     in_cluster = np.flatnonzero(eligible & (f.cluster >= 0))
     if not len(in_cluster):
         return np.full(len(searchers), -1)
-    members = in_cluster[np.argsort(f.cluster[in_cluster], kind="stable")]
+    members = in_cluster[stable_order(f.cluster[in_cluster])]
     codes = f.cluster[members]
     own = f.cluster[searchers]
     start = np.searchsorted(codes, own, side="left")
@@ -134,13 +154,13 @@ def _distributor_draws(model, searchers, eligible):
     """Pairs (searcher, distributor) for non-exporting SMEs that ask a trading company."""
     f = model.firms
     rng = model.rng
-    n_markets = f.n_markets
     distributor_sector = np.array([model.scenario.sectors[s].distributor
                                    for s in model.world.sector_names])
-    asks = (f.is_sme[searchers] & (n_markets[searchers] == 1)
+    asks = (f.is_sme[searchers] & (f.n_markets_of(searchers) == 1)
             & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
-    pool = np.flatnonzero(eligible & distributor_sector[f.sector] & (n_markets >= 3))
+    pool = np.flatnonzero(eligible & distributor_sector[f.sector])
+    pool = pool[f.n_markets_of(pool) >= 3]
     i = searchers[asks]
     if not len(pool) or not len(i):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

@@ -74,9 +74,8 @@ def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
     pooled = free.copy()
     members = np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme)
     if len(members):
-        codes, inverse = np.unique(f.cluster[members], return_inverse=True)
-        total = np.bincount(inverse, weights=free[members], minlength=len(codes))
-        pooled[members] = total[inverse]
+        cluster = f.cluster[members]
+        pooled[members] = np.bincount(cluster, weights=free[members])[cluster]
     return pooled
 
 
@@ -119,15 +118,16 @@ def tender(model, cond) -> int:
     first = np.lexsort((rng.random(len(i)), -score, i))
     keep = np.ones(len(first), dtype=bool)
     keep[1:] = i[first][1:] != i[first][:-1]
-    signed = 0
-    for idx in first[keep]:
-        buyer, supplier = int(i[idx]), int(j[idx])
-        if _linked(model, buyer, supplier):
-            continue
-        channel = B2B if exch[idx] else (CLUSTER if pooled[idx] else DIRECT)
-        _sign(model, cond, buyer, supplier, float(order[idx]), channel)
-        signed += 1
-    return signed
+    rows = first[keep]
+    rows = rows[[not _linked(model, x, y) for x, y in zip(i[rows].tolist(), j[rows].tolist(),
+                                                          strict=True)]]
+    channel = np.where(exch[rows], B2B, np.where(pooled[rows], CLUSTER, DIRECT))
+    lifecycle.open_deals(
+        model, cond, SUPPLY, i[rows], j[rows], sector=f.sector[i[rows]],
+        purposes=_SUPPLY_PURPOSE, channel=channel, term_steps=_terms(model, len(rows)),
+        value=order[rows],
+    )
+    return len(rows)
 
 
 def _linked(model, a: int, b: int) -> bool:
@@ -135,15 +135,12 @@ def _linked(model, a: int, b: int) -> bool:
     return bool(edges) and any(d["layer"] == "supply" for d in edges.values())
 
 
-def _sign(model, cond, buyer: int, supplier: int, value: float, channel: int) -> int:
+def _terms(model, m: int) -> np.ndarray:
+    """Terms (steps, at least one) of ``m`` new contracts."""
     sup = model.scenario.supply
     spy = model.scenario.simulation.steps_per_year
-    term = model.rng.uniform(sup.term_years_min, sup.term_years_max)
-    return lifecycle.open_deal(
-        model, cond, SUPPLY, buyer, supplier, sector=int(model.firms.sector[buyer]),
-        purposes=_SUPPLY_PURPOSE, channel=channel, term_steps=max(1, round(term * spy)),
-        value=value,
-    )
+    term = model.rng.uniform(sup.term_years_min, sup.term_years_max, m)
+    return np.maximum(1, np.rint(term * spy)).astype(np.int64)
 
 
 def review(model, cond) -> int:
@@ -157,7 +154,11 @@ def review(model, cond) -> int:
         buyer, supplier, value = int(d.a[deal]), int(d.b[deal]), float(d.value[deal])
         lifecycle.close_deal(model, cond, deal)
         if f.quality[supplier] >= floor and f.status[buyer] == f.status[supplier] == ACTIVE:
-            _sign(model, cond, buyer, supplier, value, PRIOR)
+            lifecycle.open_deal(
+                model, cond, SUPPLY, buyer, supplier, sector=int(f.sector[buyer]),
+                purposes=_SUPPLY_PURPOSE, channel=PRIOR, term_steps=int(_terms(model, 1)[0]),
+                value=value,
+            )
     return len(due)
 
 

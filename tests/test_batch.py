@@ -1,0 +1,274 @@
+"""Batch paths give what the one-at-a-time paths give: deals, events, network, and the helpers
+behind the fast event log, partner draws and lazily created agents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from conftest import make_model
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from restructuring_sim import lifecycle
+from restructuring_sim.columns import stable_order
+from restructuring_sim.deals import ALLIANCE, SUPPLY
+from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
+from restructuring_sim.firms import Firm
+from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
+from restructuring_sim.network import NetworkTracker
+
+N_FIRMS = 60
+_SETTINGS = settings(max_examples=25, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+pairs = st.lists(
+    st.tuples(st.integers(0, N_FIRMS - 1), st.integers(0, N_FIRMS - 1)).filter(
+        lambda p: p[0] != p[1]),
+    min_size=1, max_size=40,
+)
+
+
+def fresh():
+    """A model of ``N_FIRMS`` firms before its first step, and the first step's conditions."""
+    model = make_model(n_firms=N_FIRMS)
+    return model, model.world.conditions(0)
+
+
+def state(model):
+    """Everything opening and closing deals touches, comparable with ``==``."""
+    f, d, net = model.firms, model.deals, model.network
+    return {
+        "events": model.events.to_arrow(),
+        "deals": {name: getattr(d, name).tolist() for name in d.COLUMNS},
+        "firms": {name: getattr(f, name).tolist()
+                  for name in ("live_alliances", "live_supply", "last_partner", "supply_load")},
+        "graph": sorted((u, v, k, tuple(sorted(data.items())))
+                        for u, v, k, data in net.graph.edges(keys=True, data=True)),
+        "edges": net.edges_table(),
+    }
+
+
+def deal_values(pairs_, rng):
+    """Per-deal keyword arrays as a mechanism would pass them."""
+    m = len(pairs_)
+    return dict(
+        sector=rng.integers(0, 3, m), purposes=rng.integers(1, 16, m),
+        channel=rng.integers(0, 6, m),
+        joint_venture=rng.random(m) < 0.3, equity=rng.random(m) < 0.3,
+        term_steps=rng.integers(1, 20, m), value=rng.random(m) * 5, value_a=rng.random(m),
+        value_b=rng.random(m),
+    )
+
+
+@pytest.mark.parametrize("layer", [ALLIANCE, SUPPLY])
+@_SETTINGS
+@given(pairs=pairs, seed=st.integers(0, 2**16))
+def test_open_deals_equals_opening_one_by_one(layer, pairs, seed):
+    values = deal_values(pairs, np.random.default_rng(seed))
+    a, b = (np.array(side) for side in zip(*pairs, strict=True))
+    one, cond = fresh()
+    for k, (x, y) in enumerate(pairs):
+        scalars = {key: v[k].item() for key, v in values.items()}
+        lifecycle.open_deal(one, cond, layer, x, y, **scalars)
+    batch, cond = fresh()
+    ids = lifecycle.open_deals(batch, cond, layer, a, b, **values)
+    assert ids.tolist() == list(range(len(pairs)))
+    assert state(batch) == state(one)
+
+
+@pytest.mark.parametrize("layer", [ALLIANCE, SUPPLY])
+@_SETTINGS
+@given(pairs=pairs, seed=st.integers(0, 2**16), data=st.data())
+def test_close_deals_equals_closing_one_by_one(layer, pairs, seed, data):
+    values = deal_values(pairs, np.random.default_rng(seed))
+    a, b = (np.array(side) for side in zip(*pairs, strict=True))
+    closing = data.draw(st.lists(st.integers(0, len(pairs) - 1), unique=True))
+    closing = np.array(sorted(closing), dtype=np.int64)
+    models = []
+    for batch in (False, True):
+        model, cond = fresh()
+        lifecycle.open_deals(model, cond, layer, a, b, **values)
+        cond = model.world.conditions(3)
+        if batch:
+            lifecycle.close_deals(model, cond, layer, closing)
+        else:
+            for deal in closing.tolist():
+                lifecycle.close_deal(model, cond, deal)
+        models.append(model)
+    assert state(models[1]) == state(models[0])
+
+
+def test_close_deals_rejects_dead_or_foreign_deals():
+    model, cond = fresh()
+    lifecycle.open_deals(model, cond, ALLIANCE, np.array([0, 1]), np.array([2, 3]), sector=0)
+    with pytest.raises(ValueError, match="live supply"):
+        lifecycle.close_deals(model, cond, SUPPLY, np.array([0]))
+    lifecycle.close_deals(model, cond, ALLIANCE, np.array([0]))
+    with pytest.raises(ValueError, match="live alliance"):
+        lifecycle.close_deals(model, cond, ALLIANCE, np.array([0, 1]))
+
+
+def test_open_deals_rejects_what_open_deal_rejects():
+    model, cond = fresh()
+    with pytest.raises(ValueError, match="itself"):
+        lifecycle.open_deals(model, cond, ALLIANCE, np.array([1, 4]), np.array([2, 4]), sector=0)
+    model.firms.status[5] = 2
+    with pytest.raises(ValueError, match="active"):
+        lifecycle.open_deals(model, cond, ALLIANCE, np.array([5]), np.array([2]), sector=0)
+
+
+def test_network_add_edges_equals_add_edge_one_by_one():
+    one, batch = NetworkTracker(), NetworkTracker()
+    for net in (one, batch):
+        net.add_firms(range(6))
+    src, dst = [0, 1, 0, 4], [1, 2, 1, 5]
+    cross, sme = [True, False, False, True], [False, False, True, True]
+    for k in range(4):
+        one.add_edge(10 + k, "supply", src[k], dst[k], step=2, cross_border=cross[k],
+                     involves_sme=sme[k])
+    batch.add_edges(np.arange(10, 14), "supply", np.array(src), np.array(dst), step=2,
+                    cross_border=np.array(cross), involves_sme=np.array(sme))
+    assert list(batch.graph.edges(keys=True, data=True)) == list(
+        one.graph.edges(keys=True, data=True))
+    assert batch.edges_table().equals(one.edges_table())
+    assert batch.record_metrics(1990) == one.record_metrics(1990)
+    with pytest.raises(ValueError, match="exists"):
+        batch.add_edges([13], "supply", [0], [2], step=3, cross_border=False,
+                        involves_sme=False)
+    with pytest.raises(ValueError, match="repeat"):
+        batch.add_edges([20, 20], "supply", [0, 1], [2, 3], step=3, cross_border=False,
+                        involves_sme=False)
+    batch.end_edges(np.array([10, 12]), step=4)
+    for edge in (10, 12):
+        one.end_edge(edge, step=4)
+    assert batch.edges_table().equals(one.edges_table())
+
+
+def event_fields(rng, m):
+    """Random event codes: one or two participants, optional fields mixed in."""
+    has_b = rng.random(m) < 0.7
+    return dict(
+        step=rng.integers(0, 52, m), year=rng.integers(1988, 2001, m),
+        quarter=rng.integers(1, 5, m), kind=rng.integers(0, len(KINDS), m),
+        deal_id=rng.integers(-1, 1000, m), a=rng.integers(0, 500, m),
+        b=np.where(has_b, rng.integers(0, 500, m), -1), size_a=rng.integers(0, 3, m),
+        size_b=np.where(has_b, rng.integers(0, 3, m), -1), country_a=rng.integers(0, 3, m),
+        country_b=np.where(has_b, rng.integers(0, 3, m), -1), region_a=rng.integers(0, 2, m),
+        region_b=np.where(has_b, rng.integers(0, 2, m), -1), sector=rng.integers(0, 2, m),
+        sector_group=rng.integers(0, 2, m), purposes=rng.integers(0, 64, m),
+        joint_venture=rng.random(m) < 0.5, equity=rng.random(m) < 0.5,
+        motive=rng.integers(-1, 5, m), channel=rng.integers(-1, 6, m),
+        value=np.where(rng.random(m) < 0.5, rng.random(m), np.nan),
+    )
+
+
+def same_events(x: pa.Table, y: pa.Table) -> bool:
+    """Equal event tables, NaN values counting as equal."""
+    return (x.drop_columns(["value"]).equals(y.drop_columns(["value"]))
+            and np.array_equal(x["value"].to_numpy(), y["value"].to_numpy(), equal_nan=True))
+
+
+def new_log():
+    return EventLog("run", 3, sectors=["pharma", "software"], countries=["DE", "JP", "US"],
+                    regions=["western_europe", "japan"])
+
+
+@given(seed=st.integers(0, 2**16), m=st.integers(0, 30))
+@settings(max_examples=30, deadline=None)
+def test_event_log_extend_equals_add_one_by_one(seed, m):
+    fields = event_fields(np.random.default_rng(seed), m)
+    one, batch = new_log(), new_log()
+    for k in range(m):
+        one.add(**{name: column[k].item() for name, column in fields.items()})
+    batch.extend(**fields)
+    assert len(one) == len(batch) == m
+    assert same_events(batch.to_arrow(), one.to_arrow())
+    assert all(one.count(kind) == batch.count(kind) for kind in KINDS)
+
+
+def test_event_log_decodes_codes_into_the_contract():
+    log = new_log()
+    log.extend(step=[4, 5], year=1989, quarter=[1, 2], kind=[0, 5], deal_id=[7, -1], a=[3, 9],
+               b=[8, -1], size_a=[2, 0], size_b=[0, -1], country_a=[0, 2], country_b=[1, -1],
+               region_a=[0, 1], region_b=[1, -1], sector=[1, 0], sector_group=[1, 0],
+               purposes=[0b101, 0], motive=[-1, -1], channel=[3, -1])
+    rows = log.to_arrow().to_pylist()
+    first, second = rows
+    assert first["firm_ids"] == [3, 8] and second["firm_ids"] == [9]
+    assert first["size_classes"] == ["large", "small"] and second["size_classes"] == ["small"]
+    assert first["countries"] == ["DE", "JP"] and second["regions"] == ["japan"]
+    assert first["sector"] == "software" and first["sector_group"] == "services"
+    assert first["purposes"] == ["rnd", "marketing"] and second["purposes"] == []
+    assert first["channel"] == "matching_service" and second["channel"] == ""
+    assert first["motive"] == "" and np.isnan(first["value"])
+    assert first["cross_border"] and first["involves_sme"]
+    assert not second["cross_border"] and second["involves_sme"]
+    assert first["run_id"] == "run" and first["seed"] == 3
+
+
+def test_event_record_layout():
+    assert set(DEFAULTS) < set(ROW.names)
+    assert DEFAULTS["b"] == -1 and np.isnan(DEFAULTS["value"])
+    empty = EventLog("r", 1).to_arrow()
+    assert empty.num_rows == 0 and isinstance(empty, pa.Table)
+
+
+@given(st.lists(st.integers(-40_000, 40_000), max_size=200))
+def test_stable_order_is_a_stable_argsort(codes):
+    codes = np.array(codes, dtype=np.int64)
+    assert stable_order(codes).tolist() == np.argsort(codes, kind="stable").tolist()
+
+
+@given(st.lists(st.integers(0, 30), max_size=100), st.lists(st.integers(0, 40), max_size=50))
+def test_group_bounds_equal_searchsorted(values, groups):
+    values = np.sort(np.array(values, dtype=np.int64))
+    groups = np.array(groups, dtype=np.int64)
+    start, end = _group_bounds(values, groups)
+    assert start.tolist() == np.searchsorted(values, groups, side="left").tolist()
+    assert end.tolist() == np.searchsorted(values, groups, side="right").tolist()
+
+
+@given(st.lists(st.floats(0, 10), min_size=1, max_size=100),
+       st.lists(st.floats(-1, 1000), max_size=100))
+def test_search_in_key_order_equals_searchsorted(weights, keys):
+    cum = np.cumsum(weights)
+    keys = np.array(keys)
+    assert (_search_in_key_order(cum, keys).tolist()
+            == np.searchsorted(cum, keys, side="right").tolist())
+
+
+def test_agents_are_created_when_looked_at_and_match_the_active_firms():
+    model = make_model(n_firms=300)
+    for _ in range(6):
+        model.step()
+    active = set(np.flatnonzero(model.firms.active).tolist())
+    assert {agent.firm_id for agent in model.agents} == active
+    assert len(model.agents_by_type[Firm]) == len(active) and model.agent_types == [Firm]
+    assert len({agent.unique_id for agent in model.agents}) == len(active)
+    for _ in range(6):
+        model.step()
+    gone = [k for k in range(300) if k not in set(np.flatnonzero(model.firms.active).tolist())]
+    assert gone and all(model.agent_of(k) is None for k in gone)
+    assert {a.firm_id for a in model.agents} == set(np.flatnonzero(model.firms.active).tolist())
+
+
+def test_static_firm_columns_are_read_only():
+    model = make_model(n_firms=50)
+    with pytest.raises(ValueError, match="read-only"):
+        model.firms.sector[0] = 1
+    order = model.firms.order_by("sector")
+    assert order.tolist() == np.argsort(model.firms.sector, kind="stable").tolist()
+    with pytest.raises(ValueError, match="static"):
+        model.firms.order_by("employees")
+
+
+@given(st.integers(1, 700), st.integers(0, 2**16))
+@settings(max_examples=30, deadline=None)
+def test_market_share_is_the_product_in_power_of_two_row_blocks(n, seed):
+    model = make_model(n_firms=50)
+    w = model.world
+    flags = np.random.default_rng(seed).random((n, len(w.market_weight))) < 0.3
+    rows = 256  # 8,192 matrix entries at most per product, rounded down to a power of two
+    blocks = [flags[s:s + rows].astype(np.float64) @ w.market_weight for s in range(0, n, rows)]
+    assert w.market_share(flags).tobytes() == np.concatenate(blocks).tobytes()
