@@ -113,9 +113,9 @@ def test_an_sme_target_is_one_priced_at_most_the_papers_capitalisation_cut():
         row("acquisition", 1994, ["large", "large"], ["US", "JP"], value=2.0),
         row("acquisition", 1996, ["large", "large"], ["US", "DE"], value=900.0),
     ])
-    assert trends.sme_acquisition_share(log) == pytest.approx(2 / 4)
-    assert trends.sme_acquisition_share(log, capitalisation_max=None) == pytest.approx(2 / 4)
-    assert trends.sme_acquisition_share(log, capitalisation_max=1.0) == 0.0
+    assert trends.sme_acquisition_counts(log) == (2, 4)
+    assert trends.sme_acquisition_counts(log, capitalisation_max=None) == (2, 4)
+    assert trends.sme_acquisition_counts(log, capitalisation_max=1.0) == (0, 4)
 
 
 def test_the_ensemble_value_is_the_ratio_of_summed_counts():

@@ -100,13 +100,6 @@ def matching_fraction(events: pd.DataFrame, firms: pd.DataFrame,
     return int(np.isin(registered, linked).sum()), len(registered)
 
 
-def matching_conversion(events: pd.DataFrame, firms: pd.DataFrame,
-                        years: tuple[int, int] = (1988, 2000)) -> float:
-    """Share of SMEs ever registered with the matching service (in ``years``) that took part in
-    at least one deal formed through channel ``matching_service`` (NaN if none registered)."""
-    return _value(matching_fraction(events, firms, years))
-
-
 def _final_manufacturing_smes(firms: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
     fy = trends.in_years(firms, years)
     if fy.empty:

@@ -103,10 +103,6 @@ def by_purpose(events: pd.DataFrame,
     return pd.DataFrame(cols).fillna(0).astype(int).rename_axis("purpose")
 
 
-def _share(counts: tuple[int, int]) -> float:
-    return counts[0] / counts[1] if counts[1] else float("nan")
-
-
 def cross_border_sme_counts(events: pd.DataFrame,
                             years: tuple[int, int] = (1990, 2000)) -> tuple[int, int]:
     """``(involving an SME, all)``: cross-border alliances formed in ``years``."""
@@ -115,22 +111,12 @@ def cross_border_sme_counts(events: pd.DataFrame,
     return int(formed["involves_sme"].astype(bool).sum()), len(formed)
 
 
-def cross_border_sme_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
-    """Share of all cross-border alliances formed in ``years`` that involve an SME (NaN if none)."""
-    return _share(cross_border_sme_counts(events, years))
-
-
 def sme_only_counts(events: pd.DataFrame,
                     years: tuple[int, int] = (1990, 2000)) -> tuple[int, int]:
     """``(all participants SMEs, all)``: cross-border SME alliances formed in ``years``."""
     deals = in_years(sme_alliances(events), years)
     only = deals["size_classes"].map(lambda sizes: all(s in SME_CLASSES for s in sizes))
     return int(only.sum()), len(deals)
-
-
-def sme_only_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -> float:
-    """Among cross-border SME alliances in ``years``, the share whose participants are all SMEs."""
-    return _share(sme_only_counts(events, years))
 
 
 #: the paper's cut for an SME target in M&A statistics: capitalisation up to USD 2.5 million
@@ -152,13 +138,6 @@ def sme_acquisition_counts(events: pd.DataFrame, years: tuple[int, int] = (1990,
     else:
         sme = acq["size_classes"].map(lambda sizes: len(sizes) > 1 and sizes[1] in SME_CLASSES)
     return int(sme.sum()), len(acq)
-
-
-def sme_acquisition_share(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000),
-                          capitalisation_max: float | None = SME_CAPITALISATION_MAX) -> float:
-    """Cross-border acquisitions of an SME (see :func:`sme_acquisition_counts`), as a share of
-    all cross-border acquisitions in ``years`` (NaN if there are none)."""
-    return _share(sme_acquisition_counts(events, years, capitalisation_max))
 
 
 def summary_tables(events: pd.DataFrame) -> dict[str, pd.DataFrame | pd.Series]:
