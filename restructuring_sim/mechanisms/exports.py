@@ -66,8 +66,9 @@ def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
     ex = model.scenario.exports
     home = f.country[firms]
     tau = trade_cost(model, cond)
-    goods = relative_size(model) * tau ** (1.0 - ex.elasticity)
-    services = relative_size(model) * (tau + ex.services_cost) ** (1.0 - ex.elasticity)
+    size = relative_size(model)
+    goods = size * tau ** (1.0 - ex.elasticity)
+    services = size * (tau + ex.services_cost) ** (1.0 - ex.elasticity)
     in_services = ~model.world.is_manufacturing[f.sector[firms]]
     appeal = np.exp(ex.quality_elasticity * (f.quality[firms] - 0.5))
     demand = appeal[:, None] * np.where(in_services[:, None], services[home], goods[home])
@@ -93,10 +94,12 @@ def step(model, cond) -> int:
     if not len(firms):
         return 0
     exporting = f.exports[firms]
-    present = affiliates(model, firms)
+    abroad = affiliates(model, firms)
+    present = abroad.copy()
     present[np.arange(len(firms)), f.country[firms]] = True
     shock = np.exp(model.export_rng.normal(0.0, ex.demand_noise, exporting.shape))
-    potential = home_sales(model, firms)[:, None] * export_demand(model, cond, firms) * shock
+    home = home_sales(model, firms, abroad)
+    potential = home[:, None] * export_demand(model, cond, firms) * shock
     profit = potential / ex.elasticity
     factor = fixed_cost_factor(model, cond, firms)[:, None]
     stay = profit >= ex.market_cost * factor
@@ -115,12 +118,14 @@ def affiliates(model, firms: np.ndarray) -> np.ndarray:
     return out
 
 
-def home_sales(model, firms: np.ndarray) -> np.ndarray:
+def home_sales(model, firms: np.ndarray, abroad: np.ndarray | None = None) -> np.ndarray:
     """Sales in the home market (USD million per year): an MNE's revenue is shared between home
-    and its affiliates' countries in proportion to their relative size."""
+    and its affiliates' countries (``abroad``, :func:`affiliates` unless given) in proportion
+    to their relative size."""
     f = model.firms
-    abroad = (relative_size(model)[f.country[firms]] * affiliates(model, firms)).sum(axis=1)
-    return f.base_revenue[firms] / (1.0 + abroad)
+    abroad = affiliates(model, firms) if abroad is None else abroad
+    weight = (relative_size(model)[f.country[firms]] * abroad).sum(axis=1)
+    return f.base_revenue[firms] / (1.0 + weight)
 
 
 def sales(model, cond) -> np.ndarray:
