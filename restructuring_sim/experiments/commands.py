@@ -23,6 +23,8 @@ DaskWorkersOpt = Annotated[int | None, typer.Option(
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="dask: address of an existing scheduler, e.g. tcp://HOST:8786.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+SweepOutOpt = Annotated[Path, typer.Option("--out", help="Sweep directory (resumed if it holds "
+                                            "this spec).")]
 
 
 def _cli():
@@ -94,8 +96,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sweep(
         spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML).")],
-        out: Annotated[Path, typer.Option("--out", help="Sweep directory (resumed if it holds "
-                                          "this spec).")],
+        out: SweepOutOpt,
         executor: ExecutorOpt = None,
         workers: WorkersOpt = None,
         dask_workers: DaskWorkersOpt = None,
@@ -202,8 +203,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sensitivity(
         spec: Annotated[Path, typer.Argument(help="Sweep spec with design sobol or morris.")],
-        out: Annotated[Path, typer.Option("--out", help="Sweep directory (resumed if it holds "
-                                          "this spec).")],
+        out: SweepOutOpt,
         executor: ExecutorOpt = None,
         workers: WorkersOpt = None,
         dask_workers: DaskWorkersOpt = None,
