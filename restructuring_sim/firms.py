@@ -66,7 +66,8 @@ class FirmTable(ColumnTable):
     countries, bool: countries the firm exports to), ``direct_exports`` (USD million per year:
     sales in export markets, on top of the revenue from employees), ``export_revenue`` (USD
     million per year sold to foreign customers: direct exports and supply contracts with foreign
-    buyers).
+    buyers), ``weight`` (firms of the economy the firm stands for, relative to the initial
+    population's average: see :func:`restructuring_sim.population.design_weights`).
     """
 
     COLUMNS = {
@@ -101,6 +102,7 @@ class FirmTable(ColumnTable):
         "exports": (np.bool_, False),
         "direct_exports": (np.float64, 0.0),
         "export_revenue": (np.float64, 0.0),
+        "weight": (np.float64, 1.0),
     }
 
     #: columns fixed when a firm enters; their views are read-only, so that orderings derived

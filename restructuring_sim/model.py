@@ -249,6 +249,7 @@ class RestructuringModel(mesa.Model):
                 owner=f.owner.copy(),
                 birth_step=f.birth_step.copy(),
                 status=f.status.copy(),
+                weight=f.weight.copy(),
             )
         )
 

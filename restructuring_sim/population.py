@@ -1,13 +1,17 @@
 """The synthetic firm population at the start of a run.
 
 Sizes follow a discrete Pareto law (heavy-tailed: most firms are small, a few very large), so that
-SMEs are well over 95% of firms. Sectors and countries are drawn from the scenario's mixes; a share
-of firms sits in local clusters of their (country, sector) market. Large firms are MNEs with a
-given probability and then sell in several countries across regions (through affiliates); SMEs
-sell at home and a few export to one country (``population.exporter_share``), which they keep or
-leave by the rule of :mod:`restructuring_sim.mechanisms.exports`. Knowledge is independent of
-size up to a small premium for large firms, so that some small firms hold valuable niche
-technology.
+SMEs are well over 95% of firms; above 250 employees the tail thins to Zipf's law of firm sizes
+(``large_tail_index``), so that the sample can hold enough large firms for SMEs to partner with
+without their sizes, and their share of jobs and sales, growing out of proportion. Each firm
+carries a design weight (:func:`design_weights`) that turns the sample back into the economy for
+aggregates such as the SMEs' share of exports. Sectors and countries are drawn from the
+scenario's mixes; a share of firms sits in local clusters of their (country, sector) market.
+Large firms are MNEs with a given probability and then sell in several countries across regions
+(through affiliates); SMEs sell at home and a few export to one country
+(``population.exporter_share``), which they keep or leave by the rule of
+:mod:`restructuring_sim.mechanisms.exports`. Knowledge is independent of size up to a small
+premium for large firms, so that some small firms hold valuable niche technology.
 """
 
 from __future__ import annotations
@@ -19,10 +23,51 @@ from restructuring_sim.scenario import Scenario
 from restructuring_sim.world import World
 
 
-def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Generator):
-    """Employees of ``n`` firms: ``floor(U ** (-1 / tail_index))``, capped at ``size_max``."""
-    u = rng.random(n)
-    return np.minimum(np.floor(u ** (-1.0 / tail_index)), size_max).astype(np.float64)
+def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Generator,
+                   large_tail_index: float | None = None):
+    """Employees of ``n`` firms: ``x = U ** (-1 / tail_index)``, floored and capped at
+    ``size_max``; above 250 employees the tail falls with ``large_tail_index`` instead
+    (``250 * (x / 250) ** (tail_index / large_tail_index)``: as many firms above 250).
+
+    The two indices play two parts: ``tail_index`` sets how many firms of the sample are
+    large (enough partners for SMEs in a sample of a few thousand firms), ``large_tail_index``
+    how large they are (Zipf's law), and with them the SMEs' share of jobs and sales.
+    """
+    x = rng.random(n) ** (-1.0 / tail_index)
+    if large_tail_index is not None:
+        large = x >= SIZE_BOUNDS[1]
+        x[large] = SIZE_BOUNDS[1] * (x[large] / SIZE_BOUNDS[1]) ** (tail_index / large_tail_index)
+    return np.minimum(np.floor(x), size_max).astype(np.float64)
+
+
+def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
+    """Chance that ``floor(U ** (-1 / tail_index))`` equals ``k`` (a discrete Pareto cell)."""
+    return k ** -tail_index - (k + 1.0) ** -tail_index
+
+
+def design_weights(employees: np.ndarray, pop, below: float | None = None) -> np.ndarray:
+    """Firms of the economy each drawn firm stands for (1 = the initial population's average).
+
+    The economy's firm sizes follow Zipf's law (tail index ``pop.large_tail_index``) at every
+    size, while the sample is drawn with the heavier ``pop.size_tail_index`` below 250
+    employees, so that it holds more large firms than the economy would (enough partners for
+    SMEs in a sample of thousands). A firm's weight is the ratio of the two laws at its drawn
+    size (importance weights, mean 1 over the sample's law): about 1 for the smallest firms,
+    falling through the medium class to ``250 ** (size_tail_index - large_tail_index)`` for
+    every large firm. Shares of jobs, sales and exports in the economy are weighted sums.
+
+    With ``below`` (50 for start-ups), both laws are taken conditional on fewer employees than
+    that, and the weights have mean 1 among such firms.
+    """
+    a_sample, a_economy = pop.size_tail_index, pop.large_tail_index
+    k = np.floor(employees)
+    small = k < SIZE_BOUNDS[1]
+    cell = np.maximum(k, 1.0)
+    ratio = _cell_probability(cell, a_economy) / _cell_probability(cell, a_sample)
+    weight = np.where(small, ratio, float(SIZE_BOUNDS[1]) ** (a_sample - a_economy))
+    if below is not None:
+        weight *= (1.0 - below ** -a_sample) / (1.0 - below ** -a_economy)
+    return weight
 
 
 def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np.ndarray:
@@ -63,13 +108,16 @@ def generate(scenario: Scenario, world: World, rng: np.random.Generator,
 
     ``given`` maps firm columns (see :class:`FirmTable`) to one value per firm; it must hold
     ``employees``, and ``sector``/``country`` as names; other columns are drawn as for any firm
-    and then replaced by those given. It lets users and tests start from a known population.
+    and then replaced by those given (a given firm weighs 1 unless ``weight`` is given). It
+    lets users and tests start from a known population.
     """
     pop = scenario.population
     if given is None:
         n = scenario.simulation.n_firms
-        employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng)
+        employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng,
+                                   pop.large_tail_index)
         new = new_firm_columns(employees, scenario, world, rng)
+        new["weight"] = design_weights(employees, pop)
     else:
         new = _given_columns(given, scenario, world, rng)
     table = FirmTable(world.n_countries, capacity=int(len(new["employees"]) * 1.25) + 16)

@@ -74,6 +74,11 @@ class Population(_Strict):
         0.67, gt=0.1, le=3.0,
         description="Pareto tail index of employees (smaller = heavier tail, more large firms)",
     )
+    large_tail_index: float = Field(
+        1.06, gt=0.1, le=3.0,
+        description="Pareto tail index of employees above 250 (Zipf's law of firm sizes, "
+        "Axtell 2001: 1.06); equal to size_tail_index for one Pareto law throughout",
+    )
     size_max: int = Field(300_000, ge=250, description="largest firm (employees)")
     mne_share: float = Field(
         0.5, ge=0, le=1, description="share of large firms that are MNEs active in several regions"
@@ -124,6 +129,9 @@ class Sector(_Strict):
         1.0, description="path: multiplier on partner search from the Internet (1 = none)"
     )
     purposes: list[PurposeName] = Field(description="typical alliance purposes in the sector")
+    venture_backed: bool = Field(
+        False, description="venture investors finance the sector's technology start-ups"
+    )
     supply_chain: bool = Field(
         False, description="large firms source components from suppliers on supply contracts"
     )
@@ -132,22 +140,30 @@ class Sector(_Strict):
     )
 
 
-def _path(points: dict[int, float]) -> dict[str, float]:
-    return {str(k): v for k, v in points.items()}
+#: Venture capital invested in start-ups (index, 1995 = 1): US venture capital investment
+#: (NVCA / PricewaterhouseCoopers MoneyTree; before 1995 Venture Economics), rounded, each
+#: year's total placed at mid-year (the path interpolates flows between mid-years).
+VENTURE_CAPITAL = {1988.5: 0.45, 1991.5: 0.3, 1994.5: 0.5, 1995.5: 1.0, 1996.5: 1.4,
+                   1997.5: 1.9, 1998.5: 2.7, 1999.5: 6.9, 2000.5: 13.2}
+
+
+def _path(points: dict[float, float]) -> dict[str, float]:
+    return {f"{k:g}": v for k, v in points.items()}
 
 
 def _default_sectors() -> dict[str, dict[str, Any]]:
     return {
         "software": dict(group="services", rnd_cost=4.0, rnd_intensity=0.15, standard_year=None,
                          internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 1.6}),
-                         purposes=["licensing", "marketing", "rnd"]),
+                         purposes=["licensing", "marketing", "rnd"], venture_backed=True),
         "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
-                       purposes=["rnd", "licensing"]),
+                       purposes=["rnd", "licensing"], venture_backed=True),
         "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.05,
-                        deregulation_year=1998, purposes=["marketing", "rnd"]),
+                        deregulation_year=1998, purposes=["marketing", "rnd"],
+                        venture_backed=True),
         "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
                                   internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 2.5}),
-                                  purposes=["marketing", "rnd"]),
+                                  purposes=["marketing", "rnd"], venture_backed=True),
         "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
                           internet_boost=_path({1995: 1.0, 2000: 1.3}), purposes=["marketing"],
                           distributor=True),
@@ -159,7 +175,7 @@ def _default_sectors() -> dict[str, dict[str, Any]]:
                            supply_chain=True),
         "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
                             standard_year=1994, purposes=["manufacturing", "rnd", "licensing"],
-                            supply_chain=True),
+                            supply_chain=True, venture_backed=True),
     }
 
 
@@ -202,6 +218,10 @@ class Drivers(_Strict):
     rnd_cost_growth: float = Field(
         0.09596, ge=-0.5, le=1.0,
         description="yearly growth of every sector's R&D cost on top of its path (fraction/year)",
+    )
+    venture_capital: NonNegative = Field(
+        default_factory=lambda: _path(VENTURE_CAPITAL),
+        description="path: venture capital invested in technology start-ups (index, 1995 = 1)",
     )
 
 
@@ -275,6 +295,11 @@ class Behaviour(_Strict):
 
     search_rate: float = Field(
         0.12, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
+    )
+    venture_search: float = Field(
+        0.5, ge=0, le=20,
+        description="rise in a venture-backed SME's search per unit of the venture capital "
+        "index and of its technology score (0..1)",
     )
     search_size_elasticity: float = Field(
         2.252, ge=0, le=3, description="elasticity of search activity to firm size (employees)"

@@ -40,6 +40,8 @@ class Conditions:
     rnd_cost: np.ndarray  #: per sector, USD million per year
     cycle: np.ndarray  #: per sector, multiplier on R&D-alliance value (technology cycle)
     internet: np.ndarray  #: per sector, multiplier on search (Internet boost)
+    venture_capital: float  #: index, 1995 = 1
+    venture_backed: np.ndarray  #: per sector, bool: venture investors back its start-ups
     access: np.ndarray  #: per sector, market access of foreign entrants (1 = deregulated)
     deregulated: np.ndarray  #: per sector, bool: foreign entry was deregulated by now
     currency_union: np.ndarray  #: per country, bool: member of the currency union by now
@@ -62,6 +64,7 @@ class World:
         )
         self.is_manufacturing = self.sector_group == 0
         self.rnd_intensity = np.array([s.rnd_intensity for s in sectors])
+        self.venture_backed = np.array([s.venture_backed for s in sectors])
         self.standard_year = np.array(
             [np.inf if s.standard_year is None else s.standard_year for s in sectors]
         )
@@ -148,6 +151,8 @@ class World:
             rnd_cost=np.array([s.rnd_cost(t) for s in sectors]) * growth,
             cycle=cycle,
             internet=np.array([s.internet_boost(t) for s in sectors]),
+            venture_capital=sc.drivers.venture_capital(t),
+            venture_backed=self.venture_backed,
             access=np.where(deregulated, 1.0, b.regulated_access),
             deregulated=deregulated,
             currency_union=t >= self.currency_union_year,

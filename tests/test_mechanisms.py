@@ -8,7 +8,14 @@ import pytest
 from restructuring_sim import RestructuringModel, load_scenario
 from restructuring_sim.deals import SUPPLY
 from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED
-from restructuring_sim.mechanisms import acquisitions, alliances, demography, supply
+from restructuring_sim.mechanisms import (
+    acquisitions,
+    alliances,
+    demography,
+    innovation,
+    search,
+    supply,
+)
 
 QUIET = [  # switch off everything but the mechanism under test
     "behaviour.search_rate=0", "behaviour.matching_contact_rate=0",
@@ -229,6 +236,28 @@ def test_matching_conversion_rises_only_with_capabilities():
     p = alliances.matching_conversion(model, model.conditions, np.arange(3))
     assert p[0] == pytest.approx(0.02) and p[1] == pytest.approx(0.02)
     assert p[2] == pytest.approx(model.scenario.demography.capable_conversion)
+
+
+def test_venture_finance_raises_search_of_technology_smes_in_backed_sectors_only():
+    # 2,000 equal SMEs: half in software (venture-backed), half in wholesale; within each, half
+    # hold a technology lead (knowledge 9 against 1); venture capital at 10 on every path point
+    n = 2000
+    sector = ["software"] * (n // 2) + ["wholesale"] * (n // 2)
+    knowledge = np.tile(np.repeat([1.0, 9.0], n // 4), 2)
+    pop = dict(employees=[100] * n, sector=sector, country=["US"] * n, knowledge=knowledge)
+    over = ["behaviour.search_rate=0.2", "behaviour.search_size_elasticity=0",
+            "behaviour.venture_search=0.2", "drivers.venture_capital=10"]
+    model = tiny(pop, over)
+    cond = model.conditions
+    tech = innovation.tech_score(model)
+    counts = np.zeros(n)
+    for _ in range(40):
+        counts[search.choose_searchers(model, cond, model.firms.active, tech)] += 1
+    rate = counts.reshape(4, n // 4).mean(axis=1) / 40  # software lo/hi, wholesale lo/hi
+    boost = 1 + 0.2 * 10 * tech[[0, n // 4, n // 2, 3 * n // 4]]
+    expected = 0.2 * np.array([boost[0], boost[1], 1.0, 1.0])
+    assert rate == pytest.approx(expected, rel=0.08)
+    assert rate[1] > rate[0] > rate[2]
 
 
 def test_non_exporter_reaches_foreign_markets_through_a_distributor():

@@ -107,6 +107,46 @@ def test_population_is_heavy_tailed_and_mostly_smes():
     assert np.mean(n_regions) > 1.5
 
 
+def test_large_firms_follow_their_own_tail_above_250_employees():
+    tail = "population.size_tail_index=0.67"
+    zipf = make_model([tail], seed=4, n_firms=20_000).firms.employees
+    one_law = "population.large_tail_index=0.67"  # = size_tail_index: one Pareto law
+    single = make_model([tail, one_law], seed=4, n_firms=20_000).firms.employees
+    assert load_scenario(None).population.large_tail_index == pytest.approx(1.06)
+    # the same draws: as many large firms, but a thinner tail among them
+    assert ((zipf >= 250) == (single >= 250)).all()
+    assert np.array_equal(zipf[zipf < 250], single[single < 250])
+    large = zipf[zipf >= 250]
+    assert np.mean(large) < 0.5 * np.mean(single[single >= 250])
+    hill = len(large) / np.log(large / 250).sum()  # maximum-likelihood tail index
+    assert hill == pytest.approx(1.06, abs=0.15)
+
+
+def test_design_weights_turn_the_sample_back_into_the_economy():
+    model = make_model(["population.size_tail_index=0.67"], seed=5, n_firms=20_000)
+    f = model.firms
+    e, w = f.employees, f.weight
+    assert w.mean() == pytest.approx(1.0, abs=0.03)  # importance weights: mean 1
+    # weights fall with size and are one value for every large firm
+    assert w[e == 1].min() > w[(e >= 50) & (e < 250)].max()
+    assert np.allclose(w[e >= 250], 250.0 ** (0.67 - 1.06))
+    # the economy's SMEs hold a far larger share of jobs than the sample's
+    sme = e < 250
+    sample_share = e[sme].sum() / e.sum()
+    economy_share = (w * e)[sme].sum() / (w * e).sum()
+    assert economy_share > 2 * sample_share
+
+
+def test_entrants_stand_for_as_many_firms_as_the_active_ones():
+    model = make_model(["demography.entry_rate=0.2"], seed=6, n_firms=4000)
+    before = model.firms.weight[model.firms.active].mean()
+    model.run()
+    f = model.firms
+    entrants = f.birth_step >= 0
+    assert entrants.sum() > 2000
+    assert f.weight[entrants].mean() == pytest.approx(before, rel=0.15)
+
+
 def test_population_covers_sectors_and_countries():
     model = make_model(seed=3, n_firms=20_000)
     f = model.firms

@@ -173,6 +173,18 @@ def test_firm_moments_by_hand(log):
     assert m["sme_share_of_manufactured_exports"] == pytest.approx(1 / 2)
 
 
+def test_firm_moments_weigh_firms_by_their_design_weight(log):
+    firms = firms_frame()
+    # firm 20 stands for three firms of the economy, the large firm 24 for half a firm
+    firms["weight"] = np.where(firms["firm_id"] == 20, 3.0,
+                               np.where(firms["firm_id"] == 24, 0.5, 1.0))
+    m = replicate_moments(log, firms)
+    # weighted manufacturing SMEs: 20 (3, in the band), 21 (1), 22 (1)
+    assert m["manufacturing_smes_cross_border_turnover"] == pytest.approx(3 / 5)
+    # weighted exports: SMEs 3 x 1.5 + 5 = 9.5, large 0.5 x 6.5 = 3.25
+    assert m["sme_share_of_manufactured_exports"] == pytest.approx(9.5 / 12.75)
+
+
 def test_compare_columns_mean_interval_and_pass(log):
     other = log.copy()
     other.loc[other["year"] == 2000, "year"] = 1999  # second replicate: nothing in 2000

@@ -80,6 +80,17 @@ def test_default_sectors_have_the_named_profiles():
     assert sectors["finance"].deregulation_year is not None
     assert sectors["computer_services"].internet_boost(2000) > sectors[
         "computer_services"].internet_boost(1990)
+    # venture capital backs technology start-ups, not wholesalers, banks or carmakers' suppliers
+    backed = {name for name, s in sectors.items() if s.venture_backed}
+    assert backed == {"software", "pharma", "telecom", "computer_services", "electronics"}
+
+
+def test_venture_capital_path_peaks_in_2000_from_mid_year_points():
+    vc = Scenario().drivers.venture_capital
+    assert vc(1995.5) == 1.0
+    assert vc(1992) < 1.0 < vc(1997) < vc(1999) < vc(2000) < vc(2000.5)
+    # a yearly total sits at mid-year: the first quarter of 2000 lies between 1999 and 2000
+    assert vc(1999.5) < vc(2000.125) < vc(2000.5)
 
 
 def test_default_countries_cover_the_regions():

@@ -159,7 +159,7 @@ def form(model, cond, valuation: Valuation) -> int:
     """Search, evaluate and form this step's alliances; return how many formed."""
     rng = model.rng
     room = search.has_room(model)
-    searchers = search.choose_searchers(model, cond, room)
+    searchers = search.choose_searchers(model, cond, room, valuation.tech)
     contacted = search.contacted_firms(model, room)
     if not len(searchers) and not len(contacted):
         return 0

@@ -16,7 +16,9 @@
   shortens the wait (by up to 60% at ``safety_net`` = 1).
 * **Entry** (start of year): start-ups arrive at ``entry_rate`` per active firm, more where
   ``sme_capability`` is high and ICT cost low; each large firm spins off a small firm with chance
-  ``spinoff_rate``, carrying part of the parent's technology.
+  ``spinoff_rate``, carrying part of the parent's technology. An entrant's design weight is
+  the active firms' mean weight times the ratio of the economy's to the sample's size law
+  among firms of fewer than 50 employees.
 * **Clusters**: firms absorb ``cluster_spillover`` of the gap to their cluster's mean knowledge.
 * **Matching service**: unregistered SMEs register so that the registered share of SMEs
   follows ``policy.matching_service.coverage``.
@@ -30,7 +32,11 @@ from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import ACTIVE, SIZE_BOUNDS
 from restructuring_sim.mechanisms import exports
-from restructuring_sim.population import draw_sectors_countries, new_firm_columns
+from restructuring_sim.population import (
+    design_weights,
+    draw_sectors_countries,
+    new_firm_columns,
+)
 
 
 def accounts(model, cond) -> None:
@@ -116,6 +122,8 @@ def entry(model, cond) -> int:
     cols["knowledge"][n_start:] = f.knowledge[parents] * rng.uniform(0.6, 1.0, len(parents))
     cols["owner_age"] = np.clip(rng.normal(40.0, 8.0, n), 25, 70)
     cols["registered"] = ~cols["mne"] & (rng.random(n) < cond.matching_coverage)
+    # entrants stand for the economy's entrants: as many per firm as the firms already active
+    cols["weight"] = f.weight[f.active].mean() * design_weights(employees, pop, SIZE_BOUNDS[0])
     ids = lifecycle.add_firms(model, cond, cols, np.concatenate([np.full(n_start, -1), parents]))
     return len(ids)
 

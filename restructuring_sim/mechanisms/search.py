@@ -1,5 +1,9 @@
 """Partner search: which firms look for a partner this step, and whom they consider.
 
+A firm with room for another alliance searches with a chance rising with its size (search has
+fixed costs: trade fairs, agents, travel), the Internet boost of its sector and, for an SME of a
+venture-backed sector, venture finance and its own technology (see :func:`choose_searchers`).
+
 Search never scans all pairs. Each searching firm examines a bounded sample of candidates, drawn in
 one vectorised pass:
 
@@ -64,12 +68,21 @@ def has_room(model) -> np.ndarray:
     return f.active & (f.live_alliances < capacity(model))
 
 
-def choose_searchers(model, cond, room: np.ndarray) -> np.ndarray:
-    """Firms that look for a partner this step (chance rises with size and the Internet boost)."""
+def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndarray:
+    """Firms that look for a partner this step.
+
+    The chance rises with size and the sector's Internet boost and, for an SME of a
+    venture-backed sector, with venture finance: by the factor ``1 + venture_search *
+    venture_capital * tech``, ``tech`` being its technology score (0..1). Investors back the
+    SMEs with technology, and push them to find corporate partners who bring distribution,
+    credibility and, in the end, a buyer.
+    """
     f = model.firms
     b = model.scenario.behaviour
     p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
-    p = np.minimum(1.0, p * cond.internet[f.sector])
+    backed = f.is_sme & cond.venture_backed[f.sector]
+    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
+    p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
     return np.flatnonzero(room & (model.rng.random(len(f)) < p))
 
 

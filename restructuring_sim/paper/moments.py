@@ -32,6 +32,10 @@ Definitions (documented here because the paper's wording leaves room):
   exports and supply contracts with foreign buyers; not sales of MNE affiliates abroad, not
   alliance gains) of active manufacturing SMEs over that of all active manufacturing firms, end
   of 2000.
+
+The two firm-table moments describe the economy, not the sample: each firm counts with its
+design ``weight`` (the firms of the economy it stands for; see
+:func:`restructuring_sim.population.design_weights`), 1 where a table has no weights.
 """
 
 from __future__ import annotations
@@ -123,9 +127,12 @@ def firm_fractions(events: pd.DataFrame, firms: pd.DataFrame,
         return out
     sme = manuf["size_class"].isin(trends.SME_CLASSES).to_numpy()
     share = manuf["cross_border_revenue_share"].to_numpy(dtype=float)
-    exports = manuf["export_revenue"].to_numpy(dtype=float)
+    weight = (manuf["weight"].to_numpy(dtype=float) if "weight" in manuf
+              else np.ones(len(manuf)))
+    exports = manuf["export_revenue"].to_numpy(dtype=float) * weight
+    in_band = (share >= 0.10) & (share <= 0.40)
     out["manufacturing_smes_cross_border_turnover"] = (
-        int(((share[sme] >= 0.10) & (share[sme] <= 0.40)).sum()), int(sme.sum()))
+        float(weight[sme & in_band].sum()), float(weight[sme].sum()))
     out["sme_share_of_manufactured_exports"] = (float(exports[sme].sum()), float(exports.sum()))
     return out
 
