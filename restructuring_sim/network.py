@@ -78,6 +78,15 @@ class NetworkTracker:
             raise ValueError(f"firm {firm_id} still has live ties")
         self.graph.remove_node(firm_id)
 
+    def remove_firms(self, firm_ids) -> None:
+        """Remove firms that left, as :meth:`remove_firm` would one after the other."""
+        firm_ids = np.asarray(firm_ids, dtype=np.int64).tolist()
+        adjacency = self.graph._adj  # networkx's adjacency dict: a plain lookup per firm
+        tied = [firm for firm in firm_ids if adjacency[firm]]
+        if tied:
+            raise ValueError(f"firm {tied[0]} still has live ties")
+        self.graph.remove_nodes_from(firm_ids)
+
     def add_edge(self, edge_id: int, layer: str, source: int, target: int, *, step: int,
                  cross_border: bool, involves_sme: bool) -> None:
         """Start a tie ``edge_id`` (a deal id) between two existing firms."""
