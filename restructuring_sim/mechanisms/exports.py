@@ -89,7 +89,7 @@ def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
     """Demand of every country for ``firms``' products relative to their home market
     (``appeal_i * D_hd``, firms x countries; zero at home)."""
     ex = model.scenario.exports
-    demand = demand_table(model, cond)[demand_rows(model, firms)]
+    demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0)
     demand *= np.exp(ex.quality_elasticity * (model.firms.quality[firms] - 0.5))[:, None]
     return demand
 
@@ -121,11 +121,10 @@ def step(model, cond) -> int:
     profit *= shock
     profit /= ex.elasticity
     factor = fixed_cost_factor(model, cond, firms)[:, None]
-    # an exporter stays while the profit covers the yearly cost, others enter when it also
-    # covers the sunk cost spread over the payback years
-    cost = np.where(exporting, ex.market_cost * factor,
-                    (ex.market_cost + ex.entry_cost / ex.payback_years) * factor)
-    serve = profit >= cost
+    # firms enter where the profit covers the yearly cost and the sunk cost spread over the
+    # payback years; an exporter stays while it covers the yearly cost alone
+    serve = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
+    np.greater_equal(profit, ex.market_cost * factor, out=serve, where=exporting)
     serve &= ~abroad
     serve[np.arange(len(firms)), f.country[firms]] = False
     f.exports[firms] = serve
