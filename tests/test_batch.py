@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -377,3 +378,27 @@ def test_batches_reject_what_one_by_one_rejects():
         lifecycle.exit_firms(model, cond, np.array([1]))
     with pytest.raises(ValueError, match="distinct active"):
         lifecycle.exit_firms(model, cond, np.array([9, 9]))
+
+
+@given(seed=st.integers(0, 2**32 - 1), sd=st.sampled_from([0.0, 1e-300, 0.3, 0.8, 2.0]),
+       m=st.integers(0, 50))
+def test_scaled_standard_normal_shocks_equal_normal_shocks(seed, sd, m):
+    """The export step draws its lognormal shocks as exp(sd x standard normal): the same bits
+    as exp(normal(0, sd)), and the generator left in the same state."""
+    one, other = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = np.exp(one.normal(0.0, sd, (m, 3)))
+    shock = other.standard_normal((m, 3))
+    shock *= sd
+    assert np.exp(shock).tobytes() == expected.tobytes()
+    assert one.random() == other.random()
+
+
+def test_network_add_firms_equals_add_nodes_from():
+    net = NetworkTracker()
+    net.add_firms([3, 1, 2])
+    net.add_firms(np.array([2, 7]))
+    reference = nx.MultiGraph()
+    reference.add_nodes_from([3, 1, 2])
+    reference.add_nodes_from([2, 7])
+    assert list(net.graph.nodes(data=True)) == list(reference.nodes(data=True))
+    assert dict(net.graph.adj) == dict(reference.adj)

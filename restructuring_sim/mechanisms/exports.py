@@ -113,7 +113,10 @@ def step(model, cond) -> int:
         return 0
     exporting = f.exports[firms]
     abroad = affiliates(model, firms)
-    shock = model.export_rng.normal(0.0, ex.demand_noise, exporting.shape)
+    # lognormal demand shocks exp(N(0, sd)): numpy's normal(0, sd) is 0 + sd x a standard
+    # normal draw, so scaling the standard draws gives the same shocks from the same draws
+    shock = model.export_rng.standard_normal(exporting.shape)
+    shock *= ex.demand_noise
     np.exp(shock, out=shock)
     # variable profit, home sales x demand x shock / elasticity, built in place
     profit = export_demand(model, cond, firms)
