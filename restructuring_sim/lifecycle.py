@@ -38,9 +38,10 @@ from restructuring_sim.firms import (
 _KIND = {kind: code for code, kind in enumerate(KINDS)}
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
 _CLOSED = {ALLIANCE: "alliance_dissolved", SUPPLY: "supply_contract_ended"}
-#: kind code of the event logged about a deal of each layer when it is ended (alliances, supply
-#: contracts) or, for ownership, made; indexed by layer
-_LOGGED_KIND = np.array([_KIND[_CLOSED[ALLIANCE]], _KIND[_CLOSED[SUPPLY]], _KIND["acquisition"]])
+#: kind code of the event logged about a deal, by whether it is opened (row 0: ended, 1:
+#: opened) and by layer (ownership ties that end are not logged)
+_LOGGED_KIND = np.array([[_KIND[_CLOSED[layer]] if layer in _CLOSED else -1 for layer in _OPENED],
+                         [_KIND[_OPENED[layer]] for layer in _OPENED]])
 
 
 def log_event(model, cond, kind: str, a: int, b: int, sector: int, **fields) -> None:
@@ -207,6 +208,69 @@ def close_deals(model, cond, layer: int, deals: np.ndarray) -> None:
     model.network.end_edges(deals, cond.step)
 
 
+def renew_deals(model, cond, layer: int, deals: np.ndarray, renew: np.ndarray,
+                **terms) -> np.ndarray:
+    """End live alliances or supply contracts of ``layer`` and, right after each one where
+    ``renew`` holds, open a new deal between the same firms, as :func:`close_deal` and then
+    :func:`open_deal` would one deal after the other; ``terms`` are the keywords of
+    :func:`open_deals`, one value per renewal or one for all.
+
+    Returns the ids of the new deals.
+    """
+    f = model.firms
+    d = model.deals
+    deals = np.asarray(deals, dtype=np.int64)
+    renew = np.asarray(renew, dtype=bool)
+    if not len(deals):
+        return np.zeros(0, dtype=np.int64)
+    if not d.alive[deals].all() or (d.layer[deals] != layer).any() or layer not in _CLOSED:
+        raise ValueError(f"deals to renew must be live {LAYER_NAMES[layer]} deals")
+    a, b = d.a[deals], d.b[deals]
+    if ((f.status[a[renew]] != ACTIVE) | (f.status[b[renew]] != ACTIVE)).any():
+        raise ValueError("renewals between inactive firms: both firms must be active")
+    if layer == SUPPLY:
+        value = np.broadcast_to(np.asarray(terms.get("value", math.nan), dtype=np.float64),
+                                (int(renew.sum()),))
+        _reload_suppliers(f.supply_load, b, d.value[deals], renew, value)
+    d.alive[deals] = False
+    live = f.live_alliances if layer == ALLIANCE else f.live_supply
+    _count_live(live, a, b, -1)
+    new = d.append(a=a[renew], b=b[renew], layer=layer, start_step=cond.step,
+                   end_step=cond.step + np.asarray(terms.pop("term_steps", 0)), alive=True,
+                   **terms)
+    _count_live(live, a[renew], b[renew], +1)
+    if layer == ALLIANCE:
+        _set_last_partners(f.last_partner, a[renew], b[renew])
+    # events: each ending, followed by its renewal
+    logged = np.empty(len(deals) + len(new), dtype=np.int64)
+    opened = np.zeros(len(logged), dtype=bool)
+    at = np.arange(len(deals)) + np.concatenate([[0], np.cumsum(renew)[:-1]])
+    logged[at] = deals
+    opened[at[renew] + 1] = True
+    logged[opened] = new
+    _log_deal_events(model, cond, logged, opened, np.full(len(logged), -1))
+    model.network.end_edges(deals, cond.step)
+    a, b = a[renew], b[renew]
+    model.network.add_edges(
+        new, LAYER_NAMES[layer], a, b, step=cond.step, cross_border=f.country[a] != f.country[b],
+        involves_sme=np.minimum(f.employees[a], f.employees[b]) < SIZE_BOUNDS[1],
+    )
+    return new
+
+
+def _reload_suppliers(load: np.ndarray, suppliers: np.ndarray, ended: np.ndarray,
+                      renew: np.ndarray, renewed: np.ndarray) -> None:
+    """Suppliers' loads after each contract ends (less its value, clipped at zero) and, where
+    renewed, is signed again (plus the new value), in the order of the contracts: the float
+    arithmetic of ending and renewing one contract after the other."""
+    values = iter(renewed.tolist())
+    for supplier, value, again in zip(suppliers.tolist(), ended.tolist(), renew.tolist(),
+                                      strict=True):
+        load[supplier] = max(0.0, load[supplier] - value)
+        if again:
+            load[supplier] += next(values)
+
+
 def _release(f, d, deals: np.ndarray) -> None:
     """Take ended alliances and supply contracts (``deals``, in the order they ended) off their
     firms' live counts, and supply contracts off their suppliers' loads."""
@@ -305,7 +369,8 @@ def exit_firms(model, cond, firms) -> None:
     f.status[firms] = EXITED
     ended = np.array(ended, dtype=np.int64)
     _release(f, d, ended[d.layer[ended] != OWNERSHIP])
-    _log_deal_events(model, cond, np.array(logged, dtype=np.int64),
+    logged = np.array(logged, dtype=np.int64)
+    _log_deal_events(model, cond, logged, np.zeros(len(logged), dtype=bool),
                      np.array(about, dtype=np.int64))
     model.network.end_edges(ended, cond.step)
     model.network.remove_firms(leaving)
@@ -329,11 +394,11 @@ def _collect_leavers(model, firm: int, ended: list[int], leaving: list[int]) -> 
     leaving.append(firm)
 
 
-def _log_deal_events(model, cond, deals: np.ndarray, firms: np.ndarray,
+def _log_deal_events(model, cond, deals: np.ndarray, opened: np.ndarray, firms: np.ndarray,
                      sizes: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-    """Log one event per entry of ``deals``: the end of an alliance or supply contract, an
-    acquisition (a new ownership deal), or, where the deal is -1, the exit of the firm in
-    ``firms`` (read only there). Participants, sector and terms come from the deal table, as
+    """Log one event per entry of ``deals``: the opening of the deal where ``opened``, else
+    the end of an alliance or supply contract, or, where the deal is -1, the exit of the firm
+    in ``firms`` (read only there). Participants, sector and terms come from the deal table, as
     :func:`close_deal` and :func:`open_deal` log them; the participants' size classes are
     ``sizes`` (a, b) when given, else taken as they are now."""
     f = model.firms
@@ -348,7 +413,7 @@ def _log_deal_events(model, cond, deals: np.ndarray, firms: np.ndarray,
         return out
 
     kind = np.full(len(deals), _KIND["firm_exited"])
-    kind[has_deal] = _LOGGED_KIND[d.layer[rows]]
+    kind[has_deal] = _LOGGED_KIND[opened[has_deal].astype(np.intp), d.layer[rows]]
     a, b = term(d.a, firms), term(d.b, -1)
     has_b = b >= 0
     other = np.where(has_b, b, a)
@@ -357,7 +422,7 @@ def _log_deal_events(model, cond, deals: np.ndarray, firms: np.ndarray,
                  np.where(has_b, size_class_codes(f.employees[other]), -1))
     sector = term(d.sector, f.sector[a])
     motive = term(d.motive, -1)
-    motive[kind != _KIND["acquisition"]] = -1  # ended deals are logged without a motive
+    motive[~opened] = -1  # ended deals are logged without a motive
     model.events.extend(
         step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deals, a=a,
         size_a=sizes[0], country_a=f.country[a], region_a=f.region[a], b=b, size_b=sizes[1],
@@ -452,10 +517,10 @@ class AcquisitionBatch:
         logged = np.array(self._logged, dtype=np.int64)
         employees_a, employees_b = (np.array(self._employees[side], dtype=np.float64)
                                     for side in "ab")
-        _log_deal_events(model, cond, logged, np.full(len(logged), -1),
+        owned = logged >= self._first
+        _log_deal_events(model, cond, logged, owned, np.full(len(logged), -1),
                          (size_class_codes(employees_a), size_class_codes(employees_b)))
         model.network.end_edges(ended, cond.step)
-        owned = logged >= self._first
         model.network.add_edges(
             deals, LAYER_NAMES[OWNERSHIP], a, b, step=cond.step,
             cross_border=f.country[a] != f.country[b],

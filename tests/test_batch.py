@@ -402,3 +402,37 @@ def test_network_add_firms_equals_add_nodes_from():
     reference.add_nodes_from([2, 7])
     assert list(net.graph.nodes(data=True)) == list(reference.nodes(data=True))
     assert dict(net.graph.adj) == dict(reference.adj)
+
+
+@pytest.mark.parametrize("layer", [ALLIANCE, SUPPLY])
+@_SETTINGS
+@given(pairs=pairs, seed=st.integers(0, 2**16), data=st.data())
+def test_renew_deals_equals_closing_and_reopening_one_by_one(layer, pairs, seed, data):
+    rng = np.random.default_rng(seed)
+    values = deal_values(pairs, rng)
+    a, b = (np.array(side) for side in zip(*pairs, strict=True))
+    ending = np.array(sorted(data.draw(st.lists(st.integers(0, len(pairs) - 1), unique=True))),
+                      dtype=np.int64)
+    renew = np.array(data.draw(st.lists(st.booleans(), min_size=len(ending),
+                                        max_size=len(ending))), dtype=bool)
+    again = {key: v[: int(renew.sum())] for key, v in deal_values(ending[renew], rng).items()}
+    loads = rng.random(N_FIRMS) * 3  # supply loads that ending contracts can clip
+    models = []
+    for batch in (False, True):
+        model, cond = fresh()
+        lifecycle.open_deals(model, cond, layer, a, b, **values)
+        model.firms.supply_load[:] = loads
+        cond = model.world.conditions(3)
+        if batch:
+            lifecycle.renew_deals(model, cond, layer, ending, renew, **again)
+        else:
+            renewals = iter(range(int(renew.sum())))
+            for deal, renewed in zip(ending.tolist(), renew.tolist(), strict=True):
+                x, y = int(model.deals.a[deal]), int(model.deals.b[deal])
+                lifecycle.close_deal(model, cond, deal)
+                if renewed:
+                    k = next(renewals)
+                    lifecycle.open_deal(model, cond, layer, x, y,
+                                        **{key: v[k].item() for key, v in again.items()})
+        models.append(model)
+    assert same_state(models[1], models[0])
