@@ -5,7 +5,7 @@ event log and the network always agree:
 
 * :func:`open_deal` / :func:`close_deal` for alliances, supply contracts and ownership ties, and
   :func:`open_deals` / :func:`close_deals` for many at once (the same as opening or closing them
-  one by one, in order);
+  one by one, in order), and :func:`renew_deals` to end deals and open some of them again;
 * :func:`acquire`: the target's live alliances and supply contracts **end** (they were contracts
   of an independent firm; the acquirer may form new ones itself), an ownership tie from acquirer to
   target is added, the acquirer absorbs the target's employees, knowledge, capital and markets,
