@@ -5,14 +5,17 @@ event log and the network always agree:
 
 * :func:`open_deal` / :func:`close_deal` for alliances, supply contracts and ownership ties, and
   :func:`open_deals` / :func:`close_deals` for many at once (the same as opening or closing them
-  one by one, in order);
+  one by one, in order), and :func:`renew_deals` to end deals and open some of them again;
 * :func:`acquire`: the target's live alliances and supply contracts **end** (they were contracts
   of an independent firm; the acquirer may form new ones itself), an ownership tie from acquirer to
   target is added, the acquirer absorbs the target's employees, knowledge, capital and markets,
   and the target stays in the network as a subsidiary that takes part in nothing afterwards;
+  :class:`AcquisitionBatch` makes many acquisitions one after the other the same way and writes
+  their deals, events and ties at once;
 * :func:`add_firms` and :func:`exit_firm`: entrants join the population and the network (and
   the Mesa agent set); a firm that exits ends its deals, leaves the network with its
-  subsidiaries, and its agent is removed.
+  subsidiaries, and its agent is removed; :func:`exit_firms` closes many firms at once, as
+  :func:`exit_firm` would one after the other.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from restructuring_sim.firms import (
 _KIND = {kind: code for code, kind in enumerate(KINDS)}
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
 _CLOSED = {ALLIANCE: "alliance_dissolved", SUPPLY: "supply_contract_ended"}
+#: kind code of the event logged about a deal, by whether it is opened (row 0: ended, 1:
+#: opened) and by layer (ownership ties that end are not logged)
+_LOGGED_KIND = np.array([[_KIND[_CLOSED[layer]] if layer in _CLOSED else -1 for layer in _OPENED],
+                         [_KIND[_OPENED[layer]] for layer in _OPENED]])
 
 
 def log_event(model, cond, kind: str, a: int, b: int, sector: int, **fields) -> None:
@@ -193,17 +200,96 @@ def close_deals(model, cond, layer: int, deals: np.ndarray) -> None:
     if not d.alive[deals].all() or (d.layer[deals] != layer).any() or layer not in _CLOSED:
         raise ValueError(f"deals to close must be live {LAYER_NAMES[layer]} deals")
     d.alive[deals] = False
+    _release(f, d, deals)
     a, b = d.a[deals], d.b[deals]
-    if layer == ALLIANCE:
-        _count_live(f.live_alliances, a, b, -1)
-    else:  # contract values are positive, so clipping once equals clipping after each
-        _count_live(f.live_supply, a, b, -1)
-        np.subtract.at(f.supply_load, b, d.value[deals])
-        f.supply_load[b] = np.maximum(0.0, f.supply_load[b])
     log_events(model, cond, _CLOSED[layer], a, b, d.sector[deals], deal_id=deals,
                purposes=d.purposes[deals], joint_venture=d.joint_venture[deals],
                equity=d.equity[deals], channel=d.channel[deals], value=d.value[deals])
     model.network.end_edges(deals, cond.step)
+
+
+def renew_deals(model, cond, layer: int, deals: np.ndarray, renew: np.ndarray,
+                **terms) -> np.ndarray:
+    """End live alliances or supply contracts of ``layer`` and, right after each one where
+    ``renew`` holds, open a new deal between the same firms, as :func:`close_deal` and then
+    :func:`open_deal` would one deal after the other; ``terms`` are the keywords of
+    :func:`open_deals`, one value per renewal or one for all.
+
+    Returns the ids of the new deals.
+    """
+    f = model.firms
+    d = model.deals
+    deals = np.asarray(deals, dtype=np.int64)
+    renew = np.asarray(renew, dtype=bool)
+    if not len(deals):
+        return np.zeros(0, dtype=np.int64)
+    if not d.alive[deals].all() or (d.layer[deals] != layer).any() or layer not in _CLOSED:
+        raise ValueError(f"deals to renew must be live {LAYER_NAMES[layer]} deals")
+    a, b = d.a[deals], d.b[deals]
+    if ((f.status[a[renew]] != ACTIVE) | (f.status[b[renew]] != ACTIVE)).any():
+        raise ValueError("renewals between inactive firms: both firms must be active")
+    if layer == SUPPLY:
+        value = np.broadcast_to(np.asarray(terms.get("value", math.nan), dtype=np.float64),
+                                (int(renew.sum()),))
+        _reload_suppliers(f.supply_load, b, d.value[deals], renew, value)
+    d.alive[deals] = False
+    live = f.live_alliances if layer == ALLIANCE else f.live_supply
+    _count_live(live, a, b, -1)
+    new = d.append(a=a[renew], b=b[renew], layer=layer, start_step=cond.step,
+                   end_step=cond.step + np.asarray(terms.pop("term_steps", 0)), alive=True,
+                   **terms)
+    _count_live(live, a[renew], b[renew], +1)
+    if layer == ALLIANCE:
+        _set_last_partners(f.last_partner, a[renew], b[renew])
+    # events: each ending, followed by its renewal
+    logged = np.empty(len(deals) + len(new), dtype=np.int64)
+    opened = np.zeros(len(logged), dtype=bool)
+    at = np.arange(len(deals)) + np.concatenate([[0], np.cumsum(renew)[:-1]])
+    logged[at] = deals
+    opened[at[renew] + 1] = True
+    logged[opened] = new
+    _log_deal_events(model, cond, logged, opened, np.full(len(logged), -1))
+    model.network.end_edges(deals, cond.step)
+    a, b = a[renew], b[renew]
+    model.network.add_edges(
+        new, LAYER_NAMES[layer], a, b, step=cond.step, cross_border=f.country[a] != f.country[b],
+        involves_sme=np.minimum(f.employees[a], f.employees[b]) < SIZE_BOUNDS[1],
+    )
+    return new
+
+
+def _reload_suppliers(load: np.ndarray, suppliers: np.ndarray, ended: np.ndarray,
+                      renew: np.ndarray, renewed: np.ndarray) -> None:
+    """Suppliers' loads after each contract ends (less its value, clipped at zero) and, where
+    renewed, is signed again (plus the new value), in the order of the contracts: the float
+    arithmetic of ending and renewing one contract after the other."""
+    values = iter(renewed.tolist())
+    for supplier, value, again in zip(suppliers.tolist(), ended.tolist(), renew.tolist(),
+                                      strict=True):
+        load[supplier] = max(0.0, load[supplier] - value)
+        if again:
+            load[supplier] += next(values)
+
+
+def _release(f, d, deals: np.ndarray) -> None:
+    """Take ended alliances and supply contracts (``deals``, in the order they ended) off their
+    firms' live counts, and supply contracts off their suppliers' loads."""
+    layer = d.layer[deals]
+    for code, live in ((ALLIANCE, f.live_alliances), (SUPPLY, f.live_supply)):
+        these = deals[layer == code]
+        _count_live(live, d.a[these], d.b[these], -1)
+    supply = deals[layer == SUPPLY]
+    suppliers = d.b[supply]
+    # contract values are positive, so clipping once equals clipping after each
+    np.subtract.at(f.supply_load, suppliers, d.value[supply])
+    f.supply_load[suppliers] = np.maximum(0.0, f.supply_load[suppliers])
+
+
+def _contracts(model, firm: int) -> list[int]:
+    """Ids of the live alliances and supply contracts of ``firm``, in increasing order."""
+    alive = model.deals.alive
+    return sorted(deal for deal, layer in model.network.live_edges_of(firm)
+                  if layer != "ownership" and alive[deal])
 
 
 def end_contracts(model, cond, firm: int) -> None:
@@ -249,6 +335,198 @@ def _leave_network(model, cond, firm: int) -> None:
         if subsidiary != firm:
             _leave_network(model, cond, subsidiary)
     model.network.remove_firm(firm)
+
+
+def exit_firms(model, cond, firms) -> None:
+    """Close active ``firms``, as :func:`exit_firm` would one after the other: the same events in
+    the same order, deal states, counters and network, with the log, deal counters and network
+    updated once for all."""
+    f = model.firms
+    d = model.deals
+    firms = np.asarray(firms, dtype=np.int64)
+    if not len(firms):
+        return
+    if (f.status[firms] != ACTIVE).any() or len(np.unique(firms)) != len(firms):
+        raise ValueError("firms to close must be distinct active firms")
+    logged: list[int] = []  # deal id of each event, -1 for a firm's exit
+    about: list[int] = []  # the firm each event is logged for
+    ended: list[int] = []  # every deal that ends, contracts and ownership ties
+    leaving: list[int] = []  # firms that leave the network, in the order they leave
+    live_edges_of = model.network.live_edges_of
+    for firm in firms.tolist():
+        model.remove_agent_of(firm)
+        if not live_edges_of(firm):  # most firms that exit have no ties at all
+            logged.append(-1)
+            about.append(firm)
+            leaving.append(firm)
+            continue
+        contracts = _contracts(model, firm)
+        d.alive[contracts] = False
+        ended += contracts
+        logged += [*contracts, -1]
+        about += [firm] * (len(contracts) + 1)
+        _collect_leavers(model, firm, ended, leaving)
+    f.status[firms] = EXITED
+    ended = np.array(ended, dtype=np.int64)
+    _release(f, d, ended[d.layer[ended] != OWNERSHIP])
+    logged = np.array(logged, dtype=np.int64)
+    _log_deal_events(model, cond, logged, np.zeros(len(logged), dtype=bool),
+                     np.array(about, dtype=np.int64))
+    model.network.end_edges(ended, cond.step)
+    model.network.remove_firms(leaving)
+
+
+def _collect_leavers(model, firm: int, ended: list[int], leaving: list[int]) -> None:
+    """Mark the live ownership ties of ``firm`` and, recursively, of its subsidiaries as ended
+    (appending them to ``ended``) and append the firms to ``leaving``, in the order
+    :func:`_leave_network` ends and removes them."""
+    d = model.deals
+    for deal, layer in sorted(model.network.live_edges_of(firm)):
+        if not d.alive[deal]:
+            continue  # ended earlier in the same batch
+        if layer != "ownership":
+            raise ValueError(f"firm {firm} leaves with live deal {deal}")
+        d.alive[deal] = False
+        ended.append(deal)
+        subsidiary = int(d.b[deal])
+        if subsidiary != firm:
+            _collect_leavers(model, subsidiary, ended, leaving)
+    leaving.append(firm)
+
+
+def _log_deal_events(model, cond, deals: np.ndarray, opened: np.ndarray, firms: np.ndarray,
+                     sizes: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Log one event per entry of ``deals``: the opening of the deal where ``opened``, else
+    the end of an alliance or supply contract, or, where the deal is -1, the exit of the firm
+    in ``firms`` (read only there). Participants, sector and terms come from the deal table, as
+    :func:`close_deal` and :func:`open_deal` log them; the participants' size classes are
+    ``sizes`` (a, b) when given, else taken as they are now."""
+    f = model.firms
+    d = model.deals
+    has_deal = deals >= 0
+    rows = deals[has_deal]
+
+    def term(column: np.ndarray, default) -> np.ndarray:
+        """A deal column per event, ``default`` for exits."""
+        out = np.full(len(deals), default, dtype=column.dtype)
+        out[has_deal] = column[rows]
+        return out
+
+    kind = np.full(len(deals), _KIND["firm_exited"])
+    kind[has_deal] = _LOGGED_KIND[opened[has_deal].astype(np.intp), d.layer[rows]]
+    a, b = term(d.a, firms), term(d.b, -1)
+    has_b = b >= 0
+    other = np.where(has_b, b, a)
+    if sizes is None:
+        sizes = (size_class_codes(f.employees[a]),
+                 np.where(has_b, size_class_codes(f.employees[other]), -1))
+    sector = term(d.sector, f.sector[a])
+    motive = term(d.motive, -1)
+    motive[~opened] = -1  # ended deals are logged without a motive
+    model.events.extend(
+        step=cond.step, year=cond.year, quarter=cond.quarter, kind=kind, deal_id=deals, a=a,
+        size_a=sizes[0], country_a=f.country[a], region_a=f.region[a], b=b, size_b=sizes[1],
+        country_b=np.where(has_b, f.country[other], -1),
+        region_b=np.where(has_b, f.region[other], -1),
+        sector=sector, sector_group=model.world.sector_group[sector],
+        purposes=term(d.purposes, 0), joint_venture=term(d.joint_venture, False),
+        equity=term(d.equity, False), motive=motive, channel=term(d.channel, -1),
+        value=term(d.value, math.nan),
+    )
+
+
+class AcquisitionBatch:
+    """Acquisitions made one after the other, as :func:`acquire` makes them, whose deal rows,
+    events and network ties are written at once by :meth:`commit`.
+
+    Each :meth:`acquire` changes the firms at once (the acquirer's size, the target's status), so
+    that a mechanism can decide the next acquisition on the state the earlier ones left; the
+    bookkeeping waits for :meth:`commit`, which must come before any other deal opens or closes.
+    After it, deals, events, firms and network are those of the same calls to :func:`acquire`.
+    """
+
+    def __init__(self, model, cond):
+        self.model = model
+        self.cond = cond
+        self._clear()
+
+    def _clear(self) -> None:
+        """Start with no acquisition pending."""
+        self._first = len(self.model.deals)  # id of the first ownership deal of the batch
+        self._owners: dict[str, list] = {name: [] for name in
+                                         ("a", "b", "motive", "value", "channel")}
+        self._ended: list[int] = []  # contracts of the targets, in the order they end
+        self._logged: list[int] = []  # deal id of each event, in log order
+        self._employees: dict[str, list[float]] = {"a": [], "b": []}  # participants' sizes then
+
+    def acquire(self, acquirer: int, target: int, *, motive: int, price: float,
+                channel: int) -> int:
+        """``acquirer`` buys ``target`` now; return the id the ownership deal will have."""
+        model = self.model
+        f = model.firms
+        d = model.deals
+        if acquirer == target:
+            raise ValueError(f"firm {acquirer} cannot make a deal with itself")
+        if f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
+            raise ValueError(f"deal between {acquirer} and {target}: both firms must be active")
+        employees = f.employees
+        contracts = _contracts(model, target)
+        if contracts:
+            d.alive[contracts] = False
+            for deal in contracts:
+                self._log(deal, employees[d.a[deal]], employees[d.b[deal]])
+            self._ended += contracts
+        owners = self._owners
+        deal = self._first + len(owners["a"])
+        for name, value in zip(owners, (acquirer, target, motive, price, channel), strict=True):
+            owners[name].append(value)
+        self._log(deal, employees[acquirer], employees[target])
+        employees[acquirer] += employees[target]
+        f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
+        f.capital[acquirer] += f.capital[target]
+        f.markets[acquirer] |= f.markets[target]
+        f.status[target] = ACQUIRED
+        f.owner[target] = acquirer
+        model.remove_agent_of(target)
+        return deal
+
+    def _log(self, deal: int, employees_a: float, employees_b: float) -> None:
+        """Queue the event of ``deal`` with its participants' employees as they are now."""
+        self._logged.append(deal)
+        self._employees["a"].append(employees_a)
+        self._employees["b"].append(employees_b)
+
+    def commit(self) -> None:
+        """Write the deals, events and network ties of the acquisitions made so far."""
+        model, cond = self.model, self.cond
+        f = model.firms
+        d = model.deals
+        if not self._logged:
+            return
+        if len(d) != self._first:
+            raise ValueError("deals were opened while acquisitions were pending")
+        owners = {name: np.array(values) for name, values in self._owners.items()}
+        a, b = owners["a"].astype(np.int64), owners["b"].astype(np.int64)
+        deals = d.append(
+            a=a, b=b, layer=OWNERSHIP, sector=f.sector[b], purposes=0, channel=owners["channel"],
+            joint_venture=False, equity=False, start_step=cond.step, end_step=cond.step,
+            alive=True, value=owners["value"], value_a=0.0, value_b=0.0, motive=owners["motive"],
+        )
+        ended = np.array(self._ended, dtype=np.int64)
+        _release(f, d, ended)
+        logged = np.array(self._logged, dtype=np.int64)
+        employees_a, employees_b = (np.array(self._employees[side], dtype=np.float64)
+                                    for side in "ab")
+        owned = logged >= self._first
+        _log_deal_events(model, cond, logged, owned, np.full(len(logged), -1),
+                         (size_class_codes(employees_a), size_class_codes(employees_b)))
+        model.network.end_edges(ended, cond.step)
+        model.network.add_edges(
+            deals, LAYER_NAMES[OWNERSHIP], a, b, step=cond.step,
+            cross_border=f.country[a] != f.country[b],
+            involves_sme=np.minimum(employees_a[owned], employees_b[owned]) < SIZE_BOUNDS[1],
+        )
+        self._clear()
 
 
 def add_firms(model, cond, columns: dict[str, np.ndarray], parents: np.ndarray) -> np.ndarray:

@@ -123,9 +123,7 @@ class RestructuringModel(mesa.Model):
                 "exporting_sme_share": lambda m: _mean(
                     exports.exporters(m.firms)[m.firms.active & m.firms.is_sme]
                 ),
-                "mean_export_markets": lambda m: _mean(
-                    m.firms.n_export_markets[m.firms.active & exports.exporters(m.firms)]
-                ),
+                "mean_export_markets": lambda m: _mean_export_markets(m.firms),
             }
         )
 
@@ -300,6 +298,12 @@ _EVENT_COUNTERS = {
 def _mean(values: np.ndarray) -> float:
     """Mean of an array, NaN when it is empty (e.g. no SME left)."""
     return float(values.mean()) if len(values) else float("nan")
+
+
+def _mean_export_markets(f) -> float:
+    """Mean number of export markets of active exporters (the markets counted once)."""
+    markets = f.n_export_markets
+    return _mean(markets[f.active & (markets > 0)])
 
 
 def _counter(name: str):

@@ -69,14 +69,30 @@ class NetworkTracker:
         self._metrics: dict[str, list] = {name: [] for name in METRIC_SCHEMA.names}
 
     def add_firms(self, firm_ids) -> None:
-        """Add active firms as nodes."""
-        self.graph.add_nodes_from(np.asarray(firm_ids, dtype=np.int64).tolist())
+        """Add active firms as nodes (as networkx's ``add_nodes_from`` does, written into its
+        node and adjacency dicts directly: several times faster for thousands of firms)."""
+        graph = self.graph
+        nodes, adjacency = graph._node, graph._adj
+        for firm in np.asarray(firm_ids, dtype=np.int64).tolist():
+            if firm not in nodes:
+                adjacency[firm] = {}
+                nodes[firm] = {}
+        nx._clear_cache(graph)
 
     def remove_firm(self, firm_id: int) -> None:
         """Remove a firm that left; its live edges must have been ended first."""
         if self.graph.degree(firm_id):
             raise ValueError(f"firm {firm_id} still has live ties")
         self.graph.remove_node(firm_id)
+
+    def remove_firms(self, firm_ids) -> None:
+        """Remove firms that left, as :meth:`remove_firm` would one after the other."""
+        firm_ids = np.asarray(firm_ids, dtype=np.int64).tolist()
+        adjacency = self.graph._adj  # networkx's adjacency dict: a plain lookup per firm
+        tied = [firm for firm in firm_ids if adjacency[firm]]
+        if tied:
+            raise ValueError(f"firm {tied[0]} still has live ties")
+        self.graph.remove_nodes_from(firm_ids)
 
     def add_edge(self, edge_id: int, layer: str, source: int, target: int, *, step: int,
                  cross_border: bool, involves_sme: bool) -> None:
@@ -105,9 +121,15 @@ class NetworkTracker:
         self._check_new(layer, zip(ids, src, dst, strict=True))
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
-        add = self.graph.add_edge  # one call per edge is faster than networkx's add_edges_from
+        # written into networkx's adjacency dicts as its add_edge does (nodes exist, keys are
+        # new): a third of the time of one add_edge call per edge
+        adjacency = self.graph._adj
         for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
-            add(u, v, key=key, layer=layer, cross_border=c, involves_sme=s)
+            ties = adjacency[u].get(v)
+            if ties is None:
+                ties = adjacency[u][v] = adjacency[v][u] = {}
+            ties[key] = {"layer": layer, "cross_border": c, "involves_sme": s}
+        nx._clear_cache(self.graph)
         first = len(self._edges["edge_id"])
         self._row.update(zip(ids, range(first, first + len(ids)), strict=True))
         for name, values in zip(EDGE_SCHEMA.names, (ids, [layer] * len(ids), src, dst,

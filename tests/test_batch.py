@@ -3,6 +3,9 @@ behind the fast event log, partner draws and lazily created agents."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -272,3 +275,164 @@ def test_market_share_is_the_product_in_power_of_two_row_blocks(n, seed):
     rows = 256  # 8,192 matrix entries at most per product, rounded down to a power of two
     blocks = [flags[s:s + rows].astype(np.float64) @ w.market_weight for s in range(0, n, rows)]
     assert w.market_share(flags).tobytes() == np.concatenate(blocks).tobytes()
+
+
+def tied_model(seed: int, viewed: bool):
+    """A fresh model whose firms hold random alliances, supply contracts and chains of
+    subsidiaries (so that acquisitions and exits have ties to end), a few steps on."""
+    model, cond = fresh()
+    rng = np.random.default_rng(seed)
+    if viewed:
+        assert len(model.agents) == N_FIRMS  # agents exist, so that removing them is exercised
+    for layer in (ALLIANCE, SUPPLY):
+        a, b = rng.integers(0, N_FIRMS, (2, 40))
+        keep = a != b
+        lifecycle.open_deals(model, cond, layer, a[keep], b[keep],
+                             **{k: v[keep] for k, v in deal_values(range(40), rng).items()})
+    for acquirer, target in ((1, 2), (3, 4), (0, 1), (0, 3)):  # 0 owns 1 and 3, which own 2, 4
+        lifecycle.acquire(model, cond, acquirer, target, motive=1, price=2.5, channel=0)
+    return model, model.world.conditions(6)
+
+
+def full_state(model):
+    """:func:`state` plus the firms' state, the agents and the order networkx keeps."""
+    out = state(model)
+    events = out.pop("events")
+    f, net = model.firms, model.network
+    out["firms"].update({name: getattr(f, name).tolist() for name in
+                         ("employees", "knowledge", "capital", "markets", "status", "owner")})
+    out["adjacency"] = [(u, [(v, list(keys)) for v, keys in nbrs.items()])
+                        for u, nbrs in net.graph.adj.items()]
+    out["live_rows"] = list(net._row.items())
+    out["agents"] = sorted(model._agents_by_firm)
+    out["kinds"] = [model.events.count(kind) for kind in KINDS]
+    return events, out
+
+
+def same_state(x, y) -> bool:
+    (events_x, rest_x), (events_y, rest_y) = full_state(x), full_state(y)
+    return same_events(events_x, events_y) and rest_x == rest_y
+
+
+def valid_sequence(model, pairs_):
+    """The pairs that are still two active firms when their turn comes, in order."""
+    active = model.firms.active.copy()
+    out = []
+    for a, b in pairs_:
+        if active[a] and active[b]:
+            out.append((a, b))
+            active[b] = False
+    return out
+
+
+@_SETTINGS
+@given(pairs=pairs, seed=st.integers(0, 2**16), viewed=st.booleans())
+def test_acquisition_batch_equals_acquiring_one_by_one(pairs, seed, viewed):
+    sequence = valid_sequence(tied_model(seed, viewed)[0], pairs)
+    rng = np.random.default_rng(seed)
+    terms = [dict(motive=int(rng.integers(0, 5)), price=float(rng.random()),
+                  channel=int(rng.integers(0, 6))) for _ in sequence]
+    models = []
+    for batched in (False, True):
+        model, cond = tied_model(seed, viewed)
+        batch = lifecycle.AcquisitionBatch(model, cond)
+        acquire = batch.acquire if batched else partial(lifecycle.acquire, model, cond)
+        ids = [acquire(acquirer, target, **terms[k])
+               for k, (acquirer, target) in enumerate(sequence)]
+        batch.commit()
+        models.append((model, ids))
+    (one, ids_one), (batch, ids_batch) = models
+    assert ids_batch == ids_one
+    assert same_state(batch, one)
+
+
+@_SETTINGS
+@given(firms=st.lists(st.integers(0, N_FIRMS - 1), unique=True, max_size=30),
+       seed=st.integers(0, 2**16), viewed=st.booleans())
+def test_exit_firms_equals_exiting_one_by_one(firms, seed, viewed):
+    models = []
+    for batched in (False, True):
+        model, cond = tied_model(seed, viewed)
+        leaving = [firm for firm in firms if model.firms.active[firm]]
+        if batched:
+            lifecycle.exit_firms(model, cond, np.array(leaving, dtype=np.int64))
+        else:
+            for firm in leaving:
+                lifecycle.exit_firm(model, cond, firm)
+        models.append(model)
+    assert same_state(models[1], models[0])
+
+
+def test_batches_reject_what_one_by_one_rejects():
+    model, cond = tied_model(0, viewed=False)
+    batch = lifecycle.AcquisitionBatch(model, cond)
+    with pytest.raises(ValueError, match="itself"):
+        batch.acquire(5, 5, motive=0, price=1.0, channel=0)
+    with pytest.raises(ValueError, match="active"):
+        batch.acquire(5, 1, motive=0, price=1.0, channel=0)  # 1 was acquired
+    batch.acquire(5, 6, motive=0, price=1.0, channel=0)
+    lifecycle.open_deals(model, cond, ALLIANCE, np.array([7]), np.array([8]), sector=0)
+    with pytest.raises(ValueError, match="pending"):
+        batch.commit()
+    with pytest.raises(ValueError, match="distinct active"):
+        lifecycle.exit_firms(model, cond, np.array([1]))
+    with pytest.raises(ValueError, match="distinct active"):
+        lifecycle.exit_firms(model, cond, np.array([9, 9]))
+
+
+@given(seed=st.integers(0, 2**32 - 1), sd=st.sampled_from([0.0, 1e-300, 0.3, 0.8, 2.0]),
+       m=st.integers(0, 50))
+def test_scaled_standard_normal_shocks_equal_normal_shocks(seed, sd, m):
+    """The export step draws its lognormal shocks as exp(sd x standard normal): the same bits
+    as exp(normal(0, sd)), and the generator left in the same state."""
+    one, other = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = np.exp(one.normal(0.0, sd, (m, 3)))
+    shock = other.standard_normal((m, 3))
+    shock *= sd
+    assert np.exp(shock).tobytes() == expected.tobytes()
+    assert one.random() == other.random()
+
+
+def test_network_add_firms_equals_add_nodes_from():
+    net = NetworkTracker()
+    net.add_firms([3, 1, 2])
+    net.add_firms(np.array([2, 7]))
+    reference = nx.MultiGraph()
+    reference.add_nodes_from([3, 1, 2])
+    reference.add_nodes_from([2, 7])
+    assert list(net.graph.nodes(data=True)) == list(reference.nodes(data=True))
+    assert dict(net.graph.adj) == dict(reference.adj)
+
+
+@pytest.mark.parametrize("layer", [ALLIANCE, SUPPLY])
+@_SETTINGS
+@given(pairs=pairs, seed=st.integers(0, 2**16), data=st.data())
+def test_renew_deals_equals_closing_and_reopening_one_by_one(layer, pairs, seed, data):
+    rng = np.random.default_rng(seed)
+    values = deal_values(pairs, rng)
+    a, b = (np.array(side) for side in zip(*pairs, strict=True))
+    ending = np.array(sorted(data.draw(st.lists(st.integers(0, len(pairs) - 1), unique=True))),
+                      dtype=np.int64)
+    renew = np.array(data.draw(st.lists(st.booleans(), min_size=len(ending),
+                                        max_size=len(ending))), dtype=bool)
+    again = {key: v[: int(renew.sum())] for key, v in deal_values(ending[renew], rng).items()}
+    loads = rng.random(N_FIRMS) * 3  # supply loads that ending contracts can clip
+    models = []
+    for batch in (False, True):
+        model, cond = fresh()
+        lifecycle.open_deals(model, cond, layer, a, b, **values)
+        model.firms.supply_load[:] = loads
+        cond = model.world.conditions(3)
+        if batch:
+            lifecycle.renew_deals(model, cond, layer, ending, renew, **again)
+        else:
+            renewals = iter(range(int(renew.sum())))
+            for deal, renewed in zip(ending.tolist(), renew.tolist(), strict=True):
+                x, y = int(model.deals.a[deal]), int(model.deals.b[deal])
+                lifecycle.close_deal(model, cond, deal)
+                if renewed:
+                    k = next(renewals)
+                    lifecycle.open_deal(model, cond, layer, x, y,
+                                        **{key: v[k].item() for key, v in again.items()})
+        models.append(model)
+    assert same_state(models[1], models[0])

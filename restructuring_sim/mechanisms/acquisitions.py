@@ -224,6 +224,7 @@ def step(model, cond) -> dict[str, int]:
     proposals += _consolidations(model, valuer)
 
     counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
+    batch = lifecycle.AcquisitionBatch(model, cond)
     for acquirer, target, motive, price, channel in proposals:
         if acquirer == target or f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
             continue
@@ -234,13 +235,12 @@ def step(model, cond) -> dict[str, int]:
             if motive == SUCCESSION:
                 closing.append(target)  # the retiring owner finds no permitted buyer
             continue
-        lifecycle.acquire(model, cond, acquirer, target, motive=motive, price=price,
-                          channel=channel)
+        batch.acquire(acquirer, target, motive=motive, price=price, channel=channel)
         counts[MOTIVES[motive]] += 1
-    for firm in closing:
-        if f.status[firm] == ACTIVE:
-            lifecycle.exit_firm(model, cond, firm)
-            counts["closed"] += 1
+    batch.commit()
+    closing = [firm for firm in dict.fromkeys(closing) if f.status[firm] == ACTIVE]
+    lifecycle.exit_firms(model, cond, closing)
+    counts["closed"] = len(closing)
     return counts
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, SUPPLY
-from restructuring_sim.firms import ACTIVE, SIZE_BOUNDS
+from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import exports
 from restructuring_sim.population import (
     design_weights,
@@ -91,9 +91,7 @@ def exits(model, cond) -> int:
     wait = max(1, round(dem.exit_loss_years * (1 - 0.6 * cond.safety_net)))
     insolvent = f.margin < -dem.insolvency_margin
     leaving = np.flatnonzero(f.active & ((f.loss_years >= wait) | insolvent))
-    for firm in leaving.tolist():
-        if f.status[firm] == ACTIVE:
-            lifecycle.exit_firm(model, cond, firm)
+    lifecycle.exit_firms(model, cond, leaving)
     return len(leaving)
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from restructuring_sim.firms import FirmTable
+from restructuring_sim.firms import FirmTable, count_rows
 
 
 def trade_cost(model, cond) -> np.ndarray:
@@ -59,20 +59,38 @@ def relative_size(model) -> np.ndarray:
     return (weight[None, :] / weight[:, None]) ** theta
 
 
-def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
-    """Demand of every country for ``firms``' products relative to their home market
-    (``appeal_i * D_hd``, firms x countries; zero at home)."""
-    f = model.firms
+def demand_table(model, cond) -> np.ndarray:
+    """Relative demand ``D_hd`` of every destination (columns), one row per home country for a
+    manufacturing firm, then one per home country for a services firm; zero at home.
+
+    Computed once per call on a (2 x countries) x countries table, so that firms only gather
+    their row instead of choosing between two firms x countries matrices.
+    """
     ex = model.scenario.exports
-    home = f.country[firms]
     tau = trade_cost(model, cond)
     size = relative_size(model)
     goods = size * tau ** (1.0 - ex.elasticity)
     services = size * (tau + ex.services_cost) ** (1.0 - ex.elasticity)
+    for table in (goods, services):
+        np.fill_diagonal(table, 0.0)
+    return np.concatenate([goods, services])
+
+
+def demand_rows(model, firms: np.ndarray) -> np.ndarray:
+    """Row of :func:`demand_table` for each of ``firms``: its home country, offset by the
+    number of countries for a services firm."""
+    f = model.firms
+    home = f.country[firms]
     in_services = ~model.world.is_manufacturing[f.sector[firms]]
-    appeal = np.exp(ex.quality_elasticity * (f.quality[firms] - 0.5))
-    demand = appeal[:, None] * np.where(in_services[:, None], services[home], goods[home])
-    demand[np.arange(len(firms)), home] = 0.0
+    return np.where(in_services, home + model.world.n_countries, home)
+
+
+def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
+    """Demand of every country for ``firms``' products relative to their home market
+    (``appeal_i * D_hd``, firms x countries; zero at home)."""
+    ex = model.scenario.exports
+    demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0)
+    demand *= np.exp(ex.quality_elasticity * (model.firms.quality[firms] - 0.5))[:, None]
     return demand
 
 
@@ -95,26 +113,35 @@ def step(model, cond) -> int:
         return 0
     exporting = f.exports[firms]
     abroad = affiliates(model, firms)
-    present = abroad.copy()
-    present[np.arange(len(firms)), f.country[firms]] = True
-    shock = np.exp(model.export_rng.normal(0.0, ex.demand_noise, exporting.shape))
-    home = home_sales(model, firms, abroad)
-    potential = home[:, None] * export_demand(model, cond, firms) * shock
-    profit = potential / ex.elasticity
+    # lognormal demand shocks exp(N(0, sd)): numpy's normal(0, sd) is 0 + sd x a standard
+    # normal draw, so scaling the standard draws gives the same shocks from the same draws
+    shock = model.export_rng.standard_normal(exporting.shape)
+    shock *= ex.demand_noise
+    np.exp(shock, out=shock)
+    # variable profit, home sales x demand x shock / elasticity, built in place
+    profit = export_demand(model, cond, firms)
+    profit *= home_sales(model, firms, abroad)[:, None]
+    profit *= shock
+    profit /= ex.elasticity
     factor = fixed_cost_factor(model, cond, firms)[:, None]
-    stay = profit >= ex.market_cost * factor
-    enter = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
-    serve = np.where(exporting, stay, enter) & ~present
+    # firms enter where the profit covers the yearly cost and the sunk cost spread over the
+    # payback years; an exporter stays while it covers the yearly cost alone
+    serve = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
+    np.greater_equal(profit, ex.market_cost * factor, out=serve, where=exporting)
+    serve &= ~abroad
+    serve[np.arange(len(firms)), f.country[firms]] = False
     f.exports[firms] = serve
-    return int(serve.any(axis=1).sum())
+    return int(np.count_nonzero(count_rows(serve)))
 
 
 def affiliates(model, firms: np.ndarray) -> np.ndarray:
     """Foreign countries where ``firms`` produce through affiliates (an MNE's foreign markets;
     firms x countries)."""
     f = model.firms
-    out = f.markets[firms] & f.mne[firms, None]
-    out[np.arange(len(firms)), f.country[firms]] = False
+    out = np.zeros((len(firms), f.markets.shape[1]), dtype=bool)
+    mne = np.flatnonzero(f.mne[firms])  # only MNEs have affiliates: fill their rows alone
+    out[mne] = f.markets[firms[mne]]
+    out[mne, f.country[firms[mne]]] = False
     return out
 
 
@@ -124,7 +151,9 @@ def home_sales(model, firms: np.ndarray, abroad: np.ndarray | None = None) -> np
     to their relative size."""
     f = model.firms
     abroad = affiliates(model, firms) if abroad is None else abroad
-    weight = (relative_size(model)[f.country[firms]] * abroad).sum(axis=1)
+    weight = np.zeros(len(firms))
+    rows = np.flatnonzero(count_rows(abroad))  # firms without affiliates keep weight 0
+    weight[rows] = (relative_size(model)[f.country[firms[rows]]] * abroad[rows]).sum(axis=1)
     return f.base_revenue[firms] / (1.0 + weight)
 
 
@@ -132,7 +161,7 @@ def sales(model, cond) -> np.ndarray:
     """Direct export sales of every firm (USD million per year; 0 for inactive firms)."""
     f = model.firms
     out = np.zeros(len(f))
-    firms = np.flatnonzero(f.active & f.exports.any(axis=1))
+    firms = np.flatnonzero(f.active & exporters(f))
     if len(firms):
         foreign = (export_demand(model, cond, firms) * f.exports[firms]).sum(axis=1)
         out[firms] = home_sales(model, firms) * foreign
@@ -141,4 +170,4 @@ def sales(model, cond) -> np.ndarray:
 
 def exporters(firms: FirmTable) -> np.ndarray:
     """Boolean mask of firms exporting to at least one country."""
-    return firms.exports.any(axis=1)
+    return firms.n_export_markets > 0

@@ -149,16 +149,14 @@ def review(model, cond) -> int:
     f = model.firms
     live = d.live(SUPPLY)
     due = live[d.end_step[live] <= cond.step]
-    floor = quality_floor(model, cond)
-    for deal in due.tolist():
-        buyer, supplier, value = int(d.a[deal]), int(d.b[deal]), float(d.value[deal])
-        lifecycle.close_deal(model, cond, deal)
-        if f.quality[supplier] >= floor and f.status[buyer] == f.status[supplier] == ACTIVE:
-            lifecycle.open_deal(
-                model, cond, SUPPLY, buyer, supplier, sector=int(f.sector[buyer]),
-                purposes=_SUPPLY_PURPOSE, channel=PRIOR, term_steps=int(_terms(model, 1)[0]),
-                value=value,
-            )
+    buyer, supplier = d.a[due], d.b[due]
+    renew = ((f.quality[supplier] >= quality_floor(model, cond)) & (f.status[buyer] == ACTIVE)
+             & (f.status[supplier] == ACTIVE))
+    lifecycle.renew_deals(
+        model, cond, SUPPLY, due, renew, sector=f.sector[buyer[renew]],
+        purposes=_SUPPLY_PURPOSE, channel=PRIOR, term_steps=_terms(model, int(renew.sum())),
+        value=d.value[due[renew]],
+    )
     return len(due)
 
 
