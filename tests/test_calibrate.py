@@ -90,6 +90,22 @@ def test_resume_continues_and_matches_one_session(calibrated):
                                   pd.read_csv(root / "split" / "tiny" / "posterior.csv"))
 
 
+def test_check_candidates_run_the_check_and_the_most_within_tolerance_is_chosen(tmp_path):
+    path = write_spec(tmp_path, spec_text(2).replace("check_replicates = 1",
+                                                     "check_replicates = 1\ncheck_candidates = 3"))
+    result = invoke("calibrate", path, "-q")
+    assert result.exit_code == 0, result.stderr
+    best = json.loads((tmp_path / "tiny" / "best.json").read_text())
+    candidates = best["candidates"]
+    assert set(candidates) == {"best_particle", "particle_2", "particle_3", "posterior_mean"}
+    assert all(0 <= c["check_within"] <= 4 for c in candidates.values())
+    top = max(c["check_within"] for c in candidates.values())
+    tied = [c["check_loss"] for c in candidates.values() if c["check_within"] == top]
+    chosen = candidates[best["chosen"]]
+    assert chosen["check_within"] == top and chosen["check_loss"] == min(tied)
+    assert best["parameters"] == chosen["parameters"]
+
+
 def test_other_spec_in_the_same_folder_is_refused(calibrated):
     root, *_ = calibrated
     path = write_spec(root / "whole", spec_text(3).replace("seed = 5", "seed = 6"))

@@ -127,7 +127,11 @@ def test_every_channel_and_kind_appears_in_the_baseline():
     assert set(events["kind"]) == {
         "alliance_formed", "alliance_dissolved", "supply_contract_signed",
         "supply_contract_ended", "acquisition", "firm_entered", "firm_exited"}
-    assert set(events["channel"]) >= {"direct", "prior_partner", "cluster", "matching_service",
-                                      "distributor"}
+    assert set(events["channel"]) >= {"direct", "prior_partner", "cluster", "distributor"}
+    # matching-service deals are rare at the baseline's 5% coverage and 2% conversion (about
+    # one per 1,500-firm run); with half the SMEs registered they appear in every seed
+    for seed in SEEDS:
+        wide = run(("policy.matching_service.coverage=0.5",), seed)[0]
+        assert (wide["channel"] == "matching_service").any(), seed
     motives = set(events.loc[events["kind"] == "acquisition", "motive"])
     assert motives >= {"technology", "succession", "distress"}

@@ -266,9 +266,11 @@ def test_non_exporter_reaches_foreign_markets_through_a_distributor():
     markets[1, :] = True
     pop = dict(employees=[200, 3000], sector=["electronics", "wholesale"], country=["US", "DE"],
                markets=markets, knowledge=[5.0, 1.0], cluster=[-1, -1])
+    # direct search stays within each firm's sector: only the distributor channel pairs them
     model = tiny(pop, ["behaviour.search_rate=1", "demography.distributor_rate=1",
                        "behaviour.match_noise=0", "behaviour.transaction_cost=0",
-                       "behaviour.coordination_cost=0", "behaviour.cross_border_cost=0"])
+                       "behaviour.coordination_cost=0", "behaviour.cross_border_cost=0",
+                       "behaviour.cross_sector_share=0"])
     for _ in range(8):
         model.step()
     deals = events_of(model, "alliance_formed")

@@ -51,7 +51,7 @@ def test_higher_rnd_cost_growth_gives_more_rnd_alliances():
     def rnd(f):
         return has_purpose(f, "rnd")
 
-    assert pooled_count(high, rnd) > 1.1 * pooled_count(low, rnd)
+    assert pooled_count(high, rnd) > 1.05 * pooled_count(low, rnd)
     assert mean_share(high, rnd) > mean_share(low, rnd) + 0.05
 
 
@@ -119,12 +119,12 @@ def test_venture_boom_brings_smes_of_backed_sectors_more_alliances():
     """Venture finance makes technology SMEs of venture-backed sectors seek corporate partners:
     more alliances involving them, seed by seed."""
     none = arm("drivers.venture_capital=0")
-    boom = arm("drivers.venture_capital=10")
+    boom = arm("drivers.venture_capital=40")  # three times the 2000 peak
     backed = [name for name, s in load_scenario(BASELINE).sectors.items() if s.venture_backed]
 
     def sme_backed(f):
         return f["involves_sme"] & f["sector"].isin(backed)
 
-    assert pooled_count(boom, sme_backed) > 1.3 * pooled_count(none, sme_backed)
+    assert pooled_count(boom, sme_backed) > 1.5 * pooled_count(none, sme_backed)
     for n, b in zip(none, boom, strict=True):
         assert sme_backed(b).sum() > sme_backed(n).sum()

@@ -168,3 +168,17 @@ def read_history(db: Path, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame,
         rows.append(row)
         posterior = params.assign(weight=w, loss=losses, generation=int(t))
     return pd.DataFrame(rows), posterior, best
+
+
+def best_particles(db: Path, keys: list[str], k: int) -> list[dict[str, float]]:
+    """Parameters of the ``k`` lowest-loss particles over every generation, lowest first."""
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{db}", _id=1)
+    pops = history.get_all_populations()
+    found = []
+    for t in pops.loc[pops["t"] >= 0, "t"]:
+        for p in history.get_population(int(t)).particles:
+            found.append((float(p.distance), {key: float(p.parameter[key]) for key in keys}))
+    found.sort(key=lambda item: item[0])
+    return [params for _, params in found[:k]]

@@ -64,6 +64,10 @@ class Budget(_Strict):
                             description="runs per particle (seeds spawned per parameter point)")
     check_replicates: int = Field(4, ge=1, le=1000,
                                   description="runs of the best parameters for the final table")
+    check_candidates: int = Field(1, ge=1, le=100,
+                                  description="lowest-loss particles that run the check ensemble "
+                                  "beside the posterior mean; the one with the most moments within "
+                                  "tolerance there (then the lowest check loss) is chosen")
     workers: int = Field(1, ge=1, le=1024,
                          description="processes running a particle's replicates")
     min_epsilon: float = Field(0.0, ge=0, description="stop once the tolerance epsilon falls "
