@@ -117,6 +117,19 @@ class FirmTable(ColumnTable):
         for name in self.STATIC:
             self.__dict__[name].flags.writeable = False
         self._orders: dict[str, np.ndarray] = {}
+        self._of_employees: dict[object, tuple[np.ndarray, np.ndarray]] = {}
+
+    def of_employees(self, key, func) -> np.ndarray:
+        """``func(employees)`` for every firm, kept under ``key`` and computed again only once
+        the employees changed (compared value by value, far cheaper than the powers that
+        mechanisms take of them every step). ``func`` must read nothing but its argument, and
+        the result must not be written to.
+        """
+        employees = self.employees
+        kept = self._of_employees.get(key)
+        if kept is None or not np.array_equal(kept[0], employees):
+            kept = self._of_employees[key] = (employees.copy(), func(employees))
+        return kept[1]
 
     def order_by(self, name: str) -> np.ndarray:
         """Firm ids in the stable order of a static column (computed once per population)."""

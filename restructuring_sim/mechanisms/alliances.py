@@ -193,15 +193,20 @@ def form(model, cond, valuation: Valuation) -> int:
 def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Positions of the pairs, taken in order, that fit both firms' alliance capacity and do
     not duplicate a live alliance or an earlier pair."""
-    free = search.capacity(model) - model.firms.live_alliances  # room of every firm now
+    live = model.firms.live_alliances
+    free = search.capacity(model) - live  # room of every firm now
     free_a, free_b = free[a].tolist(), free[b].tolist()
+    # only firms that both have a live alliance can be allied already: the network is looked
+    # up for those pairs alone
+    both_allied = ((live[a] > 0) & (live[b] > 0)).tolist()
+    has_tie = model.network.has_tie
     used: dict[int, int] = {}
     seen: set[tuple[int, int]] = set()
     keep = []
     for pos, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         pair = (min(x, y), max(x, y))
         full = used.get(x, 0) >= free_a[pos] or used.get(y, 0) >= free_b[pos]
-        if full or pair in seen or _allied(model, x, y):
+        if full or pair in seen or (both_allied[pos] and has_tie(x, y, "alliance")):
             continue
         used[x] = used.get(x, 0) + 1
         used[y] = used.get(y, 0) + 1
@@ -223,11 +228,6 @@ def matching_conversion(model, cond, firms) -> np.ndarray:
                    0, 1)
     base = cond.matching_conversion
     return base + np.maximum(dem.capable_conversion - base, 0) * lift
-
-
-def _allied(model, a: int, b: int) -> bool:
-    edges = model.network.graph.get_edge_data(a, b)
-    return bool(edges) and any(d["layer"] == "alliance" for d in edges.values())
 
 
 def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:

@@ -119,8 +119,9 @@ def tender(model, cond) -> int:
     keep = np.ones(len(first), dtype=bool)
     keep[1:] = i[first][1:] != i[first][:-1]
     rows = first[keep]
-    rows = rows[[not _linked(model, x, y) for x, y in zip(i[rows].tolist(), j[rows].tolist(),
-                                                          strict=True)]]
+    has_tie = model.network.has_tie
+    rows = rows[[not has_tie(x, y, "supply") for x, y in zip(i[rows].tolist(), j[rows].tolist(),
+                                                              strict=True)]]
     channel = np.where(exch[rows], B2B, np.where(pooled[rows], CLUSTER, DIRECT))
     lifecycle.open_deals(
         model, cond, SUPPLY, i[rows], j[rows], sector=f.sector[i[rows]],
@@ -128,11 +129,6 @@ def tender(model, cond) -> int:
         value=order[rows],
     )
     return len(rows)
-
-
-def _linked(model, a: int, b: int) -> bool:
-    edges = model.network.graph.get_edge_data(a, b)
-    return bool(edges) and any(d["layer"] == "supply" for d in edges.values())
 
 
 def _terms(model, m: int) -> np.ndarray:
