@@ -117,18 +117,20 @@ class FirmTable(ColumnTable):
         for name in self.STATIC:
             self.__dict__[name].flags.writeable = False
         self._orders: dict[str, np.ndarray] = {}
-        self._of_employees: dict[object, tuple[np.ndarray, np.ndarray]] = {}
+        self._derived: dict[tuple[str, object], tuple[np.ndarray, np.ndarray]] = {}
 
-    def of_employees(self, key, func) -> np.ndarray:
-        """``func(employees)`` for every firm, kept under ``key`` and computed again only once
-        the employees changed (compared value by value, far cheaper than the powers that
-        mechanisms take of them every step). ``func`` must read nothing but its argument, and
-        the result must not be written to.
+    def derived(self, column: str, key, func) -> np.ndarray:
+        """``func(column)``, kept under ``key`` and computed again only once the column changed
+        (compared value by value: far cheaper than the powers and row counts that mechanisms
+        and reporters take of the same values step after step). ``func`` must read nothing but
+        its argument; the result is read-only.
         """
-        employees = self.employees
-        kept = self._of_employees.get(key)
-        if kept is None or not np.array_equal(kept[0], employees):
-            kept = self._of_employees[key] = (employees.copy(), func(employees))
+        values = self.__dict__[column]
+        kept = self._derived.get((column, key))
+        if kept is None or not np.array_equal(kept[0], values):
+            result = func(values)
+            result.flags.writeable = False
+            kept = self._derived[column, key] = (values.copy(), result)
         return kept[1]
 
     def order_by(self, name: str) -> np.ndarray:
@@ -156,17 +158,17 @@ class FirmTable(ColumnTable):
 
     @property
     def n_markets(self) -> np.ndarray:
-        """Number of countries each firm sells in."""
-        return count_rows(self.markets)
+        """Number of countries each firm sells in (read-only)."""
+        return self.derived("markets", "count", count_rows)
 
     def n_markets_of(self, firms: np.ndarray) -> np.ndarray:
         """Number of countries each of ``firms`` sells in."""
-        return count_rows(np.take(self.markets, firms, axis=0))
+        return self.n_markets[firms]
 
     @property
     def n_export_markets(self) -> np.ndarray:
-        """Number of countries each firm exports to."""
-        return count_rows(self.exports)
+        """Number of countries each firm exports to (read-only)."""
+        return self.derived("exports", "count", count_rows)
 
     @property
     def is_sme(self) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from restructuring_sim import __version__
+from restructuring_sim.columns import Scratch
 from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
 from restructuring_sim.events import EventLog
 from restructuring_sim.firms import STATUS_NAMES, Firm
@@ -88,6 +89,8 @@ class RestructuringModel(mesa.Model):
         #: draws of the export mechanism, a child of ``rng``: exports leave the other channels'
         #: draws as they were
         self.export_rng = self.rng.spawn(1)[0]
+        #: work arrays of the mechanisms, kept from step to step (see :class:`Scratch`)
+        self.scratch = Scratch()
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
         self.events = EventLog(self.run_id, self.seed_value, sectors=self.world.sector_names,
                                countries=self.world.country_names,

@@ -57,9 +57,11 @@ class Candidates:
 
 
 def capacity(model) -> np.ndarray:
-    """Most live alliances each firm can run: ``1 + alliance_capacity * log10(employees)``."""
-    e = model.firms.employees
-    return 1 + np.floor(model.scenario.behaviour.alliance_capacity * np.log10(np.maximum(e, 1)))
+    """Most live alliances each firm can run: ``1 + alliance_capacity * log10(employees)``
+    (read-only; computed again only once employees change)."""
+    per_decade = model.scenario.behaviour.alliance_capacity
+    return model.firms.derived("employees", ("alliance_capacity", per_decade),
+                               lambda e: 1 + np.floor(per_decade * np.log10(np.maximum(e, 1))))
 
 
 def has_room(model) -> np.ndarray:
@@ -80,8 +82,8 @@ def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndar
     f = model.firms
     b = model.scenario.behaviour
     elasticity = b.search_size_elasticity
-    p = b.search_rate * f.of_employees(("search", elasticity),
-                                       lambda e: (e / 250.0) ** elasticity)
+    p = b.search_rate * f.derived("employees", ("search", elasticity),
+                                  lambda e: (e / 250.0) ** elasticity)
     backed = f.is_sme & cond.venture_backed[f.sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
     p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
@@ -117,7 +119,8 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
     chosen = order[eligible[order]]  # eligible firms, by group
     elasticity = model.scenario.behaviour.visibility_elasticity
-    cum = np.cumsum(f.of_employees(("visibility", elasticity), lambda e: e ** elasticity)[chosen])
+    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    cum = np.cumsum(weight[chosen])
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
     start, end = _group_bounds(group[chosen], group_of_draw)

@@ -63,9 +63,11 @@ def b2b_members(model, cond) -> np.ndarray:
 
 
 def slots(model) -> np.ndarray:
-    """Supplier slots of every firm as a buyer."""
-    e = model.firms.employees
-    return np.ceil(model.scenario.supply.slots_per_decade * np.log10(np.maximum(e, 1)))
+    """Supplier slots of every firm as a buyer (read-only; computed again only once employees
+    change)."""
+    per_decade = model.scenario.supply.slots_per_decade
+    return model.firms.derived("employees", ("supplier_slots", per_decade),
+                               lambda e: np.ceil(per_decade * np.log10(np.maximum(e, 1))))
 
 
 def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
