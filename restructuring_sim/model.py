@@ -113,7 +113,7 @@ class RestructuringModel(mesa.Model):
                 "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
                 "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
                 **{name: _counter(name) for name in COUNTERS},
-                "sme_share_of_firms": lambda m: _mean(m.firms.is_sme[m.firms.active]),
+                "sme_share_of_firms": lambda m: _share(m.firms.is_sme, m.firms.active),
                 "ict_cost": lambda m: m.conditions.ict_cost,
                 "trade_openness": lambda m: m.conditions.trade_openness,
                 "mean_knowledge": lambda m: _mean(m.firms.knowledge[m.firms.active]),
@@ -123,8 +123,8 @@ class RestructuringModel(mesa.Model):
                 "registered_smes": lambda m: int(
                     (m.firms.registered & m.firms.active & m.firms.is_sme).sum()
                 ),
-                "exporting_sme_share": lambda m: _mean(
-                    exports.exporters(m.firms)[m.firms.active & m.firms.is_sme]
+                "exporting_sme_share": lambda m: _share(
+                    exports.exporters(m.firms), m.firms.active & m.firms.is_sme
                 ),
                 "mean_export_markets": lambda m: _mean_export_markets(m.firms),
             }
@@ -198,7 +198,7 @@ class RestructuringModel(mesa.Model):
         valuation = alliances.Valuation(self, cond)
         alliances.review(self, cond, valuation)
         supply.review(self, cond)
-        alliances.form(self, cond, alliances.Valuation(self, cond))
+        alliances.form(self, cond, valuation)  # reviews change no input of deal values
         supply.tender(self, cond)
         if cond.quarter == self.scenario.simulation.steps_per_year:
             demography.accounts(self, cond)
@@ -301,6 +301,14 @@ _EVENT_COUNTERS = {
 def _mean(values: np.ndarray) -> float:
     """Mean of an array, NaN when it is empty (e.g. no SME left)."""
     return float(values.mean()) if len(values) else float("nan")
+
+
+def _share(flags: np.ndarray, among: np.ndarray) -> float:
+    """Share of the firms of ``among`` for whom ``flags`` holds, NaN when there are none: the
+    mean of the flags over those firms as a ratio of two counts (a sum of ones is exact, so
+    the number is the same), without gathering them."""
+    n = np.count_nonzero(among)
+    return np.count_nonzero(flags & among) / n if n else float("nan")
 
 
 def _mean_export_markets(f) -> float:

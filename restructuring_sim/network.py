@@ -217,13 +217,16 @@ class NetworkTracker:
         ``sme_tie_share`` and ``cross_border_share`` are shares of live ties.
         """
         n = self.graph.number_of_nodes()
-        rows = np.fromiter(self._row.values(), dtype=np.int64, count=len(self._row))
-        layer = np.asarray(self._edges["layer"], dtype=object)[rows]
-        per_layer = {name: int((layer == name).sum()) for name in LAYERS}
+        rows = list(self._row.values())  # the live ties' rows of the history
         e = len(rows)
-        src = np.asarray(self._edges["source"], dtype=np.int64)[rows]
-        dst = np.asarray(self._edges["target"], dtype=np.int64)[rows]
+        layer = _pick(self._edges["layer"], rows)
+        per_layer = {name: layer.count(name) for name in LAYERS}
+        src, dst = (np.array(_pick(self._edges[side], rows), dtype=np.int64)
+                    for side in ("source", "target"))
         clustering, giant, tied = _shape(src, dst)
+        # shares of live ties as ratios of counts: the means of the flags, exactly
+        sme, cross = (sum(_pick(self._flags[flag], rows)) for flag in ("involves_sme",
+                                                                        "cross_border"))
         row = dict(
             year=year, nodes=n, tied_nodes=tied,
             **{f"edges_{name}": per_layer[name] for name in LAYERS},
@@ -232,10 +235,8 @@ class NetworkTracker:
             mean_degree=2.0 * e / n if n else 0.0,
             clustering=clustering,
             giant_component_share=giant / tied if tied else 0.0,
-            sme_tie_share=float(np.asarray(self._flags["involves_sme"])[rows].mean()) if e else 0.0,
-            cross_border_share=(
-                float(np.asarray(self._flags["cross_border"])[rows].mean()) if e else 0.0
-            ),
+            sme_tie_share=sme / e if e else 0.0,
+            cross_border_share=cross / e if e else 0.0,
         )
         for name, value in row.items():
             self._metrics[name].append(value)
@@ -254,6 +255,14 @@ class NetworkTracker:
         directory = Path(directory)
         write_parquet(self.edges_table(), directory / "network_edges.parquet")
         write_parquet(self.metrics_table(), directory / "network_metrics.parquet")
+
+
+def _pick(values: list, rows: list[int]) -> list:
+    """``values[row]`` for every row, in order (one itemgetter call: the loop runs in C, and
+    only the rows are read, not the whole history)."""
+    if len(rows) < 2:
+        return [values[row] for row in rows]
+    return list(operator.itemgetter(*rows)(values))
 
 
 def _flag_list(flag, n: int) -> list[bool]:
