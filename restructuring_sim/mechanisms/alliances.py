@@ -54,8 +54,11 @@ def deal_sector(model, i, j) -> np.ndarray:
 
 
 def assets(model) -> np.ndarray:
-    """Brand, capital and distribution of every firm, 0..1 (log-scaled employees)."""
-    return np.log1p(model.firms.employees) / np.log1p(model.scenario.population.size_max)
+    """Brand, capital and distribution of every firm, 0..1 (log-scaled employees; read-only,
+    computed again only once employees change)."""
+    size_max = model.scenario.population.size_max
+    return model.firms.derived("employees", ("assets", size_max),
+                               lambda e: np.log1p(e) / np.log1p(size_max))
 
 
 def cross_border_cost(model, cond, i, j) -> np.ndarray:
@@ -81,10 +84,6 @@ class Valuation:
         return innovation.tech_score(self.model)
 
     @cached_property
-    def pressure(self) -> np.ndarray:
-        return innovation.rnd_pressure(self.model, self.cond)
-
-    @cached_property
     def assets(self) -> np.ndarray:
         return assets(self.model)
 
@@ -94,10 +93,12 @@ class Valuation:
 
     def _side(self, firms) -> tuple[np.ndarray, ...]:
         """What the value formula reads of one side of each pair: technology, assets, quality,
-        markets (rows gathered with np.take, faster than indexing) and R&D pressure."""
+        markets (rows gathered with np.take, faster than indexing) and R&D pressure (computed
+        for these firms alone: a step values a few thousand pairs among all firms)."""
         f = self.model.firms
         return (self.tech[firms], self.assets[firms], f.quality[firms],
-                np.take(f.markets, firms, axis=0), self.pressure[firms])
+                np.take(f.markets, firms, axis=0),
+                innovation.rnd_pressure(self.model, self.cond, firms))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
         """What the value formula reads of each pair's sector."""
