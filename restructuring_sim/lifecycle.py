@@ -251,10 +251,10 @@ def renew_deals(model, cond, layer: int, deals: np.ndarray, renew: np.ndarray,
     opened[at[renew] + 1] = True
     logged[opened] = new
     _log_deal_events(model, cond, logged, opened, np.full(len(logged), -1))
-    model.network.end_edges(deals, cond.step)
     a, b = a[renew], b[renew]
-    model.network.add_edges(
-        new, LAYER_NAMES[layer], a, b, step=cond.step, cross_border=f.country[a] != f.country[b],
+    model.network.renew_edges(
+        deals, renew, new, LAYER_NAMES[layer], step=cond.step,
+        cross_border=f.country[a] != f.country[b],
         involves_sme=np.minimum(f.employees[a], f.employees[b]) < SIZE_BOUNDS[1],
     )
     return new

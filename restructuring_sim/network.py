@@ -123,15 +123,65 @@ class NetworkTracker:
             self._check_new(layer, zip(ids, src, dst, strict=True))  # names the first bad tie
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
-        # written into networkx's adjacency dicts as its add_edge does (nodes exist, keys are
-        # new): a third of the time of one add_edge call per edge
-        adjacency = self.graph._adj
         for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
-            ties = adjacency[u].get(v)
-            if ties is None:
-                ties = adjacency[u][v] = adjacency[v][u] = {}
-            ties[key] = {"layer": layer, "cross_border": c, "involves_sme": s}
+            self._tie(u, v, key, layer, c, s)
         nx._clear_cache(self.graph)
+        self._record(ids, layer, src, dst, step, cross, sme)
+
+    def renew_edges(self, edge_ids, renew, new_ids, layer: str, *, step: int, cross_border,
+                    involves_sme) -> None:
+        """End live ties of ``layer`` and, right after each one where ``renew`` holds, start
+        the next of ``new_ids`` between the same firms, as :meth:`end_edge` and
+        :meth:`add_edge` would one after the other (networkx then keeps a pair of firms in
+        its place when a renewal follows the end of the pair's last tie)."""
+        ended = np.asarray(edge_ids, dtype=np.int64).tolist()
+        again = np.asarray(renew, dtype=bool).tolist()
+        ids = np.asarray(new_ids, dtype=np.int64).tolist()
+        cross, sme = (_flag_list(flag, len(ids)) for flag in (cross_border, involves_sme))
+        if sum(again) != len(ids):
+            raise ValueError(f"{sum(again)} renewals but {len(ids)} new edge ids")
+        if len(set(ids)) != len(ids) or not self._row.keys().isdisjoint(ids):
+            raise ValueError("new edge ids repeat or exist already")
+        renewals = iter(zip(ids, cross, sme, strict=True))
+        src, dst = [], []
+        for edge_id, renewed in zip(ended, again, strict=True):
+            u, v = self._untie(edge_id, step)
+            if renewed:
+                key, c, s = next(renewals)
+                self._tie(u, v, key, layer, c, s)
+                src.append(u)
+                dst.append(v)
+        nx._clear_cache(self.graph)
+        self._record(ids, layer, src, dst, step, cross, sme)
+
+    def _tie(self, u: int, v: int, key: int, layer: str, cross_border: bool,
+             involves_sme: bool) -> None:
+        """Put a new tie into networkx's adjacency dicts as its ``add_edge`` does (the firms
+        exist, the key is new): a third of the time of an ``add_edge`` call."""
+        adjacency = self.graph._adj
+        ties = adjacency[u].get(v)
+        if ties is None:
+            ties = adjacency[u][v] = adjacency[v][u] = {}
+        ties[key] = {"layer": layer, "cross_border": cross_border, "involves_sme": involves_sme}
+
+    def _untie(self, edge_id: int, step: int) -> tuple[int, int]:
+        """End a live tie in the history and take it out of networkx's adjacency dicts as its
+        ``remove_edge`` does (the key from the pair's shared key dict, the pair once no key is
+        left); return the tie's firms."""
+        row = self._row.pop(edge_id)
+        u, v = self._edges["source"][row], self._edges["target"][row]
+        adjacency = self.graph._adj
+        ties = adjacency[u][v]
+        del ties[edge_id]
+        if not ties:
+            del adjacency[u][v]
+            del adjacency[v][u]  # ties never join a firm to itself
+        self._edges["end_step"][row] = step
+        return u, v
+
+    def _record(self, ids: list[int], layer: str, src: list[int], dst: list[int], step: int,
+                cross: list[bool], sme: list[bool]) -> None:
+        """Append new ties to the history."""
         first = len(self._edges["edge_id"])
         self._row.update(zip(ids, range(first, first + len(ids)), strict=True))
         for name, values in zip(EDGE_SCHEMA.names, (ids, [layer] * len(ids), src, dst,
@@ -174,23 +224,10 @@ class NetworkTracker:
         self._edges["end_step"][row] = step
 
     def end_edges(self, edge_ids, step: int) -> None:
-        """End live ties, as :meth:`end_edge` would one after the other.
-
-        The ties are deleted from networkx's adjacency dicts as its ``remove_edge`` deletes them
-        (the key from the pair's shared key dict, the pair once no key is left): a third of the
-        time of one ``remove_edge`` call per tie.
-        """
-        adjacency = self.graph._adj
-        source, target, end_step = (self._edges[name] for name in ("source", "target", "end_step"))
+        """End live ties, as :meth:`end_edge` would one after the other (a third of the time
+        of one networkx ``remove_edge`` call per tie)."""
         for edge_id in np.asarray(edge_ids, dtype=np.int64).tolist():
-            row = self._row.pop(edge_id)
-            u, v = source[row], target[row]
-            ties = adjacency[u][v]
-            del ties[edge_id]
-            if not ties:
-                del adjacency[u][v]
-                del adjacency[v][u]  # ties never join a firm to itself
-            end_step[row] = step
+            self._untie(edge_id, step)
         nx._clear_cache(self.graph)
 
     def has_tie(self, a: int, b: int, layer: str) -> bool:
