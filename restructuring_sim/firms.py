@@ -176,7 +176,7 @@ class FirmTable(ColumnTable):
 
     def n_markets_of(self, firms: np.ndarray) -> np.ndarray:
         """Number of countries each of ``firms`` sells in."""
-        return self.n_markets[firms]
+        return count_rows(np.take(self.markets, firms, axis=0))
 
     @property
     def n_export_markets(self) -> np.ndarray:

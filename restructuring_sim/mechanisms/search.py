@@ -32,6 +32,7 @@ import numpy as np
 
 from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
+from restructuring_sim.firms import SIZE_BOUNDS
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
     CHANNELS.index(c)
@@ -204,7 +205,7 @@ def _distributor_draws(model, searchers, eligible):
     rng = model.rng
     distributor_sector = np.array([model.scenario.sectors[s].distributor
                                    for s in model.world.sector_names])
-    asks = (f.is_sme[searchers] & (f.n_markets_of(searchers) == 1)
+    asks = ((f.employees[searchers] < SIZE_BOUNDS[1]) & (f.n_markets_of(searchers) == 1)
             & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
     pool = np.flatnonzero(eligible & distributor_sector[f.sector])

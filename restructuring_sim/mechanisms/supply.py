@@ -86,12 +86,13 @@ def tender(model, cond) -> int:
     f = model.firms
     rng = model.rng
     sup = model.scenario.supply
-    chain = supply_chain_sectors(model)
-    buyer_mask = (f.active & ~f.is_sme & chain[f.sector] & (f.live_supply < slots(model)))
+    in_chain = f.active & supply_chain_sectors(model)[f.sector]  # active firms of the chains
+    sme = f.is_sme
+    buyer_mask = in_chain & ~sme & (f.live_supply < slots(model))
     buyers = np.flatnonzero(buyer_mask & (rng.random(len(f)) < sup.sourcing_rate))
     if not len(buyers):
         return 0
-    suppliers = f.active & f.is_sme & chain[f.sector]
+    suppliers = in_chain & sme
     on_exchange = rng.random(len(buyers)) < cond.b2b_exclusivity
     members = suppliers & b2b_members(model, cond)
     k = sup.tender_candidates
