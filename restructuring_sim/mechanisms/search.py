@@ -151,7 +151,7 @@ def _draw_table(model, eligible: np.ndarray, group: np.ndarray) -> tuple:
         return (chosen, np.cumsum(weight[chosen]), _group_ends(group[chosen]),
                 order[-1] if len(order) else -1)
 
-    key = ("draw_table", elasticity, int(np.count_nonzero(eligible)))
+    key = ("draw_table", elasticity, group is f.sector, int(np.count_nonzero(eligible)))
     return f.memo(key, (eligible, group, weight), build)
 
 
