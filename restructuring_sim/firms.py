@@ -21,9 +21,6 @@ SIZE_BOUNDS = np.array([50, 250])
 
 ACTIVE, ACQUIRED, EXITED = 0, 1, 2
 
-#: results :meth:`FirmTable.memo` keeps at once
-MEMO_SIZE = 16
-
 #: revenue per employee (USD million per year)
 REVENUE_PER_EMPLOYEE = 0.15
 STATUS_NAMES = ("active", "acquired", "exited")
@@ -120,31 +117,21 @@ class FirmTable(ColumnTable):
         for name in self.STATIC:
             self.__dict__[name].flags.writeable = False
         self._orders: dict[str, np.ndarray] = {}
-        self._memo: dict[object, tuple[tuple[np.ndarray, ...], object]] = {}
-
-    def memo(self, key, inputs: tuple[np.ndarray, ...], func):
-        """``func()``, kept under ``key`` with copies of ``inputs`` and computed again only once
-        one of them changed (compared value by value: far cheaper than the powers, counts and
-        sorts that mechanisms take of the same values step after step). ``func`` must read
-        nothing but ``inputs``; the arrays it returns are made read-only. The results of the
-        last :data:`MEMO_SIZE` keys used are kept.
-        """
-        kept = self._memo.pop(key, None)
-        if kept is None or not all(map(np.array_equal, kept[0], inputs)):
-            result = func()
-            for array in result if isinstance(result, tuple) else (result,):
-                if isinstance(array, np.ndarray):
-                    array.flags.writeable = False
-            kept = (tuple(array.copy() for array in inputs), result)
-        self._memo[key] = kept  # the most recently used last
-        if len(self._memo) > MEMO_SIZE:
-            del self._memo[next(iter(self._memo))]
-        return kept[1]
+        self._derived: dict[tuple[str, object], tuple[np.ndarray, np.ndarray]] = {}
 
     def derived(self, column: str, key, func) -> np.ndarray:
-        """``func(column)``, kept under ``key`` until the column changes (see :meth:`memo`)."""
+        """``func(column)``, kept under ``key`` and computed again only once the column changed
+        (compared value by value: far cheaper than the powers and row counts that mechanisms
+        and reporters take of the same values step after step). ``func`` must read nothing but
+        its argument; the result is read-only.
+        """
         values = self.__dict__[column]
-        return self.memo((column, key), (values,), lambda: func(values))
+        kept = self._derived.get((column, key))
+        if kept is None or not np.array_equal(kept[0], values):
+            result = func(values)
+            result.flags.writeable = False
+            kept = self._derived[column, key] = (values.copy(), result)
+        return kept[1]
 
     def order_by(self, name: str) -> np.ndarray:
         """Firm ids in the stable order of a static column (computed once per population)."""

@@ -18,7 +18,7 @@ from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm
-from restructuring_sim.mechanisms.search import _bounds, _group_ends, _search_in_key_order
+from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.network import NetworkTracker
 
 N_FIRMS = 60
@@ -227,7 +227,7 @@ def test_stable_order_is_a_stable_argsort(codes):
 def test_group_bounds_equal_searchsorted(values, groups):
     values = np.sort(np.array(values, dtype=np.int64))
     groups = np.array(groups, dtype=np.int64)
-    start, end = _bounds(_group_ends(values), groups)
+    start, end = _group_bounds(values, groups)
     assert start.tolist() == np.searchsorted(values, groups, side="left").tolist()
     assert end.tolist() == np.searchsorted(values, groups, side="right").tolist()
 

@@ -115,12 +115,16 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     """
     f = model.firms
     rng = model.rng
+    order = f.order_by("sector") if group is None else stable_order(group)
     group = f.sector if group is None else group
     any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
-    chosen, cum, end_of, last = _draw_table(model, eligible, group)
+    chosen = order[eligible[order]]  # eligible firms, by group
+    elasticity = model.scenario.behaviour.visibility_elasticity
+    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    cum = np.cumsum(weight[chosen])
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
-    start, end = _bounds(end_of, group_of_draw)
+    start, end = _group_bounds(group[chosen], group_of_draw)
     lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
     lo_d = np.where(any_group, 0.0, lo)
@@ -128,46 +132,15 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
     pos = _search_in_key_order(cum, u)
     # a draw at the very top of the weights (rounding) takes the last firm in group order
-    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], last)
+    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], order[-1])
     return np.where(hi_d > lo_d, drawn, -1)
 
 
-def _draw_table(model, eligible: np.ndarray, group: np.ndarray) -> tuple:
-    """What visibility draws among ``eligible`` firms by ``group`` read: the eligible firms in
-    group order, their running visibility weight, the end of every group's run of them
-    (:func:`_group_ends`) and the last firm in group order.
-
-    Kept (:meth:`FirmTable.memo`) while eligibility, groups and employees stay as they were:
-    tenders draw from the same suppliers quarter after quarter, and buyers of firms for sale
-    from the same firms.
-    """
-    f = model.firms
-    elasticity = model.scenario.behaviour.visibility_elasticity
-    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
-
-    def build() -> tuple:
-        order = f.order_by("sector") if group is f.sector else stable_order(group)
-        chosen = order[eligible[order]]  # eligible firms, by group
-        return (chosen, np.cumsum(weight[chosen]), _group_ends(group[chosen]),
-                order[-1] if len(order) else -1)
-
-    key = ("draw_table", elasticity, group is f.sector, int(np.count_nonzero(eligible)))
-    return f.memo(key, (eligible, group, weight), build)
-
-
-def _group_ends(sorted_group: np.ndarray) -> np.ndarray:
-    """One past the last position of every code 0, 1, ... up to the largest in
-    ``sorted_group`` (sorted non-negative codes): their cumulative counts."""
-    return np.cumsum(np.bincount(sorted_group))
-
-
-def _bounds(end_of: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and one-past-last position of each of ``groups`` in the sorted codes whose
-    :func:`_group_ends` are ``end_of``: ``searchsorted`` left and right (codes beyond the
-    largest come after every position)."""
-    missing = groups.max(initial=0) + 1 - len(end_of)
-    if missing > 0:
-        end_of = np.concatenate([end_of, np.full(missing, end_of[-1] if len(end_of) else 0)])
+def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last position of each of ``groups`` in ``sorted_group`` (sorted
+    non-negative codes): ``searchsorted`` left and right, from one count of the codes."""
+    top = max(sorted_group.max(initial=0), groups.max(initial=0)) + 1
+    end_of = np.cumsum(np.bincount(sorted_group, minlength=top))
     start_of = np.concatenate([[0], end_of[:-1]])
     return start_of[groups], end_of[groups]
 
