@@ -158,8 +158,8 @@ class FirmTable(ColumnTable):
 
     @property
     def n_markets(self) -> np.ndarray:
-        """Number of countries each firm sells in (read-only)."""
-        return self.derived("markets", "count", count_rows)
+        """Number of countries each firm sells in."""
+        return count_rows(self.markets)
 
     def n_markets_of(self, firms: np.ndarray) -> np.ndarray:
         """Number of countries each of ``firms`` sells in."""
