@@ -7,6 +7,7 @@ stable identifier.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,29 @@ class ColumnTable:
             grown[: self.n] = self._data[name][: self.n]
             self._data[name] = grown
         self._capacity = capacity
+
+
+class Scratch:
+    """Work arrays that keep their memory from one call to the next.
+
+    A fresh array of megabytes costs a page fault per 4 KiB page when first written (the
+    allocator hands memory of that size back to the system when it is freed), and on a virtual
+    machine each fault is dear; a mechanism that builds firms x countries arrays every year
+    takes them from here instead.
+    """
+
+    def __init__(self):
+        self._flat: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+        """An array of ``shape`` whose contents are left over from earlier calls (the caller
+        overwrites them), on the same memory at every call under ``name``; it holds until the
+        next call under the same name."""
+        size = math.prod(shape)
+        flat = self._flat.get(name)
+        if flat is None or flat.dtype != dtype or flat.size < size:
+            flat = self._flat[name] = np.empty(size + size // 4, dtype=dtype)  # room to grow
+        return flat[:size].reshape(shape)
 
 
 def stable_order(codes: np.ndarray) -> np.ndarray:

@@ -83,6 +83,7 @@ _pack = struct.Struct("<" + "".join(_STRUCT_CODES[ROW[name].str[1:]] for name in
 #: fields derived from the participants, never given
 _DERIVED = ("cross_border", "involves_sme")
 _GIVEN = tuple(name for name in ROW.names if name not in _DERIVED)
+_FIELDS = frozenset(_GIVEN)
 _LARGE = SIZE_CLASSES.index("large")
 
 
@@ -145,7 +146,7 @@ class EventLog:
     def extend(self, **columns) -> None:
         """Append events given as equal-length arrays of codes (scalars apply to every event);
         the fields are those of :meth:`add`."""
-        unknown = set(columns) - set(_GIVEN)
+        unknown = columns.keys() - _FIELDS
         if unknown:
             raise KeyError(f"unknown event fields: {sorted(unknown)}")
         m = max((n for n in map(rows_of, columns.values()) if n is not None), default=1)
@@ -155,9 +156,13 @@ class EventLog:
         has_b = rows["b"] >= 0
         rows["cross_border"] = has_b & (rows["country_a"] != rows["country_b"])
         rows["involves_sme"] = (rows["size_a"] < _LARGE) | (has_b & (rows["size_b"] < _LARGE))
-        self._buffer += rows.tobytes()
-        counts = np.bincount(rows["kind"], minlength=len(KINDS))
-        self._kind_counts = [int(c) for c in np.add(self._kind_counts, counts)]
+        self._buffer += rows.data  # the rows' bytes, without a copy of them first
+        kind = columns["kind"]
+        if rows_of(kind) is None:  # events of one kind, the usual case
+            self._kind_counts[int(kind)] += m
+        else:
+            counts = np.bincount(rows["kind"], minlength=len(KINDS))
+            self._kind_counts = [int(c) for c in np.add(self._kind_counts, counts)]
 
     def record(
         self,

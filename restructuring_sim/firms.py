@@ -117,6 +117,21 @@ class FirmTable(ColumnTable):
         for name in self.STATIC:
             self.__dict__[name].flags.writeable = False
         self._orders: dict[str, np.ndarray] = {}
+        self._derived: dict[tuple[str, object], tuple[np.ndarray, np.ndarray]] = {}
+
+    def derived(self, column: str, key, func) -> np.ndarray:
+        """``func(column)``, kept under ``key`` and computed again only once the column changed
+        (compared value by value: far cheaper than the powers and row counts that mechanisms
+        and reporters take of the same values step after step). ``func`` must read nothing but
+        its argument; the result is read-only.
+        """
+        values = self.__dict__[column]
+        kept = self._derived.get((column, key))
+        if kept is None or not np.array_equal(kept[0], values):
+            result = func(values)
+            result.flags.writeable = False
+            kept = self._derived[column, key] = (values.copy(), result)
+        return kept[1]
 
     def order_by(self, name: str) -> np.ndarray:
         """Firm ids in the stable order of a static column (computed once per population)."""
@@ -152,8 +167,8 @@ class FirmTable(ColumnTable):
 
     @property
     def n_export_markets(self) -> np.ndarray:
-        """Number of countries each firm exports to."""
-        return count_rows(self.exports)
+        """Number of countries each firm exports to (read-only)."""
+        return self.derived("exports", "count", count_rows)
 
     @property
     def is_sme(self) -> np.ndarray:

@@ -29,9 +29,10 @@ import numpy as np
 import pyarrow as pa
 
 from restructuring_sim import __version__
+from restructuring_sim.columns import Scratch
 from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
 from restructuring_sim.events import EventLog
-from restructuring_sim.firms import STATUS_NAMES, Firm
+from restructuring_sim.firms import STATUS_NAMES, Firm, size_class_codes
 from restructuring_sim.mechanisms import (
     acquisitions,
     alliances,
@@ -88,6 +89,8 @@ class RestructuringModel(mesa.Model):
         #: draws of the export mechanism, a child of ``rng``: exports leave the other channels'
         #: draws as they were
         self.export_rng = self.rng.spawn(1)[0]
+        #: work arrays of the mechanisms, kept from step to step (see :class:`Scratch`)
+        self.scratch = Scratch()
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
         self.events = EventLog(self.run_id, self.seed_value, sectors=self.world.sector_names,
                                countries=self.world.country_names,
@@ -110,7 +113,7 @@ class RestructuringModel(mesa.Model):
                 "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
                 "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
                 **{name: _counter(name) for name in COUNTERS},
-                "sme_share_of_firms": lambda m: _mean(m.firms.is_sme[m.firms.active]),
+                "sme_share_of_firms": lambda m: _share(m.firms.is_sme, m.firms.active),
                 "ict_cost": lambda m: m.conditions.ict_cost,
                 "trade_openness": lambda m: m.conditions.trade_openness,
                 "mean_knowledge": lambda m: _mean(m.firms.knowledge[m.firms.active]),
@@ -120,8 +123,8 @@ class RestructuringModel(mesa.Model):
                 "registered_smes": lambda m: int(
                     (m.firms.registered & m.firms.active & m.firms.is_sme).sum()
                 ),
-                "exporting_sme_share": lambda m: _mean(
-                    exports.exporters(m.firms)[m.firms.active & m.firms.is_sme]
+                "exporting_sme_share": lambda m: _share(
+                    exports.exporters(m.firms), m.firms.active & m.firms.is_sme
                 ),
                 "mean_export_markets": lambda m: _mean_export_markets(m.firms),
             }
@@ -195,7 +198,7 @@ class RestructuringModel(mesa.Model):
         valuation = alliances.Valuation(self, cond)
         alliances.review(self, cond, valuation)
         supply.review(self, cond)
-        alliances.form(self, cond, alliances.Valuation(self, cond))
+        alliances.form(self, cond, valuation)  # reviews change no input of deal values
         supply.tender(self, cond)
         if cond.quarter == self.scenario.simulation.steps_per_year:
             demography.accounts(self, cond)
@@ -220,15 +223,12 @@ class RestructuringModel(mesa.Model):
         f = self.firms
         self.network.record_metrics(year)
         f.owner_age[f.active] += 1.0
+        # the columns that change; those fixed at entry are read from the table when the firm
+        # table is built (rows are only appended, so the first rows of today are those of then)
         self._firm_years.append(
             dict(
-                firm_id=np.arange(len(f), dtype=np.int64),
-                year=np.full(len(f), year, dtype=np.int32),
+                year=year,
                 employees=f.employees.copy(),
-                size_class=f.size_class.copy(),
-                sector=f.sector.copy(),
-                country=f.country.copy(),
-                cluster=f.cluster.astype(np.int32),
                 mne=f.mne.copy(),
                 knowledge=f.knowledge.copy(),
                 capability=f.capability.copy(),
@@ -245,7 +245,6 @@ class RestructuringModel(mesa.Model):
                 margin=f.margin.copy(),
                 registered=f.registered.copy(),
                 owner=f.owner.copy(),
-                birth_step=f.birth_step.copy(),
                 status=f.status.copy(),
                 weight=f.weight.copy(),
             )
@@ -256,15 +255,35 @@ class RestructuringModel(mesa.Model):
     def firms_table(self) -> pa.Table:
         """One row per firm per simulated year (end-of-year state)."""
         w = self.world
-        if not self._firm_years:
+        f = self.firms
+        years = self._firm_years
+        if not years:
             return pa.table({})
-        cols = {k: np.concatenate([y[k] for y in self._firm_years]) for k in self._firm_years[0]}
-        sector, country = cols["sector"], cols["country"]
-        cols.update(
-            size_class=_labels(cols["size_class"], SIZE_CLASSES),
+        sizes = [len(y["employees"]) for y in years]
+
+        def recorded(name: str) -> np.ndarray:
+            """A column as recorded at the end of every year."""
+            return np.concatenate([y[name] for y in years])
+
+        def fixed(column: np.ndarray) -> np.ndarray:
+            """A column fixed at entry, for the firms of every year."""
+            return np.concatenate([column[:n] for n in sizes])
+
+        employees = recorded("employees")
+        sector, country = fixed(f.sector), fixed(f.country)
+        cols = dict(
+            firm_id=np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
+            year=np.concatenate([np.full(n, y["year"], dtype=np.int32)
+                                 for y, n in zip(years, sizes, strict=True)]),
+            employees=employees,
+            size_class=_labels(size_class_codes(employees), SIZE_CLASSES),
             sector=_labels(sector, w.sector_names),
             country=_labels(country, w.country_names),
-            status=_labels(cols["status"], STATUS_NAMES),
+            cluster=fixed(f.cluster).astype(np.int32),
+            **{name: recorded(name) for name in _RECORDED},
+            birth_step=fixed(f.birth_step),
+            status=_labels(recorded("status"), STATUS_NAMES),
+            weight=recorded("weight"),
         )
         table = pa.table(cols)
         table = table.add_column(5, "sector_group", _labels(w.sector_group[sector], SECTOR_GROUPS))
@@ -288,6 +307,12 @@ class RestructuringModel(mesa.Model):
         }
 
 
+#: columns of the firm table recorded at the end of every year, from ``mne`` to ``owner``
+_RECORDED = ("mne", "knowledge", "capability", "quality", "capital", "n_markets",
+             "live_alliances", "live_supply_contracts", "revenue", "deal_revenue",
+             "export_revenue", "export_markets", "cross_border_revenue_share", "margin",
+             "registered", "owner")
+
 _EVENT_COUNTERS = {
     "alliance_formed": "alliances_formed", "alliance_dissolved": "alliances_dissolved",
     "supply_contract_signed": "supply_signed", "supply_contract_ended": "supply_ended",
@@ -298,6 +323,14 @@ _EVENT_COUNTERS = {
 def _mean(values: np.ndarray) -> float:
     """Mean of an array, NaN when it is empty (e.g. no SME left)."""
     return float(values.mean()) if len(values) else float("nan")
+
+
+def _share(flags: np.ndarray, among: np.ndarray) -> float:
+    """Share of the firms of ``among`` for whom ``flags`` holds, NaN when there are none: the
+    mean of the flags over those firms as a ratio of two counts (a sum of ones is exact, so
+    the number is the same), without gathering them."""
+    n = np.count_nonzero(among)
+    return np.count_nonzero(flags & among) / n if n else float("nan")
 
 
 def _mean_export_markets(f) -> float:

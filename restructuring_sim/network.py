@@ -8,6 +8,7 @@ temporal edge list (start and end step per edge) written to ``network_edges.parq
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
 
 import networkx as nx
@@ -118,18 +119,69 @@ class NetworkTracker:
         ids, src, dst = (np.asarray(x, dtype=np.int64).tolist()
                          for x in (edge_ids, sources, targets))
         cross, sme = (_flag_list(flag, len(ids)) for flag in (cross_border, involves_sme))
-        self._check_new(layer, zip(ids, src, dst, strict=True))
+        if layer not in LAYERS or not self._all_new(ids, src, dst):
+            self._check_new(layer, zip(ids, src, dst, strict=True))  # names the first bad tie
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
-        # written into networkx's adjacency dicts as its add_edge does (nodes exist, keys are
-        # new): a third of the time of one add_edge call per edge
-        adjacency = self.graph._adj
         for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
-            ties = adjacency[u].get(v)
-            if ties is None:
-                ties = adjacency[u][v] = adjacency[v][u] = {}
-            ties[key] = {"layer": layer, "cross_border": c, "involves_sme": s}
+            self._tie(u, v, key, layer, c, s)
         nx._clear_cache(self.graph)
+        self._record(ids, layer, src, dst, step, cross, sme)
+
+    def renew_edges(self, edge_ids, renew, new_ids, layer: str, *, step: int, cross_border,
+                    involves_sme) -> None:
+        """End live ties of ``layer`` and, right after each one where ``renew`` holds, start
+        the next of ``new_ids`` between the same firms, as :meth:`end_edge` and
+        :meth:`add_edge` would one after the other (networkx then keeps a pair of firms in
+        its place when a renewal follows the end of the pair's last tie)."""
+        ended = np.asarray(edge_ids, dtype=np.int64).tolist()
+        again = np.asarray(renew, dtype=bool).tolist()
+        ids = np.asarray(new_ids, dtype=np.int64).tolist()
+        cross, sme = (_flag_list(flag, len(ids)) for flag in (cross_border, involves_sme))
+        if sum(again) != len(ids):
+            raise ValueError(f"{sum(again)} renewals but {len(ids)} new edge ids")
+        if len(set(ids)) != len(ids) or not self._row.keys().isdisjoint(ids):
+            raise ValueError("new edge ids repeat or exist already")
+        renewals = iter(zip(ids, cross, sme, strict=True))
+        src, dst = [], []
+        for edge_id, renewed in zip(ended, again, strict=True):
+            u, v = self._untie(edge_id, step)
+            if renewed:
+                key, c, s = next(renewals)
+                self._tie(u, v, key, layer, c, s)
+                src.append(u)
+                dst.append(v)
+        nx._clear_cache(self.graph)
+        self._record(ids, layer, src, dst, step, cross, sme)
+
+    def _tie(self, u: int, v: int, key: int, layer: str, cross_border: bool,
+             involves_sme: bool) -> None:
+        """Put a new tie into networkx's adjacency dicts as its ``add_edge`` does (the firms
+        exist, the key is new): a third of the time of an ``add_edge`` call."""
+        adjacency = self.graph._adj
+        ties = adjacency[u].get(v)
+        if ties is None:
+            ties = adjacency[u][v] = adjacency[v][u] = {}
+        ties[key] = {"layer": layer, "cross_border": cross_border, "involves_sme": involves_sme}
+
+    def _untie(self, edge_id: int, step: int) -> tuple[int, int]:
+        """End a live tie in the history and take it out of networkx's adjacency dicts as its
+        ``remove_edge`` does (the key from the pair's shared key dict, the pair once no key is
+        left); return the tie's firms."""
+        row = self._row.pop(edge_id)
+        u, v = self._edges["source"][row], self._edges["target"][row]
+        adjacency = self.graph._adj
+        ties = adjacency[u][v]
+        del ties[edge_id]
+        if not ties:
+            del adjacency[u][v]
+            del adjacency[v][u]  # ties never join a firm to itself
+        self._edges["end_step"][row] = step
+        return u, v
+
+    def _record(self, ids: list[int], layer: str, src: list[int], dst: list[int], step: int,
+                cross: list[bool], sme: list[bool]) -> None:
+        """Append new ties to the history."""
         first = len(self._edges["edge_id"])
         self._row.update(zip(ids, range(first, first + len(ids)), strict=True))
         for name, values in zip(EDGE_SCHEMA.names, (ids, [layer] * len(ids), src, dst,
@@ -138,6 +190,13 @@ class NetworkTracker:
             self._edges[name].extend(values)
         self._flags["cross_border"].extend(cross)
         self._flags["involves_sme"].extend(sme)
+
+    def _all_new(self, ids: list[int], sources: list[int], targets: list[int]) -> bool:
+        """Whether every tie can start as a new one: the checks of :meth:`_check_new` as set
+        operations, several times faster than a lookup per tie."""
+        nodes = self.graph._node.keys()
+        return (not any(map(operator.eq, sources, targets)) and nodes >= set(sources)
+                and nodes >= set(targets) and self._row.keys().isdisjoint(ids))
 
     def _check_new(self, layer: str, edges) -> None:
         """Raise unless every ``(edge_id, source, target)`` can start as a new tie."""
@@ -165,9 +224,18 @@ class NetworkTracker:
         self._edges["end_step"][row] = step
 
     def end_edges(self, edge_ids, step: int) -> None:
-        """End live ties, as :meth:`end_edge` would one after the other."""
+        """End live ties, as :meth:`end_edge` would one after the other (a third of the time
+        of one networkx ``remove_edge`` call per tie)."""
         for edge_id in np.asarray(edge_ids, dtype=np.int64).tolist():
-            self.end_edge(edge_id, step)
+            self._untie(edge_id, step)
+        nx._clear_cache(self.graph)
+
+    def has_tie(self, a: int, b: int, layer: str) -> bool:
+        """Whether firms ``a`` and ``b`` have a live tie of ``layer`` (a firm not in the network
+        has none)."""
+        # networkx's adjacency dict read directly: get_edge_data's work without its call layers
+        ties = self.graph._adj.get(a, {}).get(b)
+        return bool(ties) and any(data["layer"] == layer for data in ties.values())
 
     def live_edges_of(self, firm_id: int) -> list[tuple[int, str]]:
         """``(edge_id, layer)`` of every live tie of a firm (in the order of ``graph.edges``)."""
@@ -186,13 +254,16 @@ class NetworkTracker:
         ``sme_tie_share`` and ``cross_border_share`` are shares of live ties.
         """
         n = self.graph.number_of_nodes()
-        rows = np.fromiter(self._row.values(), dtype=np.int64, count=len(self._row))
-        layer = np.asarray(self._edges["layer"], dtype=object)[rows]
-        per_layer = {name: int((layer == name).sum()) for name in LAYERS}
+        rows = list(self._row.values())  # the live ties' rows of the history
         e = len(rows)
-        src = np.asarray(self._edges["source"], dtype=np.int64)[rows]
-        dst = np.asarray(self._edges["target"], dtype=np.int64)[rows]
+        layer = _pick(self._edges["layer"], rows)
+        per_layer = {name: layer.count(name) for name in LAYERS}
+        src, dst = (np.array(_pick(self._edges[side], rows), dtype=np.int64)
+                    for side in ("source", "target"))
         clustering, giant, tied = _shape(src, dst)
+        # shares of live ties as ratios of counts: the means of the flags, exactly
+        sme, cross = (sum(_pick(self._flags[flag], rows)) for flag in ("involves_sme",
+                                                                        "cross_border"))
         row = dict(
             year=year, nodes=n, tied_nodes=tied,
             **{f"edges_{name}": per_layer[name] for name in LAYERS},
@@ -201,10 +272,8 @@ class NetworkTracker:
             mean_degree=2.0 * e / n if n else 0.0,
             clustering=clustering,
             giant_component_share=giant / tied if tied else 0.0,
-            sme_tie_share=float(np.asarray(self._flags["involves_sme"])[rows].mean()) if e else 0.0,
-            cross_border_share=(
-                float(np.asarray(self._flags["cross_border"])[rows].mean()) if e else 0.0
-            ),
+            sme_tie_share=sme / e if e else 0.0,
+            cross_border_share=cross / e if e else 0.0,
         )
         for name, value in row.items():
             self._metrics[name].append(value)
@@ -223,6 +292,14 @@ class NetworkTracker:
         directory = Path(directory)
         write_parquet(self.edges_table(), directory / "network_edges.parquet")
         write_parquet(self.metrics_table(), directory / "network_metrics.parquet")
+
+
+def _pick(values: list, rows: list[int]) -> list:
+    """``values[row]`` for every row, in order (one itemgetter call: the loop runs in C, and
+    only the rows are read, not the whole history)."""
+    if len(rows) < 2:
+        return [values[row] for row in rows]
+    return list(operator.itemgetter(*rows)(values))
 
 
 def _flag_list(flag, n: int) -> list[bool]:

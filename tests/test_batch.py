@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from restructuring_sim import lifecycle
-from restructuring_sim.columns import stable_order
+from restructuring_sim.columns import Scratch, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm
+from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
+from restructuring_sim.model import _share
 from restructuring_sim.network import NetworkTracker
 
 N_FIRMS = 60
@@ -436,3 +438,74 @@ def test_renew_deals_equals_closing_and_reopening_one_by_one(layer, pairs, seed,
                                         **{key: v[k].item() for key, v in again.items()})
         models.append(model)
     assert same_state(models[1], models[0])
+
+
+@_SETTINGS
+@given(seed=st.integers(0, 2**16))
+def test_rnd_pressure_of_some_firms_equals_that_of_all_firms(seed):
+    model, cond = fresh()
+    firms = np.random.default_rng(seed).integers(0, N_FIRMS, 25)
+    every = innovation.rnd_pressure(model, cond)
+    assert every[firms].tobytes() == innovation.rnd_pressure(model, cond, firms).tobytes()
+
+
+def test_derived_columns_follow_their_column_and_are_read_only():
+    model, _ = fresh()
+    f = model.firms
+    calls = []
+
+    def double(values):
+        calls.append(1)
+        return values * 2.0
+
+    first = f.derived("employees", "double", double)
+    assert f.derived("employees", "double", double) is first and len(calls) == 1
+    with pytest.raises(ValueError):
+        first[0] = 0.0
+    f.employees[3] += 1.0
+    assert f.derived("employees", "double", double).tolist() == (f.employees * 2.0).tolist()
+    assert len(calls) == 2
+
+
+def test_scratch_arrays_reuse_their_memory_and_grow():
+    scratch = Scratch()
+    a = scratch.array("x", (4, 3))
+    b = scratch.array("x", (3, 3))
+    assert a.shape == (4, 3) and b.shape == (3, 3) and np.shares_memory(a, b)
+    c = scratch.array("x", (40, 3))
+    assert c.shape == (40, 3) and not np.shares_memory(a, c)
+
+
+@_SETTINGS
+@given(flags=st.lists(st.tuples(st.booleans(), st.booleans()), max_size=60))
+def test_share_equals_the_mean_of_the_flags(flags):
+    values, among = (np.array([x[k] for x in flags], dtype=bool) for k in (0, 1))
+    share = _share(values, among)
+    if among.any():
+        assert share == float(values[among].mean())
+    else:
+        assert np.isnan(share)
+
+
+@_SETTINGS
+@given(pairs=pairs)
+def test_last_partners_equal_setting_them_deal_by_deal(pairs):
+    a, b = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    batch = np.full(N_FIRMS, -1)
+    lifecycle._set_last_partners(batch, a, b)
+    one_by_one = np.full(N_FIRMS, -1)
+    for x, y in pairs:
+        one_by_one[x], one_by_one[y] = y, x
+    assert batch.tolist() == one_by_one.tolist()
+
+
+def test_has_tie_reads_the_live_ties_of_a_layer():
+    net = NetworkTracker()
+    net.add_firms([0, 1, 2])
+    net.add_edges([5, 6], "supply", [0, 0], [1, 2], step=0, cross_border=False,
+                  involves_sme=True)
+    assert net.has_tie(0, 1, "supply") and net.has_tie(1, 0, "supply")
+    assert not net.has_tie(0, 1, "alliance") and not net.has_tie(1, 2, "supply")
+    assert not net.has_tie(0, 9, "supply")
+    net.end_edges([5], step=2)
+    assert not net.has_tie(0, 1, "supply") and net.has_tie(0, 2, "supply")

@@ -54,8 +54,11 @@ def deal_sector(model, i, j) -> np.ndarray:
 
 
 def assets(model) -> np.ndarray:
-    """Brand, capital and distribution of every firm, 0..1 (log-scaled employees)."""
-    return np.log1p(model.firms.employees) / np.log1p(model.scenario.population.size_max)
+    """Brand, capital and distribution of every firm, 0..1 (log-scaled employees; read-only,
+    computed again only once employees change)."""
+    size_max = model.scenario.population.size_max
+    return model.firms.derived("employees", ("assets", size_max),
+                               lambda e: np.log1p(e) / np.log1p(size_max))
 
 
 def cross_border_cost(model, cond, i, j) -> np.ndarray:
@@ -81,10 +84,6 @@ class Valuation:
         return innovation.tech_score(self.model)
 
     @cached_property
-    def pressure(self) -> np.ndarray:
-        return innovation.rnd_pressure(self.model, self.cond)
-
-    @cached_property
     def assets(self) -> np.ndarray:
         return assets(self.model)
 
@@ -94,10 +93,12 @@ class Valuation:
 
     def _side(self, firms) -> tuple[np.ndarray, ...]:
         """What the value formula reads of one side of each pair: technology, assets, quality,
-        markets (rows gathered with np.take, faster than indexing) and R&D pressure."""
+        markets (rows gathered with np.take, faster than indexing) and R&D pressure (computed
+        for these firms alone: a step values a few thousand pairs among all firms)."""
         f = self.model.firms
         return (self.tech[firms], self.assets[firms], f.quality[firms],
-                np.take(f.markets, firms, axis=0), self.pressure[firms])
+                np.take(f.markets, firms, axis=0),
+                innovation.rnd_pressure(self.model, self.cond, firms))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
         """What the value formula reads of each pair's sector."""
@@ -193,15 +194,20 @@ def form(model, cond, valuation: Valuation) -> int:
 def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Positions of the pairs, taken in order, that fit both firms' alliance capacity and do
     not duplicate a live alliance or an earlier pair."""
-    free = search.capacity(model) - model.firms.live_alliances  # room of every firm now
+    live = model.firms.live_alliances
+    free = search.capacity(model) - live  # room of every firm now
     free_a, free_b = free[a].tolist(), free[b].tolist()
+    # only firms that both have a live alliance can be allied already: the network is looked
+    # up for those pairs alone
+    both_allied = ((live[a] > 0) & (live[b] > 0)).tolist()
+    has_tie = model.network.has_tie
     used: dict[int, int] = {}
     seen: set[tuple[int, int]] = set()
     keep = []
     for pos, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         pair = (min(x, y), max(x, y))
         full = used.get(x, 0) >= free_a[pos] or used.get(y, 0) >= free_b[pos]
-        if full or pair in seen or _allied(model, x, y):
+        if full or pair in seen or (both_allied[pos] and has_tie(x, y, "alliance")):
             continue
         used[x] = used.get(x, 0) + 1
         used[y] = used.get(y, 0) + 1
@@ -223,11 +229,6 @@ def matching_conversion(model, cond, firms) -> np.ndarray:
                    0, 1)
     base = cond.matching_conversion
     return base + np.maximum(dem.capable_conversion - base, 0) * lift
-
-
-def _allied(model, a: int, b: int) -> bool:
-    edges = model.network.graph.get_edge_data(a, b)
-    return bool(edges) and any(d["layer"] == "alliance" for d in edges.values())
 
 
 def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:

@@ -85,11 +85,14 @@ def demand_rows(model, firms: np.ndarray) -> np.ndarray:
     return np.where(in_services, home + model.world.n_countries, home)
 
 
-def export_demand(model, cond, firms: np.ndarray) -> np.ndarray:
+def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Demand of every country for ``firms``' products relative to their home market
-    (``appeal_i * D_hd``, firms x countries; zero at home)."""
+    (``appeal_i * D_hd``, firms x countries; zero at home), written into ``out`` if given."""
     ex = model.scenario.exports
-    demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0)
+    # rows are valid by construction; "clip" lets take write into ``out`` without the
+    # temporary copy that the default "raise" mode makes
+    demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0, out=out,
+                     mode="clip")
     demand *= np.exp(ex.quality_elasticity * (model.firms.quality[firms] - 0.5))[:, None]
     return demand
 
@@ -115,11 +118,14 @@ def step(model, cond) -> int:
     abroad = affiliates(model, firms)
     # lognormal demand shocks exp(N(0, sd)): numpy's normal(0, sd) is 0 + sd x a standard
     # normal draw, so scaling the standard draws gives the same shocks from the same draws
-    shock = model.export_rng.standard_normal(exporting.shape)
+    # (drawn into the model's scratch memory: the same draws as into a new array)
+    shock = model.export_rng.standard_normal(
+        exporting.shape, out=model.scratch.array("export_shock", exporting.shape))
     shock *= ex.demand_noise
     np.exp(shock, out=shock)
     # variable profit, home sales x demand x shock / elasticity, built in place
-    profit = export_demand(model, cond, firms)
+    profit = export_demand(model, cond, firms,
+                           out=model.scratch.array("export_profit", exporting.shape))
     profit *= home_sales(model, firms, abroad)[:, None]
     profit *= shock
     profit /= ex.elasticity

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from restructuring_sim.firms import REVENUE_PER_EMPLOYEE
+
 
 def rnd_budget(model) -> np.ndarray:
     """Yearly R&D budget of every firm (USD million per year)."""
@@ -19,10 +21,15 @@ def rnd_budget(model) -> np.ndarray:
     return model.world.rnd_intensity[f.sector] * f.base_revenue
 
 
-def rnd_pressure(model, cond) -> np.ndarray:
-    """Share of the sector's frontier R&D programme a firm cannot fund alone (0..1)."""
-    cost = cond.rnd_cost[model.firms.sector]
-    return cost / (cost + rnd_budget(model))
+def rnd_pressure(model, cond, firms=None) -> np.ndarray:
+    """Share of the sector's frontier R&D programme a firm cannot fund alone (0..1), for every
+    firm or for ``firms`` (value by value the same numbers, from their rows alone)."""
+    f = model.firms
+    rows = slice(None) if firms is None else firms
+    sector = f.sector[rows]
+    cost = cond.rnd_cost[sector]
+    budget = model.world.rnd_intensity[sector] * (f.employees[rows] * REVENUE_PER_EMPLOYEE)
+    return cost / (cost + budget)
 
 
 def tech_score(model) -> np.ndarray:

@@ -32,6 +32,7 @@ import numpy as np
 
 from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
+from restructuring_sim.firms import SIZE_BOUNDS
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
     CHANNELS.index(c)
@@ -57,9 +58,11 @@ class Candidates:
 
 
 def capacity(model) -> np.ndarray:
-    """Most live alliances each firm can run: ``1 + alliance_capacity * log10(employees)``."""
-    e = model.firms.employees
-    return 1 + np.floor(model.scenario.behaviour.alliance_capacity * np.log10(np.maximum(e, 1)))
+    """Most live alliances each firm can run: ``1 + alliance_capacity * log10(employees)``
+    (read-only; computed again only once employees change)."""
+    per_decade = model.scenario.behaviour.alliance_capacity
+    return model.firms.derived("employees", ("alliance_capacity", per_decade),
+                               lambda e: 1 + np.floor(per_decade * np.log10(np.maximum(e, 1))))
 
 
 def has_room(model) -> np.ndarray:
@@ -79,7 +82,9 @@ def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndar
     """
     f = model.firms
     b = model.scenario.behaviour
-    p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
+    elasticity = b.search_size_elasticity
+    p = b.search_rate * f.derived("employees", ("search", elasticity),
+                                  lambda e: (e / 250.0) ** elasticity)
     backed = f.is_sme & cond.venture_backed[f.sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
     p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
@@ -114,7 +119,9 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     group = f.sector if group is None else group
     any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
     chosen = order[eligible[order]]  # eligible firms, by group
-    cum = np.cumsum(f.employees[chosen] ** model.scenario.behaviour.visibility_elasticity)
+    elasticity = model.scenario.behaviour.visibility_elasticity
+    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    cum = np.cumsum(weight[chosen])
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
     start, end = _group_bounds(group[chosen], group_of_draw)
@@ -150,10 +157,12 @@ def _search_in_key_order(cum: np.ndarray, keys: np.ndarray) -> np.ndarray:
 def _cluster_draws(model, searchers, eligible):
     """One random member of each searcher's cluster (-1 if the firm is in none)."""
     f = model.firms
-    in_cluster = np.flatnonzero(eligible & (f.cluster >= 0))
-    if not len(in_cluster):
+    # eligible cluster members by cluster: the population's stable order by cluster, filtered
+    # (the same order as sorting the members themselves, without a sort every step)
+    order = f.order_by("cluster")
+    members = order[(eligible & (f.cluster >= 0))[order]]
+    if not len(members):
         return np.full(len(searchers), -1)
-    members = in_cluster[stable_order(f.cluster[in_cluster])]
     codes = f.cluster[members]
     own = f.cluster[searchers]
     start = np.searchsorted(codes, own, side="left")
@@ -169,7 +178,7 @@ def _distributor_draws(model, searchers, eligible):
     rng = model.rng
     distributor_sector = np.array([model.scenario.sectors[s].distributor
                                    for s in model.world.sector_names])
-    asks = (f.is_sme[searchers] & (f.n_markets_of(searchers) == 1)
+    asks = ((f.employees[searchers] < SIZE_BOUNDS[1]) & (f.n_markets_of(searchers) == 1)
             & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
     pool = np.flatnonzero(eligible & distributor_sector[f.sector])

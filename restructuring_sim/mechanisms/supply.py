@@ -63,9 +63,11 @@ def b2b_members(model, cond) -> np.ndarray:
 
 
 def slots(model) -> np.ndarray:
-    """Supplier slots of every firm as a buyer."""
-    e = model.firms.employees
-    return np.ceil(model.scenario.supply.slots_per_decade * np.log10(np.maximum(e, 1)))
+    """Supplier slots of every firm as a buyer (read-only; computed again only once employees
+    change)."""
+    per_decade = model.scenario.supply.slots_per_decade
+    return model.firms.derived("employees", ("supplier_slots", per_decade),
+                               lambda e: np.ceil(per_decade * np.log10(np.maximum(e, 1))))
 
 
 def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
@@ -84,12 +86,13 @@ def tender(model, cond) -> int:
     f = model.firms
     rng = model.rng
     sup = model.scenario.supply
-    chain = supply_chain_sectors(model)
-    buyer_mask = (f.active & ~f.is_sme & chain[f.sector] & (f.live_supply < slots(model)))
+    in_chain = f.active & supply_chain_sectors(model)[f.sector]  # active firms of the chains
+    sme = f.is_sme
+    buyer_mask = in_chain & ~sme & (f.live_supply < slots(model))
     buyers = np.flatnonzero(buyer_mask & (rng.random(len(f)) < sup.sourcing_rate))
     if not len(buyers):
         return 0
-    suppliers = f.active & f.is_sme & chain[f.sector]
+    suppliers = in_chain & sme
     on_exchange = rng.random(len(buyers)) < cond.b2b_exclusivity
     members = suppliers & b2b_members(model, cond)
     k = sup.tender_candidates
@@ -119,8 +122,9 @@ def tender(model, cond) -> int:
     keep = np.ones(len(first), dtype=bool)
     keep[1:] = i[first][1:] != i[first][:-1]
     rows = first[keep]
-    rows = rows[[not _linked(model, x, y) for x, y in zip(i[rows].tolist(), j[rows].tolist(),
-                                                          strict=True)]]
+    has_tie = model.network.has_tie
+    rows = rows[[not has_tie(x, y, "supply") for x, y in zip(i[rows].tolist(), j[rows].tolist(),
+                                                              strict=True)]]
     channel = np.where(exch[rows], B2B, np.where(pooled[rows], CLUSTER, DIRECT))
     lifecycle.open_deals(
         model, cond, SUPPLY, i[rows], j[rows], sector=f.sector[i[rows]],
@@ -128,11 +132,6 @@ def tender(model, cond) -> int:
         value=order[rows],
     )
     return len(rows)
-
-
-def _linked(model, a: int, b: int) -> bool:
-    edges = model.network.graph.get_edge_data(a, b)
-    return bool(edges) and any(d["layer"] == "supply" for d in edges.values())
 
 
 def _terms(model, m: int) -> np.ndarray:
