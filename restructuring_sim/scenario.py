@@ -531,7 +531,9 @@ class Demography(_Strict):
         3, ge=1, le=20, description="years of losses before exit at zero safety net"
     )
     growth_per_deal_share: float = Field(
-        0.5, ge=0, le=10, description="employment growth per unit of deal-revenue share"
+        0.249, ge=0, le=10,
+        description="employment growth per unit of deal-revenue share (calibrated: "
+        "experiments/calibration/demography/)",
     )
     loss_shrink: float = Field(
         0.08, ge=0, le=1, description="yearly employment cut of a loss-making firm (fraction)"
