@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim.firms import SIZE_BOUNDS, FirmTable
-from restructuring_sim.scenario import Scenario
+from restructuring_sim.scenario import Population, Scenario
 from restructuring_sim.world import World
 
 
@@ -45,14 +45,15 @@ def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
     return k ** -tail_index - (k + 1.0) ** -tail_index
 
 
-def design_weights(employees: np.ndarray, pop, below: float | None = None) -> np.ndarray:
+def design_weights(employees: np.ndarray, pop: Population,
+                   below: float | None = None) -> np.ndarray:
     """Firms of the economy each drawn firm stands for (1 = the initial population's average).
 
     The economy's firm sizes follow Zipf's law (tail index ``pop.large_tail_index``) at every
     size, while the sample is drawn with the heavier ``pop.size_tail_index`` below 250
     employees, so that it holds more large firms than the economy would (enough partners for
     SMEs in a sample of thousands). A firm's weight is the ratio of the two laws at its drawn
-    size (importance weights, mean 1 over the sample's law): about 1 for the smallest firms,
+    size (importance weights, mean 1 over the sample's law): above 1 for the smallest firms,
     falling through the medium class to ``250 ** (size_tail_index - large_tail_index)`` for
     every large firm. Shares of jobs, sales and exports in the economy are weighted sums.
 
