@@ -17,7 +17,7 @@ from restructuring_sim import lifecycle
 from restructuring_sim.columns import Scratch, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
-from restructuring_sim.firms import Firm
+from restructuring_sim.firms import Firm, same_bytes
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
@@ -465,6 +465,24 @@ def test_derived_columns_follow_their_column_and_are_read_only():
     f.employees[3] += 1.0
     assert f.derived("employees", "double", double).tolist() == (f.employees * 2.0).tolist()
     assert len(calls) == 2
+
+
+@given(rows=st.integers(0, 30), width=st.integers(1, 23), seed=st.integers(0, 2**16),
+       flip=st.integers(0, 10**6))
+@settings(max_examples=50, deadline=None)
+def test_same_bytes_finds_any_changed_byte(rows, width, seed, flip):
+    rng = np.random.default_rng(seed)
+    flags = rng.random((rows, width)) < 0.5
+    assert same_bytes(flags, flags.copy())
+    if flags.size:
+        changed = flags.copy()
+        changed.flat[flip % flags.size] ^= True
+        assert not same_bytes(flags, changed)
+    assert not same_bytes(flags, np.zeros((rows + 1, width), dtype=bool))
+    values = rng.random(rows)
+    assert same_bytes(values, values.copy())
+    assert not same_bytes(np.zeros(3), np.array([0.0, -0.0, 0.0]))  # bits, not just values
+    assert not same_bytes(np.zeros(3), np.zeros(3, dtype=np.float32))
 
 
 def test_scratch_arrays_reuse_their_memory_and_grow():
