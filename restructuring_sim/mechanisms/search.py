@@ -138,11 +138,11 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
 
 def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and one-past-last position of each of ``groups`` in ``sorted_group`` (sorted
-    non-negative codes): ``searchsorted`` left and right, from one count of the codes."""
-    top = max(sorted_group.max(initial=0), groups.max(initial=0)) + 1
-    end_of = np.cumsum(np.bincount(sorted_group, minlength=top))
-    start_of = np.concatenate([[0], end_of[:-1]])
-    return start_of[groups], end_of[groups]
+    non-negative codes): ``searchsorted`` left and right, from the first position of every code
+    up to the largest (a few binary searches, where counting the codes reads them all)."""
+    top = max(sorted_group[-1] if len(sorted_group) else 0, groups.max(initial=0)) + 1
+    edges = np.searchsorted(sorted_group, np.arange(top + 1))
+    return edges[groups], edges[groups + 1]
 
 
 def _search_in_key_order(cum: np.ndarray, keys: np.ndarray) -> np.ndarray:
