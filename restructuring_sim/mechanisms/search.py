@@ -117,7 +117,6 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     rng = model.rng
     order = f.order_by("sector") if group is None else stable_order(group)
     group = f.sector if group is None else group
-    any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
     chosen = order[eligible[order]]  # eligible firms, by group
     elasticity = model.scenario.behaviour.visibility_elasticity
     weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
@@ -125,10 +124,11 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
     start, end = _group_bounds(group[chosen], group_of_draw)
-    lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
-    lo_d = np.where(any_group, 0.0, lo)
-    hi_d = np.where(any_group, cum[-1], hi)
+    lo_d = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    hi_d = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    if any_group is not None:  # those draws span every group
+        lo_d = np.where(any_group, 0.0, lo_d)
+        hi_d = np.where(any_group, cum[-1], hi_d)
     u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
     pos = _search_in_key_order(cum, u)
     # a draw at the very top of the weights (rounding) takes the last firm in group order
