@@ -21,7 +21,7 @@ from restructuring_sim.firms import Firm, same_bytes
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
-from restructuring_sim.network import NetworkTracker
+from restructuring_sim.network import NetworkTracker, _shape
 
 N_FIRMS = 60
 _SETTINGS = settings(max_examples=25, deadline=None,
@@ -527,3 +527,18 @@ def test_has_tie_reads_the_live_ties_of_a_layer():
     assert not net.has_tie(0, 9, "supply")
     net.end_edges([5], step=2)
     assert not net.has_tie(0, 1, "supply") and net.has_tie(0, 2, "supply")
+
+
+@given(ties=st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25)).filter(
+    lambda t: t[0] != t[1]), max_size=120), hub=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_network_shape_equals_networkx(ties, hub):
+    if hub:  # a firm tied to many others, as multinationals are
+        ties = ties + [(0, j) for j in range(1, 20)]
+    src = np.array([3 * a for a, _ in ties], dtype=np.int64)
+    dst = np.array([3 * b for _, b in ties], dtype=np.int64)
+    clustering, giant, tied = _shape(src, dst)
+    graph = nx.Graph(list(zip(src.tolist(), dst.tolist(), strict=True)))
+    assert tied == graph.number_of_nodes()
+    assert giant == max((len(c) for c in nx.connected_components(graph)), default=0)
+    assert clustering == pytest.approx(nx.average_clustering(graph) if tied else 0.0, abs=1e-12)
