@@ -18,7 +18,7 @@ from restructuring_sim.columns import Scratch, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm, same_bytes
-from restructuring_sim.mechanisms import innovation
+from restructuring_sim.mechanisms import exports, innovation
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
 from restructuring_sim.network import NetworkTracker, _shape
@@ -542,3 +542,15 @@ def test_network_shape_equals_networkx(ties, hub):
     assert tied == graph.number_of_nodes()
     assert giant == max((len(c) for c in nx.connected_components(graph)), default=0)
     assert clustering == pytest.approx(nx.average_clustering(graph) if tied else 0.0, abs=1e-12)
+
+
+@_SETTINGS
+@given(seed=st.integers(0, 2**16))
+def test_home_sales_reading_the_mnes_rows_alone_equals_reading_all(seed):
+    model = make_model(n_firms=N_FIRMS, seed=seed)
+    firms = np.flatnonzero(model.firms.active)
+    abroad = exports.affiliates(model, firms)
+    mne = np.flatnonzero(model.firms.mne[firms])
+    every_row = exports.home_sales(model, firms, abroad)
+    assert exports.home_sales(model, firms, abroad, mne).tolist() == every_row.tolist()
+    assert exports.home_sales(model, firms).tolist() == every_row.tolist()
