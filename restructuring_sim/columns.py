@@ -28,7 +28,7 @@ class ColumnTable:
         self._capacity = max(int(capacity), 1)
         self.n = 0
         self._data = {
-            name: np.full(self._shape(name, self._capacity), fill, dtype=dtype)
+            name: filled(self._shape(name, self._capacity), fill, dtype)
             for name, (dtype, fill) in self.COLUMNS.items()
         }
         self._refresh()
@@ -86,7 +86,7 @@ class ColumnTable:
             return
         capacity = max(rows, 2 * self._capacity)
         for name, (dtype, fill) in self.COLUMNS.items():
-            grown = np.full(self._shape(name, capacity), fill, dtype=dtype)
+            grown = filled(self._shape(name, capacity), fill, dtype)
             grown[: self.n] = self._data[name][: self.n]
             self._data[name] = grown
         self._capacity = capacity
@@ -113,6 +113,12 @@ class Scratch:
         if flat is None or flat.dtype != dtype or flat.size < size:
             flat = self._flat[name] = np.empty(size + size // 4, dtype=dtype)  # room to grow
         return flat[:size].reshape(shape)
+
+
+def filled(shape: tuple[int, ...], fill, dtype) -> np.ndarray:
+    """``np.full(shape, fill, dtype)``; a zero fill through ``np.zeros``, whose memory comes
+    zeroed from the system, so that rows reserved for growth cost nothing until written."""
+    return np.zeros(shape, dtype=dtype) if fill == 0 else np.full(shape, fill, dtype=dtype)
 
 
 def stable_order(codes: np.ndarray) -> np.ndarray:

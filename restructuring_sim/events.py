@@ -115,7 +115,8 @@ class EventLog:
     def __init__(self, run_id: str, seed: int, *, sectors=(), countries=(), regions=()):
         self.run_id = run_id
         self.seed = int(seed)
-        self._buffer = bytearray()
+        self._chunks: list[bytes | np.ndarray] = []  # rows in log order, joined when read
+        self._n = 0
         self._kind_counts = [0] * len(KINDS)
         self._names = {
             "sector": list(sectors), "sector_group": list(SECTOR_GROUPS),
@@ -125,7 +126,7 @@ class EventLog:
                        for key, names in self._names.items()}
 
     def __len__(self) -> int:
-        return len(self._buffer) // ROW.itemsize
+        return self._n
 
     def add(self, *, step: int, year: int, quarter: int, kind: int, a: int, size_a: int,
             country_a: int, region_a: int, sector: int, sector_group: int, deal_id: int = -1,
@@ -135,12 +136,13 @@ class EventLog:
         """Append one event given as codes (the fields of :data:`ROW` less the derived
         ``cross_border`` and ``involves_sme``); ``b`` and its attributes stay -1 when the event
         has one participant."""
-        self._buffer += _pack(
+        self._chunks.append(_pack(
             step, year, quarter, kind, deal_id, a, b, size_a, size_b, country_a, country_b,
             region_a, region_b, sector, sector_group, purposes, joint_venture, equity,
             b >= 0 and country_a != country_b, size_a < _LARGE or 0 <= size_b < _LARGE,
             motive, channel, value,
-        )
+        ))
+        self._n += 1
         self._kind_counts[kind] += 1
 
     def extend(self, **columns) -> None:
@@ -156,7 +158,8 @@ class EventLog:
         has_b = rows["b"] >= 0
         rows["cross_border"] = has_b & (rows["country_a"] != rows["country_b"])
         rows["involves_sme"] = (rows["size_a"] < _LARGE) | (has_b & (rows["size_b"] < _LARGE))
-        self._buffer += rows.data  # the rows' bytes, without a copy of them first
+        self._chunks.append(rows)  # kept as they are: no copy into a growing buffer
+        self._n += m
         kind = columns["kind"]
         if rows_of(kind) is None:  # events of one kind, the usual case
             self._kind_counts[int(kind)] += m
@@ -226,7 +229,7 @@ class EventLog:
 
     def to_arrow(self) -> pa.Table:
         """The log as an Arrow table with the contract's schema."""
-        rows = np.frombuffer(bytes(self._buffer), dtype=ROW)
+        rows = np.frombuffer(b"".join(self._chunks), dtype=ROW)
         n = len(rows)
         has_b = rows["b"] >= 0
         offsets = np.zeros(n + 1, dtype=np.int32)

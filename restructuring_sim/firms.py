@@ -121,13 +121,13 @@ class FirmTable(ColumnTable):
 
     def derived(self, column: str, key, func) -> np.ndarray:
         """``func(column)``, kept under ``key`` and computed again only once the column changed
-        (compared value by value: far cheaper than the powers and row counts that mechanisms
-        and reporters take of the same values step after step). ``func`` must read nothing but
-        its argument; the result is read-only.
+        (compared byte by byte, see :func:`same_bytes`: far cheaper than the powers and row
+        counts that mechanisms and reporters take of the same values step after step). ``func``
+        must read nothing but its argument; the result is read-only.
         """
         values = self.__dict__[column]
         kept = self._derived.get((column, key))
-        if kept is None or not np.array_equal(kept[0], values):
+        if kept is None or not same_bytes(kept[0], values):
             result = func(values)
             result.flags.writeable = False
             kept = self._derived[column, key] = (values.copy(), result)
@@ -174,6 +174,24 @@ class FirmTable(ColumnTable):
     def is_sme(self) -> np.ndarray:
         """Boolean mask of small and medium firms (under 250 employees)."""
         return self.employees < SIZE_BOUNDS[1]
+
+
+def same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two C-contiguous arrays of one dtype and shape hold the same bytes.
+
+    Compared as 8-byte words, then the few bytes left over: a boolean matrix is compared with
+    an eighth of the comparisons and of the temporary mask that ``np.array_equal`` takes (a
+    mask of a firms x countries matrix is large enough for the allocator to fetch fresh pages
+    for it at every call). Equal bytes are equal values; values equal but for their bits
+    (0.0 and -0.0) count as a change, so a result kept while the bytes match is exactly what
+    computing it again would give.
+    """
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    x, y = a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8)
+    bulk = x.size - x.size % 8
+    return (np.array_equal(x[:bulk].view(np.uint64), y[:bulk].view(np.uint64))
+            and np.array_equal(x[bulk:], y[bulk:]))
 
 
 def count_rows(flags: np.ndarray) -> np.ndarray:

@@ -109,7 +109,7 @@ class RestructuringModel(mesa.Model):
             model_reporters={
                 "year": lambda m: m.conditions.year,
                 "quarter": lambda m: m.conditions.quarter,
-                "active_firms": lambda m: int(m.firms.active.sum()),
+                "active_firms": lambda m: int(np.count_nonzero(m.firms.active)),
                 "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
                 "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
                 **{name: _counter(name) for name in COUNTERS},
@@ -120,9 +120,9 @@ class RestructuringModel(mesa.Model):
                 "mean_sme_capability": lambda m: _mean(
                     m.firms.capability[m.firms.active & m.firms.is_sme]
                 ),
-                "registered_smes": lambda m: int(
-                    (m.firms.registered & m.firms.active & m.firms.is_sme).sum()
-                ),
+                "registered_smes": lambda m: int(np.count_nonzero(
+                    m.firms.registered & m.firms.active & m.firms.is_sme
+                )),
                 "exporting_sme_share": lambda m: _share(
                     exports.exporters(m.firms), m.firms.active & m.firms.is_sme
                 ),

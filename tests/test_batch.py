@@ -17,11 +17,11 @@ from restructuring_sim import lifecycle
 from restructuring_sim.columns import Scratch, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
-from restructuring_sim.firms import Firm
-from restructuring_sim.mechanisms import innovation
+from restructuring_sim.firms import Firm, same_bytes
+from restructuring_sim.mechanisms import exports, innovation
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
-from restructuring_sim.network import NetworkTracker
+from restructuring_sim.network import NetworkTracker, _shape
 
 N_FIRMS = 60
 _SETTINGS = settings(max_examples=25, deadline=None,
@@ -467,6 +467,24 @@ def test_derived_columns_follow_their_column_and_are_read_only():
     assert len(calls) == 2
 
 
+@given(rows=st.integers(0, 30), width=st.integers(1, 23), seed=st.integers(0, 2**16),
+       flip=st.integers(0, 10**6))
+@settings(max_examples=50, deadline=None)
+def test_same_bytes_finds_any_changed_byte(rows, width, seed, flip):
+    rng = np.random.default_rng(seed)
+    flags = rng.random((rows, width)) < 0.5
+    assert same_bytes(flags, flags.copy())
+    if flags.size:
+        changed = flags.copy()
+        changed.flat[flip % flags.size] ^= True
+        assert not same_bytes(flags, changed)
+    assert not same_bytes(flags, np.zeros((rows + 1, width), dtype=bool))
+    values = rng.random(rows)
+    assert same_bytes(values, values.copy())
+    assert not same_bytes(np.zeros(3), np.array([0.0, -0.0, 0.0]))  # bits, not just values
+    assert not same_bytes(np.zeros(3), np.zeros(3, dtype=np.float32))
+
+
 def test_scratch_arrays_reuse_their_memory_and_grow():
     scratch = Scratch()
     a = scratch.array("x", (4, 3))
@@ -509,3 +527,30 @@ def test_has_tie_reads_the_live_ties_of_a_layer():
     assert not net.has_tie(0, 9, "supply")
     net.end_edges([5], step=2)
     assert not net.has_tie(0, 1, "supply") and net.has_tie(0, 2, "supply")
+
+
+@given(ties=st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25)).filter(
+    lambda t: t[0] != t[1]), max_size=120), hub=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_network_shape_equals_networkx(ties, hub):
+    if hub:  # a firm tied to many others, as multinationals are
+        ties = ties + [(0, j) for j in range(1, 20)]
+    src = np.array([3 * a for a, _ in ties], dtype=np.int64)
+    dst = np.array([3 * b for _, b in ties], dtype=np.int64)
+    clustering, giant, tied = _shape(src, dst)
+    graph = nx.Graph(list(zip(src.tolist(), dst.tolist(), strict=True)))
+    assert tied == graph.number_of_nodes()
+    assert giant == max((len(c) for c in nx.connected_components(graph)), default=0)
+    assert clustering == pytest.approx(nx.average_clustering(graph) if tied else 0.0, abs=1e-12)
+
+
+@_SETTINGS
+@given(seed=st.integers(0, 2**16))
+def test_home_sales_reading_the_mnes_rows_alone_equals_reading_all(seed):
+    model = make_model(n_firms=N_FIRMS, seed=seed)
+    firms = np.flatnonzero(model.firms.active)
+    abroad = exports.affiliates(model, firms)
+    mne = np.flatnonzero(model.firms.mne[firms])
+    every_row = exports.home_sales(model, firms, abroad)
+    assert exports.home_sales(model, firms, abroad, mne).tolist() == every_row.tolist()
+    assert exports.home_sales(model, firms).tolist() == every_row.tolist()

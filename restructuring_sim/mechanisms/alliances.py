@@ -201,11 +201,12 @@ def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # up for those pairs alone
     both_allied = ((live[a] > 0) & (live[b] > 0)).tolist()
     has_tie = model.network.has_tie
+    # each pair of firms as one number, the same whichever firm comes first
+    pairs = (np.minimum(a, b) * (len(free) + 1) + np.maximum(a, b)).tolist()
     used: dict[int, int] = {}
-    seen: set[tuple[int, int]] = set()
+    seen: set[int] = set()
     keep = []
-    for pos, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-        pair = (min(x, y), max(x, y))
+    for pos, (x, y, pair) in enumerate(zip(a.tolist(), b.tolist(), pairs, strict=True)):
         full = used.get(x, 0) >= free_a[pos] or used.get(y, 0) >= free_b[pos]
         if full or pair in seen or (both_allied[pos] and has_tie(x, y, "alliance")):
             continue

@@ -115,7 +115,7 @@ def step(model, cond) -> int:
     if not len(firms):
         return 0
     exporting = f.exports[firms]
-    abroad = affiliates(model, firms)
+    abroad, mne = _affiliates(model, firms)
     # lognormal demand shocks exp(N(0, sd)): numpy's normal(0, sd) is 0 + sd x a standard
     # normal draw, so scaling the standard draws gives the same shocks from the same draws
     # (drawn into the model's scratch memory: the same draws as into a new array)
@@ -126,7 +126,7 @@ def step(model, cond) -> int:
     # variable profit, home sales x demand x shock / elasticity, built in place
     profit = export_demand(model, cond, firms,
                            out=model.scratch.array("export_profit", exporting.shape))
-    profit *= home_sales(model, firms, abroad)[:, None]
+    profit *= home_sales(model, firms, abroad, mne)[:, None]
     profit *= shock
     profit /= ex.elasticity
     factor = fixed_cost_factor(model, cond, firms)[:, None]
@@ -143,22 +143,34 @@ def step(model, cond) -> int:
 def affiliates(model, firms: np.ndarray) -> np.ndarray:
     """Foreign countries where ``firms`` produce through affiliates (an MNE's foreign markets;
     firms x countries)."""
+    return _affiliates(model, firms)[0]
+
+
+def _affiliates(model, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`affiliates`, and the positions of the MNEs among ``firms``: the only rows it
+    fills."""
     f = model.firms
     out = np.zeros((len(firms), f.markets.shape[1]), dtype=bool)
     mne = np.flatnonzero(f.mne[firms])  # only MNEs have affiliates: fill their rows alone
     out[mne] = f.markets[firms[mne]]
     out[mne, f.country[firms[mne]]] = False
-    return out
+    return out, mne
 
 
-def home_sales(model, firms: np.ndarray, abroad: np.ndarray | None = None) -> np.ndarray:
+def home_sales(model, firms: np.ndarray, abroad: np.ndarray | None = None,
+               mne: np.ndarray | None = None) -> np.ndarray:
     """Sales in the home market (USD million per year): an MNE's revenue is shared between home
     and its affiliates' countries (``abroad``, :func:`affiliates` unless given) in proportion
-    to their relative size."""
+    to their relative size. ``mne``, if given, holds the positions of the only rows of
+    ``abroad`` that may name a country (as :func:`affiliates` fills it): the others are not
+    read."""
     f = model.firms
-    abroad = affiliates(model, firms) if abroad is None else abroad
+    if abroad is None:
+        abroad, mne = _affiliates(model, firms)
+    # firms without affiliates keep weight 0
+    rows = (np.flatnonzero(count_rows(abroad)) if mne is None
+            else mne[count_rows(abroad[mne]) > 0])
     weight = np.zeros(len(firms))
-    rows = np.flatnonzero(count_rows(abroad))  # firms without affiliates keep weight 0
     weight[rows] = (relative_size(model)[f.country[firms[rows]]] * abroad[rows]).sum(axis=1)
     return f.base_revenue[firms] / (1.0 + weight)
 

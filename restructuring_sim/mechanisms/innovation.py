@@ -37,8 +37,9 @@ def tech_score(model) -> np.ndarray:
     f = model.firms
     active = f.active
     n_s = model.world.n_sectors
-    total = np.bincount(f.sector[active], weights=f.knowledge[active], minlength=n_s)
-    count = np.bincount(f.sector[active], minlength=n_s)
+    sector = f.sector[active]  # gathered once for the sum and the count
+    total = np.bincount(sector, weights=f.knowledge[active], minlength=n_s)
+    count = np.bincount(sector, minlength=n_s)
     mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
     return f.knowledge / (f.knowledge + mean[f.sector])
 

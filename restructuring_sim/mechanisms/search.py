@@ -117,7 +117,6 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     rng = model.rng
     order = f.order_by("sector") if group is None else stable_order(group)
     group = f.sector if group is None else group
-    any_group = np.zeros(len(group_of_draw), bool) if any_group is None else any_group
     chosen = order[eligible[order]]  # eligible firms, by group
     elasticity = model.scenario.behaviour.visibility_elasticity
     weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
@@ -125,10 +124,11 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     if cum.size == 0 or cum[-1] <= 0:
         return np.full(len(group_of_draw), -1)
     start, end = _group_bounds(group[chosen], group_of_draw)
-    lo = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    hi = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
-    lo_d = np.where(any_group, 0.0, lo)
-    hi_d = np.where(any_group, cum[-1], hi)
+    lo_d = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    hi_d = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    if any_group is not None:  # those draws span every group
+        lo_d = np.where(any_group, 0.0, lo_d)
+        hi_d = np.where(any_group, cum[-1], hi_d)
     u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
     pos = _search_in_key_order(cum, u)
     # a draw at the very top of the weights (rounding) takes the last firm in group order
@@ -138,11 +138,11 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
 
 def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and one-past-last position of each of ``groups`` in ``sorted_group`` (sorted
-    non-negative codes): ``searchsorted`` left and right, from one count of the codes."""
-    top = max(sorted_group.max(initial=0), groups.max(initial=0)) + 1
-    end_of = np.cumsum(np.bincount(sorted_group, minlength=top))
-    start_of = np.concatenate([[0], end_of[:-1]])
-    return start_of[groups], end_of[groups]
+    non-negative codes): ``searchsorted`` left and right, from the first position of every code
+    up to the largest (a few binary searches, where counting the codes reads them all)."""
+    top = max(sorted_group[-1] if len(sorted_group) else 0, groups.max(initial=0)) + 1
+    edges = np.searchsorted(sorted_group, np.arange(top + 1))
+    return edges[groups], edges[groups + 1]
 
 
 def _search_in_key_order(cum: np.ndarray, keys: np.ndarray) -> np.ndarray:
