@@ -308,6 +308,14 @@ def acquire(model, cond, acquirer: int, target: int, *, motive: int, price: floa
     end_contracts(model, cond, target)
     deal = open_deal(model, cond, OWNERSHIP, acquirer, target, sector=int(f.sector[target]),
                      channel=channel, value=price, motive=motive)
+    absorb(model, acquirer, target)
+    return deal
+
+
+def absorb(model, acquirer: int, target: int) -> None:
+    """``acquirer`` takes over ``target``'s employees, knowledge, capital and markets; the
+    target becomes its acquired subsidiary and leaves the agents."""
+    f = model.firms
     f.employees[acquirer] += f.employees[target]
     f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
     f.capital[acquirer] += f.capital[target]
@@ -315,7 +323,6 @@ def acquire(model, cond, acquirer: int, target: int, *, motive: int, price: floa
     f.status[target] = ACQUIRED
     f.owner[target] = acquirer
     model.remove_agent_of(target)
-    return deal
 
 
 def exit_firm(model, cond, firm: int) -> None:
@@ -483,13 +490,7 @@ class AcquisitionBatch:
         for name, value in zip(owners, (acquirer, target, motive, price, channel), strict=True):
             owners[name].append(value)
         self._log(deal, employees[acquirer], employees[target])
-        employees[acquirer] += employees[target]
-        f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
-        f.capital[acquirer] += f.capital[target]
-        f.markets[acquirer] |= f.markets[target]
-        f.status[target] = ACQUIRED
-        f.owner[target] = acquirer
-        model.remove_agent_of(target)
+        absorb(model, acquirer, target)
         return deal
 
     def _log(self, deal: int, employees_a: float, employees_b: float) -> None:
