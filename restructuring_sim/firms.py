@@ -107,7 +107,7 @@ class FirmTable(ColumnTable):
 
     #: columns fixed when a firm enters; their views are read-only, so that orderings derived
     #: from them stay valid until firms are appended (see :meth:`order_by`)
-    STATIC = ("sector", "country", "region", "cluster")
+    STATIC = ("sector", "country", "region", "cluster", "weight")
 
     def __init__(self, n_countries: int, capacity: int = 16):
         super().__init__(capacity, widths={"markets": n_countries, "exports": n_countries})

@@ -246,7 +246,6 @@ class RestructuringModel(mesa.Model):
                 registered=f.registered.copy(),
                 owner=f.owner.copy(),
                 status=f.status.copy(),
-                weight=f.weight.copy(),
             )
         )
 
@@ -283,7 +282,7 @@ class RestructuringModel(mesa.Model):
             **{name: recorded(name) for name in _RECORDED},
             birth_step=fixed(f.birth_step),
             status=_labels(recorded("status"), STATUS_NAMES),
-            weight=recorded("weight"),
+            weight=fixed(f.weight),
         )
         table = pa.table(cols)
         table = table.add_column(5, "sector_group", _labels(w.sector_group[sector], SECTOR_GROUPS))
