@@ -138,6 +138,10 @@ class Sector(_Strict):
     distributor: bool = Field(
         False, description="firms with foreign markets act as trading companies/distributors"
     )
+    uses_distributors: bool = Field(
+        False, description="the sector's products (goods) reach foreign markets through trading "
+        "companies and distributors"
+    )
 
 
 #: Venture capital invested in start-ups (index, 1995 = 1): US venture capital investment
@@ -151,31 +155,52 @@ def _path(points: dict[float, float]) -> dict[str, float]:
     return {f"{k:g}": v for k, v in points.items()}
 
 
+#: Internet users worldwide (millions, year-end; ITU World Telecommunication Indicators, rounded).
+INTERNET_USERS = {1993: 14, 1994: 25, 1995: 44, 1996: 77, 1997: 120, 1998: 185, 1999: 280,
+                  2000: 400}
+
+
+def internet_path(boost_2000: float) -> dict[str, float]:
+    """An ``internet_boost`` path that follows the diffusion of the Internet.
+
+    The boost is 1 up to 1994 (before the Web reached firms) and rises in proportion to the
+    number of Internet users (:data:`INTERNET_USERS`) to ``boost_2000`` in 2000. Each year's
+    point is placed at mid-year, at the mean of its opening and closing user counts, so the
+    quarters interpolate between years; most of the rise falls in 1998-2000, as it did.
+    """
+    years = sorted(INTERNET_USERS)[1:]
+    mean = {y: (INTERNET_USERS[y - 1] + INTERNET_USERS[y]) / 2 for y in years}
+    first, last = mean[years[0]], mean[years[-1]]
+    return _path({y + 0.5: round(1 + (boost_2000 - 1) * (mean[y] - first) / (last - first), 4)
+                  for y in years})
+
+
 def _default_sectors() -> dict[str, dict[str, Any]]:
     return {
         "software": dict(group="services", rnd_cost=4.0, rnd_intensity=0.15, standard_year=None,
-                         internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 1.6}),
+                         internet_boost=internet_path(1.6),
                          purposes=["licensing", "marketing", "rnd"], venture_backed=True),
         "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
-                       purposes=["rnd", "licensing"], venture_backed=True),
+                       purposes=["rnd", "licensing"], venture_backed=True,
+                       uses_distributors=True),
         "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.05,
                         deregulation_year=1998, purposes=["marketing", "rnd"],
                         venture_backed=True),
         "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
-                                  internet_boost=_path({1988: 1.0, 1994: 1.0, 2000: 2.5}),
+                                  internet_boost=internet_path(2.5),
                                   purposes=["marketing", "rnd"], venture_backed=True),
         "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
-                          internet_boost=_path({1995: 1.0, 2000: 1.3}), purposes=["marketing"],
+                          internet_boost=internet_path(1.3), purposes=["marketing"],
                           distributor=True),
         "finance": dict(group="services", rnd_cost=1.5, rnd_intensity=0.01,
-                        deregulation_year=1993, internet_boost=_path({1995: 1.0, 2000: 1.3}),
+                        deregulation_year=1993, internet_boost=internet_path(1.3),
                         purposes=["marketing"]),
         "automotive": dict(group="manufacturing", rnd_cost=25.0, rnd_intensity=0.04,
                            standard_year=1991, purposes=["manufacturing", "rnd"],
-                           supply_chain=True),
+                           supply_chain=True, uses_distributors=True),
         "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
                             standard_year=1994, purposes=["manufacturing", "rnd", "licensing"],
-                            supply_chain=True, venture_backed=True),
+                            supply_chain=True, venture_backed=True, uses_distributors=True),
     }
 
 

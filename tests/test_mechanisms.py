@@ -280,6 +280,25 @@ def test_non_exporter_reaches_foreign_markets_through_a_distributor():
     assert via["cross_border"].all()
 
 
+
+def test_only_goods_producers_ask_a_distributor():
+    """Trading companies carry goods: a non-exporting finance firm, a sector whose products do
+    not go through distributors, asks none; an electronics maker in the same spot does."""
+    markets = np.zeros((3, 21), dtype=bool)
+    markets[0, 0] = markets[1, 0] = True
+    markets[2, :] = True
+    pop = dict(employees=[200, 200, 3000], sector=["electronics", "finance", "wholesale"],
+               country=["US", "US", "DE"], markets=markets, knowledge=[5.0, 5.0, 1.0],
+               cluster=[-1, -1, -1])
+    model = tiny(pop, ["behaviour.search_rate=1", "demography.distributor_rate=1"])
+    searchers = np.array([0, 1])
+    i, j = search._distributor_draws(model, searchers, model.firms.active)
+    assert i.tolist() == [0] and j.tolist() == [2]
+    model = tiny(pop, ["behaviour.search_rate=1", "demography.distributor_rate=1",
+                       "sectors.finance.uses_distributors=true"])
+    i, _ = search._distributor_draws(model, searchers, model.firms.active)
+    assert i.tolist() == [0, 1]
+
 def test_acquired_target_ends_its_deals_and_keeps_only_the_ownership_tie():
     pop = dict(employees=[30_000, 20, 25_000], sector=["pharma"] * 3, country=["US"] * 3,
                knowledge=[1.0, 50.0, 1.0])

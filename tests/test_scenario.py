@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import BASELINE
 
@@ -20,6 +21,7 @@ from restructuring_sim.scenario import (
     Scenario,
     apply_overrides,
     deep_merge,
+    internet_path,
     load_scenario,
     parse_override,
     scenario_from_dict,
@@ -83,6 +85,22 @@ def test_default_sectors_have_the_named_profiles():
     # venture capital backs technology start-ups, not wholesalers, banks or carmakers' suppliers
     backed = {name for name, s in sectors.items() if s.venture_backed}
     assert backed == {"software", "pharma", "telecom", "computer_services", "electronics"}
+    # trading companies carry goods: only manufacturers sell through distributors
+    distributed = {name for name, s in sectors.items() if s.uses_distributors}
+    assert distributed == {name for name, s in sectors.items() if s.group == "manufacturing"}
+
+
+def test_internet_boost_follows_the_number_of_internet_users():
+    """1 before the Web, the stated boost in 2000, and in between the share of 1994-2000's rise
+    in Internet users: a third of the way only by mid-1998, because use grew exponentially."""
+    boost = Scenario().sectors["computer_services"].internet_boost
+    assert boost(1990) == boost(1994.5) == 1.0
+    assert boost(2000.5) == pytest.approx(2.5)
+    assert boost(1998.5) - 1 == pytest.approx(1.5 * (152.5 - 19.5) / (340 - 19.5), abs=1e-3)
+    steps = np.diff([boost(t) for t in np.arange(1994.5, 2000.75, 1.0)])
+    assert (np.diff(steps) > 0).all()  # convex: each year adds more than the last
+    path = internet_path(1.3)
+    assert min(path.values()) == 1.0 and max(path.values()) == 1.3
 
 
 def test_venture_capital_path_peaks_in_2000_from_mid_year_points():

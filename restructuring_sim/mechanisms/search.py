@@ -19,7 +19,9 @@ one vectorised pass:
   searches itself, reached whatever the distance;
 * for a small firm that sells only at home, with chance ``demography.distributor_rate``, a
   trading company or distributor (a firm of a distributor sector selling in three or more
-  countries) whose network reaches foreign markets (``distributor``).
+  countries) whose network reaches foreign markets (``distributor``), if the firm's sector sells
+  goods through such intermediaries (``uses_distributors``: the manufacturers by default;
+  banks or software houses find no use for a trading company).
 
 The number of direct draws grows as ICT cost falls: ``sample_size * ict_cost ** -elasticity``.
 """
@@ -176,10 +178,11 @@ def _distributor_draws(model, searchers, eligible):
     """Pairs (searcher, distributor) for non-exporting SMEs that ask a trading company."""
     f = model.firms
     rng = model.rng
-    distributor_sector = np.array([model.scenario.sectors[s].distributor
-                                   for s in model.world.sector_names])
+    sectors = [model.scenario.sectors[s] for s in model.world.sector_names]
+    distributor_sector = np.array([s.distributor for s in sectors])
+    distributed = np.array([s.uses_distributors for s in sectors])
     asks = ((f.employees[searchers] < SIZE_BOUNDS[1]) & (f.n_markets_of(searchers) == 1)
-            & ~distributor_sector[f.sector[searchers]]
+            & distributed[f.sector[searchers]] & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
     pool = np.flatnonzero(eligible & distributor_sector[f.sector])
     pool = pool[f.n_markets_of(pool) >= 3]
