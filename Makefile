@@ -22,7 +22,7 @@ test: install lint
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: install
-	$(BIN)/ruff check restructuring_sim tests benchmarks experiments
+	$(BIN)/ruff check restructuring_sim tests benchmarks experiments notebooks
 
 bench: install
 	$(BIN)/python benchmarks/run.py
