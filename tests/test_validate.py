@@ -52,11 +52,15 @@ def test_results_do_not_depend_on_workers(ensemble):
 def test_writes_plots_and_table(ensemble):
     _, _, base = ensemble
     out = base / "w1"
-    for name in ("annual.png", "splits.png", "moments.png", "moments.csv", "moments.json"):
+    for name in ("annual.png", "splits.png", "moments.png", "moments.csv", "moments.json",
+                 "shape.csv"):
         assert (out / name).stat().st_size > 0, name
     record = json.loads((out / "moments.json").read_text())
     sc = load_scenario(BASELINE)
     assert record["source"]["seeds"] == replicate_seeds(sc.simulation.seed, 3)
+    assert [c["name"] for c in record["shape"]] == ["sme_alliances_rise", "services_lead_from",
+                                                     "sme_deals_with_a_large_firm"]
+    assert all(isinstance(c["pass"], bool) for c in record["shape"])
 
 
 def test_table_output_and_run_directories(tmp_path):
@@ -69,6 +73,7 @@ def test_table_output_and_run_directories(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "late_share" in result.stdout and "90% interval" in result.stdout
     assert "Model (2 replicates)" in result.stdout
+    assert "The decade's shape" in result.stdout and "services lead manufacturing" in result.stdout
     doc = json.loads(invoke("validate", *runs, "--json", "--out", tmp_path / "v").stdout)
     assert len(doc["moments"]) == len(load_figures().moment)
 

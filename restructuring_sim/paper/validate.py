@@ -8,8 +8,10 @@ Two forms::
 It prints a table (moment, paper, model mean, 90% interval over replicates, tolerance, pass or
 fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
 "tolerance", "pass"}, ...]}`` on stdout (undefined values as null). It writes plots
-(``annual.png``, ``splits.png``, ``moments.png``) and the table (``moments.csv``,
-``moments.json`` with the seeds and inputs) into ``--out``, by default
+(``annual.png``, ``splits.png``, ``moments.png``), the table (``moments.csv``, ``moments.json``
+with the seeds and inputs) and the checks of the paper's statements about the decade's shape
+(:mod:`restructuring_sim.paper.shape`: printed below the table, ``shape.csv``, and
+``moments.json``'s ``shape``) into ``--out``, by default
 ``runs/validate/<name>`` (name: the scenario's name, or the first run directory's folder name).
 Exit status 0 whether or not the moments pass; 2 on bad input, with one line on stderr.
 """
@@ -41,10 +43,14 @@ def _clean(value):
     return value
 
 
+def _records(table) -> list[dict]:
+    """A table's rows as JSON-safe dicts."""
+    return [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+
+
 def moments_payload(table) -> dict:
     """The ``--json`` document: ``{"moments": [ {name, paper, ..., pass}, ... ]}``."""
-    return {"moments": [{k: _clean(v) for k, v in row.items()}
-                        for row in table.to_dict(orient="records")]}
+    return {"moments": _records(table)}
 
 
 def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str],
@@ -124,6 +130,25 @@ def render_table(table, title: str):
     return out
 
 
+def render_shape(statements):
+    """A rich table of the paper's statements about the decade (:mod:`.shape`)."""
+    from rich import box
+    from rich.table import Table
+
+    out = Table(title="The decade's shape (replicates pooled)", box=box.SIMPLE_HEAD,
+                pad_edge=False)
+    for col, justify in (("statement", "left"), ("model", "right"), ("passes at", "right"),
+                         ("", "left")):
+        out.add_column(col, justify=justify, no_wrap=True)
+    for row in statements.to_dict(orient="records"):
+        value = row["model"]
+        formats = {"sme_alliances_rise": "{:+.1%} a year", "services_lead_from": "{:.0f}"}
+        shown = ("n/a" if not math.isfinite(value)
+                 else formats.get(row["name"], "{:.3g}").format(value))
+        out.add_row(row["statement"], shown, row["rule"], "pass" if row["pass"] else "FAIL")
+    return out
+
+
 def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
                  out: Path | None, overrides: list[str]) -> dict:
     """Compare, write the outputs, print the table or JSON; returns the JSON payload."""
@@ -131,16 +156,20 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
 
     from restructuring_sim import cli
     from restructuring_sim.io import make_out_dir, write_json, write_text
+    from restructuring_sim.paper import shape
     from restructuring_sim.paper.moments import summarise
     from restructuring_sim.paper.plots import write_plots
 
     summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
     table = summarise([s.fractions for s in summaries])
+    statements = shape.check([s.yearly for s in summaries])
     payload = moments_payload(table)
     out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
     make_out_dir(out)
-    write_json({**payload, "source": source}, out / "moments.json")
+    write_json({**payload, "shape": _records(statements), "source": source},
+               out / "moments.json")
     write_text(table.to_csv(index=False), out / "moments.csv")
+    write_text(statements.to_csv(index=False), out / "shape.csv")
     plots = write_plots(summaries, table, out)
     if as_json:
         typer.echo(json.dumps(payload))
@@ -152,6 +181,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
             table, f"Model ({n} replicate{'s' if n > 1 else ''}) against Sakai (2002)"))
         console.print(f"{passed} of {len(table)} moments within tolerance; plots: "
                           + ", ".join(str(p) for p in plots), highlight=False)
+        console.print(render_shape(statements))
     return payload
 
 
