@@ -556,7 +556,7 @@ class Demography(_Strict):
         3, ge=1, le=20, description="years of losses before exit at zero safety net"
     )
     growth_per_deal_share: float = Field(
-        0.249, ge=0, le=10,
+        0.2547, ge=0, le=10,
         description="employment growth per unit of deal-revenue share (calibrated: "
         "experiments/calibration/demography/)",
     )
