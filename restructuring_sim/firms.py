@@ -116,8 +116,11 @@ class FirmTable(ColumnTable):
         super()._refresh()
         for name in self.STATIC:
             self.__dict__[name].flags.writeable = False
-        self._orders: dict[str, np.ndarray] = {}
+        self._static: dict[object, np.ndarray] = {}  # computed from static columns
         self._derived: dict[tuple[str, object], tuple[np.ndarray, np.ndarray]] = {}
+        #: what mechanisms keep from call to call for the current rows (emptied when firms are
+        #: appended); each entry checks itself that its inputs are still those it was made from
+        self.memo: dict[str, object] = {}
 
     def derived(self, column: str, key, func) -> np.ndarray:
         """``func(column)``, kept under ``key`` and computed again only once the column changed
@@ -137,9 +140,19 @@ class FirmTable(ColumnTable):
         """Firm ids in the stable order of a static column (computed once per population)."""
         if name not in self.STATIC:
             raise ValueError(f"{name!r} is not a static column: {self.STATIC}")
-        if name not in self._orders:
-            self._orders[name] = stable_order(self.__dict__[name])
-        return self._orders[name]
+        if name not in self._static:
+            self._static[name] = stable_order(self.__dict__[name])
+        return self._static[name]
+
+    def market_codes(self, n_sectors: int) -> np.ndarray:
+        """Code of every firm's (country, sector) market, ``country * n_sectors + sector``
+        (read-only; computed once per population, as both columns are static)."""
+        key = ("market", n_sectors)
+        if key not in self._static:
+            codes = self.country.astype(np.int64) * n_sectors + self.sector
+            codes.flags.writeable = False
+            self._static[key] = codes
+        return self._static[key]
 
     @property
     def size_class(self) -> np.ndarray:

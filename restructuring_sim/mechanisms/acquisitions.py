@@ -86,7 +86,7 @@ class Competition:
         w = model.world
         self.model = model
         self.limit = model.scenario.acquisitions.hhi_limit * (1 - cond.competition_strictness)
-        market = f.country.astype(np.int64) * w.n_sectors + f.sector
+        market = f.market_codes(w.n_sectors)
         self.market = market
         size = np.where(f.active, f.employees, 0.0)
         self.total = np.bincount(market, weights=size, minlength=w.n_countries * w.n_sectors)
@@ -138,7 +138,7 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     k = model.scenario.acquisitions.candidates
     s = np.repeat(sellers, k)
     eligible = f.active
-    market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
+    market = f.market_codes(model.world.n_sectors)
     domestic = np.arange(len(s)) % 2 == 0
     b = np.where(
         domestic,
@@ -255,7 +255,7 @@ def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
     if not len(movers):
         return out
     peers_mask = f.active & f.is_sme & (f.live_supply > 0)
-    market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
+    market = f.market_codes(model.world.n_sectors)
     peers = np.flatnonzero(peers_mask)
     order = np.argsort(market[peers], kind="stable")
     peers, codes = peers[order], market[peers][order]

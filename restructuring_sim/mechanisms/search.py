@@ -32,7 +32,7 @@ import numpy as np
 
 from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
     CHANNELS.index(c)
@@ -113,27 +113,76 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     country-sector market). Only eligible firms enter the cumulative weights (ineligible ones
     weigh nothing and would only repeat a running sum).
     """
-    f = model.firms
-    rng = model.rng
-    order = f.order_by("sector") if group is None else stable_order(group)
-    group = f.sector if group is None else group
-    chosen = order[eligible[order]]  # eligible firms, by group
-    elasticity = model.scenario.behaviour.visibility_elasticity
-    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
-    cum = np.cumsum(weight[chosen])
-    if cum.size == 0 or cum[-1] <= 0:
+    table = _draw_table(model, eligible, group)
+    if table is None:
         return np.full(len(group_of_draw), -1)
-    start, end = _group_bounds(group[chosen], group_of_draw)
+    chosen, cum, sorted_group, last = table
+    start, end = _group_bounds(sorted_group, group_of_draw)
     lo_d = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     hi_d = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
     if any_group is not None:  # those draws span every group
         lo_d = np.where(any_group, 0.0, lo_d)
         hi_d = np.where(any_group, cum[-1], hi_d)
-    u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
+    u = lo_d + model.rng.random(len(group_of_draw)) * (hi_d - lo_d)
     pos = _search_in_key_order(cum, u)
     # a draw at the very top of the weights (rounding) takes the last firm in group order
-    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], order[-1])
+    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], last)
     return np.where(hi_d > lo_d, drawn, -1)
+
+
+#: draw tables :func:`_draw_table` keeps (the latest first): enough for the mechanisms that
+#: alternate between a few sets of eligible firms within a step
+_KEPT_TABLES = 4
+
+
+def _draw_table(model, eligible, group):
+    """What :func:`visibility_draws` reads for one set of eligible firms and one grouping:
+    the eligible firms in group order, the running sum of their weights, their sorted group
+    codes and the last firm of the whole population in group order; None when the eligible
+    firms weigh nothing.
+
+    A table is kept (in the firm table's ``memo``, see :data:`_KEPT_TABLES`) and used again
+    while the weights are the same array (they are computed again, as a new array, only once
+    employees change), the grouping is the same read-only array (or holds the same codes) and
+    the same firms are eligible (compared byte by byte): several mechanisms draw from the same
+    firms more than once a step, and tenders from the same suppliers quarter after quarter.
+    """
+    f = model.firms
+    elasticity = model.scenario.behaviour.visibility_elasticity
+    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    group = f.sector if group is None else group
+    kept = f.memo.setdefault("visibility_tables", [])
+    for entry in kept:
+        kept_weight, kept_group, kept_eligible, table = entry
+        if (kept_weight is weight
+                and (kept_group is group if not group.flags.writeable
+                     else same_bytes(kept_group, group))
+                and same_bytes(kept_eligible, eligible)):
+            return table
+    order = f.order_by("sector") if group is f.sector else _group_order(f, group)
+    chosen = order[eligible[order]]  # eligible firms, by group
+    cum = np.cumsum(weight[chosen])
+    table = None
+    if cum.size and cum[-1] > 0:
+        table = (chosen, cum, group[chosen], order[-1])
+    kept.insert(0, (weight, group if not group.flags.writeable else group.copy(),
+                    eligible.copy(), table))
+    del kept[_KEPT_TABLES:]
+    return table
+
+
+def _group_order(f, group) -> np.ndarray:
+    """Stable order of the firms by ``group`` (kept for a read-only grouping, which cannot
+    change)."""
+    if group.flags.writeable:
+        return stable_order(group)
+    kept = f.memo.setdefault("group_orders", [])
+    for codes, order in kept:
+        if codes is group:
+            return order
+    order = stable_order(group)
+    kept.append((group, order))
+    return order
 
 
 def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
