@@ -554,3 +554,41 @@ def test_home_sales_reading_the_mnes_rows_alone_equals_reading_all(seed):
     every_row = exports.home_sales(model, firms, abroad)
     assert exports.home_sales(model, firms, abroad, mne).tolist() == every_row.tolist()
     assert exports.home_sales(model, firms).tolist() == every_row.tolist()
+
+
+def _exports_everywhere(model, cond) -> np.ndarray:
+    """The export decision of every active firm worked out at every country (the rule of
+    ``exports.step``, firms x countries), from the same draws."""
+    f = model.firms
+    ex = model.scenario.exports
+    firms = np.flatnonzero(f.active)
+    exporting = f.exports[firms]
+    abroad = exports.affiliates(model, firms)
+    shock = np.exp(model.export_rng.standard_normal(exporting.shape) * ex.demand_noise)
+    profit = exports.export_demand(model, cond, firms)
+    profit *= exports.home_sales(model, firms, abroad)[:, None]
+    profit *= shock
+    profit /= ex.elasticity
+    factor = exports.fixed_cost_factor(model, cond, firms)[:, None]
+    serve = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
+    np.greater_equal(profit, ex.market_cost * factor, out=serve, where=exporting)
+    serve &= ~abroad
+    serve[np.arange(len(firms)), f.country[firms]] = False
+    return serve
+
+
+@pytest.mark.parametrize("overrides", [
+    [], ["exports.demand_noise=0"], ["exports.market_cost=0", "exports.entry_cost=0"],
+    ["exports.demand_noise=4", "population.exporter_share=0.6"],
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_export_profit_worked_out_where_firms_may_serve_equals_everywhere(overrides, seed):
+    model = make_model(overrides, n_firms=400, seed=seed)
+    for _ in range(5):
+        model.step()
+    cond = model.world.conditions(model.step_index)
+    state = model.export_rng.bit_generator.state
+    expected = _exports_everywhere(model, cond)
+    model.export_rng.bit_generator.state = state
+    exports.step(model, cond)
+    assert model.firms.exports[model.firms.active].tolist() == expected.tolist()
