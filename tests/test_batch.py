@@ -18,7 +18,7 @@ from restructuring_sim.columns import Scratch, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm, same_bytes
-from restructuring_sim.mechanisms import exports, innovation
+from restructuring_sim.mechanisms import exports, innovation, search
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
 from restructuring_sim.network import NetworkTracker, _shape
@@ -592,3 +592,23 @@ def test_export_profit_worked_out_where_firms_may_serve_equals_everywhere(overri
     model.export_rng.bit_generator.state = state
     exports.step(model, cond)
     assert model.firms.exports[model.firms.active].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("overrides", [[], ["behaviour.venture_search=3"],
+                                       ["behaviour.search_rate=1", "drivers.ict_cost=0.1"]])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_searchers_chosen_among_firms_below_the_bound_equal_those_of_every_firm(overrides, seed):
+    model = make_model(overrides, n_firms=400, seed=seed)
+    for _ in range(3):
+        model.step()
+    f, b = model.firms, model.scenario.behaviour
+    cond = model.world.conditions(model.step_index)
+    room, tech = search.has_room(model), innovation.tech_score(model)
+    state = model.rng.bit_generator.state
+    p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
+    backed = f.is_sme & cond.venture_backed[f.sector]
+    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
+    p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
+    expected = np.flatnonzero(room & (model.rng.random(len(f)) < p))
+    model.rng.bit_generator.state = state
+    assert search.choose_searchers(model, cond, room, tech).tolist() == expected.tolist()

@@ -83,12 +83,23 @@ def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndar
     f = model.firms
     b = model.scenario.behaviour
     elasticity = b.search_size_elasticity
-    p = b.search_rate * f.derived("employees", ("search", elasticity),
-                                  lambda e: (e / 250.0) ** elasticity)
-    backed = f.is_sme & cond.venture_backed[f.sector]
-    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
-    p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
-    return np.flatnonzero(room & (model.rng.random(len(f)) < p))
+    rate = b.search_rate
+    base = f.derived("employees", ("search", elasticity, rate),
+                     lambda e: rate * (e / 250.0) ** elasticity)
+    draw = model.rng.random(len(f))
+    # most firms are far too small to search at all: the chance is worked out only for firms
+    # whose draw falls below the largest chance they could have, with the sector's largest
+    # Internet boost and the largest venture factor (rounding is monotone, so the bound holds
+    # for the computed chances too: ``tech`` is below 1)
+    lift = 1.0 + b.venture_search * cond.venture_capital
+    bound = base * cond.internet.max(initial=0.0)
+    bound *= max(lift, 1.0)
+    maybe = np.flatnonzero(room & (draw < bound))
+    sector = f.sector[maybe]
+    backed = (f.employees[maybe] < SIZE_BOUNDS[1]) & cond.venture_backed[sector]
+    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech[maybe]
+    p = np.minimum(1.0, base[maybe] * cond.internet[sector] * venture)
+    return maybe[draw[maybe] < p]
 
 
 def contacted_firms(model, room: np.ndarray) -> np.ndarray:
@@ -116,10 +127,11 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     table = _draw_table(model, eligible, group)
     if table is None:
         return np.full(len(group_of_draw), -1)
-    chosen, cum, sorted_group, last = table
-    start, end = _group_bounds(sorted_group, group_of_draw)
-    lo_d = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    hi_d = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    chosen, cum, below, upto, last = table
+    # the running weight before and at the end of each draw's group (codes above every firm's
+    # stand for any such code: an empty group past the end)
+    group_of_draw = np.minimum(group_of_draw, len(below) - 1)
+    lo_d, hi_d = below[group_of_draw], upto[group_of_draw]
     if any_group is not None:  # those draws span every group
         lo_d = np.where(any_group, 0.0, lo_d)
         hi_d = np.where(any_group, cum[-1], hi_d)
@@ -137,9 +149,10 @@ _KEPT_TABLES = 4
 
 def _draw_table(model, eligible, group):
     """What :func:`visibility_draws` reads for one set of eligible firms and one grouping:
-    the eligible firms in group order, the running sum of their weights, their sorted group
-    codes and the last firm of the whole population in group order; None when the eligible
-    firms weigh nothing.
+    the eligible firms in group order, the running sum of their weights, the running weight
+    before and at the end of every group code (up to one past the largest code of any firm,
+    which stands for the empty groups past the end) and the last firm of the whole population
+    in group order; None when the eligible firms weigh nothing.
 
     A table is kept (in the firm table's ``memo``, see :data:`_KEPT_TABLES`) and used again
     while the weights are the same array (they are computed again, as a new array, only once
@@ -164,7 +177,10 @@ def _draw_table(model, eligible, group):
     cum = np.cumsum(weight[chosen])
     table = None
     if cum.size and cum[-1] > 0:
-        table = (chosen, cum, group[chosen], order[-1])
+        start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+        below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+        upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+        table = (chosen, cum, below, upto, order[-1])
     kept.insert(0, (weight, group if not group.flags.writeable else group.copy(),
                     eligible.copy(), table))
     del kept[_KEPT_TABLES:]
@@ -230,10 +246,12 @@ def _distributor_draws(model, searchers, eligible):
     asks = ((f.employees[searchers] < SIZE_BOUNDS[1]) & (f.n_markets_of(searchers) == 1)
             & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
+    i = searchers[asks]
+    if not len(i):  # nobody asks: no pool to look up
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pool = np.flatnonzero(eligible & distributor_sector[f.sector])
     pool = pool[f.n_markets_of(pool) >= 3]
-    i = searchers[asks]
-    if not len(pool) or not len(i):
+    if not len(pool):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return i, pool[rng.integers(0, len(pool), len(i))]
 
