@@ -72,10 +72,11 @@ class NetworkTracker:
         node and adjacency dicts directly: several times faster for thousands of firms)."""
         graph = self.graph
         nodes, adjacency = graph._node, graph._adj
-        for firm in np.asarray(firm_ids, dtype=np.int64).tolist():
-            if firm not in nodes:
-                adjacency[firm] = {}
-                nodes[firm] = {}
+        new = [firm for firm in np.asarray(firm_ids, dtype=np.int64).tolist()
+               if firm not in nodes]
+        new = list(dict.fromkeys(new))  # a firm given twice is added once
+        adjacency.update(zip(new, [{} for _ in new], strict=True))
+        nodes.update(zip(new, [{} for _ in new], strict=True))
         nx._clear_cache(graph)
 
     def remove_firm(self, firm_id: int) -> None:
@@ -234,6 +235,10 @@ class NetworkTracker:
         # networkx's adjacency dict read directly: get_edge_data's work without its call layers
         ties = self.graph._adj.get(a, {}).get(b)
         return bool(ties) and any(data["layer"] == layer for data in ties.values())
+
+    def is_tied(self, firm_id: int) -> bool:
+        """Whether a firm has any live tie (networkx's adjacency dict read directly)."""
+        return bool(self.graph._adj[firm_id])
 
     def live_edges_of(self, firm_id: int) -> list[tuple[int, str]]:
         """``(edge_id, layer)`` of every live tie of a firm (in the order of ``graph.edges``)."""
