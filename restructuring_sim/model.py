@@ -188,6 +188,13 @@ class RestructuringModel(mesa.Model):
         """Advance one period."""
         if self.finished:
             raise RuntimeError("the run is complete: every step of the scenario has run")
+        with self.firms.guarded():
+            self._step()
+        self.step_index += 1
+        self.running = not self.finished  # Mesa's convention: controls stop at the end
+
+    def _step(self) -> None:
+        """The mechanisms of one period, in their order, and the period's data."""
         cond = self.conditions = self.world.conditions(self.step_index)
         before = {k: self.events.count(k) for k in _EVENT_COUNTERS}
         self.counters = dict.fromkeys(COUNTERS, 0)
@@ -217,8 +224,6 @@ class RestructuringModel(mesa.Model):
             self.datacollector.collect(self)
         finally:
             self._reports = None
-        self.step_index += 1
-        self.running = not self.finished  # Mesa's convention: controls stop at the end
 
     def _shared(self, name: str) -> np.ndarray:
         """A firm mask or count several reporters read (see :data:`_SHARED`): computed once

@@ -467,6 +467,25 @@ def test_derived_columns_follow_their_column_and_are_read_only():
     assert len(calls) == 2
 
 
+def test_guarded_columns_are_written_through_writing_during_a_step():
+    model, _ = fresh()
+    f = model.firms
+    double = partial(np.multiply, 2.0)
+    with f.guarded():
+        with pytest.raises(ValueError, match="read-only"):
+            f.employees[0] = 5.0
+        first = f.derived("employees", "double", double)
+        assert f.derived("employees", "double", double) is first
+        with f.writing("employees") as employees:
+            employees[0] += 1.0
+        assert f.derived("employees", "double", double).tolist() == (f.employees * 2.0).tolist()
+        assert not f.employees.flags.writeable
+    f.employees[0] += 1.0  # writable again between steps, and followed
+    assert f.derived("employees", "double", double).tolist() == (f.employees * 2.0).tolist()
+    model.step()
+    assert f.employees.flags.writeable and f.exports.flags.writeable
+
+
 @given(rows=st.integers(0, 30), width=st.integers(1, 23), seed=st.integers(0, 2**16),
        flip=st.integers(0, 10**6))
 @settings(max_examples=50, deadline=None)

@@ -159,7 +159,8 @@ def step(model, cond) -> int:
                                                   enter[firm])
     serve &= ~abroad
     serve[np.arange(len(firms)), f.country[firms]] = False
-    f.exports[firms] = serve
+    with f.writing("exports") as markets:
+        markets[firms] = serve
     return int(np.count_nonzero(count_rows(serve)))
 
 
