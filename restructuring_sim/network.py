@@ -88,11 +88,17 @@ class NetworkTracker:
     def remove_firms(self, firm_ids) -> None:
         """Remove firms that left, as :meth:`remove_firm` would one after the other."""
         firm_ids = np.asarray(firm_ids, dtype=np.int64).tolist()
-        adjacency = self.graph._adj  # networkx's adjacency dict: a plain lookup per firm
+        graph = self.graph
+        nodes, adjacency = graph._node, graph._adj  # networkx's dicts: a plain lookup per firm
         tied = [firm for firm in firm_ids if adjacency[firm]]
         if tied:
             raise ValueError(f"firm {tied[0]} still has live ties")
-        self.graph.remove_nodes_from(firm_ids)
+        # untied firms have no neighbours to update: networkx's remove_nodes_from comes down to
+        # dropping their entries
+        for firm in firm_ids:
+            nodes.pop(firm, None)
+            adjacency.pop(firm, None)
+        nx._clear_cache(graph)
 
     def add_edge(self, edge_id: int, layer: str, source: int, target: int, *, step: int,
                  cross_border: bool, involves_sme: bool) -> None:

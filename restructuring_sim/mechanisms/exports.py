@@ -161,7 +161,9 @@ def step(model, cond) -> int:
     serve[np.arange(len(firms)), f.country[firms]] = False
     with f.writing("exports") as markets:
         markets[firms] = serve
-    return int(np.count_nonzero(count_rows(serve)))
+    # firms exporting: the distinct rows of the served entries (in row order)
+    rows = np.flatnonzero(serve) // serve.shape[1]
+    return int(np.count_nonzero(rows[1:] != rows[:-1])) + 1 if len(rows) else 0
 
 
 #: relative margin by which a firm's best possible profit in a country must fall short of its
