@@ -318,8 +318,7 @@ def absorb(model, acquirer: int, target: int) -> None:
     """``acquirer`` takes over ``target``'s employees, knowledge, capital and markets; the
     target becomes its acquired subsidiary and leaves the agents."""
     f = model.firms
-    with f.writing("employees") as employees:
-        employees[acquirer] += employees[target]
+    f.write("employees", acquirer, f.employees[acquirer] + f.employees[target])
     f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
     f.capital[acquirer] += f.capital[target]
     f.markets[acquirer] |= f.markets[target]

@@ -225,8 +225,9 @@ def step(model, cond) -> dict[str, int]:
 
     counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
     batch = lifecycle.AcquisitionBatch(model, cond)
+    status = f.status
     for acquirer, target, motive, price, channel in proposals:
-        if acquirer == target or f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
+        if acquirer == target or status[acquirer] != ACTIVE or status[target] != ACTIVE:
             continue
         admitted = _admitted(model, cond, acquirer, target)
         allowed = admitted and gate.allows(acquirer, target)
