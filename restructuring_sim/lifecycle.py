@@ -144,7 +144,7 @@ def open_deals(model, cond, layer: int, a: np.ndarray, b: np.ndarray, *, sector,
         _set_last_partners(f.last_partner, a, b)
     elif layer == SUPPLY:
         _count_live(f.live_supply, a, b, +1)
-        np.add.at(f.supply_load, b, np.broadcast_to(value, b.shape))
+        np.add.at(f.supply_load, b, value)  # a value for all is repeated by ``at`` itself
     log_events(model, cond, _OPENED[layer], a, b, sector, deal_id=deals, purposes=purposes,
                joint_venture=joint_venture, equity=equity, motive=motive, channel=channel,
                value=value)
