@@ -128,8 +128,13 @@ class NetworkTracker:
             self._check_new(layer, zip(ids, src, dst, strict=True))  # names the first bad tie
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
+        adjacency = self.graph._adj
         for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
-            self._tie(u, v, key, layer, c, s)
+            # :meth:`_tie`, written out: the loop runs for every tie a step makes
+            ties = adjacency[u].get(v)
+            if ties is None:
+                ties = adjacency[u][v] = adjacency[v][u] = {}
+            ties[key] = {"layer": layer, "cross_border": c, "involves_sme": s}
         nx._clear_cache(self.graph)
         self._record(ids, layer, src, dst, step, cross, sme)
 

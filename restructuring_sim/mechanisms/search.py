@@ -165,9 +165,10 @@ def _draw_table(model, eligible, group):
     weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
     group = f.sector if group is None else group
     kept = f.memo.setdefault("visibility_tables", [])
+    count = np.count_nonzero(eligible)  # sets of eligible firms of other sizes differ at once
     for entry in kept:
-        kept_weight, kept_group, kept_eligible, table = entry
-        if (kept_weight is weight
+        kept_weight, kept_group, kept_count, kept_eligible, table = entry
+        if (kept_weight is weight and kept_count == count
                 and (kept_group is group if not group.flags.writeable
                      else same_bytes(kept_group, group))
                 and same_bytes(kept_eligible, eligible)):
@@ -181,7 +182,7 @@ def _draw_table(model, eligible, group):
         below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
         upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
         table = (chosen, cum, below, upto, order[-1])
-    kept.insert(0, (weight, group if not group.flags.writeable else group.copy(),
+    kept.insert(0, (weight, group if not group.flags.writeable else group.copy(), count,
                     eligible.copy(), table))
     del kept[_KEPT_TABLES:]
     return table
