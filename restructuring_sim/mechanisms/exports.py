@@ -117,7 +117,7 @@ def step(model, cond) -> int:
 
     Every (firm, country) gets its demand shock, but the profit is worked out only where the
     shock is large enough for the firm to possibly serve the country (see
-    :func:`_within_reach`): elsewhere it falls short of the cost for sure, and most firms are
+    :func:`_least_draws`): elsewhere it falls short of the cost for sure, and most firms are
     too small to serve most countries whatever the draw.
     """
     f = model.firms
@@ -127,12 +127,6 @@ def step(model, cond) -> int:
         return 0
     exporting = f.exports[firms]
     abroad, mne = _affiliates(model, firms)
-    # standard normal draws of the lognormal demand shocks exp(N(0, sd)): numpy's
-    # normal(0, sd) is 0 + sd x a standard normal draw, so scaling them gives the same shocks
-    # from the same draws (drawn into the model's scratch memory: the same draws as into a new
-    # array)
-    draws = model.export_rng.standard_normal(
-        exporting.shape, out=model.scratch.array("export_shock", exporting.shape))
     table = demand_table(model, cond)
     rows = demand_rows(model, firms)
     appeal = _appeal(model, firms)
@@ -142,9 +136,23 @@ def step(model, cond) -> int:
     # payback years; an exporter stays while it covers the yearly cost alone
     enter = (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
     stay = ex.market_cost * factor
-    reach = _within_reach(draws, ex, table.max(axis=1)[rows], appeal * sales_home,
-                          np.minimum(enter, stay))
-    firm, country = np.divmod(reach, draws.shape[1])
+    least = _least_draws(ex, table.max(axis=1)[rows], appeal * sales_home,
+                         np.minimum(enter, stay))
+    # standard normal draws of the lognormal demand shocks exp(N(0, sd)): numpy's
+    # normal(0, sd) is 0 + sd x a standard normal draw, so scaling them gives the same shocks
+    # from the same draws. They are drawn in firm order into the model's scratch memory (the
+    # same draws as into a new array, and as in one call), a block of firms at a time, each
+    # compared with its firms' least draws while it is still in the core's cache.
+    draws = model.scratch.array("export_shock", exporting.shape)
+    width = draws.shape[1]
+    reach = []
+    for start in range(0, len(firms), _BLOCK):
+        block = model.export_rng.standard_normal(out=draws[start:start + _BLOCK])
+        if least is not None:
+            reach.append(start * width
+                         + np.flatnonzero(block >= least[start:start + _BLOCK, None]))
+    reach = np.concatenate(reach) if least is not None else np.arange(draws.size)
+    firm, country = np.divmod(reach, width)
     shock = draws.reshape(-1)[reach] * ex.demand_noise
     np.exp(shock, out=shock)
     # variable profit, demand x appeal x home sales x shock / elasticity, in the order the
@@ -167,32 +175,37 @@ def step(model, cond) -> int:
 
 
 #: relative margin by which a firm's best possible profit in a country must fall short of its
-#: cost for :func:`_within_reach` to leave the country out: far above the rounding of the
+#: cost for :func:`_least_draws` to leave the country out: far above the rounding of the
 #: profit's few products and of the logarithms that bound it (about 1e-12 at most)
 _MARGIN = 1e-9
 
 
-def _within_reach(draws: np.ndarray, ex, best_demand: np.ndarray, scale: np.ndarray,
-                  cost: np.ndarray) -> np.ndarray:
-    """Flat positions of the (firm, country) standard draws ``draws`` at which the firm may
-    cover its cost: every position where it does, and a few where it falls just short.
+#: firms per block of draws (see :func:`step`): a block's draws fit in the core's cache
+_BLOCK = 2048
+
+
+def _least_draws(ex, best_demand: np.ndarray, scale: np.ndarray,
+                 cost: np.ndarray) -> np.ndarray | None:
+    """The least standard draw at which each firm may cover its cost in some country: it does
+    not at any lower draw, and may just fall short at a few higher ones. None when every draw
+    must be looked at.
 
     The profit ``demand x scale x exp(demand_noise x draw) / elasticity`` is at most
     ``best_demand x scale x exp(demand_noise x draw) / elasticity`` (``best_demand``: the
     largest demand of the firm's row of the demand table), so it falls short of ``cost`` (the
     lower of the firm's two thresholds) whenever ``draw < (log(cost x elasticity /
     (best_demand x scale)) - 2 x margin) / demand_noise``; the margin (:data:`_MARGIN`) covers
-    the rounding of both sides. Every other position is kept, and all of them when the bound
-    is not a finite number (a zero or negative cost, say) or the draws are not scaled.
+    the rounding of both sides. Where that bound is not a finite number (a zero or negative
+    cost, say) it is minus infinity, and there is none when the draws are not scaled.
     """
     noise = ex.demand_noise
     if not 0.0 < noise < 100.0:
-        return np.arange(draws.size)
+        return None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_gap = (np.log(cost * ex.elasticity) - np.log(best_demand)) - np.log(scale)
         least = (log_gap - 2.0 * _MARGIN) / noise
     least[np.isnan(least)] = -np.inf
-    return np.flatnonzero(draws >= least[:, None])
+    return least
 
 
 def affiliates(model, firms: np.ndarray) -> np.ndarray:
