@@ -233,8 +233,9 @@ class FirmTable(ColumnTable):
 
     @property
     def base_revenue(self) -> np.ndarray:
-        """Revenue before deals (USD million per year): employees x revenue per employee."""
-        return self.employees * REVENUE_PER_EMPLOYEE
+        """Revenue before deals (USD million per year): employees x revenue per employee
+        (read-only; computed again only once employees change)."""
+        return self.derived("employees", "base_revenue", _base_revenue)
 
     @property
     def n_markets(self) -> np.ndarray:
@@ -254,6 +255,11 @@ class FirmTable(ColumnTable):
     def is_sme(self) -> np.ndarray:
         """Boolean mask of small and medium firms (under 250 employees)."""
         return self.employees < SIZE_BOUNDS[1]
+
+
+def _base_revenue(employees: np.ndarray) -> np.ndarray:
+    """Revenue before deals of firms of these sizes (see ``FirmTable.base_revenue``)."""
+    return employees * REVENUE_PER_EMPLOYEE
 
 
 def same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
