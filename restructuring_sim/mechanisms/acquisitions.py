@@ -212,8 +212,8 @@ def step(model, cond) -> dict[str, int]:
                 closing.append(s)
 
     # distress sales of loss-making firms
-    distressed = np.flatnonzero(f.active & (f.loss_years >= 1)
-                                & (rng.random(len(f)) < acq.distress_sale_rate))
+    distressed = np.flatnonzero(rng.random(len(f)) < acq.distress_sale_rate)
+    distressed = distressed[f.active[distressed] & (f.loss_years[distressed] >= 1)]
     if len(distressed):
         buyers, prices = _buyers_for(model, cond, distressed, 0.5, valuer)
         for s, b, p in zip(distressed.tolist(), buyers.tolist(), prices.tolist(), strict=True):

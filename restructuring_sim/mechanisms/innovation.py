@@ -18,7 +18,10 @@ from restructuring_sim.firms import REVENUE_PER_EMPLOYEE
 def rnd_budget(model) -> np.ndarray:
     """Yearly R&D budget of every firm (USD million per year)."""
     f = model.firms
-    return model.world.rnd_intensity[f.sector] * f.base_revenue
+    intensity = f.memo.get("rnd_intensity")  # of every firm's sector (fixed at entry)
+    if intensity is None:
+        intensity = f.memo["rnd_intensity"] = model.world.rnd_intensity[f.sector]
+    return intensity * f.base_revenue
 
 
 def rnd_pressure(model, cond, firms=None) -> np.ndarray:

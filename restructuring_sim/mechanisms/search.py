@@ -106,7 +106,9 @@ def contacted_firms(model, room: np.ndarray) -> np.ndarray:
     """Registered firms to whom the matching service proposes contacts this step."""
     f = model.firms
     rate = model.scenario.behaviour.matching_contact_rate
-    return np.flatnonzero(room & f.registered & (model.rng.random(len(f)) < rate))
+    # the few firms the draw picks, then those of them with room that are registered
+    picked = np.flatnonzero(model.rng.random(len(f)) < rate)
+    return picked[room[picked] & f.registered[picked]]
 
 
 def sample_size(model, cond) -> int:
