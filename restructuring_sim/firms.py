@@ -253,8 +253,14 @@ class FirmTable(ColumnTable):
 
     @property
     def is_sme(self) -> np.ndarray:
-        """Boolean mask of small and medium firms (under 250 employees)."""
-        return self.employees < SIZE_BOUNDS[1]
+        """Boolean mask of small and medium firms (under 250 employees; read-only, computed
+        again only once employees change)."""
+        return self.derived("employees", "sme", _is_sme)
+
+
+def _is_sme(employees: np.ndarray) -> np.ndarray:
+    """Whether firms of these sizes are SMEs (see ``FirmTable.is_sme``)."""
+    return employees < SIZE_BOUNDS[1]
 
 
 def _base_revenue(employees: np.ndarray) -> np.ndarray:
