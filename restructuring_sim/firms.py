@@ -69,6 +69,10 @@ class FirmTable(ColumnTable):
     million per year sold to foreign customers: direct exports and supply contracts with foreign
     buyers), ``weight`` (firms of the economy the firm stands for, relative to the initial
     population's average: see :func:`restructuring_sim.population.design_weights`).
+
+    Static columns (:data:`STATIC`) are read-only; ``employees`` and ``exports`` are read-only
+    while a model step runs (see :meth:`guarded`), when mechanisms write them through
+    :meth:`write` and :meth:`writing`, and writable otherwise.
     """
 
     COLUMNS = {
