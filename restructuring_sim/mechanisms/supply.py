@@ -68,8 +68,10 @@ def _chain_firms(model) -> np.ndarray:
 def b2b_members(model, cond) -> np.ndarray:
     """Firms for whom joining the exclusive B2B exchange pays."""
     sup = model.scenario.supply
-    gain = sup.b2b_benefit * cond.b2b_exclusivity * model.firms.base_revenue
-    return gain > sup.b2b_join_cost
+    rate = sup.b2b_benefit * cond.b2b_exclusivity
+    if rate == 0.0:  # no exchange to speak of: every firm gains nothing (revenue is finite)
+        return np.full(len(model.firms), sup.b2b_join_cost < 0.0)
+    return rate * model.firms.base_revenue > sup.b2b_join_cost
 
 
 def slots(model) -> np.ndarray:
