@@ -57,8 +57,11 @@ def test_matching_coverage_raises_matched_deals_but_not_conversion():
     def conversion(events, series):
         return matched(events, series) / max(1, series["matching_contacts"].sum())
 
-    wide = ["policy.matching_service.coverage=0.5", "policy.sme_capability=0"]
-    narrow = ["policy.matching_service.coverage=0.05", "policy.sme_capability=0"]
+    # enough firms that the narrow service's few matched deals are not all-or-nothing
+    wide = ["simulation.n_firms=6000", "policy.matching_service.coverage=0.5",
+            "policy.sme_capability=0"]
+    narrow = ["simulation.n_firms=6000", "policy.matching_service.coverage=0.05",
+              "policy.sme_capability=0"]
     assert mean_over_seeds(wide, matched) > 3 * mean_over_seeds(narrow, matched)
     assert mean_over_seeds(wide, conversion) == pytest.approx(0.02, abs=0.015)
 
