@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from contextlib import contextmanager
 
 import mesa
 import numpy as np
@@ -68,6 +69,10 @@ class FirmTable(ColumnTable):
     million per year sold to foreign customers: direct exports and supply contracts with foreign
     buyers), ``weight`` (firms of the economy the firm stands for, relative to the initial
     population's average: see :func:`restructuring_sim.population.design_weights`).
+
+    Static columns (:data:`STATIC`) are read-only; ``employees`` and ``exports`` are read-only
+    while a model step runs (see :meth:`guarded`), when mechanisms write them through
+    :meth:`write` and :meth:`writing`, and writable otherwise.
     """
 
     COLUMNS = {
@@ -109,37 +114,116 @@ class FirmTable(ColumnTable):
     #: from them stay valid until firms are appended (see :meth:`order_by`)
     STATIC = ("sector", "country", "region", "cluster", "weight")
 
+    #: columns that mechanisms derive values from many times a step (see :meth:`derived`): while
+    #: a step runs (see :meth:`guarded`) their views are read-only, and mechanisms write them
+    #: through :meth:`writing`
+    GUARDED = ("employees", "exports")
+
     def __init__(self, n_countries: int, capacity: int = 16):
+        self._guarding = False
+        self._changes = 0  # the last version number given to a column's contents
         super().__init__(capacity, widths={"markets": n_countries, "exports": n_countries})
 
     def _refresh(self) -> None:
         super()._refresh()
-        for name in self.STATIC:
+        for name in self.STATIC + (self.GUARDED if self._guarding else ()):
             self.__dict__[name].flags.writeable = False
-        self._orders: dict[str, np.ndarray] = {}
-        self._derived: dict[tuple[str, object], tuple[np.ndarray, np.ndarray]] = {}
+        self._static: dict[object, np.ndarray] = {}  # computed from static columns
+        self._derived: dict[tuple[str, object], tuple[int, np.ndarray]] = {}
+        #: per column read by :meth:`derived`: a copy of its contents and their version number
+        self._versions: dict[str, tuple[np.ndarray, int]] = {}
+        self._trusted: set[str] = set()  # guarded columns whose version holds until written
+        #: what mechanisms keep from call to call for the current rows (emptied when firms are
+        #: appended); each entry checks itself that its inputs are still those it was made from
+        self.memo: dict[str, object] = {}
 
     def derived(self, column: str, key, func) -> np.ndarray:
         """``func(column)``, kept under ``key`` and computed again only once the column changed
-        (compared byte by byte, see :func:`same_bytes`: far cheaper than the powers and row
-        counts that mechanisms and reporters take of the same values step after step). ``func``
-        must read nothing but its argument; the result is read-only.
+        (far cheaper than the powers and row counts that mechanisms and reporters take of the
+        same values step after step). ``func`` must read nothing but its argument; the result is
+        read-only.
         """
-        values = self.__dict__[column]
+        version = self._version(column)
         kept = self._derived.get((column, key))
-        if kept is None or not same_bytes(kept[0], values):
-            result = func(values)
+        if kept is None or kept[0] != version:
+            result = func(self.__dict__[column])
             result.flags.writeable = False
-            kept = self._derived[column, key] = (values.copy(), result)
+            kept = self._derived[column, key] = (version, result)
         return kept[1]
+
+    def _version(self, column: str) -> int:
+        """A number that changes whenever the contents of ``column`` change: the column is
+        compared byte by byte with its copy from the last call (see :func:`same_bytes`), except
+        for a guarded column during a step once compared, until it is written."""
+        kept = self._versions.get(column)
+        if kept is not None and column in self._trusted:
+            return kept[1]
+        values = self.__dict__[column]
+        if kept is None or not same_bytes(kept[0], values):
+            self._changes += 1
+            kept = self._versions[column] = (values.copy(), self._changes)
+        if self._guarding and column in self.GUARDED:
+            self._trusted.add(column)
+        return kept[1]
+
+    @contextmanager
+    def guarded(self):
+        """Make the guarded columns (:data:`GUARDED`) read-only for a step, so that values
+        derived from them are compared with the columns once per step rather than at every
+        use; mechanisms write them through :meth:`writing` meanwhile."""
+        self._guarding = True
+        for name in self.GUARDED:
+            self.__dict__[name].flags.writeable = False
+        try:
+            yield
+        finally:
+            self._guarding = False
+            for name in self.GUARDED:
+                self.__dict__[name].flags.writeable = True
+            self._trusted.clear()
+
+    def write(self, column: str, index, values) -> None:
+        """``column[index] = values``, even while a step guards the column (as :meth:`writing`
+        does for a block, without the cost of a context manager for one write)."""
+        view = self.__dict__[column]
+        writeable = view.flags.writeable
+        view.flags.writeable = True
+        try:
+            view[index] = values
+        finally:
+            view.flags.writeable = writeable
+            self._trusted.discard(column)
+
+    @contextmanager
+    def writing(self, column: str):
+        """The view of ``column``, writable for the block even while a step guards it; values
+        derived from it are checked against it again afterwards."""
+        view = self.__dict__[column]
+        writeable = view.flags.writeable
+        view.flags.writeable = True
+        try:
+            yield view
+        finally:
+            view.flags.writeable = writeable
+            self._trusted.discard(column)
 
     def order_by(self, name: str) -> np.ndarray:
         """Firm ids in the stable order of a static column (computed once per population)."""
         if name not in self.STATIC:
             raise ValueError(f"{name!r} is not a static column: {self.STATIC}")
-        if name not in self._orders:
-            self._orders[name] = stable_order(self.__dict__[name])
-        return self._orders[name]
+        if name not in self._static:
+            self._static[name] = stable_order(self.__dict__[name])
+        return self._static[name]
+
+    def market_codes(self, n_sectors: int) -> np.ndarray:
+        """Code of every firm's (country, sector) market, ``country * n_sectors + sector``
+        (read-only; computed once per population, as both columns are static)."""
+        key = ("market", n_sectors)
+        if key not in self._static:
+            codes = self.country.astype(np.int64) * n_sectors + self.sector
+            codes.flags.writeable = False
+            self._static[key] = codes
+        return self._static[key]
 
     @property
     def size_class(self) -> np.ndarray:
@@ -153,8 +237,9 @@ class FirmTable(ColumnTable):
 
     @property
     def base_revenue(self) -> np.ndarray:
-        """Revenue before deals (USD million per year): employees x revenue per employee."""
-        return self.employees * REVENUE_PER_EMPLOYEE
+        """Revenue before deals (USD million per year): employees x revenue per employee
+        (read-only; computed again only once employees change)."""
+        return self.derived("employees", "base_revenue", _base_revenue)
 
     @property
     def n_markets(self) -> np.ndarray:
@@ -172,8 +257,19 @@ class FirmTable(ColumnTable):
 
     @property
     def is_sme(self) -> np.ndarray:
-        """Boolean mask of small and medium firms (under 250 employees)."""
-        return self.employees < SIZE_BOUNDS[1]
+        """Boolean mask of small and medium firms (under 250 employees; read-only, computed
+        again only once employees change)."""
+        return self.derived("employees", "sme", _is_sme)
+
+
+def _is_sme(employees: np.ndarray) -> np.ndarray:
+    """Whether firms of these sizes are SMEs (see ``FirmTable.is_sme``)."""
+    return employees < SIZE_BOUNDS[1]
+
+
+def _base_revenue(employees: np.ndarray) -> np.ndarray:
+    """Revenue before deals of firms of these sizes (see ``FirmTable.base_revenue``)."""
+    return employees * REVENUE_PER_EMPLOYEE
 
 
 def same_bytes(a: np.ndarray, b: np.ndarray) -> bool:

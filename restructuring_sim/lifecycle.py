@@ -144,7 +144,7 @@ def open_deals(model, cond, layer: int, a: np.ndarray, b: np.ndarray, *, sector,
         _set_last_partners(f.last_partner, a, b)
     elif layer == SUPPLY:
         _count_live(f.live_supply, a, b, +1)
-        np.add.at(f.supply_load, b, np.broadcast_to(value, b.shape))
+        np.add.at(f.supply_load, b, value)  # a value for all is repeated by ``at`` itself
     log_events(model, cond, _OPENED[layer], a, b, sector, deal_id=deals, purposes=purposes,
                joint_venture=joint_venture, equity=equity, motive=motive, channel=channel,
                value=value)
@@ -289,6 +289,8 @@ def _release(f, d, deals: np.ndarray) -> None:
 
 def _contracts(model, firm: int) -> list[int]:
     """Ids of the live alliances and supply contracts of ``firm``, in increasing order."""
+    if not model.network.is_tied(firm):  # most firms have no ties at all
+        return []
     alive = model.deals.alive
     return sorted(deal for deal, layer in model.network.live_edges_of(firm)
                   if layer != "ownership" and alive[deal])
@@ -316,7 +318,7 @@ def absorb(model, acquirer: int, target: int) -> None:
     """``acquirer`` takes over ``target``'s employees, knowledge, capital and markets; the
     target becomes its acquired subsidiary and leaves the agents."""
     f = model.firms
-    f.employees[acquirer] += f.employees[target]
+    f.write("employees", acquirer, f.employees[acquirer] + f.employees[target])
     f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
     f.capital[acquirer] += f.capital[target]
     f.markets[acquirer] |= f.markets[target]
@@ -361,10 +363,10 @@ def exit_firms(model, cond, firms) -> None:
     about: list[int] = []  # the firm each event is logged for
     ended: list[int] = []  # every deal that ends, contracts and ownership ties
     leaving: list[int] = []  # firms that leave the network, in the order they leave
-    live_edges_of = model.network.live_edges_of
+    is_tied = model.network.is_tied
     for firm in firms.tolist():
         model.remove_agent_of(firm)
-        if not live_edges_of(firm):  # most firms that exit have no ties at all
+        if not is_tied(firm):  # most firms that exit have no ties at all
             logged.append(-1)
             about.append(firm)
             leaving.append(firm)
@@ -462,42 +464,35 @@ class AcquisitionBatch:
     def _clear(self) -> None:
         """Start with no acquisition pending."""
         self._first = len(self.model.deals)  # id of the first ownership deal of the batch
-        self._owners: dict[str, list] = {name: [] for name in
-                                         ("a", "b", "motive", "value", "channel")}
+        #: (acquirer, target, motive, price, channel) of each acquisition, in order
+        self._owners: list[tuple[int, int, int, float, int]] = []
         self._ended: list[int] = []  # contracts of the targets, in the order they end
-        self._logged: list[int] = []  # deal id of each event, in log order
-        self._employees: dict[str, list[float]] = {"a": [], "b": []}  # participants' sizes then
+        #: (deal id, participants' employees then) of each event, in log order
+        self._logged: list[tuple[int, float, float]] = []
 
     def acquire(self, acquirer: int, target: int, *, motive: int, price: float,
                 channel: int) -> int:
         """``acquirer`` buys ``target`` now; return the id the ownership deal will have."""
         model = self.model
         f = model.firms
-        d = model.deals
         if acquirer == target:
             raise ValueError(f"firm {acquirer} cannot make a deal with itself")
-        if f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
+        status = f.status
+        if status[acquirer] != ACTIVE or status[target] != ACTIVE:
             raise ValueError(f"deal between {acquirer} and {target}: both firms must be active")
         employees = f.employees
         contracts = _contracts(model, target)
         if contracts:
+            d = model.deals
             d.alive[contracts] = False
-            for deal in contracts:
-                self._log(deal, employees[d.a[deal]], employees[d.b[deal]])
+            self._logged += [(deal, employees[d.a[deal]], employees[d.b[deal]])
+                             for deal in contracts]
             self._ended += contracts
-        owners = self._owners
-        deal = self._first + len(owners["a"])
-        for name, value in zip(owners, (acquirer, target, motive, price, channel), strict=True):
-            owners[name].append(value)
-        self._log(deal, employees[acquirer], employees[target])
+        deal = self._first + len(self._owners)
+        self._owners.append((acquirer, target, motive, price, channel))
+        self._logged.append((deal, employees[acquirer], employees[target]))
         absorb(model, acquirer, target)
         return deal
-
-    def _log(self, deal: int, employees_a: float, employees_b: float) -> None:
-        """Queue the event of ``deal`` with its participants' employees as they are now."""
-        self._logged.append(deal)
-        self._employees["a"].append(employees_a)
-        self._employees["b"].append(employees_b)
 
     def commit(self) -> None:
         """Write the deals, events and network ties of the acquisitions made so far."""
@@ -508,18 +503,20 @@ class AcquisitionBatch:
             return
         if len(d) != self._first:
             raise ValueError("deals were opened while acquisitions were pending")
-        owners = {name: np.array(values) for name, values in self._owners.items()}
-        a, b = owners["a"].astype(np.int64), owners["b"].astype(np.int64)
+        a, b, motive, value, channel = zip(*self._owners, strict=True)
+        a, b = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
         deals = d.append(
-            a=a, b=b, layer=OWNERSHIP, sector=f.sector[b], purposes=0, channel=owners["channel"],
+            a=a, b=b, layer=OWNERSHIP, sector=f.sector[b], purposes=0, channel=np.array(channel),
             joint_venture=False, equity=False, start_step=cond.step, end_step=cond.step,
-            alive=True, value=owners["value"], value_a=0.0, value_b=0.0, motive=owners["motive"],
+            alive=True, value=np.array(value), value_a=0.0, value_b=0.0,
+            motive=np.array(motive),
         )
         ended = np.array(self._ended, dtype=np.int64)
         _release(f, d, ended)
-        logged = np.array(self._logged, dtype=np.int64)
-        employees_a, employees_b = (np.array(self._employees[side], dtype=np.float64)
-                                    for side in "ab")
+        logged, employees_a, employees_b = zip(*self._logged, strict=True)
+        logged = np.array(logged, dtype=np.int64)
+        employees_a, employees_b = (np.array(sizes, dtype=np.float64)
+                                    for sizes in (employees_a, employees_b))
         owned = logged >= self._first
         _log_deal_events(model, cond, logged, owned, np.full(len(logged), -1),
                          (size_class_codes(employees_a), size_class_codes(employees_b)))

@@ -109,26 +109,30 @@ class RestructuringModel(mesa.Model):
             model_reporters={
                 "year": lambda m: m.conditions.year,
                 "quarter": lambda m: m.conditions.quarter,
-                "active_firms": lambda m: int(np.count_nonzero(m.firms.active)),
+                "active_firms": lambda m: int(np.count_nonzero(m._shared("active"))),
                 "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
                 "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
                 **{name: _counter(name) for name in COUNTERS},
-                "sme_share_of_firms": lambda m: _share(m.firms.is_sme, m.firms.active),
+                "sme_share_of_firms": lambda m: _share(m._shared("sme"), m._shared("active")),
                 "ict_cost": lambda m: m.conditions.ict_cost,
                 "trade_openness": lambda m: m.conditions.trade_openness,
-                "mean_knowledge": lambda m: _mean(m.firms.knowledge[m.firms.active]),
+                "mean_knowledge": lambda m: _mean(m.firms.knowledge[m._shared("active")]),
                 "mean_sme_capability": lambda m: _mean(
-                    m.firms.capability[m.firms.active & m.firms.is_sme]
+                    m.firms.capability[m._shared("active_sme")]
                 ),
                 "registered_smes": lambda m: int(np.count_nonzero(
-                    m.firms.registered & m.firms.active & m.firms.is_sme
+                    m.firms.registered & m._shared("active_sme")
                 )),
                 "exporting_sme_share": lambda m: _share(
-                    exports.exporters(m.firms), m.firms.active & m.firms.is_sme
+                    m._shared("export_markets") > 0, m._shared("active_sme")
                 ),
-                "mean_export_markets": lambda m: _mean_export_markets(m.firms),
+                "mean_export_markets": lambda m: _mean_export_markets(
+                    m._shared("export_markets"), m._shared("active")
+                ),
             }
         )
+        #: firm masks the reporters share while the step's data are collected (None otherwise)
+        self._reports: dict[str, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ agents
     # A Firm agent is a view of one row of the firm table and holds no state, so it is created
@@ -184,6 +188,13 @@ class RestructuringModel(mesa.Model):
         """Advance one period."""
         if self.finished:
             raise RuntimeError("the run is complete: every step of the scenario has run")
+        with self.firms.guarded():
+            self._step()
+        self.step_index += 1
+        self.running = not self.finished  # Mesa's convention: controls stop at the end
+
+    def _step(self) -> None:
+        """The mechanisms of one period, in their order, and the period's data."""
         cond = self.conditions = self.world.conditions(self.step_index)
         before = {k: self.events.count(k) for k in _EVENT_COUNTERS}
         self.counters = dict.fromkeys(COUNTERS, 0)
@@ -208,9 +219,20 @@ class RestructuringModel(mesa.Model):
             self._end_year(cond.year)
         for kind, name in _EVENT_COUNTERS.items():
             self.counters[name] = self.events.count(kind) - before[kind]
-        self.datacollector.collect(self)
-        self.step_index += 1
-        self.running = not self.finished  # Mesa's convention: controls stop at the end
+        self._reports = {}
+        try:
+            self.datacollector.collect(self)
+        finally:
+            self._reports = None
+
+    def _shared(self, name: str) -> np.ndarray:
+        """A firm mask or count several reporters read (see :data:`_SHARED`): computed once
+        while a step's data are collected, afresh when a reporter is called otherwise."""
+        if self._reports is None:
+            return _SHARED[name](self.firms)
+        if name not in self._reports:
+            self._reports[name] = _SHARED[name](self.firms)
+        return self._reports[name]
 
     def run(self, progress=None) -> None:
         """Run every remaining step; ``progress(step)`` is called after each when given."""
@@ -332,10 +354,18 @@ def _share(flags: np.ndarray, among: np.ndarray) -> float:
     return np.count_nonzero(flags & among) / n if n else float("nan")
 
 
-def _mean_export_markets(f) -> float:
-    """Mean number of export markets of active exporters (the markets counted once)."""
-    markets = f.n_export_markets
-    return _mean(markets[f.active & (markets > 0)])
+def _mean_export_markets(markets: np.ndarray, active: np.ndarray) -> float:
+    """Mean number of export markets (``markets``, per firm) of active exporters."""
+    return _mean(markets[active & (markets > 0)])
+
+
+#: what several reporters read of the firms, computed once per step (see ``_shared``)
+_SHARED = {
+    "active": lambda f: f.active,
+    "sme": lambda f: f.is_sme,
+    "active_sme": lambda f: f.active & f.is_sme,
+    "export_markets": lambda f: f.n_export_markets,
+}
 
 
 def _counter(name: str):

@@ -72,10 +72,11 @@ class NetworkTracker:
         node and adjacency dicts directly: several times faster for thousands of firms)."""
         graph = self.graph
         nodes, adjacency = graph._node, graph._adj
-        for firm in np.asarray(firm_ids, dtype=np.int64).tolist():
-            if firm not in nodes:
-                adjacency[firm] = {}
-                nodes[firm] = {}
+        new = [firm for firm in np.asarray(firm_ids, dtype=np.int64).tolist()
+               if firm not in nodes]
+        new = list(dict.fromkeys(new))  # a firm given twice is added once
+        adjacency.update(zip(new, [{} for _ in new], strict=True))
+        nodes.update(zip(new, [{} for _ in new], strict=True))
         nx._clear_cache(graph)
 
     def remove_firm(self, firm_id: int) -> None:
@@ -87,11 +88,17 @@ class NetworkTracker:
     def remove_firms(self, firm_ids) -> None:
         """Remove firms that left, as :meth:`remove_firm` would one after the other."""
         firm_ids = np.asarray(firm_ids, dtype=np.int64).tolist()
-        adjacency = self.graph._adj  # networkx's adjacency dict: a plain lookup per firm
+        graph = self.graph
+        nodes, adjacency = graph._node, graph._adj  # networkx's dicts: a plain lookup per firm
         tied = [firm for firm in firm_ids if adjacency[firm]]
         if tied:
             raise ValueError(f"firm {tied[0]} still has live ties")
-        self.graph.remove_nodes_from(firm_ids)
+        # untied firms have no neighbours to update: networkx's remove_nodes_from comes down to
+        # dropping their entries
+        for firm in firm_ids:
+            nodes.pop(firm, None)
+            adjacency.pop(firm, None)
+        nx._clear_cache(graph)
 
     def add_edge(self, edge_id: int, layer: str, source: int, target: int, *, step: int,
                  cross_border: bool, involves_sme: bool) -> None:
@@ -121,8 +128,13 @@ class NetworkTracker:
             self._check_new(layer, zip(ids, src, dst, strict=True))  # names the first bad tie
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
+        adjacency = self.graph._adj
         for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
-            self._tie(u, v, key, layer, c, s)
+            # :meth:`_tie`, written out: the loop runs for every tie a step makes
+            ties = adjacency[u].get(v)
+            if ties is None:
+                ties = adjacency[u][v] = adjacency[v][u] = {}
+            ties[key] = {"layer": layer, "cross_border": c, "involves_sme": s}
         nx._clear_cache(self.graph)
         self._record(ids, layer, src, dst, step, cross, sme)
 
@@ -234,6 +246,10 @@ class NetworkTracker:
         # networkx's adjacency dict read directly: get_edge_data's work without its call layers
         ties = self.graph._adj.get(a, {}).get(b)
         return bool(ties) and any(data["layer"] == layer for data in ties.values())
+
+    def is_tied(self, firm_id: int) -> bool:
+        """Whether a firm has any live tie (networkx's adjacency dict read directly)."""
+        return bool(self.graph._adj[firm_id])
 
     def live_edges_of(self, firm_id: int) -> list[tuple[int, str]]:
         """``(edge_id, layer)`` of every live tie of a firm (in the order of ``graph.edges``)."""

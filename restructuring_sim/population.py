@@ -121,7 +121,10 @@ def generate(scenario: Scenario, world: World, rng: np.random.Generator,
         new["weight"] = design_weights(employees, pop)
     else:
         new = _given_columns(given, scenario, world, rng)
-    table = FirmTable(world.n_countries, capacity=int(len(new["employees"]) * 1.25) + 16)
+    # room for as many entrants as firms: a run of a decade or two never grows the table (which
+    # copies every column); reserved rows of zero-filled columns take no memory until written
+    # (see ``columns.filled``)
+    table = FirmTable(world.n_countries, capacity=2 * len(new["employees"]) + 16)
     table.append(**new)
     return table
 

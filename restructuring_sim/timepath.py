@@ -48,6 +48,11 @@ class TimePath:
     def __call__(self, year: float) -> float:
         return float(np.interp(year, self._years, self._values))
 
+    def at(self, years: np.ndarray) -> np.ndarray:
+        """Values at many years at once: the numbers calling the path year by year gives
+        (numpy interpolates each year by the same formula, whether it gets one or many)."""
+        return np.interp(years, self._years, self._values)
+
     @property
     def values(self) -> np.ndarray:
         """The values at the path's points."""

@@ -93,6 +93,7 @@ class World:
         same_region = self.country_region[:, None] == self.country_region[None, :]
         self.distance = np.where(same_region, 1.0, 2.0)
         np.fill_diagonal(self.distance, 0.0)
+        self._path_table: dict[str, np.ndarray] | None = None  # see _paths_at
 
     @property
     def n_sectors(self) -> int:
@@ -124,36 +125,75 @@ class World:
         sc = self.scenario
         spy = sc.simulation.steps_per_year
         year = sc.simulation.start_year + step // spy
-        t = year + (step % spy + 0.5) / spy
+        t = _mid_step(sc, step)
         elapsed = t - sc.simulation.start_year
         growth = (1.0 + sc.drivers.rnd_cost_growth) ** elapsed
-        sectors = [sc.sectors[s] for s in self.sector_names]
         b = sc.behaviour
         pre = 1.0 + b.pre_standard_bonus
         cycle = np.where(t >= self.standard_year, b.post_standard_factor, pre)
         deregulated = t >= self.deregulation_year
-        pol = sc.policy
+        paths = self._paths_at(step, t)
         return Conditions(
             step=step,
             year=year,
             quarter=step % spy + 1,
             t=t,
-            ict_cost=sc.drivers.ict_cost(t),
-            trade_openness=pol.trade_openness(t),
-            fdi_openness=pol.fdi_openness(t),
-            ipr_protection=pol.ipr_protection(t),
-            matching_coverage=pol.matching_service.coverage(t),
-            matching_conversion=pol.matching_service.conversion,
-            sme_capability=pol.sme_capability(t),
-            competition_strictness=pol.competition_strictness(t),
-            b2b_exclusivity=pol.b2b_exclusivity(t),
-            safety_net=pol.safety_net(t),
-            rnd_cost=np.array([s.rnd_cost(t) for s in sectors]) * growth,
+            **{name: paths[name] for name in _LEVELS},
+            matching_conversion=sc.policy.matching_service.conversion,
+            rnd_cost=paths["rnd_cost"] * growth,
             cycle=cycle,
-            internet=np.array([s.internet_boost(t) for s in sectors]),
-            venture_capital=sc.drivers.venture_capital(t),
+            internet=paths["internet"],
             venture_backed=self.venture_backed,
             access=np.where(deregulated, 1.0, b.regulated_access),
             deregulated=deregulated,
             currency_union=t >= self.currency_union_year,
         )
+
+    def _paths(self) -> dict[str, list]:
+        """The time paths of the conditions: one per lever, one per sector for R&D cost and
+        Internet boost."""
+        sc = self.scenario
+        pol = sc.policy
+        sectors = [sc.sectors[s] for s in self.sector_names]
+        levels = dict(
+            ict_cost=sc.drivers.ict_cost, trade_openness=pol.trade_openness,
+            fdi_openness=pol.fdi_openness, ipr_protection=pol.ipr_protection,
+            matching_coverage=pol.matching_service.coverage, sme_capability=pol.sme_capability,
+            competition_strictness=pol.competition_strictness,
+            b2b_exclusivity=pol.b2b_exclusivity, safety_net=pol.safety_net,
+            venture_capital=sc.drivers.venture_capital,
+        )
+        return {**{name: [path] for name, path in levels.items()},
+                "rnd_cost": [s.rnd_cost for s in sectors],
+                "internet": [s.internet_boost for s in sectors]}
+
+    def _paths_at(self, step: int, t: float) -> dict[str, float | np.ndarray]:
+        """Every time path at ``t``, the middle of ``step``: read from a table of the run's
+        steps, made once with one interpolation per path for all steps (the same numbers as
+        one at a time), or interpolated at ``t`` for a step outside the run."""
+        if self._path_table is None:
+            steps = range(self.scenario.simulation.n_steps)
+            times = np.array([_mid_step(self.scenario, k) for k in steps])
+            self._path_table = {name: np.stack([path.at(times) for path in paths], axis=1)
+                                for name, paths in self._paths().items()}
+        table = self._path_table
+        if 0 <= step < len(table["ict_cost"]):
+            values = {name: column[step] for name, column in table.items()}
+        else:
+            values = {name: np.array([path(t) for path in paths])
+                      for name, paths in self._paths().items()}
+        return {name: float(row[0]) if name in _LEVELS else row.copy()
+                for name, row in values.items()}
+
+
+#: conditions that are one number for the whole economy, read from their time paths
+_LEVELS = ("ict_cost", "trade_openness", "fdi_openness", "ipr_protection", "matching_coverage",
+           "sme_capability", "competition_strictness", "b2b_exclusivity", "safety_net",
+           "venture_capital")
+
+
+def _mid_step(scenario: Scenario, step: int) -> float:
+    """Fractional calendar year at the middle of ``step``."""
+    spy = scenario.simulation.steps_per_year
+    year = scenario.simulation.start_year + step // spy
+    return year + (step % spy + 0.5) / spy

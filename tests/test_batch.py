@@ -18,7 +18,7 @@ from restructuring_sim.columns import Scratch, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm, same_bytes
-from restructuring_sim.mechanisms import exports, innovation
+from restructuring_sim.mechanisms import exports, innovation, search
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
 from restructuring_sim.network import NetworkTracker, _shape
@@ -467,6 +467,25 @@ def test_derived_columns_follow_their_column_and_are_read_only():
     assert len(calls) == 2
 
 
+def test_guarded_columns_are_written_through_writing_during_a_step():
+    model, _ = fresh()
+    f = model.firms
+    double = partial(np.multiply, 2.0)
+    with f.guarded():
+        with pytest.raises(ValueError, match="read-only"):
+            f.employees[0] = 5.0
+        first = f.derived("employees", "double", double)
+        assert f.derived("employees", "double", double) is first
+        with f.writing("employees") as employees:
+            employees[0] += 1.0
+        assert f.derived("employees", "double", double).tolist() == (f.employees * 2.0).tolist()
+        assert not f.employees.flags.writeable
+    f.employees[0] += 1.0  # writable again between steps, and followed
+    assert f.derived("employees", "double", double).tolist() == (f.employees * 2.0).tolist()
+    model.step()
+    assert f.employees.flags.writeable and f.exports.flags.writeable
+
+
 @given(rows=st.integers(0, 30), width=st.integers(1, 23), seed=st.integers(0, 2**16),
        flip=st.integers(0, 10**6))
 @settings(max_examples=50, deadline=None)
@@ -554,3 +573,61 @@ def test_home_sales_reading_the_mnes_rows_alone_equals_reading_all(seed):
     every_row = exports.home_sales(model, firms, abroad)
     assert exports.home_sales(model, firms, abroad, mne).tolist() == every_row.tolist()
     assert exports.home_sales(model, firms).tolist() == every_row.tolist()
+
+
+def _exports_everywhere(model, cond) -> np.ndarray:
+    """The export decision of every active firm worked out at every country (the rule of
+    ``exports.step``, firms x countries), from the same draws."""
+    f = model.firms
+    ex = model.scenario.exports
+    firms = np.flatnonzero(f.active)
+    exporting = f.exports[firms]
+    abroad = exports.affiliates(model, firms)
+    shock = np.exp(model.export_rng.standard_normal(exporting.shape) * ex.demand_noise)
+    profit = exports.export_demand(model, cond, firms)
+    profit *= exports.home_sales(model, firms, abroad)[:, None]
+    profit *= shock
+    profit /= ex.elasticity
+    factor = exports.fixed_cost_factor(model, cond, firms)[:, None]
+    serve = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
+    np.greater_equal(profit, ex.market_cost * factor, out=serve, where=exporting)
+    serve &= ~abroad
+    serve[np.arange(len(firms)), f.country[firms]] = False
+    return serve
+
+
+@pytest.mark.parametrize("overrides", [
+    [], ["exports.demand_noise=0"], ["exports.market_cost=0", "exports.entry_cost=0"],
+    ["exports.demand_noise=4", "population.exporter_share=0.6"],
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_export_profit_worked_out_where_firms_may_serve_equals_everywhere(overrides, seed):
+    model = make_model(overrides, n_firms=400, seed=seed)
+    for _ in range(5):
+        model.step()
+    cond = model.world.conditions(model.step_index)
+    state = model.export_rng.bit_generator.state
+    expected = _exports_everywhere(model, cond)
+    model.export_rng.bit_generator.state = state
+    exports.step(model, cond)
+    assert model.firms.exports[model.firms.active].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("overrides", [[], ["behaviour.venture_search=3"],
+                                       ["behaviour.search_rate=1", "drivers.ict_cost=0.1"]])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_searchers_chosen_among_firms_below_the_bound_equal_those_of_every_firm(overrides, seed):
+    model = make_model(overrides, n_firms=400, seed=seed)
+    for _ in range(3):
+        model.step()
+    f, b = model.firms, model.scenario.behaviour
+    cond = model.world.conditions(model.step_index)
+    room, tech = search.has_room(model), innovation.tech_score(model)
+    state = model.rng.bit_generator.state
+    p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
+    backed = f.is_sme & cond.venture_backed[f.sector]
+    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
+    p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
+    expected = np.flatnonzero(room & (model.rng.random(len(f)) < p))
+    model.rng.bit_generator.state = state
+    assert search.choose_searchers(model, cond, room, tech).tolist() == expected.tolist()

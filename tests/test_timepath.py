@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import doctest
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from restructuring_sim import timepath
+from restructuring_sim import load_scenario, timepath
 from restructuring_sim.timepath import TimePath, bounded_path
+from restructuring_sim.world import World
 
 
 class _Holder(BaseModel):
@@ -154,3 +156,21 @@ def test_dict_round_trip_preserves_the_function(points, t):
 def test_bounded_path_in_range_is_accepted_and_stays_in_range(points, t):
     h = _Holder(x={str(k): v for k, v in points.items()})
     assert 0.0 <= h.x(t) <= 1.0
+
+
+@given(st.dictionaries(st.integers(1950, 2050), st.floats(-1e6, 1e6), min_size=1, max_size=6),
+       st.lists(st.floats(1940, 2060), min_size=1, max_size=40))
+def test_values_at_many_years_equal_the_values_year_by_year(points, years):
+    p = TimePath(points)
+    assert p.at(np.array(years)).tolist() == [p(y) for y in years]
+
+
+def test_conditions_of_every_step_equal_those_interpolated_one_step_at_a_time():
+    scenario = load_scenario(overrides=["simulation.steps_per_year=12"])
+    world = World(scenario)
+    for step in (0, 5, scenario.simulation.n_steps - 1, scenario.simulation.n_steps + 3):
+        cond = world.conditions(step)
+        assert cond.ict_cost == scenario.drivers.ict_cost(cond.t)
+        assert cond.venture_capital == scenario.drivers.venture_capital(cond.t)
+        internet = [scenario.sectors[s].internet_boost(cond.t) for s in world.sector_names]
+        assert cond.internet.tolist() == internet

@@ -86,7 +86,7 @@ class Competition:
         w = model.world
         self.model = model
         self.limit = model.scenario.acquisitions.hhi_limit * (1 - cond.competition_strictness)
-        market = f.country.astype(np.int64) * w.n_sectors + f.sector
+        market = f.market_codes(w.n_sectors)
         self.market = market
         size = np.where(f.active, f.employees, 0.0)
         self.total = np.bincount(market, weights=size, minlength=w.n_countries * w.n_sectors)
@@ -138,7 +138,7 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     k = model.scenario.acquisitions.candidates
     s = np.repeat(sellers, k)
     eligible = f.active
-    market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
+    market = f.market_codes(model.world.n_sectors)
     domestic = np.arange(len(s)) % 2 == 0
     b = np.where(
         domestic,
@@ -212,8 +212,8 @@ def step(model, cond) -> dict[str, int]:
                 closing.append(s)
 
     # distress sales of loss-making firms
-    distressed = np.flatnonzero(f.active & (f.loss_years >= 1)
-                                & (rng.random(len(f)) < acq.distress_sale_rate))
+    distressed = np.flatnonzero(rng.random(len(f)) < acq.distress_sale_rate)
+    distressed = distressed[f.active[distressed] & (f.loss_years[distressed] >= 1)]
     if len(distressed):
         buyers, prices = _buyers_for(model, cond, distressed, 0.5, valuer)
         for s, b, p in zip(distressed.tolist(), buyers.tolist(), prices.tolist(), strict=True):
@@ -225,8 +225,9 @@ def step(model, cond) -> dict[str, int]:
 
     counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
     batch = lifecycle.AcquisitionBatch(model, cond)
+    status = f.status
     for acquirer, target, motive, price, channel in proposals:
-        if acquirer == target or f.status[acquirer] != ACTIVE or f.status[target] != ACTIVE:
+        if acquirer == target or status[acquirer] != ACTIVE or status[target] != ACTIVE:
             continue
         admitted = _admitted(model, cond, acquirer, target)
         allowed = admitted and gate.allows(acquirer, target)
@@ -255,7 +256,7 @@ def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
     if not len(movers):
         return out
     peers_mask = f.active & f.is_sme & (f.live_supply > 0)
-    market = f.country.astype(np.int64) * model.world.n_sectors + f.sector
+    market = f.market_codes(model.world.n_sectors)
     peers = np.flatnonzero(peers_mask)
     order = np.argsort(market[peers], kind="stable")
     peers, codes = peers[order], market[peers][order]

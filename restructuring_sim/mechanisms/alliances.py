@@ -126,13 +126,20 @@ class Valuation:
         """Yearly cost to ``i`` of running a deal with ``j``: its own transaction cost, cut by
         its capabilities, and the cost of coordinating the pair, cut by the capabilities of the
         weaker partner (a capable SME runs a deal with less of its partner's time)."""
+        return self._costs(i, j)[0]
+
+    def _costs(self, i, j) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`cost` to ``i`` and to ``j``: the coordination and cross-border costs are the
+        pair's (the same numbers either way round), worked out once."""
         f = self.model.firms
         b = self.model.scenario.behaviour
         relief = b.capability_cost_relief
-        own = b.transaction_cost * (1.0 - relief * f.capability[i])
-        weaker = np.minimum(f.capability[i], f.capability[j])
-        coordination = b.coordination_cost * self.cond.ict_cost * (1.0 - relief * weaker)
-        return own + coordination + cross_border_cost(self.model, self.cond, i, j)
+        cap_i, cap_j = f.capability[i], f.capability[j]
+        coordination = (b.coordination_cost * self.cond.ict_cost
+                        * (1.0 - relief * np.minimum(cap_i, cap_j)))
+        border = cross_border_cost(self.model, self.cond, i, j)
+        return tuple(b.transaction_cost * (1.0 - relief * cap) + coordination + border
+                     for cap in (cap_i, cap_j))
 
     def evaluate(self, i, j, sector, fit=None):
         """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``.
@@ -143,8 +150,9 @@ class Valuation:
         ci = self._components(side_i, side_j, terms)
         cj = self._components(side_j, side_i, terms)
         fit = 0.0 if fit is None else fit
-        v_i = ci.sum(axis=1) - self.cost(i, j) + fit
-        v_j = cj.sum(axis=1) - self.cost(j, i) + fit
+        cost_i, cost_j = self._costs(i, j)
+        v_i = ci.sum(axis=1) - cost_i + fit
+        v_j = cj.sum(axis=1) - cost_j + fit
         return v_i, v_j, ci + cj
 
 

@@ -79,7 +79,8 @@ def accounts(model, cond) -> None:
     growth = (dem.growth_per_deal_share * share / (1.0 + share)
               - dem.loss_shrink * (f.margin < 0)
               + rng.normal(0.0, dem.growth_noise, n))
-    f.employees[act] = np.maximum(1.0, np.rint(f.employees[act] * np.exp(growth[act])))
+    with f.writing("employees") as employees:
+        employees[act] = np.maximum(1.0, np.rint(employees[act] * np.exp(growth[act])))
     f.pressure[:] *= 0.5
     f.pressure[f.pressure < 1e-4] = 0.0
 

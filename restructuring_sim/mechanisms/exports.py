@@ -88,13 +88,18 @@ def demand_rows(model, firms: np.ndarray) -> np.ndarray:
 def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Demand of every country for ``firms``' products relative to their home market
     (``appeal_i * D_hd``, firms x countries; zero at home), written into ``out`` if given."""
-    ex = model.scenario.exports
     # rows are valid by construction; "clip" lets take write into ``out`` without the
     # temporary copy that the default "raise" mode makes
     demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0, out=out,
                      mode="clip")
-    demand *= np.exp(ex.quality_elasticity * (model.firms.quality[firms] - 0.5))[:, None]
+    demand *= _appeal(model, firms)[:, None]
     return demand
+
+
+def _appeal(model, firms: np.ndarray) -> np.ndarray:
+    """``appeal_i = exp(quality_elasticity * (quality_i - 0.5))`` of ``firms``."""
+    elasticity = model.scenario.exports.quality_elasticity
+    return np.exp(elasticity * (model.firms.quality[firms] - 0.5))
 
 
 def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
@@ -108,7 +113,13 @@ def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
 
 
 def step(model, cond) -> int:
-    """Every active firm enters and leaves foreign markets; return the firms exporting."""
+    """Every active firm enters and leaves foreign markets; return the firms exporting.
+
+    Every (firm, country) gets its demand shock, but the profit is worked out only where the
+    shock is large enough for the firm to possibly serve the country (see
+    :func:`_least_draws`): elsewhere it falls short of the cost for sure, and most firms are
+    too small to serve most countries whatever the draw.
+    """
     f = model.firms
     ex = model.scenario.exports
     firms = np.flatnonzero(f.active)
@@ -116,28 +127,85 @@ def step(model, cond) -> int:
         return 0
     exporting = f.exports[firms]
     abroad, mne = _affiliates(model, firms)
-    # lognormal demand shocks exp(N(0, sd)): numpy's normal(0, sd) is 0 + sd x a standard
-    # normal draw, so scaling the standard draws gives the same shocks from the same draws
-    # (drawn into the model's scratch memory: the same draws as into a new array)
-    shock = model.export_rng.standard_normal(
-        exporting.shape, out=model.scratch.array("export_shock", exporting.shape))
-    shock *= ex.demand_noise
-    np.exp(shock, out=shock)
-    # variable profit, home sales x demand x shock / elasticity, built in place
-    profit = export_demand(model, cond, firms,
-                           out=model.scratch.array("export_profit", exporting.shape))
-    profit *= home_sales(model, firms, abroad, mne)[:, None]
-    profit *= shock
-    profit /= ex.elasticity
-    factor = fixed_cost_factor(model, cond, firms)[:, None]
+    table = demand_table(model, cond)
+    rows = demand_rows(model, firms)
+    appeal = _appeal(model, firms)
+    sales_home = home_sales(model, firms, abroad, mne)
+    factor = fixed_cost_factor(model, cond, firms)
     # firms enter where the profit covers the yearly cost and the sunk cost spread over the
     # payback years; an exporter stays while it covers the yearly cost alone
-    serve = profit >= (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
-    np.greater_equal(profit, ex.market_cost * factor, out=serve, where=exporting)
+    enter = (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
+    stay = ex.market_cost * factor
+    least = _least_draws(ex, table.max(axis=1)[rows], appeal * sales_home,
+                         np.minimum(enter, stay))
+    # standard normal draws of the lognormal demand shocks exp(N(0, sd)): numpy's
+    # normal(0, sd) is 0 + sd x a standard normal draw, so scaling them gives the same shocks
+    # from the same draws. They are drawn in firm order into the model's scratch memory (the
+    # same draws as into a new array, and as in one call), a block of firms at a time, each
+    # compared with its firms' least draws while it is still in the core's cache.
+    draws = model.scratch.array("export_shock", exporting.shape)
+    width = draws.shape[1]
+    reach = []
+    for start in range(0, len(firms), _BLOCK):
+        block = model.export_rng.standard_normal(out=draws[start:start + _BLOCK])
+        if least is not None:
+            reach.append(start * width
+                         + np.flatnonzero(block >= least[start:start + _BLOCK, None]))
+    reach = np.concatenate(reach) if least is not None else np.arange(draws.size)
+    firm, country = np.divmod(reach, width)
+    shock = draws.reshape(-1)[reach] * ex.demand_noise
+    np.exp(shock, out=shock)
+    # variable profit, demand x appeal x home sales x shock / elasticity, in the order the
+    # formula multiplies them
+    profit = table[rows[firm], country]
+    profit *= appeal[firm]
+    profit *= sales_home[firm]
+    profit *= shock
+    profit /= ex.elasticity
+    serve = np.zeros(exporting.shape, dtype=bool)
+    serve.reshape(-1)[reach] = profit >= np.where(exporting.reshape(-1)[reach], stay[firm],
+                                                  enter[firm])
     serve &= ~abroad
     serve[np.arange(len(firms)), f.country[firms]] = False
-    f.exports[firms] = serve
-    return int(np.count_nonzero(count_rows(serve)))
+    with f.writing("exports") as markets:
+        markets[firms] = serve
+    # firms exporting: the distinct rows of the served entries (in row order)
+    rows = np.flatnonzero(serve) // serve.shape[1]
+    return int(np.count_nonzero(rows[1:] != rows[:-1])) + 1 if len(rows) else 0
+
+
+#: relative margin by which a firm's best possible profit in a country must fall short of its
+#: cost for :func:`_least_draws` to leave the country out: far above the rounding of the
+#: profit's few products and of the logarithms that bound it (about 1e-12 at most)
+_MARGIN = 1e-9
+
+
+#: firms per block of draws (see :func:`step`): a block's draws fit in the core's cache
+_BLOCK = 2048
+
+
+def _least_draws(ex, best_demand: np.ndarray, scale: np.ndarray,
+                 cost: np.ndarray) -> np.ndarray | None:
+    """The least standard draw at which each firm may cover its cost in some country: it does
+    not at any lower draw, and may just fall short at a few higher ones. None when every draw
+    must be looked at.
+
+    The profit ``demand x scale x exp(demand_noise x draw) / elasticity`` is at most
+    ``best_demand x scale x exp(demand_noise x draw) / elasticity`` (``best_demand``: the
+    largest demand of the firm's row of the demand table), so it falls short of ``cost`` (the
+    lower of the firm's two thresholds) whenever ``draw < (log(cost x elasticity /
+    (best_demand x scale)) - 2 x margin) / demand_noise``; the margin (:data:`_MARGIN`) covers
+    the rounding of both sides. Where that bound is not a finite number (a zero or negative
+    cost, say) it is minus infinity, and there is none when the draws are not scaled.
+    """
+    noise = ex.demand_noise
+    if not 0.0 < noise < 100.0:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_gap = (np.log(cost * ex.elasticity) - np.log(best_demand)) - np.log(scale)
+        least = (log_gap - 2.0 * _MARGIN) / noise
+    least[np.isnan(least)] = -np.inf
+    return least
 
 
 def affiliates(model, firms: np.ndarray) -> np.ndarray:

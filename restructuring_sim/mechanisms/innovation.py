@@ -18,7 +18,10 @@ from restructuring_sim.firms import REVENUE_PER_EMPLOYEE
 def rnd_budget(model) -> np.ndarray:
     """Yearly R&D budget of every firm (USD million per year)."""
     f = model.firms
-    return model.world.rnd_intensity[f.sector] * f.base_revenue
+    intensity = f.memo.get("rnd_intensity")  # of every firm's sector (fixed at entry)
+    if intensity is None:
+        intensity = f.memo["rnd_intensity"] = model.world.rnd_intensity[f.sector]
+    return intensity * f.base_revenue
 
 
 def rnd_pressure(model, cond, firms=None) -> np.ndarray:
@@ -37,9 +40,10 @@ def tech_score(model) -> np.ndarray:
     f = model.firms
     active = f.active
     n_s = model.world.n_sectors
-    sector = f.sector[active]  # gathered once for the sum and the count
-    total = np.bincount(sector, weights=f.knowledge[active], minlength=n_s)
-    count = np.bincount(sector, minlength=n_s)
+    # sums over every firm in firm order, inactive firms adding zero: the sums of the active
+    # firms' knowledge (positive) and their counts, without gathering them
+    total = np.bincount(f.sector, weights=np.where(active, f.knowledge, 0.0), minlength=n_s)
+    count = np.bincount(f.sector, weights=active, minlength=n_s)
     mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
     return f.knowledge / (f.knowledge + mean[f.sector])
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
     CHANNELS.index(c)
@@ -85,19 +85,32 @@ def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndar
     f = model.firms
     b = model.scenario.behaviour
     elasticity = b.search_size_elasticity
-    p = b.search_rate * f.derived("employees", ("search", elasticity),
-                                  lambda e: (e / 250.0) ** elasticity)
-    backed = f.is_sme & cond.venture_backed[f.sector]
-    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
-    p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
-    return np.flatnonzero(room & (model.rng.random(len(f)) < p))
+    rate = b.search_rate
+    base = f.derived("employees", ("search", elasticity, rate),
+                     lambda e: rate * (e / 250.0) ** elasticity)
+    draw = model.rng.random(len(f))
+    # most firms are far too small to search at all: the chance is worked out only for firms
+    # whose draw falls below the largest chance they could have, with the sector's largest
+    # Internet boost and the largest venture factor (rounding is monotone, so the bound holds
+    # for the computed chances too: ``tech`` is below 1)
+    lift = 1.0 + b.venture_search * cond.venture_capital
+    bound = base * cond.internet.max(initial=0.0)
+    bound *= max(lift, 1.0)
+    maybe = np.flatnonzero(room & (draw < bound))
+    sector = f.sector[maybe]
+    backed = (f.employees[maybe] < SIZE_BOUNDS[1]) & cond.venture_backed[sector]
+    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech[maybe]
+    p = np.minimum(1.0, base[maybe] * cond.internet[sector] * venture)
+    return maybe[draw[maybe] < p]
 
 
 def contacted_firms(model, room: np.ndarray) -> np.ndarray:
     """Registered firms to whom the matching service proposes contacts this step."""
     f = model.firms
     rate = model.scenario.behaviour.matching_contact_rate
-    return np.flatnonzero(room & f.registered & (model.rng.random(len(f)) < rate))
+    # the few firms the draw picks, then those of them with room that are registered
+    picked = np.flatnonzero(model.rng.random(len(f)) < rate)
+    return picked[room[picked] & f.registered[picked]]
 
 
 def sample_size(model, cond) -> int:
@@ -115,27 +128,82 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     country-sector market). Only eligible firms enter the cumulative weights (ineligible ones
     weigh nothing and would only repeat a running sum).
     """
-    f = model.firms
-    rng = model.rng
-    order = f.order_by("sector") if group is None else stable_order(group)
-    group = f.sector if group is None else group
-    chosen = order[eligible[order]]  # eligible firms, by group
-    elasticity = model.scenario.behaviour.visibility_elasticity
-    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
-    cum = np.cumsum(weight[chosen])
-    if cum.size == 0 or cum[-1] <= 0:
+    table = _draw_table(model, eligible, group)
+    if table is None:
         return np.full(len(group_of_draw), -1)
-    start, end = _group_bounds(group[chosen], group_of_draw)
-    lo_d = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    hi_d = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    chosen, cum, below, upto, last = table
+    # the running weight before and at the end of each draw's group (codes above every firm's
+    # stand for any such code: an empty group past the end)
+    group_of_draw = np.minimum(group_of_draw, len(below) - 1)
+    lo_d, hi_d = below[group_of_draw], upto[group_of_draw]
     if any_group is not None:  # those draws span every group
         lo_d = np.where(any_group, 0.0, lo_d)
         hi_d = np.where(any_group, cum[-1], hi_d)
-    u = lo_d + rng.random(len(group_of_draw)) * (hi_d - lo_d)
+    u = lo_d + model.rng.random(len(group_of_draw)) * (hi_d - lo_d)
     pos = _search_in_key_order(cum, u)
     # a draw at the very top of the weights (rounding) takes the last firm in group order
-    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], order[-1])
+    drawn = np.where(pos < len(cum), chosen[np.minimum(pos, len(cum) - 1)], last)
     return np.where(hi_d > lo_d, drawn, -1)
+
+
+#: draw tables :func:`_draw_table` keeps (the latest first): enough for the mechanisms that
+#: alternate between a few sets of eligible firms within a step
+_KEPT_TABLES = 4
+
+
+def _draw_table(model, eligible, group):
+    """What :func:`visibility_draws` reads for one set of eligible firms and one grouping:
+    the eligible firms in group order, the running sum of their weights, the running weight
+    before and at the end of every group code (up to one past the largest code of any firm,
+    which stands for the empty groups past the end) and the last firm of the whole population
+    in group order; None when the eligible firms weigh nothing.
+
+    A table is kept (in the firm table's ``memo``, see :data:`_KEPT_TABLES`) and used again
+    while the weights are the same array (they are computed again, as a new array, only once
+    employees change), the grouping is the same read-only array (or holds the same codes) and
+    the same firms are eligible (compared byte by byte): several mechanisms draw from the same
+    firms more than once a step, and tenders from the same suppliers quarter after quarter.
+    """
+    f = model.firms
+    elasticity = model.scenario.behaviour.visibility_elasticity
+    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    group = f.sector if group is None else group
+    kept = f.memo.setdefault("visibility_tables", [])
+    count = np.count_nonzero(eligible)  # sets of eligible firms of other sizes differ at once
+    for entry in kept:
+        kept_weight, kept_group, kept_count, kept_eligible, table = entry
+        if (kept_weight is weight and kept_count == count
+                and (kept_group is group if not group.flags.writeable
+                     else same_bytes(kept_group, group))
+                and same_bytes(kept_eligible, eligible)):
+            return table
+    order = f.order_by("sector") if group is f.sector else _group_order(f, group)
+    chosen = order[eligible[order]]  # eligible firms, by group
+    cum = np.cumsum(weight[chosen])
+    table = None
+    if cum.size and cum[-1] > 0:
+        start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+        below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+        upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+        table = (chosen, cum, below, upto, order[-1])
+    kept.insert(0, (weight, group if not group.flags.writeable else group.copy(), count,
+                    eligible.copy(), table))
+    del kept[_KEPT_TABLES:]
+    return table
+
+
+def _group_order(f, group) -> np.ndarray:
+    """Stable order of the firms by ``group`` (kept for a read-only grouping, which cannot
+    change)."""
+    if group.flags.writeable:
+        return stable_order(group)
+    kept = f.memo.setdefault("group_orders", [])
+    for codes, order in kept:
+        if codes is group:
+            return order
+    order = stable_order(group)
+    kept.append((group, order))
+    return order
 
 
 def _group_bounds(sorted_group: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,10 +227,14 @@ def _search_in_key_order(cum: np.ndarray, keys: np.ndarray) -> np.ndarray:
 def _cluster_draws(model, searchers, eligible):
     """One random member of each searcher's cluster (-1 if the firm is in none)."""
     f = model.firms
-    # eligible cluster members by cluster: the population's stable order by cluster, filtered
+    # eligible cluster members by cluster: the population's stable order by cluster, of the
+    # firms in a cluster (kept in the firm table's memo: clusters are fixed at entry), filtered
     # (the same order as sorting the members themselves, without a sort every step)
-    order = f.order_by("cluster")
-    members = order[(eligible & (f.cluster >= 0))[order]]
+    clustered = f.memo.get("clustered_order")
+    if clustered is None:
+        order = f.order_by("cluster")
+        clustered = f.memo["clustered_order"] = order[f.cluster[order] >= 0]
+    members = clustered[eligible[clustered]]
     if not len(members):
         return np.full(len(searchers), -1)
     codes = f.cluster[members]
@@ -184,10 +256,15 @@ def _distributor_draws(model, searchers, eligible):
     asks = ((f.employees[searchers] < SIZE_BOUNDS[1]) & (f.n_markets_of(searchers) == 1)
             & distributed[f.sector[searchers]] & ~distributor_sector[f.sector[searchers]]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
-    pool = np.flatnonzero(eligible & distributor_sector[f.sector])
-    pool = pool[f.n_markets_of(pool) >= 3]
     i = searchers[asks]
-    if not len(pool) or not len(i):
+    if not len(i):  # nobody asks: no pool to look up
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    distributors = f.memo.get("distributors")  # firms of a distributor sector (fixed at entry)
+    if distributors is None:
+        distributors = f.memo["distributors"] = distributor_sector[f.sector]
+    pool = np.flatnonzero(eligible & distributors)
+    pool = pool[f.n_markets_of(pool) >= 3]
+    if not len(pool):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return i, pool[rng.integers(0, len(pool), len(i))]
 

@@ -35,7 +35,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import SUPPLY, purpose_mask
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import ACTIVE
+from restructuring_sim.firms import ACTIVE, REVENUE_PER_EMPLOYEE
 from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
 DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
@@ -55,11 +55,23 @@ def quality_floor(model, cond) -> float:
                                                             .start_year)
 
 
+def _chain_firms(model) -> np.ndarray:
+    """Firms of a supply-chain sector (kept in the firm table's ``memo`` while its rows stay
+    the same: sectors are fixed at entry)."""
+    f = model.firms
+    kept = f.memo.get("supply_chain_firms")
+    if kept is None:
+        kept = f.memo["supply_chain_firms"] = supply_chain_sectors(model)[f.sector]
+    return kept
+
+
 def b2b_members(model, cond) -> np.ndarray:
     """Firms for whom joining the exclusive B2B exchange pays."""
     sup = model.scenario.supply
-    gain = sup.b2b_benefit * cond.b2b_exclusivity * model.firms.base_revenue
-    return gain > sup.b2b_join_cost
+    rate = sup.b2b_benefit * cond.b2b_exclusivity
+    if rate == 0.0:  # no exchange to speak of: every firm gains nothing (revenue is finite)
+        return np.full(len(model.firms), sup.b2b_join_cost < 0.0)
+    return rate * model.firms.base_revenue > sup.b2b_join_cost
 
 
 def slots(model) -> np.ndarray:
@@ -86,7 +98,7 @@ def tender(model, cond) -> int:
     f = model.firms
     rng = model.rng
     sup = model.scenario.supply
-    in_chain = f.active & supply_chain_sectors(model)[f.sector]  # active firms of the chains
+    in_chain = f.active & _chain_firms(model)  # active firms of the chains
     sme = f.is_sme
     buyer_mask = in_chain & ~sme & (f.live_supply < slots(model))
     buyers = np.flatnonzero(buyer_mask & (rng.random(len(f)) < sup.sourcing_rate))
@@ -109,10 +121,18 @@ def tender(model, cond) -> int:
     reach = np.where(f.pressure[j] > 0, 1.0, reach)
     reached = home | (rng.random(len(i)) < reach)
     i, j, exch = i[reached], j[reached], exch[reached]
-    order = sup.order_share * f.base_revenue[i]
-    free = np.maximum(sup.capacity_share * f.base_revenue - f.supply_load, 0.0)
-    alone = order <= free[j]
-    pooled = ~alone & (order <= _cluster_capacity(model, free)[j]) & (f.cluster[j] >= 0)
+    # orders and the suppliers' free capacity, from the candidates' rows alone (revenue is
+    # employees x revenue per employee, firm by firm)
+    order = sup.order_share * (f.employees[i] * REVENUE_PER_EMPLOYEE)
+    free = np.maximum(sup.capacity_share * (f.employees[j] * REVENUE_PER_EMPLOYEE)
+                      - f.supply_load[j], 0.0)
+    alone = order <= free
+    # an order too large for a clustered supplier may fit its cluster's pooled capacity (worked
+    # out only when some order needs it)
+    pooled = ~alone & (f.cluster[j] >= 0)
+    if pooled.any():
+        every_free = np.maximum(sup.capacity_share * f.base_revenue - f.supply_load, 0.0)
+        pooled[pooled] = order[pooled] <= _cluster_capacity(model, every_free)[j[pooled]]
     qualifies = (f.quality[j] >= quality_floor(model, cond)) & (alone | pooled)
     if not qualifies.any():
         return 0
