@@ -128,7 +128,7 @@ class FirmTable(ColumnTable):
         super()._refresh()
         for name in self.STATIC + (self.GUARDED if self._guarding else ()):
             self.__dict__[name].flags.writeable = False
-        self._static: dict[object, np.ndarray] = {}  # computed from static columns
+        self._static: dict[object, np.ndarray] = {}  # see static_derived
         self._derived: dict[tuple[str, object], tuple[int, np.ndarray]] = {}
         #: per column read by :meth:`derived`: a copy of its contents and their version number
         self._versions: dict[str, tuple[np.ndarray, int]] = {}
@@ -207,23 +207,27 @@ class FirmTable(ColumnTable):
             view.flags.writeable = writeable
             self._trusted.discard(column)
 
+    def static_derived(self, key, func) -> np.ndarray:
+        """``func()``, kept under ``key`` until firms are appended: for values that read only
+        static columns (:data:`STATIC`), which cannot change until then. The result is
+        read-only."""
+        kept = self._static.get(key)
+        if kept is None:
+            kept = self._static[key] = func()
+            kept.flags.writeable = False
+        return kept
+
     def order_by(self, name: str) -> np.ndarray:
         """Firm ids in the stable order of a static column (computed once per population)."""
         if name not in self.STATIC:
             raise ValueError(f"{name!r} is not a static column: {self.STATIC}")
-        if name not in self._static:
-            self._static[name] = stable_order(self.__dict__[name])
-        return self._static[name]
+        return self.static_derived(("order", name), lambda: stable_order(self.__dict__[name]))
 
     def market_codes(self, n_sectors: int) -> np.ndarray:
         """Code of every firm's (country, sector) market, ``country * n_sectors + sector``
         (read-only; computed once per population, as both columns are static)."""
-        key = ("market", n_sectors)
-        if key not in self._static:
-            codes = self.country.astype(np.int64) * n_sectors + self.sector
-            codes.flags.writeable = False
-            self._static[key] = codes
-        return self._static[key]
+        return self.static_derived(("market", n_sectors),
+                                   lambda: self.country.astype(np.int64) * n_sectors + self.sector)
 
     @property
     def size_class(self) -> np.ndarray:

@@ -138,7 +138,7 @@ class World:
             year=year,
             quarter=step % spy + 1,
             t=t,
-            **{name: paths[name] for name in _LEVELS},
+            **{name: value for name, value in paths.items() if name not in _SECTOR_PATHS},
             matching_conversion=sc.policy.matching_service.conversion,
             rnd_cost=paths["rnd_cost"] * growth,
             cycle=cycle,
@@ -164,7 +164,7 @@ class World:
             venture_capital=sc.drivers.venture_capital,
         )
         return {**{name: [path] for name, path in levels.items()},
-                "rnd_cost": [s.rnd_cost for s in sectors],
+                "rnd_cost": [s.rnd_cost for s in sectors],  # the _SECTOR_PATHS
                 "internet": [s.internet_boost for s in sectors]}
 
     def _paths_at(self, step: int, t: float) -> dict[str, float | np.ndarray]:
@@ -182,14 +182,12 @@ class World:
         else:
             values = {name: np.array([path(t) for path in paths])
                       for name, paths in self._paths().items()}
-        return {name: float(row[0]) if name in _LEVELS else row.copy()
+        return {name: row.copy() if name in _SECTOR_PATHS else float(row[0])
                 for name, row in values.items()}
 
 
-#: conditions that are one number for the whole economy, read from their time paths
-_LEVELS = ("ict_cost", "trade_openness", "fdi_openness", "ipr_protection", "matching_coverage",
-           "sme_capability", "competition_strictness", "b2b_exclusivity", "safety_net",
-           "venture_capital")
+#: conditions read from one time path per sector (the others are one number for the economy)
+_SECTOR_PATHS = ("rnd_cost", "internet")
 
 
 def _mid_step(scenario: Scenario, step: int) -> float:

@@ -18,9 +18,7 @@ from restructuring_sim.firms import REVENUE_PER_EMPLOYEE
 def rnd_budget(model) -> np.ndarray:
     """Yearly R&D budget of every firm (USD million per year)."""
     f = model.firms
-    intensity = f.memo.get("rnd_intensity")  # of every firm's sector (fixed at entry)
-    if intensity is None:
-        intensity = f.memo["rnd_intensity"] = model.world.rnd_intensity[f.sector]
+    intensity = f.static_derived("rnd_intensity", lambda: model.world.rnd_intensity[f.sector])
     return intensity * f.base_revenue
 
 

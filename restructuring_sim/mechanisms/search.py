@@ -228,12 +228,10 @@ def _cluster_draws(model, searchers, eligible):
     """One random member of each searcher's cluster (-1 if the firm is in none)."""
     f = model.firms
     # eligible cluster members by cluster: the population's stable order by cluster, of the
-    # firms in a cluster (kept in the firm table's memo: clusters are fixed at entry), filtered
-    # (the same order as sorting the members themselves, without a sort every step)
-    clustered = f.memo.get("clustered_order")
-    if clustered is None:
-        order = f.order_by("cluster")
-        clustered = f.memo["clustered_order"] = order[f.cluster[order] >= 0]
+    # firms in a cluster (clusters are fixed at entry), filtered (the same order as sorting the
+    # members themselves, without a sort every step)
+    order = f.order_by("cluster")
+    clustered = f.static_derived("clustered_order", lambda: order[f.cluster[order] >= 0])
     members = clustered[eligible[clustered]]
     if not len(members):
         return np.full(len(searchers), -1)
@@ -259,9 +257,7 @@ def _distributor_draws(model, searchers, eligible):
     i = searchers[asks]
     if not len(i):  # nobody asks: no pool to look up
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    distributors = f.memo.get("distributors")  # firms of a distributor sector (fixed at entry)
-    if distributors is None:
-        distributors = f.memo["distributors"] = distributor_sector[f.sector]
+    distributors = f.static_derived("distributors", lambda: distributor_sector[f.sector])
     pool = np.flatnonzero(eligible & distributors)
     pool = pool[f.n_markets_of(pool) >= 3]
     if not len(pool):

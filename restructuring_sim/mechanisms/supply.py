@@ -56,13 +56,9 @@ def quality_floor(model, cond) -> float:
 
 
 def _chain_firms(model) -> np.ndarray:
-    """Firms of a supply-chain sector (kept in the firm table's ``memo`` while its rows stay
-    the same: sectors are fixed at entry)."""
+    """Firms of a supply-chain sector (read-only; sectors are fixed at entry)."""
     f = model.firms
-    kept = f.memo.get("supply_chain_firms")
-    if kept is None:
-        kept = f.memo["supply_chain_firms"] = supply_chain_sectors(model)[f.sector]
-    return kept
+    return f.static_derived("supply_chain_firms", lambda: supply_chain_sectors(model)[f.sector])
 
 
 def b2b_members(model, cond) -> np.ndarray:
