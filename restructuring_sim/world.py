@@ -65,6 +65,9 @@ class World:
         self.is_manufacturing = self.sector_group == 0
         self.rnd_intensity = np.array([s.rnd_intensity for s in sectors])
         self.venture_backed = np.array([s.venture_backed for s in sectors])
+        #: per sector: its firms act as trading companies; its goods go through them
+        self.distributor = np.array([s.distributor for s in sectors])
+        self.uses_distributors = np.array([s.uses_distributors for s in sectors])
         self.standard_year = np.array(
             [np.inf if s.standard_year is None else s.standard_year for s in sectors]
         )

@@ -248,16 +248,15 @@ def _distributor_draws(model, searchers, eligible):
     """Pairs (searcher, distributor) for non-exporting SMEs that ask a trading company."""
     f = model.firms
     rng = model.rng
-    sectors = [model.scenario.sectors[s] for s in model.world.sector_names]
-    distributor_sector = np.array([s.distributor for s in sectors])
-    distributed = np.array([s.uses_distributors for s in sectors])
+    w = model.world
+    sector = f.sector[searchers]
     asks = ((f.employees[searchers] < SIZE_BOUNDS[1]) & (f.n_markets_of(searchers) == 1)
-            & distributed[f.sector[searchers]] & ~distributor_sector[f.sector[searchers]]
+            & w.uses_distributors[sector] & ~w.distributor[sector]
             & (rng.random(len(searchers)) < model.scenario.demography.distributor_rate))
     i = searchers[asks]
     if not len(i):  # nobody asks: no pool to look up
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    distributors = f.static_derived("distributors", lambda: distributor_sector[f.sector])
+    distributors = f.static_derived("distributors", lambda: w.distributor[f.sector])
     pool = np.flatnonzero(eligible & distributors)
     pool = pool[f.n_markets_of(pool) >= 3]
     if not len(pool):
