@@ -10,7 +10,7 @@ a report, not a test), unless ``--check`` is given.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_sweep.py             # 200 runs, 4,000 firms, 2 workers
+    .venv/bin/python benchmarks/bench_sweep.py             # 200 baseline runs, 2 workers
     .venv/bin/python benchmarks/bench_sweep.py --runs 40 --n-firms 1000   # a quicker look
     .venv/bin/python benchmarks/bench_sweep.py --json sweep.json   # also keep the raw numbers
 
@@ -32,20 +32,22 @@ BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
 TARGET_OVERHEAD = 0.20
 
 
-def _spec(runs: int, n_firms: int) -> str:
+def _spec(runs: int, n_firms: int | None) -> str:
+    """The sweep: ``runs`` replicates of the baseline (at ``n_firms``, else its own size)."""
+    size = "" if n_firms is None else f'"simulation.n_firms" = {n_firms}'
     return f"""
 name = "bench"
 scenario = "{BASELINE}"
 replicates = {runs}
 seed = 7
 [fixed]
-"simulation.n_firms" = {n_firms}
+{size}
 [parameters]
 "policy.safety_net" = [0.5]
 """
 
 
-def bench(runs: int = 200, n_firms: int = 10_000, workers: int = 2) -> list[dict]:
+def bench(runs: int = 200, n_firms: int | None = None, workers: int = 2) -> list[dict]:
     """Time the sweep with each executor; one row per executor."""
     from restructuring_sim.experiments.spec import load_plan
     from restructuring_sim.experiments.sweep import run_sweep
@@ -94,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run the benchmark, print the table, optionally write JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="runs per executor (default 200)")
-    ap.add_argument("--n-firms", type=int, default=10_000,
-                    help="firms per run (default 10,000, the baseline's own size)")
+    ap.add_argument("--n-firms", type=int, default=None,
+                    help="firms per run (default: the baseline's own size)")
     ap.add_argument("--workers", type=int, default=2, help="processes / Dask workers (2)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
