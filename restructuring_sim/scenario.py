@@ -58,7 +58,7 @@ class Simulation(_Strict):
     start_year: int = Field(1988, ge=1900, le=2100, description="first simulated year (calendar)")
     end_year: int = Field(2000, ge=1900, le=2100, description="last simulated year, inclusive")
     steps_per_year: int = Field(4, ge=1, le=52, description="steps per year (4 = quarterly)")
-    n_firms: int = Field(20_000, ge=10, le=2_000_000, description="firms at the start (count)")
+    n_firms: int = Field(10_000, ge=10, le=2_000_000, description="firms at the start (count)")
     seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator")
 
     @property

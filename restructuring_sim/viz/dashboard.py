@@ -40,7 +40,7 @@ from restructuring_sim.world import SIZE_CLASSES
 SCENARIO_ENV = "RESTRUCTURING_SIM_SCENARIO"
 #: most tied firms drawn in the network view
 MAX_NODES = 400
-#: firms in a dashboard run unless the slider says otherwise (the baseline's 20,000 step slowly)
+#: firms in a dashboard run unless the slider says otherwise (the baseline's 10,000 step slowly)
 DEFAULT_FIRMS = 300
 
 #: slider name -> (dotted scenario key, label, min, max, step)
