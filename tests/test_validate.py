@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import BASELINE, assert_one_line_error, invoke
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from restructuring_sim import load_scenario
 from restructuring_sim.paper import load_figures
 from restructuring_sim.paper.ensemble import replicate_seeds
+from restructuring_sim.paper.moments import pass_chances
 from restructuring_sim.runner import run_scenario
 
 SMALL = ["--set", "simulation.n_firms=300"]
@@ -99,3 +103,55 @@ def test_bad_scenario(tmp_path):
         invoke("validate", BASELINE, "--set", "policy.trade_openness=7"),
         "policy.trade_openness", "7",
     )
+
+
+def _late(*fractions):
+    """Per-replicate fractions of one share moment (late_share: 0.542 +/- 0.05)."""
+    return [{"late_share": f} for f in fractions]
+
+
+@pytest.mark.parametrize(("size", "expected"), [(1, 3 / 4), (2, 3 / 6), (3, 1 / 4)])
+def test_pass_chances_on_hand_built_replicates(size, expected):
+    """One heavy replicate far off the paper spoils every sub-ensemble that holds it: the
+    chance of passing is the share of the C(4, size) sub-ensembles that leave it out."""
+    replicates = _late((100, 100), (5.4, 10), (5.5, 10), (5.3, 10))
+    chances, all_pass = pass_chances(replicates, size, np.random.default_rng(3))
+    assert chances["late_share"] == pytest.approx(expected, abs=0.05)
+    assert all_pass == chances["late_share"]
+    assert pass_chances(replicates, size, np.random.default_rng(3)) == (chances, all_pass)
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40)),
+                min_size=3, max_size=12), st.integers(1, 11))
+@settings(max_examples=40, deadline=None)
+def test_all_pass_is_at_most_the_least_moment_chance(rows, size):
+    size = min(size, len(rows) - 1)
+    replicates = [{"late_share": (a, a + b), "small_to_medium_late": (a, c)} for a, b, c in rows]
+    chances, all_pass = pass_chances(replicates, size, np.random.default_rng(0), draws=200)
+    assert set(chances) == {"late_share", "small_to_medium_late"}
+    assert all(0 <= c <= 1 for c in chances.values())
+    assert 0 <= all_pass <= min(chances.values())
+
+
+def test_subsample_end_to_end(tmp_path):
+    result = invoke("validate", BASELINE, "--replicates", "4", "--subsample", "2", "--out",
+                    tmp_path, *SMALL)
+    assert result.exit_code == 0, result.stderr
+    assert "chance" in result.stdout and "ensembles of 2 drawn from these 4" in result.stdout
+    record = json.loads((tmp_path / "moments.json").read_text())
+    sub = record["subsample"]
+    assert (sub["size"], sub["replicates"], sub["draws"]) == (2, 4, 2000)
+    chances = [m["pass_chance"] for m in record["moments"]]
+    assert all(0 <= c <= 1 for c in chances) and sub["all_pass"] <= min(chances)
+    assert "pass_chance" in (tmp_path / "moments.csv").read_text().splitlines()[0]
+    doc = json.loads(invoke("validate", BASELINE, "--replicates", "4", "--subsample", "2",
+                            "--json", "--out", tmp_path / "j", *SMALL).stdout)
+    assert all(list(m) == KEYS for m in doc["moments"])  # the --json contract stays
+
+
+@pytest.mark.parametrize("size", ["3", "0"])
+def test_subsample_needs_more_replicates(size, tmp_path):
+    assert_one_line_error(invoke("validate", BASELINE, "--replicates", "3", "--subsample", size,
+                                 "--out", tmp_path, *SMALL),
+                          "--subsample", size, "below the number of replicates (3)")
+    assert not (tmp_path / "moments.json").exists()  # refused before anything ran

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FIGURES_PATH = Path(__file__).with_name("figures.toml")
@@ -95,13 +96,17 @@ class Moment(_Strict):
             return f"+/-{rel:.0%}"
         return f"+/-{self.tol:.3g}"
 
-    def passes(self, model_value: float) -> bool:
-        """Whether a model value (an ensemble mean) is within tolerance; NaN never passes."""
-        if model_value != model_value:  # NaN
-            return False
+    def passes(self, model_value):
+        """Whether a model value (an ensemble mean) is within tolerance; NaN never passes.
+
+        Elementwise on an array of values (a boolean array); a plain bool for one value.
+        """
+        x = np.asarray(model_value, dtype=float)
         if self.bound == "upper":
-            return model_value <= self.value + self.tol + 1e-12
-        return abs(model_value - self.value) <= self.tol + 1e-12
+            within = x <= self.value + self.tol + 1e-12
+        else:
+            within = np.abs(x - self.value) <= self.tol + 1e-12
+        return bool(within) if within.ndim == 0 else within
 
 
 class Figures(_Strict):

@@ -181,6 +181,38 @@ def summarise(per_replicate: Sequence[dict[str, Fraction]],
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+#: sub-ensembles drawn by :func:`pass_chances`
+SUBSAMPLE_DRAWS = 2000
+
+
+def pass_chances(per_replicate: Sequence[dict[str, Fraction]], size: int,
+                 rng: np.random.Generator, draws: int = SUBSAMPLE_DRAWS,
+                 figures: Figures | None = None) -> tuple[dict[str, float], float]:
+    """How often an ensemble of ``size`` replicates puts each moment, and every moment at once,
+    within tolerance: each of ``draws`` sub-ensembles takes ``size`` of the replicates without
+    replacement and is scored as :func:`summarise` scores an ensemble (summed numerators over
+    summed denominators).
+
+    With many more replicates than ``size`` (five times or more), this estimates how far one
+    ensemble's pass or fail can be trusted: how often another set of seeds would give the same
+    verdict. Returns ``({moment: chance}, chance that all pass)``, for the moments
+    :func:`summarise` reports.
+    """
+    fig = figures or load_figures()
+    if not 1 <= size < len(per_replicate):
+        raise ValueError(f"size {size}: must be at least 1 and below the number of replicates "
+                         f"({len(per_replicate)})")
+    names = [n for n in fig.moment if any(n in r for r in per_replicate)]
+    top, bottom = (np.array([[float(r.get(n, (0.0, 0.0))[k]) for n in names]
+                             for r in per_replicate]) for k in (0, 1))
+    picks = np.argsort(rng.random((draws, len(per_replicate))), axis=1)[:, :size]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = top[picks].sum(axis=1) / bottom[picks].sum(axis=1)  # 0 / 0 is NaN: a fail
+    within = np.column_stack([fig.moment[n].passes(values[:, k]) for k, n in enumerate(names)])
+    return ({n: float(within[:, k].mean()) for k, n in enumerate(names)},
+            float(within.all(axis=1).mean()))
+
+
 def compare(event_frames: list[pd.DataFrame], firm_frames: list[pd.DataFrame] | None = None,
             figures: Figures | None = None) -> pd.DataFrame:
     """Compare an ensemble of runs with the paper.

@@ -4,6 +4,7 @@ Two forms::
 
     restructuring-sim validate RUN_DIR [RUN_DIR ...]
     restructuring-sim validate SCENARIO.toml --replicates N [--workers K] [--set KEY=VALUE]
+                               [--subsample M]
 
 It prints a table (moment, paper, model mean, 90% interval over replicates, tolerance, pass or
 fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
@@ -13,6 +14,10 @@ with the seeds and inputs) and the checks of the paper's statements about the de
 (:mod:`restructuring_sim.paper.shape`: printed below the table, ``shape.csv``, and
 ``moments.json``'s ``shape``) into ``--out``, by default
 ``runs/validate/<name>`` (name: the scenario's name, or the first run directory's folder name).
+With ``--subsample M`` it also estimates how often an ensemble of M replicates would put each
+moment, and all at once, within tolerance (a column of the table and of ``moments.csv``,
+``pass_chance`` in ``moments.json``'s moments, and its ``subsample``): how far one verdict can be
+trusted.
 Exit status 0 whether or not the moments pass; 2 on bad input, with one line on stderr.
 """
 
@@ -66,7 +71,7 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     if not inputs:
         raise UserError("validate: give a scenario TOML file or one or more run directories")
     first = inputs[0]
-    if first.suffix == ".toml" or first.is_file():
+    if _is_scenario(inputs):
         if len(inputs) > 1:
             raise UserError(f"validate {inputs[1]}: a scenario file takes no further inputs; "
                             "give one scenario file or run directories only")
@@ -120,13 +125,17 @@ def render_table(table, title: str):
     for col in ("paper", "model mean", "90% interval", "tolerance"):
         out.add_column(col, justify="right", no_wrap=True)
     out.add_column("", no_wrap=True)
+    chances = "pass_chance" in table
+    if chances:
+        out.add_column("chance", justify="right", no_wrap=True)
     for row in table.to_dict(orient="records"):
         row = SimpleNamespace(**{k if k != "pass" else "passed": v for k, v in row.items()})
         m = moments[row.name]
         interval = ("n/a" if math.isnan(row.low) else f"{row.low:.3g} - {row.high:.3g}")
         mean = "n/a" if math.isnan(row.model_mean) else f"{row.model_mean:.3g}"
         verdict = "pass" if row.passed else "FAIL"
-        out.add_row(row.name, f"{row.paper:.3g}", mean, interval, m.rule, verdict)
+        cells = [row.name, f"{row.paper:.3g}", mean, interval, m.rule, verdict]
+        out.add_row(*cells, *([f"{row.pass_chance:.2f}"] if chances else []))
     return out
 
 
@@ -149,9 +158,37 @@ def render_shape(statements):
     return out
 
 
+def _is_scenario(inputs: list[Path]) -> bool:
+    """Whether the inputs are one scenario file (else run directories)."""
+    return bool(inputs) and (inputs[0].suffix == ".toml" or inputs[0].is_file())
+
+
+def check_subsample(size: int | None, replicates: int) -> None:
+    """Refuse a ``--subsample`` size the ensemble cannot carry, before anything runs."""
+    if size is not None and not 1 <= size < replicates:
+        raise UserError(f"--subsample {size}: must be at least 1 and below the number of "
+                        f"replicates ({replicates}); use five times as many replicates or more")
+
+
+def subsample_chances(summaries, table, size: int, seed: int) -> dict:
+    """Each moment's chance of passing in an ensemble of ``size`` of these replicates (added to
+    ``table`` as ``pass_chance``), and the chance that all pass: see
+    :func:`restructuring_sim.paper.moments.pass_chances`. Draws come from ``seed``."""
+    import numpy as np
+
+    from restructuring_sim.paper.moments import SUBSAMPLE_DRAWS, pass_chances
+
+    chances, all_pass = pass_chances([s.fractions for s in summaries], size,
+                                     np.random.default_rng(seed))
+    table["pass_chance"] = table["name"].map(chances)
+    return {"size": size, "draws": SUBSAMPLE_DRAWS, "seed": seed, "replicates": len(summaries),
+            "all_pass": all_pass}
+
+
 def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
-                 out: Path | None, overrides: list[str]) -> dict:
-    """Compare, write the outputs, print the table or JSON; returns the JSON payload."""
+                 out: Path | None, overrides: list[str], subsample: int | None = None) -> dict:
+    """Compare, write the outputs, print the table or JSON; returns the JSON payload (the
+    ``--json`` contract: without the ``--subsample`` chances, which go to the files)."""
     from rich.console import Console
 
     from restructuring_sim import cli
@@ -160,14 +197,19 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.moments import summarise
     from restructuring_sim.paper.plots import write_plots
 
+    check_subsample(subsample, replicates if _is_scenario(inputs) else len(inputs))
     summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
     payload = moments_payload(table)
+    extra = {}
+    if subsample is not None:
+        extra["subsample"] = subsample_chances(summaries, table, subsample,
+                                               source.get("root_seed", 0))
     out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
     make_out_dir(out)
-    write_json({**payload, "shape": _records(statements), "source": source},
-               out / "moments.json")
+    write_json({**moments_payload(table), "shape": _records(statements), "source": source,
+                **extra}, out / "moments.json")
     write_text(table.to_csv(index=False), out / "moments.csv")
     write_text(statements.to_csv(index=False), out / "shape.csv")
     plots = write_plots(summaries, table, out)
@@ -176,11 +218,17 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     else:
         n = len(summaries)
         passed = int(table["pass"].sum())
-        console = Console(width=max(cli.console.width, 110))  # the table needs ~100 columns
+        # the table needs ~100 columns, ~110 with the chances
+        console = Console(width=max(cli.console.width, 120 if extra else 110))
         console.print(render_table(
             table, f"Model ({n} replicate{'s' if n > 1 else ''}) against Sakai (2002)"))
         console.print(f"{passed} of {len(table)} moments within tolerance; plots: "
                           + ", ".join(str(p) for p in plots), highlight=False)
+        if extra:
+            sub = extra["subsample"]
+            console.print(f"All {len(table)} within tolerance in {sub['all_pass']:.0%} of "
+                          f"{sub['draws']:,} ensembles of {sub['size']} drawn from these {n} "
+                          "replicates (column 'chance')", highlight=False)
         console.print(render_shape(statements))
     return payload
 
@@ -204,7 +252,12 @@ def register(app: typer.Typer) -> None:
             "(default runs/validate/<name>).")] = None,
         set_: Annotated[list[str] | None, typer.Option(
             "--set", help="Scenario: override a value, e.g. simulation.n_firms=1000.")] = None,
+        subsample: Annotated[int | None, typer.Option(
+            "--subsample", help="Also estimate each moment's chance of passing in an ensemble "
+            "of this many replicates, from 2,000 draws of that many of these (give five times "
+            "as many replicates or more); written to moments.csv and moments.json.")] = None,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
 
-        run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []))
+        run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []),
+                     subsample)
