@@ -11,7 +11,7 @@ import pytest
 from conftest import BASELINE, ROOT, assert_one_line_error, invoke
 
 from restructuring_sim import load_scenario
-from restructuring_sim.calibration.spec import load_spec
+from restructuring_sim.calibration.spec import leaf, load_spec
 from restructuring_sim.errors import UserError
 
 PARAMS = """
@@ -184,7 +184,4 @@ def test_the_shipped_baseline_carries_its_calibrated_values(record):
     baseline, embedded = load_scenario(BASELINE).to_dict(), load_scenario().to_dict()
     for key, value in best["parameters"].items():
         for scenario in (baseline, embedded):
-            leaf = scenario
-            for part in key.split("."):
-                leaf = leaf[part]
-            assert leaf == pytest.approx(value, rel=5e-4), key
+            assert leaf(scenario, key) == pytest.approx(value, rel=5e-4), key

@@ -280,7 +280,6 @@ def test_non_exporter_reaches_foreign_markets_through_a_distributor():
     assert via["cross_border"].all()
 
 
-
 def test_only_goods_producers_ask_a_distributor():
     """Trading companies carry goods: a non-exporting finance firm, a sector whose products do
     not go through distributors, asks none; an electronics maker in the same spot does."""
@@ -298,6 +297,7 @@ def test_only_goods_producers_ask_a_distributor():
                        "sectors.finance.uses_distributors=true"])
     i, _ = search._distributor_draws(model, searchers, model.firms.active)
     assert i.tolist() == [0, 1]
+
 
 def test_acquired_target_ends_its_deals_and_keeps_only_the_ownership_tie():
     pop = dict(employees=[30_000, 20, 25_000], sector=["pharma"] * 3, country=["US"] * 3,
