@@ -110,6 +110,33 @@ def test_check_candidates_run_the_check_and_the_most_within_tolerance_is_chosen(
     assert best["parameters"] == chosen["parameters"]
 
 
+def test_with_an_ensemble_size_the_candidate_likeliest_to_pass_is_chosen(tmp_path):
+    text = spec_text(2).replace("replicates = 1\ncheck_replicates = 1",
+                                "replicates = 2\nensemble_size = 2\ncheck_replicates = 4\n"
+                                "check_candidates = 3")
+    result = invoke("calibrate", write_spec(tmp_path, text), "-q")
+    assert result.exit_code == 0, result.stderr
+    best = json.loads((tmp_path / "tiny" / "best.json").read_text())
+    candidates = best["candidates"]
+    chances = [c["check_pass_chance"] for c in candidates.values()]
+    assert all(0 <= p <= 1 for p in chances)
+    tied = [c for c in candidates.values() if c["check_pass_chance"] == max(chances)]
+    chosen = candidates[best["chosen"]]
+    assert chosen["check_pass_chance"] == max(chances)
+    assert chosen["check_loss"] == min(c["check_loss"] for c in tied)
+    assert "ensembles of 2 replicates" in best["loss_definition"]
+
+
+@pytest.mark.parametrize("budget,fragment", [
+    ("replicates = 1\nensemble_size = 20\ncheck_replicates = 40", "replicates >= 2"),
+    ("replicates = 2\nensemble_size = 20\ncheck_replicates = 20", "check_replicates above"),
+])
+def test_an_ensemble_size_the_budget_cannot_judge(tmp_path, budget, fragment):
+    text = spec_text().replace("replicates = 1\ncheck_replicates = 1", budget)
+    assert_one_line_error(invoke("calibrate", write_spec(tmp_path, text)), "ensemble_size = 20",
+                          fragment)
+
+
 def test_other_spec_in_the_same_folder_is_refused(calibrated):
     root, *_ = calibrated
     path = write_spec(root / "whole", spec_text(3).replace("seed = 5", "seed = 6"))

@@ -8,6 +8,7 @@ resumed session evaluates it.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from concurrent.futures import Executor
 
@@ -42,12 +43,34 @@ def moments_task(data: dict, seed: int) -> dict[str, tuple[float, float]]:
     return replicate_fractions(events, firms)
 
 
-def ensemble_moments(per_replicate: list[dict[str, tuple[float, float]]]) -> dict[str, float]:
+#: prefix of the keys that carry a moment's spread over an ensemble (see :func:`ensemble_moments`)
+SPREAD = "spread:"
+
+
+def ensemble_moments(per_replicate: list[dict[str, tuple[float, float]]],
+                     ensemble_size: int = 0) -> dict[str, float]:
     """Each moment's value over the replicates: summed numerators over summed denominators
-    (NaN where the denominators sum to zero), as ``validate`` scores an ensemble."""
+    (NaN where the denominators sum to zero), as ``validate`` scores an ensemble.
+
+    With ``ensemble_size``, also each moment's standard deviation over ensembles of that many
+    replicates, under the key ``"spread:" + name``: the jackknife variance of the pooled value
+    over the ``n`` replicates (leave one out), times ``n / ensemble_size`` (the variance of a
+    pooled value falls as one over the replicates pooled). NaN where a leave-one-out pool has
+    no denominator.
+    """
     from restructuring_sim.paper.moments import ensemble_value
 
-    return {name: ensemble_value([r[name] for r in per_replicate]) for name in per_replicate[0]}
+    out = {name: ensemble_value([r[name] for r in per_replicate]) for name in per_replicate[0]}
+    n = len(per_replicate)
+    if ensemble_size and n > 1:
+        for name in per_replicate[0]:
+            top, bottom = (np.array([float(r[name][k]) for r in per_replicate]) for k in (0, 1))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                left_out = (top.sum() - top) / (bottom.sum() - bottom)
+                variance = (n - 1) / n * np.sum((left_out - left_out.mean()) ** 2)
+            spread = np.sqrt(variance * n / ensemble_size)
+            out[SPREAD + name] = float(spread) if np.isfinite(spread) else math.nan
+    return out
 
 
 class PointEvaluator:
@@ -60,10 +83,12 @@ class PointEvaluator:
     root_seed : the calibration's seed.
     replicates : runs per point.
     executor : optional process pool running the replicates of a point.
+    ensemble_size : when above 0, the moments' spreads over ensembles of this many replicates
+        are returned too (see :func:`ensemble_moments`).
     """
 
     def __init__(self, base: dict, keys: list[str], root_seed: int, replicates: int,
-                 executor: Executor | None = None):
+                 executor: Executor | None = None, ensemble_size: int = 0):
         from restructuring_sim.scenario import scenario_from_dict
 
         self.base = scenario_from_dict(base).to_dict()
@@ -71,6 +96,7 @@ class PointEvaluator:
         self.root_seed = root_seed
         self.replicates = replicates
         self.executor = executor
+        self.ensemble_size = ensemble_size
         self.evaluations = 0
 
     def run(self, point: Mapping[str, float],
@@ -87,4 +113,4 @@ class PointEvaluator:
         point = {k: float(point[k]) for k in self.keys}
         seeds = point_seeds(self.root_seed, [point[k] for k in self.keys], self.replicates)
         self.evaluations += 1
-        return ensemble_moments(self.run(point, seeds))
+        return ensemble_moments(self.run(point, seeds), self.ensemble_size)

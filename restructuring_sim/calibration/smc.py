@@ -99,7 +99,7 @@ def run_smc(spec: CalibrationSpec, base: dict, out: Path,
     b = spec.budget
     pool = ProcessPoolExecutor(b.workers) if b.workers > 1 and b.replicates > 1 else None
     try:
-        evaluator = PointEvaluator(base, keys, spec.seed, b.replicates, pool)
+        evaluator = PointEvaluator(base, keys, spec.seed, b.replicates, pool, b.ensemble_size)
 
         def model(par) -> dict[str, float]:
             return evaluator(dict(par))

@@ -68,6 +68,13 @@ class Budget(_Strict):
                                   description="lowest-loss particles that run the check ensemble "
                                   "beside the posterior mean; the one with the most moments within "
                                   "tolerance there (then the lowest check loss) is chosen")
+    ensemble_size: int = Field(0, ge=0, le=1000,
+                               description="replicates of the ensemble the fit is judged on "
+                               "(validate's --replicates). When set, a particle's loss adds each "
+                               "moment's sampling spread over such an ensemble (estimated from "
+                               "its replicates), and the check chooses the candidate most "
+                               "likely to put every fitted moment within tolerance in one such "
+                               "ensemble; 0 = judge the replicates' mean alone")
     workers: int = Field(1, ge=1, le=1024,
                          description="processes running a particle's replicates")
     min_epsilon: float = Field(0.0, ge=0, description="stop once the tolerance epsilon falls "
@@ -79,6 +86,18 @@ class Budget(_Strict):
                                        "(and stop) once its acceptance would fall below this "
                                        "rate: bounds a generation at population_size / rate "
                                        "evaluations (0 = no bound)")
+
+    @model_validator(mode="after")
+    def _ensemble_fits(self) -> Budget:
+        if self.ensemble_size and self.replicates < 2:
+            raise ValueError(f"ensemble_size = {self.ensemble_size} needs replicates >= 2 (the "
+                             f"spread is estimated from a particle's replicates), got "
+                             f"{self.replicates}")
+        if self.ensemble_size and self.check_replicates <= self.ensemble_size:
+            raise ValueError(f"ensemble_size = {self.ensemble_size} needs check_replicates above "
+                             f"it (ensembles of that size are drawn from the check's "
+                             f"replicates), got {self.check_replicates}")
+        return self
 
 
 class CalibrationSpec(_Strict):
