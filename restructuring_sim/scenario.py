@@ -71,7 +71,7 @@ class Population(_Strict):
     """How the synthetic firm population is drawn."""
 
     size_tail_index: float = Field(
-        0.7013, gt=0.1, le=3.0,
+        0.7006, gt=0.1, le=3.0,
         description="Pareto tail index of employees (smaller = heavier tail, more large firms)",
     )
     large_tail_index: float = Field(
@@ -241,7 +241,7 @@ class Drivers(_Strict):
         description="path: cost of ICT for search and coordination (index, 1 = 1988 level)",
     )
     rnd_cost_growth: float = Field(
-        0.1042, ge=-0.5, le=1.0,
+        0.1057, ge=-0.5, le=1.0,
         description="yearly growth of every sector's R&D cost on top of its path (fraction/year)",
     )
     venture_capital: NonNegative = Field(
@@ -319,37 +319,37 @@ class Behaviour(_Strict):
     """
 
     search_rate: float = Field(
-        0.12, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
+        0.178, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
     )
     venture_search: float = Field(
-        0.164, ge=0, le=20,
+        0.1618, ge=0, le=20,
         description="rise in a venture-backed SME's search per unit of the venture capital "
         "index and of its technology score (0..1)",
     )
     search_size_elasticity: float = Field(
-        2.261, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
+        2.273, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
     )
     sample_size: float = Field(
-        4.589, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
+        4.726, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
     )
     ict_search_elasticity: float = Field(
-        0.1137, ge=0, le=3, description="elasticity of the candidate sample to 1/ict_cost"
+        0.1371, ge=0, le=3, description="elasticity of the candidate sample to 1/ict_cost"
     )
     max_sample_size: int = Field(32, ge=1, le=1000, description="cap on candidates (count)")
     cross_sector_share: float = Field(
         0.25, ge=0, le=1, description="share of candidates drawn from any sector (fraction)"
     )
     visibility_elasticity: float = Field(
-        2.344, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
+        2.135, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
     )
     foreign_search_cost: float = Field(
         2.0, ge=0, le=50,
         description="search barrier per region step for a foreign candidate at zero openness",
     )
-    w_rnd: float = Field(1.536, ge=0, le=20, description="value weight of R&D cost sharing")
+    w_rnd: float = Field(1.266, ge=0, le=20, description="value weight of R&D cost sharing")
     w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing")
-    w_marketing: float = Field(1.678, ge=0, le=20, description="value weight of market access")
-    w_manufacturing: float = Field(0.6018, ge=0, le=20, description="value weight of manufacturing")
+    w_marketing: float = Field(1.484, ge=0, le=20, description="value weight of market access")
+    w_manufacturing: float = Field(0.8083, ge=0, le=20, description="value weight of manufacturing")
     typical_purpose_weight: float = Field(
         1.5, ge=0, le=10, description="multiplier on a purpose typical of the sector"
     )
@@ -357,7 +357,7 @@ class Behaviour(_Strict):
         0.5, ge=0, le=10, description="multiplier on a purpose not typical of the sector"
     )
     transaction_cost: float = Field(
-        1.193, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
+        1.259, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
     )
     cross_border_cost: float = Field(
         0.3, ge=0, le=10,
@@ -367,7 +367,7 @@ class Behaviour(_Strict):
         0.2, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
     )
     matching_contact_rate: float = Field(
-        0.00201, ge=0, le=1,
+        0.00227, ge=0, le=1,
         description="chance per step that the matching service proposes contacts to a "
         "registered firm",
     )
@@ -387,7 +387,7 @@ class Behaviour(_Strict):
         0.15, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"
     )
     pre_standard_bonus: float = Field(
-        1.828, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
+        2.109, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
     )
     post_standard_factor: float = Field(
         0.3, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists"
@@ -407,7 +407,7 @@ class Behaviour(_Strict):
     term_years_min: float = Field(2.0, gt=0, le=50, description="shortest alliance term (years)")
     term_years_max: float = Field(8.0, gt=0, le=50, description="longest alliance term (years)")
     alliance_capacity: float = Field(
-        2.536, ge=0, le=50, description="extra live alliances a firm can run per decade of size"
+        2.586, ge=0, le=50, description="extra live alliances a firm can run per decade of size"
     )
     knowledge_growth: float = Field(
         0.08, ge=0, le=1, description="yearly knowledge growth of a fully funded R&D programme"
@@ -576,7 +576,7 @@ class Demography(_Strict):
         0.6, ge=0, le=1, description="capability above which conversion starts to rise"
     )
     distributor_rate: float = Field(
-        0.3565, ge=0, le=1,
+        0.3588, ge=0, le=1,
         description="chance a searching non-exporting SME also asks a distributor",
     )
 

@@ -102,8 +102,11 @@ def test_capability_programmes_raise_sme_participation():
         deals = events[events["kind"] == "alliance_formed"]
         return int(deals["involves_sme"].sum())
 
-    assert mean_over_seeds(["policy.sme_capability=0.9"], sme_deals) > mean_over_seeds(
-        ["policy.sme_capability=0"], sme_deals)
+    # measured at 5,000 firms: capabilities cut an SME's deal costs, a margin of about 8% at the
+    # calibrated values, within the seed-to-seed spread of 1,500-firm runs
+    wide = "simulation.n_firms=5000"
+    assert mean_over_seeds([wide, "policy.sme_capability=0.9"], sme_deals) > mean_over_seeds(
+        [wide, "policy.sme_capability=0"], sme_deals)
 
 
 def test_succession_sales_rise_with_owner_age():
