@@ -23,7 +23,7 @@ from restructuring_sim.calibration import record
 from restructuring_sim.calibration.loss import Loss, deviations
 from restructuring_sim.calibration.simulate import PointEvaluator, ensemble_moments
 from restructuring_sim.calibration.smc import DB_NAME, best_particles, read_history, run_smc
-from restructuring_sim.calibration.spec import CalibrationSpec, load_spec, set_leaf
+from restructuring_sim.calibration.spec import load_spec, set_leaf
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_json, write_text
 from restructuring_sim.runner import git_commit
@@ -78,17 +78,16 @@ def _prepare(spec, base: dict, spec_path: Path, out: Path) -> None:
                 "spec": spec.model_dump(mode="json")}, state_path)
 
 
-def _pass_chance(runs: list[dict], names: list[str], spec: CalibrationSpec) -> float:
-    """Chance that an ensemble of ``budget.ensemble_size`` of the check's replicates puts every
-    fitted moment within tolerance (:func:`~restructuring_sim.paper.moments.pass_chances`,
-    draws seeded by the calibration's seed); 0 without an ensemble size."""
+def _pass_chance(runs: list[dict], names: list[str], size: int, seed: int) -> float:
+    """Chance that an ensemble of ``size`` of the check's replicates puts every fitted moment
+    within tolerance (:func:`~restructuring_sim.paper.moments.pass_chances`, draws seeded by
+    the calibration's ``seed``); 0 without an ensemble size."""
     from restructuring_sim.paper.moments import pass_chances
 
-    size = spec.budget.ensemble_size
     if not size:
         return 0.0
     fitted = [{n: r[n] for n in names if n in r} for r in runs]
-    return pass_chances(fitted, size, np.random.default_rng(spec.seed))[1]
+    return pass_chances(fitted, size, np.random.default_rng(seed))[1]
 
 
 def _rank(candidate: dict, ensemble_size: int) -> tuple:
@@ -151,7 +150,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
                                  "check_within": sum(fig.moment[n].passes(means.get(n, math.nan))
                                                      for n in names),
                                  "check_worst": worst,
-                                 "check_pass_chance": _pass_chance(runs, names, spec),
+                                 "check_pass_chance": _pass_chance(runs, names, size, spec.seed),
                                  "table": table}
     chosen = min(candidates, key=lambda c: _rank(candidates[c], size))
     table = candidates[chosen]["table"]
@@ -189,9 +188,8 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
                            for n in names},
         "loss_definition": "root mean square over fitted moments of (model - paper) / "
                            "tolerance; bound moments count only above the bound"
-                           + (f"; each squared deviation expected over ensembles of "
-                              f"{spec.budget.ensemble_size} replicates (bias squared plus "
-                              f"spread squared)" if spec.budget.ensemble_size else ""),
+                           + (f"; each squared deviation expected over ensembles of {size} "
+                              "replicates (bias squared plus spread squared)" if size else ""),
     }
     write_json(result, out / "best.json")
     lines = [f"{k}={v!r}" for k, v in result["parameters"].items()]
