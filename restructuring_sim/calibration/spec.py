@@ -66,8 +66,9 @@ class Budget(_Strict):
                                   description="runs of the best parameters for the final table")
     check_candidates: int = Field(1, ge=1, le=100,
                                   description="lowest-loss particles that run the check ensemble "
-                                  "beside the posterior mean; the one with the most moments within "
-                                  "tolerance there (then the lowest check loss) is chosen")
+                                  "beside the posterior mean; the one most likely to pass in an "
+                                  "ensemble of ensemble_size (without one: with the most moments "
+                                  "within tolerance there) is chosen")
     ensemble_size: int = Field(0, ge=0, le=1000,
                                description="replicates of the ensemble the fit is judged on "
                                "(validate's --replicates). When set, a particle's loss adds each "
