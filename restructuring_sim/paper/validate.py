@@ -201,13 +201,14 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
-    payload = moments_payload(table)
+    payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
     extra = {}
     if subsample is not None:
         extra["subsample"] = subsample_chances(summaries, table, subsample,
                                                source.get("root_seed", 0))
     out = out if out is not None else DEFAULT_OUT_ROOT / source["name"]
     make_out_dir(out)
+    # the file's moments carry the pass_chance column subsample_chances added to the table
     write_json({**moments_payload(table), "shape": _records(statements), "source": source,
                 **extra}, out / "moments.json")
     write_text(table.to_csv(index=False), out / "moments.csv")
