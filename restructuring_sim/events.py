@@ -35,7 +35,8 @@ KINDS = (
     "firm_exited",
 )
 MOTIVES = ("technology", "market", "succession", "distress", "consolidation")
-CHANNELS = ("direct", "prior_partner", "cluster", "matching_service", "b2b_exchange", "distributor")
+CHANNELS = ("direct", "prior_partner", "cluster", "matching_service", "b2b_exchange", "distributor",
+            "referral")
 
 SCHEMA = pa.schema(
     [
@@ -60,6 +61,7 @@ SCHEMA = pa.schema(
         ("motive", pa.string()),
         ("channel", pa.string()),
         ("value", pa.float64()),
+        ("reported", pa.bool_()),
     ]
 )
 
@@ -112,9 +114,13 @@ class EventLog:
     (['US', 'JP'], True, True, 'direct')
     """
 
-    def __init__(self, run_id: str, seed: int, *, sectors=(), countries=(), regions=()):
+    def __init__(self, run_id: str, seed: int, *, sectors=(), countries=(), regions=(),
+                 observer=None):
         self.run_id = run_id
         self.seed = int(seed)
+        #: decides the ``reported`` column (a :class:`~restructuring_sim.observer.PressObserver`);
+        #: without one, every announced deal counts as reported
+        self.observer = observer
         self._chunks: list[bytes | np.ndarray] = []  # rows in log order, joined when read
         self._n = 0
         self._kind_counts = [0] * len(KINDS)
@@ -259,8 +265,18 @@ class EventLog:
             "motive": _decode(rows["motive"], MOTIVES),
             "channel": _decode(rows["channel"], CHANNELS),
             "value": rows["value"],
+            "reported": self._reported(rows),
         }
         return pa.table(data, schema=SCHEMA)
+
+    def _reported(self, rows: np.ndarray) -> np.ndarray:
+        """Whether the deal database reports each event (see :mod:`restructuring_sim.observer`)."""
+        if self.observer is None:
+            from restructuring_sim.observer import REPORTABLE
+
+            return np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
+        return self.observer.reported(rows["kind"], KINDS, rows["size_a"], rows["country_a"],
+                                      rows["size_b"], rows["country_b"], self._names["country"])
 
     def to_pandas(self):
         """The log as a pandas DataFrame."""

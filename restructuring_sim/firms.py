@@ -55,7 +55,8 @@ class FirmTable(ColumnTable):
     ``markets`` (n x countries, bool: countries the firm sells in), ``owner_age`` (years),
     ``capability`` (0..1: management, legal and quality skills), ``registered`` (bool: on a
     matching service), ``status`` (0 active, 1 acquired, 2 exited), ``last_partner`` (firm id, -1),
-    ``live_alliances`` (count), ``birth_step`` (step of entry, -1 = initial population),
+    ``live_alliances`` (count), ``alliances_formed`` (alliances the firm has formed so far: its
+    reputation as a partner), ``birth_step`` (step of entry, -1 = initial population),
     ``efficiency`` and ``delivery`` (0..1: a supplier's cost competitiveness and reliability),
     ``margin_base`` (the firm's own operating margin, an AR(1) process), ``margin`` (operating
     margin including deals and price pressure, fraction of revenue), ``loss_years`` (consecutive
@@ -92,6 +93,7 @@ class FirmTable(ColumnTable):
         "status": (np.int8, ACTIVE),
         "last_partner": (np.int64, -1),
         "live_alliances": (np.int32, 0),
+        "alliances_formed": (np.int32, 0),
         "birth_step": (np.int32, -1),
         "efficiency": (np.float64, 0.0),
         "delivery": (np.float64, 0.0),

@@ -100,6 +100,8 @@ def open_deal(model, cond, layer: int, a: int, b: int, *, sector: int, purposes:
         live = f.live_alliances
         live[a] += 1
         live[b] += 1
+        f.alliances_formed[a] += 1
+        f.alliances_formed[b] += 1
         f.last_partner[a], f.last_partner[b] = b, a
     elif layer == SUPPLY:
         live = f.live_supply
@@ -141,6 +143,7 @@ def open_deals(model, cond, layer: int, a: np.ndarray, b: np.ndarray, *, sector,
     )
     if layer == ALLIANCE:
         _count_live(f.live_alliances, a, b, +1)
+        _count_live(f.alliances_formed, a, b, +1)
         _set_last_partners(f.last_partner, a, b)
     elif layer == SUPPLY:
         _count_live(f.live_supply, a, b, +1)

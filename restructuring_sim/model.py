@@ -42,6 +42,7 @@ from restructuring_sim.mechanisms import (
     supply,
 )
 from restructuring_sim.network import NetworkTracker
+from restructuring_sim.observer import PressObserver
 from restructuring_sim.population import generate
 from restructuring_sim.scenario import Scenario
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES, World
@@ -92,9 +93,11 @@ class RestructuringModel(mesa.Model):
         #: work arrays of the mechanisms, kept from step to step (see :class:`Scratch`)
         self.scratch = Scratch()
         self.deals = DealTable(capacity=max(64, scenario.simulation.n_firms))
+        #: which deals the paper's press-based database would report (its own child generator)
+        self.observer = PressObserver.from_scenario(scenario, self.rng)
         self.events = EventLog(self.run_id, self.seed_value, sectors=self.world.sector_names,
                                countries=self.world.country_names,
-                               regions=self.world.region_names)
+                               regions=self.world.region_names, observer=self.observer)
         self.network = NetworkTracker()
         self.network.add_firms(range(len(self.firms)))
         self._agents_by_firm: dict[int, Firm] = {}

@@ -20,6 +20,7 @@ acquisitions acquisitions by motive, competition control
 demography   entry, exit, margins and growth of firms
 exports      foreign-market entry, trade costs and export sales of firms
 shocks       one-off events (a supplier price cut)
+observer     the press-based deal database: which deals it reports
 """
 
 from __future__ import annotations
@@ -58,8 +59,36 @@ class Simulation(_Strict):
     start_year: int = Field(1988, ge=1900, le=2100, description="first simulated year (calendar)")
     end_year: int = Field(2000, ge=1900, le=2100, description="last simulated year, inclusive")
     steps_per_year: int = Field(4, ge=1, le=52, description="steps per year (4 = quarterly)")
-    n_firms: int = Field(10_000, ge=10, le=2_000_000, description="firms at the start (count)")
+    n_firms: int = Field(
+        10_000, ge=10, le=20_000_000,
+        description="firms at the start: a sample of the economy of census_firms firms (count)",
+    )
+    scale: Literal["sample", "census"] = Field(
+        "sample",
+        description="sample: n_firms firms drawn from the economy; census: the whole economy "
+        "the paper's deal database covers (n_firms becomes census_firms) (category)",
+    )
+    census_firms: int = Field(
+        400_000, ge=10, le=20_000_000,
+        description="firms of the economy the paper's deal database covers: the number at "
+        "which a run's reported cross-border alliances of the 1990s match the paper's 42,000 "
+        "(`restructuring-sim census` measures it) (count)",
+        json_schema_extra={"source": "fixed from one count: Sakai (2002), about 42,000 "
+                                     "cross-border alliances in the 1990s"},
+    )
     seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator")
+
+    @model_validator(mode="after")
+    def _census(self):
+        if self.scale == "census":
+            self.n_firms = self.census_firms
+        return self
+
+    @property
+    def sampling_fraction(self) -> float:
+        """Share of the economy's firms a run holds (n_firms / census_firms): an aggregate of
+        the sample, divided by it, speaks of the economy."""
+        return self.n_firms / self.census_firms
 
     @property
     def n_steps(self) -> int:
@@ -214,6 +243,13 @@ class Country(_Strict):
     currency_union_year: int | None = Field(
         None, description="year the country joins the currency union; none = never"
     )
+    press_coverage: float = Field(
+        1.0, ge=0, le=1,
+        description="share of the country's firms' deal announcements that reach the "
+        "English-language business press the deal database reads (share)",
+        json_schema_extra={"source": "judgement from Sakai (2002): the database's sources are "
+                                     "mostly in English (1 for English-speaking countries)"},
+    )
 
 
 def _default_countries() -> dict[str, dict[str, Any]]:
@@ -228,9 +264,20 @@ def _default_countries() -> dict[str, dict[str, Any]]:
         ("BR", rw, 770, None), ("IN", rw, 360, None), ("IL", rw, 100, None),
     ]
     return {
-        code: dict(region=region, market_size=size, currency_union_year=cu)
+        code: dict(region=region, market_size=size, currency_union_year=cu,
+                   press_coverage=PRESS_COVERAGE.get(code, 1.0))
         for code, region, size, cu in table
     }
+
+
+#: English-language press coverage of deal announcements by home country (judgement: 1 where
+#: English is the business language; continental Europe's deals often reach the English-language
+#: wires; Japanese, Korean, Chinese and Latin American deals mostly do not)
+PRESS_COVERAGE = {
+    "MX": 0.4, "DE": 0.7, "FR": 0.7, "IT": 0.6, "NL": 0.8, "ES": 0.6, "SE": 0.8, "BE": 0.7,
+    "JP": 0.4, "KR": 0.4, "TW": 0.4, "SG": 0.9, "CN": 0.3, "MY": 0.6, "BR": 0.4, "IN": 0.8,
+    "IL": 0.8,
+}
 
 
 class Drivers(_Strict):
@@ -340,7 +387,24 @@ class Behaviour(_Strict):
         0.25, ge=0, le=1, description="share of candidates drawn from any sector (fraction)"
     )
     visibility_elasticity: float = Field(
-        2.135, ge=0, le=3, description="elasticity of a firm's visibility to searchers to its size"
+        0.8, ge=0, le=3,
+        description="elasticity of a firm's visibility to searchers to its size; must stay "
+        "below population.large_tail_index, so that visibility has a finite mean and no handful "
+        "of giants draws every search, whatever the sample size (1)",
+    )
+    reputation_weight: float = Field(
+        0.1, ge=0, le=10,
+        description="rise in a firm's visibility per alliance it has formed (cumulative "
+        "advantage: a firm known as a partner is sought as one) (1/alliance)",
+        json_schema_extra={"source": "Gulati and Gargiulo (1999); Powell et al. (2005): "
+                                     "prior alliances make a firm visible; value a judgement"},
+    )
+    referral_share: float = Field(
+        0.5, ge=0, le=1,
+        description="chance per search that a firm with live partners asks one of them for a "
+        "partner of theirs (referral, closing a triangle) (share)",
+        json_schema_extra={"source": "judgement; common third parties predict new ties: "
+                                     "Gulati and Gargiulo (1999)"},
     )
     foreign_search_cost: float = Field(
         2.0, ge=0, le=50,
@@ -407,7 +471,17 @@ class Behaviour(_Strict):
     term_years_min: float = Field(2.0, gt=0, le=50, description="shortest alliance term (years)")
     term_years_max: float = Field(8.0, gt=0, le=50, description="longest alliance term (years)")
     alliance_capacity: float = Field(
-        2.586, ge=0, le=50, description="extra live alliances a firm can run per decade of size"
+        2.586, ge=0, le=50,
+        description="alliances a firm's management runs at the reference cost, per decade of "
+        "size above one employee (alliances)",
+    )
+    congestion_cost: float = Field(
+        0.5, ge=0, le=20,
+        description="cost of managing one more alliance when a firm already runs as many as "
+        "its management span (1 + alliance_capacity * log10(employees)); it grows with the "
+        "square of live alliances over that span (value units/year)",
+        json_schema_extra={"source": "judgement: alliance management has rising marginal cost "
+                                     "(Gulati 1998); a soft limit, not a cap by size"},
     )
     knowledge_growth: float = Field(
         0.08, ge=0, le=1, description="yearly knowledge growth of a fully funded R&D programme"
@@ -664,6 +738,38 @@ class Shocks(_Strict):
     )
 
 
+class Observer(_Strict):
+    """The press-based deal database as an observer of the deals firms make.
+
+    A deal enters the database (``reported`` in ``events.parquet``) when at least one participant
+    announces it in the press the database reads: each participant independently with chance
+    ``<size class>_coverage * countries.<home>.press_coverage``. Alliance dissolutions and supply
+    contract endings are never reported (closures are rarely announced).
+    """
+
+    large_coverage: float = Field(
+        0.7, ge=0, le=1,
+        description="chance a large firm's deal is announced and picked up, at full press "
+        "coverage (share)",
+        json_schema_extra={"source": "judgement: the database over-represents large firms "
+                                     "(Sakai 2002); fitted level set by the JETRO ratio"},
+    )
+    medium_coverage: float = Field(
+        0.3, ge=0, le=1,
+        description="chance a medium firm's deal is announced and picked up, at full press "
+        "coverage (share)",
+        json_schema_extra={"source": "judgement: alliances of small firms are rarely reported "
+                                     "(Sakai 2002)"},
+    )
+    small_coverage: float = Field(
+        0.1, ge=0, le=1,
+        description="chance a small firm's deal is announced and picked up, at full press "
+        "coverage (share)",
+        json_schema_extra={"source": "judgement: alliances of small firms are rarely reported "
+                                     "(Sakai 2002)"},
+    )
+
+
 class Scenario(_Strict):
     """A complete, validated scenario. ``Scenario()`` is the embedded baseline."""
 
@@ -681,10 +787,18 @@ class Scenario(_Strict):
     demography: Demography = Field(default_factory=Demography)
     exports: Exports = Field(default_factory=Exports)
     shocks: Shocks = Field(default_factory=Shocks)
+    observer: Observer = Field(default_factory=Observer)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         sim = self.simulation
+        vis, tail = self.behaviour.visibility_elasticity, self.population.large_tail_index
+        if vis >= tail:
+            raise ValueError(
+                f"behaviour.visibility_elasticity ({vis}) must be below "
+                f"population.large_tail_index ({tail}): visibility would have no finite mean and "
+                "a sample's largest firms would draw every search"
+            )
         if sim.end_year < sim.start_year:
             raise ValueError(
                 f"simulation.end_year ({sim.end_year}) must be >= simulation.start_year "

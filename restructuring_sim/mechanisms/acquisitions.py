@@ -79,13 +79,20 @@ class Valuer:
 
 
 class Competition:
-    """The HHI of every (country, sector) market, for the merger-control gate."""
+    """The HHI of every (country, sector) market, for the merger-control gate.
+
+    A run holds ``simulation.sampling_fraction`` of the economy's firms, so a market's HHI in
+    the economy is that fraction times the sample's (sums of squared and of plain sizes both
+    scale with the number of firms); every merger of the sample stands for as many of the
+    economy's.
+    """
 
     def __init__(self, model, cond):
         f = model.firms
         w = model.world
         self.model = model
         self.limit = model.scenario.acquisitions.hhi_limit * (1 - cond.competition_strictness)
+        self.fraction = model.scenario.simulation.sampling_fraction
         market = f.market_codes(w.n_sectors)
         self.market = market
         size = np.where(f.active, f.employees, 0.0)
@@ -101,7 +108,7 @@ class Competition:
             return True  # the acquirer is not in the target's market: concentration unchanged
         e_a, e_t = f.employees[acquirer], f.employees[target]
         new_hhi = self.hhi[m] + 2 * e_a * e_t
-        if new_hhi / total ** 2 > self.limit:
+        if self.fraction * new_hhi / total ** 2 > self.limit:
             return False
         self.hhi[m] = new_hhi
         return True

@@ -128,9 +128,11 @@ class Valuation:
         weaker partner (a capable SME runs a deal with less of its partner's time)."""
         return self._costs(i, j)[0]
 
-    def _costs(self, i, j) -> tuple[np.ndarray, np.ndarray]:
+    def _costs(self, i, j, existing: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`cost` to ``i`` and to ``j``: the coordination and cross-border costs are the
-        pair's (the same numbers either way round), worked out once."""
+        pair's (the same numbers either way round), worked out once. Each side also bears the
+        congestion of the other alliances it runs (:func:`search.congestion`): all its live
+        ones for a new deal, all but this one for an ``existing`` deal."""
         f = self.model.firms
         b = self.model.scenario.behaviour
         relief = b.capability_cost_relief
@@ -139,18 +141,20 @@ class Valuation:
                         * (1.0 - relief * np.minimum(cap_i, cap_j)))
         border = cross_border_cost(self.model, self.cond, i, j)
         return tuple(b.transaction_cost * (1.0 - relief * cap) + coordination + border
-                     for cap in (cap_i, cap_j))
+                     + search.congestion(self.model, x, f.live_alliances[x] - existing)
+                     for x, cap in ((i, cap_i), (j, cap_j)))
 
-    def evaluate(self, i, j, sector, fit=None):
+    def evaluate(self, i, j, sector, fit=None, existing: bool = False):
         """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``.
 
-        ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides.
+        ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides;
+        ``existing`` values a live deal (see :meth:`_costs`).
         """
         side_i, side_j, terms = self._side(i), self._side(j), self._sector_terms(sector)
         ci = self._components(side_i, side_j, terms)
         cj = self._components(side_j, side_i, terms)
         fit = 0.0 if fit is None else fit
-        cost_i, cost_j = self._costs(i, j)
+        cost_i, cost_j = self._costs(i, j, existing)
         v_i = ci.sum(axis=1) - cost_i + fit
         v_j = cj.sum(axis=1) - cost_j + fit
         return v_i, v_j, ci + cj
@@ -192,34 +196,48 @@ def form(model, cond, valuation: Valuation) -> int:
     priority = np.where(cand.channel == search.MATCHING, np.inf, v_i)
     best = _best_per_searcher(cand.i, priority, rng)
     best = best[rng.permutation(len(best))]
-    chosen = _feasible(model, cand.i[best], cand.j[best])
+    chosen = _feasible(model, cand.i[best], cand.j[best], v_i[best], v_j[best])
     rows = best[chosen]
     _open(model, cond, cand.subset(rows), sector[rows], comps[rows], v_i[rows], v_j[rows],
           valuation)
     return len(rows)
 
 
-def _feasible(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Positions of the pairs, taken in order, that fit both firms' alliance capacity and do
-    not duplicate a live alliance or an earlier pair."""
-    live = model.firms.live_alliances
-    free = search.capacity(model) - live  # room of every firm now
-    free_a, free_b = free[a].tolist(), free[b].tolist()
+def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
+              v_b: np.ndarray) -> np.ndarray:
+    """Positions of the pairs, taken in order, that still pay both firms once the alliances
+    each took on earlier in the step add to its congestion cost, and do not duplicate a live
+    alliance or an earlier pair."""
+    f = model.firms
+    live = f.live_alliances
+    # the extra congestion of the u-th new alliance of a firm this step, for u = 1..3, for
+    # both sides (a firm takes at most a few new partners a step)
+    extra = []
+    for firms in (a, b):
+        base = search.congestion(model, firms, live[firms])
+        extra.append([(search.congestion(model, firms, live[firms] + u) - base).tolist()
+                      for u in range(1, 4)])
+    value_a, value_b = v_a.tolist(), v_b.tolist()
     # only firms that both have a live alliance can be allied already: the network is looked
     # up for those pairs alone
     both_allied = ((live[a] > 0) & (live[b] > 0)).tolist()
     has_tie = model.network.has_tie
     # each pair of firms as one number, the same whichever firm comes first
-    pairs = (np.minimum(a, b) * (len(free) + 1) + np.maximum(a, b)).tolist()
+    pairs = (np.minimum(a, b) * (len(live) + 1) + np.maximum(a, b)).tolist()
     used: dict[int, int] = {}
     seen: set[int] = set()
     keep = []
     for pos, (x, y, pair) in enumerate(zip(a.tolist(), b.tolist(), pairs, strict=True)):
-        full = used.get(x, 0) >= free_a[pos] or used.get(y, 0) >= free_b[pos]
-        if full or pair in seen or (both_allied[pos] and has_tie(x, y, "alliance")):
+        ux, uy = used.get(x, 0), used.get(y, 0)
+        if ux >= 3 or uy >= 3 or pair in seen:
             continue
-        used[x] = used.get(x, 0) + 1
-        used[y] = used.get(y, 0) + 1
+        if (ux and value_a[pos] <= extra[0][ux - 1][pos]) or (
+                uy and value_b[pos] <= extra[1][uy - 1][pos]):
+            continue
+        if both_allied[pos] and has_tie(x, y, "alliance"):
+            continue
+        used[x] = ux + 1
+        used[y] = uy + 1
         seen.add(pair)
         keep.append(pos)
     return np.array(keep, dtype=np.int64)
@@ -283,7 +301,7 @@ def review(model, cond, valuation: Valuation) -> int:
     ending = d.end_step[live] <= cond.step
     if cond.quarter == 1:
         i, j = d.a[live], d.b[live]
-        v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live])
+        v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live], existing=True)
         ending |= (v_i < 0) | (v_j < 0)
     lifecycle.close_deals(model, cond, ALLIANCE, live[ending])
     return int(ending.sum())

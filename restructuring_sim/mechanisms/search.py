@@ -9,11 +9,18 @@ one vectorised pass:
 
 * its last partner (channel ``prior_partner``), if any;
 * a member of its own cluster (``cluster``), if it sits in one;
-* visibility-weighted draws (``direct``): mostly from its own sector, a share from any sector;
-  larger firms are more visible. A foreign candidate is only *reached* with probability
-  ``exp(-foreign_search_cost * distance * (1 - trade_openness) * ict_cost)``, less the currency
-  union discount when both countries are members; countries where the searcher already sells
-  count as home;
+* with chance ``referral_share``, if it has live partners, a partner of one of its partners
+  (``referral``): a firm asks a partner it trusts to name someone (triadic closure; common third
+  parties are among the strongest predictors of new alliances: Gulati and Gargiulo 1999);
+* visibility-weighted draws (``direct``): mostly from its own sector, a share from any sector.
+  Visibility is ``employees ** visibility_elasticity * (1 + reputation_weight *
+  alliances_formed)``: larger firms are more visible, and so are firms known as partners
+  (cumulative advantage: Powell et al. 2005). The size elasticity stays below Zipf's tail index
+  of firm sizes, so that visibility has a finite mean: each firm's expected share of the
+  economy's searches then does not depend on how many firms a run samples. A foreign
+  candidate is only *reached* with probability ``exp(-foreign_search_cost * distance * (1 -
+  trade_openness) * ict_cost)``, less the currency union discount when both countries are
+  members; countries where the searcher already sells count as home;
 * for firms registered with a matching service, contacts the service proposes from its register
   (``matching_service``), with chance ``matching_contact_rate`` a step whether or not the firm
   searches itself, reached whatever the distance;
@@ -24,6 +31,11 @@ one vectorised pass:
   banks or software houses find no use for a trading company).
 
 The number of direct draws grows as ICT cost falls: ``sample_size * ict_cost ** -elasticity``.
+
+No firm is barred from searching by its size: the cost of managing one more alliance rises with
+the square of the alliances a firm already runs over its management span (see
+:func:`management_span` and :func:`congestion`), so that a firm with many partners looks for more
+only where a deal is worth much.
 """
 
 from __future__ import annotations
@@ -36,9 +48,9 @@ from restructuring_sim.columns import stable_order
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
 
-DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR = (
+DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
     CHANNELS.index(c)
-    for c in ("direct", "prior_partner", "cluster", "matching_service", "distributor")
+    for c in ("direct", "prior_partner", "cluster", "matching_service", "distributor", "referral")
 )
 #: contacts the matching service proposes to a registered firm when it proposes any
 MATCHING_CONTACTS = 1
@@ -59,18 +71,26 @@ class Candidates:
         return Candidates(self.i[mask], self.j[mask], self.channel[mask])
 
 
-def capacity(model) -> np.ndarray:
-    """Most live alliances each firm can run: ``1 + alliance_capacity * log10(employees)``
-    (read-only; computed again only once employees change)."""
+def management_span(model) -> np.ndarray:
+    """Alliances each firm's management runs at the reference cost: ``1 + alliance_capacity *
+    log10(employees)`` (read-only; computed again only once employees change)."""
     per_decade = model.scenario.behaviour.alliance_capacity
     return model.firms.derived("employees", ("alliance_capacity", per_decade),
-                               lambda e: 1 + np.floor(per_decade * np.log10(np.maximum(e, 1))))
+                               lambda e: 1 + per_decade * np.log10(np.maximum(e, 1)))
+
+
+def congestion(model, firms, live) -> np.ndarray:
+    """Yearly cost (value units) to each of ``firms`` of running ``live`` other alliances besides
+    a new one: ``congestion_cost * (live / span) ** 2``. The marginal cost of a further alliance
+    rises with the alliances already run (management attention, coordination, conflicts between
+    partners), so degree is limited by value, not by a cap."""
+    span = management_span(model)[firms]
+    return model.scenario.behaviour.congestion_cost * (np.asarray(live) / span) ** 2
 
 
 def has_room(model) -> np.ndarray:
-    """Active firms below their alliance capacity."""
-    f = model.firms
-    return f.active & (f.live_alliances < capacity(model))
+    """Firms that may seek or accept a partner: every active firm (capacity is a cost)."""
+    return model.firms.active
 
 
 def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndarray:
@@ -165,8 +185,7 @@ def _draw_table(model, eligible, group):
     firms more than once a step, and tenders from the same suppliers quarter after quarter.
     """
     f = model.firms
-    elasticity = model.scenario.behaviour.visibility_elasticity
-    weight = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    weight = visibility(model)
     group = f.sector if group is None else group
     kept = f.memo.setdefault("visibility_tables", [])
     count = np.count_nonzero(eligible)  # sets of eligible firms of other sizes differ at once
@@ -190,6 +209,24 @@ def _draw_table(model, eligible, group):
                     eligible.copy(), table))
     del kept[_KEPT_TABLES:]
     return table
+
+
+def visibility(model) -> np.ndarray:
+    """Every firm's visibility to searchers: ``employees ** visibility_elasticity * (1 +
+    reputation_weight * alliances_formed)`` (the same array for a whole step: alliances formed
+    during the step count from the next)."""
+    f = model.firms
+    b = model.scenario.behaviour
+    elasticity = b.visibility_elasticity
+    size = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
+    if b.reputation_weight == 0:
+        return size
+    kept = f.memo.get("visibility")
+    if kept is not None and kept[0] == model.step_index and kept[1] is size:
+        return kept[2]
+    weight = size * (1.0 + b.reputation_weight * f.alliances_formed[:len(size)])
+    f.memo["visibility"] = (model.step_index, size, weight)
+    return weight
 
 
 def _group_order(f, group) -> np.ndarray:
@@ -242,6 +279,45 @@ def _cluster_draws(model, searchers, eligible):
     pick = start + np.floor(model.rng.random(len(searchers)) * count).astype(np.int64)
     found = (own >= 0) & (count > 0)
     return np.where(found, members[np.minimum(pick, len(members) - 1)], -1)
+
+
+def _referral_draws(model, searchers, eligible):
+    """A partner of a random live partner of each searcher (-1 where the searcher has no live
+    partner, does not ask, or the partner has no other partner), with chance ``referral_share``."""
+    f = model.firms
+    rng = model.rng
+    out = np.full(len(searchers), -1)
+    asks = (f.live_alliances[searchers] > 0) & (
+        rng.random(len(searchers)) < model.scenario.behaviour.referral_share)
+    if not asks.any():
+        return out
+    start, count, neighbours = _live_partners(model)
+    who = searchers[asks]
+    # a random partner of the searcher, then a random partner of that partner
+    first = neighbours[start[who] + np.floor(rng.random(len(who)) * count[who]).astype(np.int64)]
+    second = neighbours[np.minimum(
+        start[first] + np.floor(rng.random(len(who)) * count[first]).astype(np.int64),
+        len(neighbours) - 1)]
+    ok = (second != who) & eligible[second]
+    out[np.flatnonzero(asks)[ok]] = second[ok]
+    return out
+
+
+def _live_partners(model):
+    """Live alliance partners of every firm as one flat array: firm ``x``'s partners are
+    ``neighbours[start[x]:start[x] + count[x]]``."""
+    from restructuring_sim.deals import ALLIANCE
+
+    d = model.deals
+    live = d.live(ALLIANCE)
+    node = np.concatenate([d.a[live], d.b[live]])
+    other = np.concatenate([d.b[live], d.a[live]])
+    order = np.argsort(node, kind="stable")
+    n = len(model.firms)
+    count = np.bincount(node, minlength=n)
+    start = np.zeros(n, dtype=np.int64)
+    np.cumsum(count[:-1], out=start[1:])
+    return start, count, other[order]
 
 
 def _distributor_draws(model, searchers, eligible):
@@ -298,6 +374,7 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
     # prior partner and cluster mate
     j_prior = f.last_partner[searchers]
     j_clu = _cluster_draws(model, searchers, eligible)
+    j_ref = _referral_draws(model, searchers, eligible)
     # matching service contacts, proposed whether or not the firm searches itself
     pool = np.flatnonzero(eligible & (f.registered | f.mne))
     i_match = np.repeat(contacted, MATCHING_CONTACTS)
@@ -306,12 +383,12 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
     else:
         i_match = j_match = np.zeros(0, dtype=np.int64)
     i_dist, j_dist = _distributor_draws(model, searchers, eligible)
-    i = np.concatenate([i_dir, searchers, searchers, i_match, i_dist])
-    j = np.concatenate([j_dir, j_prior, j_clu, j_match, j_dist])
+    i = np.concatenate([i_dir, searchers, searchers, searchers, i_match, i_dist])
+    j = np.concatenate([j_dir, j_prior, j_clu, j_ref, j_match, j_dist])
     channel = np.concatenate([
         np.full(len(i_dir), DIRECT), np.full(len(searchers), PRIOR),
-        np.full(len(searchers), CLUSTER), np.full(len(i_match), MATCHING),
-        np.full(len(i_dist), DISTRIBUTOR),
+        np.full(len(searchers), CLUSTER), np.full(len(searchers), REFERRAL),
+        np.full(len(i_match), MATCHING), np.full(len(i_dist), DISTRIBUTOR),
     ]).astype(np.int8)
     valid = (j >= 0) & (j != i)
     valid[valid] &= eligible[j[valid]]

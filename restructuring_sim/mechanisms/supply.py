@@ -79,13 +79,18 @@ def slots(model) -> np.ndarray:
 
 
 def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
-    """Free capacity of each firm's cluster (its own for firms outside clusters)."""
+    """Free capacity of each firm's cluster (its own for firms outside clusters).
+
+    A run holds a sample of each cluster's firms (``simulation.sampling_fraction`` of them):
+    the pooled capacity of the economy's cluster is the sampled members' sum over that fraction.
+    """
     f = model.firms
     pooled = free.copy()
     members = np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme)
     if len(members):
         cluster = f.cluster[members]
-        pooled[members] = np.bincount(cluster, weights=free[members])[cluster]
+        fraction = model.scenario.simulation.sampling_fraction
+        pooled[members] = np.bincount(cluster, weights=free[members])[cluster] / fraction
     return pooled
 
 

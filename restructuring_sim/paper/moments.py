@@ -61,9 +61,13 @@ def _value(fraction: Fraction) -> float:
 
 
 def event_fractions(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, Fraction]:
-    """The moments computed from one event log, as ``(numerator, denominator)``."""
+    """The moments computed from one event log, as ``(numerator, denominator)``: of the deals
+    the paper's database would report (``reported``), but for the JETRO ratio, which compares
+    them with every deal."""
     fig = figures or load_figures()
     decade, early, late, final = (fig.years(p) for p in ("decade", "early", "late", "final"))
+    japan = trends.japan_reported_counts(events, fig.years("jetro"))
+    events = trends.reported(events)
     annual = trends.annual_counts(events, decade)
     total = int(annual.sum())
     late_groups = trends.by_size_and_group(events, late)
@@ -84,7 +88,44 @@ def event_fractions(events: pd.DataFrame, figures: Figures | None = None) -> dic
                                                   late_groups.loc["medium", "services"]),
         "sme_only_share": trends.sme_only_counts(events, decade),
         "sme_acquisition_share": trends.sme_acquisition_counts(events, decade),
+        "acquisitions_per_alliance": (trends.cross_border_counts(events, "acquisition", decade),
+                                      trends.cross_border_counts(events, "alliance_formed",
+                                                                 decade)),
+        "japan_reported_share": japan,
     }
+
+
+def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, float]:
+    """The paper's counts (``[count.*]`` of ``figures.toml``) in one event log's reported
+    deals: at census scale they stand beside the paper's numbers; in a sample, divide them by
+    ``simulation.sampling_fraction``."""
+    fig = figures or load_figures()
+    decade, late, final = (fig.years(p) for p in ("decade", "late", "final"))
+    japan = trends.japan_reported_counts(events, fig.years("jetro"))
+    events = trends.reported(events)
+    late_groups = trends.by_size_and_group(events, late)
+    group_late, size_late = late_groups.sum(axis=0), late_groups.sum(axis=1)
+    sme, every = trends.cross_border_sme_counts(events, decade)
+    sme_targets, acquisitions = trends.sme_acquisition_counts(events, decade)
+    counts = {
+        "all_cross_border_alliances_decade": every,
+        "sme_alliances_decade": sme,
+        "sme_alliances_late": trends.cross_border_sme_counts(events, late)[0],
+        "sme_alliances_2000": trends.cross_border_sme_counts(events, final)[0],
+        "services_late": group_late["services"],
+        "manufacturing_late": group_late["manufacturing"],
+        "small_late": size_late["small"],
+        "medium_late": size_late["medium"],
+        "small_manufacturing_late": late_groups.loc["small", "manufacturing"],
+        "small_services_late": late_groups.loc["small", "services"],
+        "medium_manufacturing_late": late_groups.loc["medium", "manufacturing"],
+        "medium_services_late": late_groups.loc["medium", "services"],
+        "all_cross_border_acquisitions_decade": acquisitions,
+        "sme_acquisitions_decade": sme_targets,
+        "japan_alliances_database": japan[0],
+        "japan_alliances_jetro": japan[1],
+    }
+    return {name: float(value) for name, value in counts.items() if name in fig.count}
 
 
 def matching_fraction(events: pd.DataFrame, firms: pd.DataFrame,

@@ -1,0 +1,81 @@
+"""The paper's deal database as an observer of the deals firms make.
+
+The paper's alliance and M&A figures come from a press-based database: one record per announced
+deal, sources mostly in English, small firms' deals rarely reported, closures rarely announced
+(Sakai 2002; JETRO counted more than 10,000 international alliances involving Japanese firms in
+1995-99 where the database holds 5,000). The model's firms make every deal; this module decides
+which of them the database would hold, so that the paper's figures are compared with *reported*
+deals while users still see the true activity.
+
+A deal is reported when at least one participant announces it in the press the database reads:
+participant ``k`` independently with chance ``coverage[size class of k] * press_coverage[home
+country of k]`` (``observer.*_coverage`` and ``countries.<code>.press_coverage``). Alliance
+formations, supply contracts signed and acquisitions can be reported; dissolutions, contract
+endings, entries and exits never are.
+
+The draws come from their own generator (a child of ``model.rng`` spawned at start), one uniform
+per logged event in log order, so reporting leaves every other draw of a run as it was and the
+same run gives the same ``reported`` column however often its log is read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restructuring_sim.world import SIZE_CLASSES
+
+#: kinds of events the database can hold (announced deals)
+REPORTABLE = ("alliance_formed", "supply_contract_signed", "acquisition")
+
+
+class PressObserver:
+    """Decides which logged events the deal database reports.
+
+    Parameters
+    ----------
+    size_coverage : chance a participant of each size class (small, medium, large) announces a
+        deal the database picks up, at full press coverage (share).
+    country_coverage : {country name: press coverage} (share); countries not named count 1.
+    seed : seed of the observer's own generator (an integer drawn from a child of the run's).
+    """
+
+    def __init__(self, size_coverage, country_coverage: dict[str, float], seed: int):
+        self.size_coverage = np.asarray(size_coverage, dtype=float)
+        if self.size_coverage.shape != (len(SIZE_CLASSES),):
+            raise ValueError(f"size_coverage: one value per size class {SIZE_CLASSES}")
+        self.country_coverage = dict(country_coverage)
+        self.seed = int(seed)
+
+    @classmethod
+    def from_scenario(cls, scenario, rng: np.random.Generator) -> PressObserver:
+        """The observer of a scenario, seeded from a child of ``rng`` (the run's generator)."""
+        obs = scenario.observer
+        child = rng.spawn(1)[0]
+        return cls((obs.small_coverage, obs.medium_coverage, obs.large_coverage),
+                   {code: c.press_coverage for code, c in scenario.countries.items()},
+                   int(child.integers(2 ** 62)))
+
+    def chance(self, size_a, country_a, size_b, country_b) -> np.ndarray:
+        """Chance that each deal is reported: ``1 - prod_k (1 - size_k * country_k)``.
+
+        Sizes are size-class codes; countries are press-coverage values per participant (the
+        second participant's codes are -1 where a deal has one)."""
+        p_a = self.size_coverage[np.asarray(size_a)] * np.asarray(country_a)
+        has_b = np.asarray(size_b) >= 0
+        p_b = np.where(has_b, self.size_coverage[np.maximum(size_b, 0)] * np.asarray(country_b),
+                       0.0)
+        return 1.0 - (1.0 - p_a) * (1.0 - p_b)
+
+    def reported(self, kinds: np.ndarray, kind_names, size_a, country_a, size_b,
+                 country_b, country_names) -> np.ndarray:
+        """Which events the database reports (bool per event, in log order).
+
+        ``kinds`` are codes into ``kind_names``; ``country_a``/``country_b`` codes into
+        ``country_names`` (-1 = no second participant)."""
+        n = len(kinds)
+        draws = np.random.default_rng(self.seed).random(n)
+        coverage = np.array([self.country_coverage.get(c, 1.0) for c in country_names]
+                            + [0.0])  # code -1: no participant
+        reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
+        p = self.chance(size_a, coverage[country_a], size_b, coverage[country_b])
+        return reportable & (draws < p)
