@@ -224,9 +224,32 @@ def test_figures_cover_the_papers_table():
     assert moments["late_share"].value == pytest.approx(1300 / 2400, abs=1e-3)
     assert moments["services_to_manufacturing_late"].value == pytest.approx(1160 / 630, abs=1e-3)
     assert moments["small_to_medium_late"].value == pytest.approx(440 / 1360, abs=1e-3)
+    # the tolerance rules: small shares within a factor of 1.5, other shares +/-0.05,
+    # ratios +/-20%
     for m in moments.values():
-        if m.tolerance is None:
-            assert m.tol == pytest.approx(0.05 if m.kind == "share" else 0.2 * m.value)
+        if m.bound == "upper":
+            continue
+        if m.kind == "ratio":
+            assert m.interval == pytest.approx((0.8 * m.value, 1.2 * m.value))
+        elif m.value < 0.15:
+            assert m.interval == pytest.approx((m.value / 1.5, m.value * 1.5))
+        else:
+            assert m.interval == pytest.approx((m.value - 0.05, m.value + 0.05))
+    # the paper's small shares can fail now: three times the paper's M&A share does
+    assert not moments["sme_acquisition_share"].passes(0.024)
+    assert not moments["matching_conversion"].passes(0.002)
+    assert moments["sme_share_of_cross_border_alliances"].passes(0.08)
+    assert not moments["sme_share_of_cross_border_alliances"].passes(0.09)
+
+
+def test_census_counts_pass_within_15_percent_or_from_an_at_least_figure():
+    fig = load_figures()
+    rules = fig.tolerance
+    alliances = fig.count["all_cross_border_alliances_decade"]
+    assert alliances.interval(rules) == pytest.approx((42000 * 0.85, 42000 * 1.15))
+    late = fig.count["sme_alliances_late"]  # "more than 1,300"
+    assert late.at_least and late.interval(rules) == pytest.approx((1300, 1300 * 1.15))
+    assert fig.count["sme_acquisitions_decade"].at_least
 
 
 def test_figures_reject_a_value_its_counts_contradict():

@@ -1,7 +1,8 @@
 """The calibration loss: distance of simulated moments from the paper's, in tolerance units.
 
-For each fitted moment ``d = (model - paper) / scale`` where ``scale`` is the moment's
-tolerance (0.05 for a share, 20% of the paper's value for a ratio); a bound moment (the paper
+For each fitted moment ``d`` is its deviation from the paper in tolerance units
+(:meth:`~restructuring_sim.paper.figures.Moment.deviation`: ``(model - paper) / tolerance``, or
+on the log scale for a small share that passes within a factor); a bound moment (the paper
 says "few" or "below") contributes only when the model exceeds the bound. An undefined moment
 (NaN: e.g. no deal of a kind in the run) contributes :data:`NAN_PENALTY`. The loss is the root
 mean square of ``d``: a loss <= 1 means the moments are, on average, within tolerance.
@@ -28,11 +29,6 @@ from restructuring_sim.paper.figures import Moment
 NAN_PENALTY = 10.0
 
 
-def scale(moment: Moment) -> float:
-    """Deviation that counts as one tolerance unit (never zero)."""
-    return moment.unit
-
-
 def deviations(simulated: Mapping[str, float], moments: list[Moment]) -> dict[str, float]:
     """Per-moment deviation from the paper in tolerance units (signed; bounds one-sided)."""
     out = {}
@@ -41,9 +37,9 @@ def deviations(simulated: Mapping[str, float], moments: list[Moment]) -> dict[st
         if x is None or not math.isfinite(x):
             out[m.name] = NAN_PENALTY
         elif m.bound == "upper":
-            out[m.name] = max(0.0, x - m.value) / scale(m)
+            out[m.name] = max(0.0, m.deviation(x))
         else:
-            out[m.name] = (x - m.value) / scale(m)
+            out[m.name] = m.deviation(x)
     return out
 
 
@@ -78,7 +74,11 @@ class Loss:
                 squares.append(NAN_PENALTY ** 2)
                 continue
             spread = simulated.get(SPREAD + m.name, 0.0)
-            spread = spread / scale(m) if spread is not None and math.isfinite(spread) else 0.0
-            squares.append(expected_square((x - m.value) / scale(m), spread,
-                                           m.bound == "upper"))
+            spread = (m.spread_units(x, spread) if spread is not None and math.isfinite(spread)
+                      else 0.0)
+            deviation = m.deviation(x)
+            if not math.isfinite(deviation):  # a zero where a factor is allowed
+                squares.append(NAN_PENALTY ** 2)
+                continue
+            squares.append(expected_square(deviation, spread, m.bound == "upper"))
         return math.sqrt(sum(squares) / max(1, len(squares)))

@@ -1,9 +1,13 @@
 """The paper's figures as data: loading and checking ``figures.toml``.
 
 ``figures.toml`` (beside this module) holds the raw counts of the paper and the scale-free
-moments built from them, each with its source note, the period it covers and its tolerance rule.
-Only moments are scored: shares within +/-0.05 absolute of the paper, ratios within +/-20% of
-the paper's value (a moment may state its own tolerance, e.g. 0 for a qualitative bound).
+moments built from them, each with its source note and the period it covers, and the tolerance
+rules (``[tolerance]``): a share below ``small_share`` (0.15) passes within a factor of
+``small_share_factor`` (1.5) of the paper, other shares within +/-``share`` (0.05) absolute,
+ratios within +/-``ratio`` (20%) of the paper's value, and counts at census scale within
++/-``count`` (15%), or at or above the paper's figure up to that much over where the paper says
+"more than" or "at least" (``at_least``). A moment may state its own tolerance (e.g. 0 for a
+qualitative bound).
 """
 
 from __future__ import annotations
@@ -18,10 +22,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FIGURES_PATH = Path(__file__).with_name("figures.toml")
 
-#: absolute tolerance of a share (fraction)
-SHARE_TOLERANCE = 0.05
-#: relative tolerance of a ratio (fraction of the paper's value)
+#: relative tolerance of a ratio (fraction of the paper's value), and the unit of a strict bound
 RATIO_TOLERANCE = 0.20
+
+
+class Rules(BaseModel):
+    """The tolerance rules of ``[tolerance]`` in ``figures.toml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    share: float = Field(0.05, gt=0, description="absolute tolerance of a share (fraction)")
+    small_share: float = Field(0.15, ge=0, le=1, description="shares below this pass within a "
+                               "factor instead")
+    small_share_factor: float = Field(1.5, gt=1, description="factor a small share may be off")
+    ratio: float = Field(RATIO_TOLERANCE, gt=0, description="relative tolerance of a ratio")
+    count: float = Field(0.15, gt=0, description="relative tolerance of a count at census scale")
 
 
 class _Strict(BaseModel):
@@ -36,6 +51,15 @@ class Count(_Strict):
     source: str = Field(description="where in the paper the figure is")
     note: str = Field(description="the paper's statement, condensed")
     kind: Literal["count"] = "count"
+    at_least: bool = Field(False, description="the paper says 'more than' or 'at least': the "
+                           "model passes at or above the value, up to the tolerance over it")
+    scored: bool = Field(True, description="whether census-scale validation scores the count "
+                         "(false for figures that are not the database's, e.g. JETRO's)")
+
+    def interval(self, rules: Rules) -> tuple[float, float]:
+        """The model counts that pass at census scale."""
+        tol = rules.count * self.value
+        return (self.value if self.at_least else self.value - tol, self.value + tol)
 
 
 class Moment(_Strict):
@@ -60,22 +84,39 @@ class Moment(_Strict):
     relative_tolerance: float | None = Field(
         None, ge=0, description="allowed deviation as a fraction of the paper's value"
     )
+    factor: float | None = Field(
+        None, gt=1, description="allowed deviation as a factor of the paper's value (between "
+        "value / factor and value * factor)"
+    )
 
     @model_validator(mode="after")
     def _one_tolerance(self) -> Moment:
-        if self.tolerance is not None and self.relative_tolerance is not None:
-            raise ValueError(f"moment.{self.name}: give tolerance or relative_tolerance, not both")
+        given = [k for k in ("tolerance", "relative_tolerance", "factor")
+                 if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"moment.{self.name}: give one of tolerance, relative_tolerance "
+                             f"and factor, not {' and '.join(given)}")
+        if self.factor is not None and self.bound == "upper":
+            raise ValueError(f"moment.{self.name}: a bound takes tolerance, not factor")
         return self
 
     @property
     def tol(self) -> float:
-        """Allowed deviation from the paper's value, in the moment's own units (when the file
-        gives none: 0.05 for a share, 20% of the value for a ratio)."""
+        """Allowed deviation above the paper's value, in the moment's own units."""
+        if self.factor is not None:
+            return self.value * (self.factor - 1.0)
         if self.tolerance is not None:
             return self.tolerance
-        if self.relative_tolerance is not None:
-            return self.relative_tolerance * self.value
-        return SHARE_TOLERANCE if self.kind == "share" else RATIO_TOLERANCE * self.value
+        return (self.relative_tolerance or 0.0) * self.value
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The model values that pass (``-inf`` below a bound)."""
+        if self.bound == "upper":
+            return (-np.inf, self.value + self.tol)
+        if self.factor is not None:
+            return (self.value / self.factor, self.value * self.factor)
+        return (self.value - self.tol, self.value + self.tol)
 
     @property
     def unit(self) -> float:
@@ -85,15 +126,33 @@ class Moment(_Strict):
             return self.tol
         return max(RATIO_TOLERANCE * abs(self.value), 1e-3)
 
+    def deviation(self, model_value: float) -> float:
+        """Signed deviation from the paper's value in tolerance units: a point moment passes
+        within [-1, 1] (for a factor tolerance, on the log scale: ``log(model / paper) /
+        log(factor)``); a bound is measured from the paper's value in :attr:`unit` and passes
+        up to ``tol / unit``."""
+        if self.factor is not None:
+            if not model_value > 0:
+                return -np.inf if model_value == 0 else np.nan
+            return float(np.log(model_value / self.value) / np.log(self.factor))
+        return (model_value - self.value) / self.unit
+
+    def spread_units(self, model_value: float, spread: float) -> float:
+        """An ensemble spread (sd, in the moment's units) in tolerance units at
+        ``model_value`` (for a factor tolerance, the delta method on the log scale)."""
+        if self.factor is not None:
+            return spread / (max(model_value, 1e-12) * np.log(self.factor))
+        return spread / self.unit
+
     @property
     def rule(self) -> str:
         """The tolerance rule in words, for tables."""
         if self.bound == "upper":
             return f"<= {self.value + self.tol:.3g}"
-        if self.relative_tolerance is not None or (self.tolerance is None
-                                                   and self.kind == "ratio"):
-            rel = RATIO_TOLERANCE if self.relative_tolerance is None else self.relative_tolerance
-            return f"+/-{rel:.0%}"
+        if self.factor is not None:
+            return f"x/ {self.factor:g}"
+        if self.relative_tolerance is not None:
+            return f"+/-{self.relative_tolerance:.0%}"
         return f"+/-{self.tol:.3g}"
 
     def passes(self, model_value):
@@ -102,10 +161,8 @@ class Moment(_Strict):
         Elementwise on an array of values (a boolean array); a plain bool for one value.
         """
         x = np.asarray(model_value, dtype=float)
-        if self.bound == "upper":
-            within = x <= self.value + self.tol + 1e-12
-        else:
-            within = np.abs(x - self.value) <= self.tol + 1e-12
+        lo, hi = self.interval
+        within = (x >= lo - 1e-12) & (x <= hi + 1e-12)
         return bool(within) if within.ndim == 0 else within
 
 
@@ -113,6 +170,7 @@ class Figures(_Strict):
     """All figures of the paper: periods (inclusive year ranges), counts and moments."""
 
     periods: dict[str, tuple[int, int]]
+    tolerance: Rules = Field(default_factory=Rules)
     count: dict[str, Count]
     moment: dict[str, Moment]
 
@@ -146,10 +204,25 @@ class Figures(_Strict):
 
 
 def parse_figures(data: dict) -> Figures:
-    """Validate raw figures data (as read from TOML); moments get their table key as name."""
+    """Validate raw figures data (as read from TOML); moments get their table key as name, and
+    those that state no tolerance take the rule of ``[tolerance]`` for their kind and value."""
     data = dict(data)
-    data["moment"] = {k: {**v, "name": k} for k, v in data.get("moment", {}).items()}
+    rules = Rules.model_validate(data.get("tolerance", {}))
+    data["moment"] = {k: _with_rule({**v, "name": k}, rules)
+                      for k, v in data.get("moment", {}).items()}
     return Figures.model_validate(data)
+
+
+def _with_rule(moment: dict, rules: Rules) -> dict:
+    """A moment's raw data with the tolerance its kind and value call for, unless it states
+    one (see the module docstring)."""
+    if any(k in moment for k in ("tolerance", "relative_tolerance", "factor")):
+        return moment
+    if moment.get("kind") == "ratio":
+        return {**moment, "relative_tolerance": rules.ratio}
+    if moment.get("bound", "point") == "point" and moment.get("value", 1.0) < rules.small_share:
+        return {**moment, "factor": rules.small_share_factor}
+    return {**moment, "tolerance": rules.share}
 
 
 @lru_cache(maxsize=4)

@@ -131,8 +131,8 @@ def plot_moments(table: pd.DataFrame, path: Path, figures: Figures | None = None
     y = np.arange(len(table))[::-1]
     for yi, row in zip(y, table.to_dict(orient="records"), strict=True):
         m = moments[row["name"]]
-        ref = m.value + m.tol if m.bound == "upper" else m.value
-        dev = [(row[k] - ref) / m.unit for k in ("model_mean", "low", "high")]
+        shift = m.tol / m.unit if m.bound == "upper" else 0.0  # bounds: 0 at the bound
+        dev = [m.deviation(row[k]) - shift for k in ("model_mean", "low", "high")]
         color = "C2" if row["pass"] else "C3"
         ax.hlines(yi, dev[1], dev[2], colors="grey")
         ax.scatter([dev[0]], [yi], c=color, marker="<" if m.bound == "upper" else "o", zorder=3)
