@@ -45,3 +45,17 @@ def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(str)
     return frame
+
+
+def read_simulation(run_dir: str | Path) -> dict | None:
+    """The ``simulation`` section of the scenario a run directory was run with (from its
+    ``manifest.json``), or None when the directory holds no readable manifest."""
+    import json
+
+    path = Path(run_dir) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    scenario = manifest.get("scenario") if isinstance(manifest, dict) else None
+    return scenario.get("simulation") if isinstance(scenario, dict) else None

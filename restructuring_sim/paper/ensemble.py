@@ -19,7 +19,7 @@ import pandas as pd
 from restructuring_sim.errors import UserError
 from restructuring_sim.paper import shape, trends
 from restructuring_sim.paper.figures import load_figures
-from restructuring_sim.paper.moments import Fraction, replicate_fractions
+from restructuring_sim.paper.moments import Fraction, event_counts, replicate_fractions
 from restructuring_sim.rundir import check_run_dir, read_table
 
 #: files a run directory must hold for validation
@@ -35,22 +35,34 @@ class RunSummary:
     size_by_group: pd.DataFrame  # SME participations 1995-2000, size class x sector group
     group_by_period: pd.DataFrame  # SME participations, period x sector group
     yearly: pd.DataFrame  # per year of the decade: what the paper's statements need (shape)
+    counts: dict[str, float] = field(default_factory=dict)  # the paper's counts, reported deals
+    n_firms: int = 0  # firms at the start (0: unknown)
+    sampling_fraction: float = 1.0  # n_firms / census_firms: counts / this speak of the economy
     label: str = ""
     extra: dict = field(default_factory=dict)
 
 
 def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
-                  label: str = "") -> RunSummary:
-    """Reduce one run (event log, optional firm table) to a :class:`RunSummary`."""
+                  label: str = "", simulation: dict | None = None) -> RunSummary:
+    """Reduce one run (event log, optional firm table) to a :class:`RunSummary`: the paper's
+    categories of the deals its database would report. ``simulation`` is the run's
+    ``simulation`` section (for the sampling fraction of its counts)."""
     fig = load_figures()
+    shown = trends.reported(events)
+    sim = simulation or {}
+    n_firms = int(sim.get("n_firms", 0))
+    census = sim.get("census_firms")
     return RunSummary(
         fractions=replicate_fractions(events, firms, fig),
-        annual=trends.annual_counts(events, fig.years("series")),
-        size_by_group=trends.by_size_and_group(events, fig.years("late")),
+        annual=trends.annual_counts(shown, fig.years("series")),
+        size_by_group=trends.by_size_and_group(shown, fig.years("late")),
         group_by_period=trends.by_group_and_period(
-            events, {"1990-94": fig.years("early"), "1995-2000": fig.years("late")}
+            shown, {"1990-94": fig.years("early"), "1995-2000": fig.years("late")}
         ),
-        yearly=shape.yearly(events, fig.years("decade")),
+        yearly=shape.yearly(shown, fig.years("decade")),
+        counts=event_counts(events, fig),
+        n_firms=n_firms,
+        sampling_fraction=n_firms / census if census and n_firms else 1.0,
         label=label,
     )
 
@@ -74,7 +86,8 @@ def run_one(scenario_data: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]
 def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
     """Run one replicate and reduce it to its summary (the unit of work of a worker)."""
     events, firms = run_one(scenario_data, seed)
-    return summarise_run(events, firms, label=f"seed {seed}")
+    return summarise_run(events, firms, label=f"seed {seed}",
+                         simulation=scenario_data.get("simulation"))
 
 
 def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,

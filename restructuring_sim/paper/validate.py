@@ -10,7 +10,9 @@ It prints a table (moment, paper, model mean, 90% interval over replicates, tole
 fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
 "tolerance", "pass"}, ...]}`` on stdout (undefined values as null). It writes plots
 (``annual.png``, ``splits.png``, ``moments.png``), the table (``moments.csv``, ``moments.json``
-with the seeds and inputs) and the checks of the paper's statements about the decade's shape
+with the seeds and inputs), the paper's absolute counts beside the run's reported deals scaled to
+the census economy (:mod:`restructuring_sim.paper.counts`: printed, and ``counts.csv`` with the
+implied census size) and the checks of the paper's statements about the decade's shape
 (:mod:`restructuring_sim.paper.shape`: printed below the table, ``shape.csv``, and
 ``moments.json``'s ``shape``) into ``--out``, by default
 ``runs/validate/<name>`` (name: the scenario's name, or the first run directory's folder name).
@@ -62,6 +64,7 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
             quiet: bool = True):
     """Summaries of the runs to compare, and a description of where they came from."""
     from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
+    from restructuring_sim.rundir import read_simulation
     from restructuring_sim.scenario import load_scenario
 
     if replicates < 1:
@@ -80,7 +83,8 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
         summaries = _run_with_progress(scenario, replicates, workers, seeds, quiet)
         source = dict(scenario=str(first), name=scenario.name, overrides=overrides,
                       root_seed=scenario.simulation.seed, seeds=seeds, replicates=replicates,
-                      n_firms=scenario.simulation.n_firms)
+                      n_firms=scenario.simulation.n_firms, scale=scenario.simulation.scale,
+                      census_firms=scenario.simulation.census_firms)
         return summaries, source
     if overrides:
         raise UserError(f"--set {overrides[0]}: only applies to a scenario file, not to run "
@@ -91,7 +95,8 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
             raise UserError(f"validate {path}: a file; give run directories or one scenario "
                             "TOML file")
         events, firms = load_run_dir(path)
-        summaries.append(summarise_run(events, firms, label=str(path)))
+        summaries.append(summarise_run(events, firms, label=str(path),
+                                       simulation=read_simulation(path)))
     source = dict(run_dirs=[str(p) for p in inputs], name=inputs[0].resolve().name,
                   replicates=len(inputs))
     return summaries, source
@@ -194,6 +199,12 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim import cli
     from restructuring_sim.io import make_out_dir, write_json, write_text
     from restructuring_sim.paper import shape
+    from restructuring_sim.paper.counts import (
+        count_table,
+        implied_census_firms,
+        render_counts,
+        write_counts,
+    )
     from restructuring_sim.paper.moments import summarise
     from restructuring_sim.paper.plots import write_plots
 
@@ -213,6 +224,11 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
                 **extra}, out / "moments.json")
     write_text(table.to_csv(index=False), out / "moments.csv")
     write_text(statements.to_csv(index=False), out / "shape.csv")
+    counts = count_table([s.counts for s in summaries],
+                         [s.sampling_fraction for s in summaries])
+    implied = implied_census_firms([s.counts for s in summaries],
+                                   [s.n_firms for s in summaries])
+    write_counts(counts, implied, out)
     plots = write_plots(summaries, table, out)
     if as_json:
         typer.echo(json.dumps(payload))
@@ -231,6 +247,8 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
                           f"{sub['draws']:,} ensembles of {sub['size']} drawn from these {n} "
                           "replicates (column 'chance')", highlight=False)
         console.print(render_shape(statements))
+        census = all(s.sampling_fraction == 1.0 for s in summaries)
+        console.print(render_counts(counts, census, implied))
     return payload
 
 

@@ -1,0 +1,95 @@
+"""The paper's absolute counts beside a run's: the census-scale comparison.
+
+The paper's counts (``[count.*]`` of ``figures.toml``) describe the economy its deal database
+covers. A run at census scale (``simulation.scale = "census"``) is that economy, so its counts of
+*reported* deals (see :mod:`restructuring_sim.observer`) stand beside the paper's as they are; a
+run of ``n_firms`` firms is a sample of it, and its counts divided by the sampling fraction
+(``n_firms / census_firms``) estimate the economy's. Counts pass within +/-15% of the paper's
+figure (from the figure to 15% over it where the paper says "more than" or "at least");
+JETRO's count of alliances involving Japanese firms is shown, not scored.
+
+The census size itself is fixed from one count: :func:`implied_census_firms` gives the number of
+firms at which a run's reported cross-border alliances of the 1990s would number the paper's
+42,000. Every other count is then a prediction.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from restructuring_sim.paper.figures import Figures, load_figures
+
+COLUMNS = ["name", "paper", "model_mean", "low", "high", "at_least", "scored", "pass"]
+#: the count that fixes the census size
+ANCHOR = "all_cross_border_alliances_decade"
+
+
+def count_table(per_replicate: list[dict[str, float]], fractions: list[float],
+                figures: Figures | None = None) -> pd.DataFrame:
+    """Each count of the paper against the replicates' counts scaled to the economy.
+
+    ``per_replicate`` holds each run's counts (:func:`restructuring_sim.paper.moments.
+    event_counts`), ``fractions`` each run's sampling fraction. ``model_mean`` is the mean of
+    the scaled counts, ``low``/``high`` their 5th/95th percentiles; ``pass`` says whether the
+    mean lies within the count's tolerance (NaN for a count that is not scored).
+    """
+    fig = figures or load_figures()
+    rows = []
+    for name, count in fig.count.items():
+        values = np.array([r[name] / f for r, f in zip(per_replicate, fractions, strict=True)
+                           if name in r], dtype=float)
+        if not len(values):
+            continue
+        mean = float(values.mean())
+        low, high = np.percentile(values, [5, 95])
+        lo, hi = count.interval(fig.tolerance)
+        rows.append(dict(name=name, paper=count.value, model_mean=mean, low=float(low),
+                         high=float(high), at_least=count.at_least, scored=count.scored,
+                         **{"pass": bool(lo <= mean <= hi) if count.scored else math.nan}))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def implied_census_firms(per_replicate: list[dict[str, float]], n_firms: list[int],
+                         figures: Figures | None = None) -> float:
+    """Firms of the economy at which the runs' reported cross-border alliances of the 1990s
+    would number the paper's count (42,000): ``paper * sum(n_firms) / sum(counts)``; NaN without
+    any such alliance."""
+    fig = figures or load_figures()
+    total = sum(r.get(ANCHOR, 0.0) for r in per_replicate)
+    return fig.count[ANCHOR].value * sum(n_firms) / total if total else math.nan
+
+
+def render_counts(table: pd.DataFrame, census: bool, implied: float):
+    """A rich table of :func:`count_table`; the title says whether counts are scaled."""
+    from rich import box
+    from rich.table import Table
+
+    title = ("Counts at census scale against the paper's database" if census else
+             "Counts scaled to the census economy (sample counts / sampling fraction)")
+    out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False,
+                caption=f"implied census size: {implied:,.0f} firms (42,000 cross-border "
+                        "alliances in the 1990s)" if math.isfinite(implied) else None)
+    out.add_column("count", no_wrap=True)
+    for col in ("paper", "model", "90% interval"):
+        out.add_column(col, justify="right", no_wrap=True)
+    out.add_column("", no_wrap=True)
+    for row in table.to_dict(orient="records"):
+        paper = f"{'>= ' if row['at_least'] else ''}{row['paper']:,.0f}"
+        verdict = ("shown" if not row["scored"] else "pass" if row["pass"] else "FAIL")
+        out.add_row(row["name"], paper, f"{row['model_mean']:,.0f}",
+                    f"{row['low']:,.0f} - {row['high']:,.0f}", verdict)
+    return out
+
+
+def write_counts(table: pd.DataFrame, implied: float, out: Path) -> Path:
+    """``counts.csv`` in ``out`` (with the implied census size as a last row)."""
+    from restructuring_sim.io import write_text
+
+    extra = pd.DataFrame([dict(name="implied_census_firms", model_mean=implied)])
+    path = Path(out) / "counts.csv"
+    write_text(pd.concat([table, extra], ignore_index=True).to_csv(index=False), path)
+    return path
