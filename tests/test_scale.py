@@ -1,0 +1,115 @@
+"""One economy at any sample size: invariance, census scale, the press observer, counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import BASELINE, assert_one_line_error, formed, invoke, run_model
+
+from restructuring_sim import load_scenario
+from restructuring_sim.observer import PressObserver
+from restructuring_sim.paper.counts import count_table, implied_census_firms
+from restructuring_sim.paper.ensemble import run_ensemble, run_one
+from restructuring_sim.paper.figures import load_figures
+from restructuring_sim.world import SIZE_CLASSES
+
+
+def _alliance_statistics(data: dict, seed: int) -> dict[str, float]:
+    """Counts behind a few shares and per-firm rates of one run (every deal, reported or not)."""
+    events, _ = run_one(data, seed)
+    made = formed(events)
+    cross = made.loc[made["cross_border"].astype(bool)]
+    sme = cross.loc[cross["involves_sme"].astype(bool)]
+    parts = sme.explode("size_classes")
+    parts = parts.loc[parts["size_classes"].isin(["small", "medium"])]
+    return dict(alliances=len(made), cross=len(cross), sme=len(sme), participations=len(parts),
+                services=int((parts["sector_group"] == "services").sum()),
+                small=int((parts["size_classes"] == "small").sum()),
+                acquisitions=int((events["kind"] == "acquisition").sum()))
+
+
+def _pooled(n_firms: int, replicates: int) -> pd.Series:
+    scenario = load_scenario(BASELINE, [f"simulation.n_firms={n_firms}"])
+    rows = run_ensemble(scenario, replicates, workers=1, task=_alliance_statistics)
+    return pd.DataFrame(rows).sum() / (n_firms * replicates)  # per firm of the sample
+
+
+def test_shares_and_per_firm_rates_do_not_depend_on_the_sample_size():
+    """Six runs of 5,000 firms against one of 30,000: the same economy, sampled. Shares agree
+    within 0.05 and per-firm rates within 15% (each pool holds hundreds of deals)."""
+    small, large = _pooled(5_000, 6), _pooled(30_000, 1)
+    assert small["sme"] * 5_000 * 6 > 500 and large["sme"] * 30_000 > 500
+    for top, bottom in (("sme", "cross"), ("services", "participations"),
+                        ("small", "participations")):
+        assert small[top] / small[bottom] == pytest.approx(large[top] / large[bottom], abs=0.05)
+    for rate in ("alliances", "cross", "sme", "acquisitions"):
+        assert small[rate] == pytest.approx(large[rate], rel=0.15), rate
+
+
+def test_census_scale_sets_the_sample_to_the_economy():
+    scenario = load_scenario(BASELINE, ["simulation.scale=census",
+                                        "simulation.census_firms=12345"])
+    assert scenario.simulation.n_firms == 12345
+    assert scenario.simulation.sampling_fraction == 1.0
+    sample = load_scenario(BASELINE, ["simulation.n_firms=1000", "simulation.census_firms=4000"])
+    assert sample.simulation.sampling_fraction == 0.25
+
+
+def test_an_unknown_scale_is_one_line(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set", "simulation.scale=galaxy")
+    assert_one_line_error(result, "simulation.scale", "galaxy", "'sample' or 'census'")
+
+
+def test_visibility_with_no_finite_mean_is_refused(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set",
+                    "behaviour.visibility_elasticity=1.2")
+    assert_one_line_error(result, "behaviour.visibility_elasticity (1.2)",
+                          "population.large_tail_index (1.06)")
+
+
+def test_the_observer_reports_large_firms_deals_more_often_and_never_closures():
+    model = run_model(n_firms=2000, seed=3)
+    events = model.events.to_pandas()
+    assert events["reported"].dtype == bool
+    closed = events["kind"].isin(["alliance_dissolved", "supply_contract_ended",
+                                  "firm_entered", "firm_exited"])
+    assert closed.any() and not events.loc[closed, "reported"].any()
+    made = formed(events)
+    with_large = made["size_classes"].map(lambda s: "large" in list(s))
+    assert (~with_large).sum() > 20 and with_large.sum() > 20
+    assert made.loc[with_large, "reported"].mean() > made.loc[~with_large, "reported"].mean() + 0.2
+    # reading the log twice gives the same column
+    assert model.events.to_pandas()["reported"].equals(events["reported"])
+
+
+def test_observer_chance_combines_participants():
+    observer = PressObserver((0.1, 0.3, 0.7), {"JP": 0.4}, seed=1)
+    small, large = SIZE_CLASSES.index("small"), SIZE_CLASSES.index("large")
+    p = observer.chance(np.array([large, small]), np.array([1.0, 0.4]),
+                        np.array([large, -1]), np.array([0.4, 0.0]))
+    assert p == pytest.approx([1 - (1 - 0.7) * (1 - 0.28), 0.04])
+
+
+def test_more_press_coverage_reports_more_deals_and_leaves_the_deals_alone():
+    low = run_model(["observer.small_coverage=0.0", "observer.medium_coverage=0.0"],
+                    n_firms=1000, seed=2).events.to_pandas()
+    high = run_model(["observer.small_coverage=1.0", "observer.medium_coverage=1.0"],
+                     n_firms=1000, seed=2).events.to_pandas()
+    same = [c for c in low.columns if c not in ("reported", "run_id")]
+    pd.testing.assert_frame_equal(low[same], high[same])
+    sme_only = formed(low)["size_classes"].map(lambda s: "large" not in list(s))
+    assert not formed(low).loc[sme_only, "reported"].any()
+    assert formed(high).loc[sme_only, "reported"].all()
+
+
+def test_count_table_scales_samples_and_passes_within_15_percent():
+    fig = load_figures()
+    runs = [{"all_cross_border_alliances_decade": 420.0, "sme_alliances_late": 13.5,
+             "sme_acquisitions_decade": 3.0}]
+    table = count_table(runs, [0.01], fig).set_index("name")
+    assert table.loc["all_cross_border_alliances_decade", "model_mean"] == pytest.approx(42_000)
+    assert table.loc["all_cross_border_alliances_decade", "pass"]
+    assert table.loc["sme_alliances_late", "pass"]          # 1,350: "more than 1,300"
+    assert not table.loc["sme_acquisitions_decade", "pass"]  # 300: "at least 340"
+    assert implied_census_firms(runs * 2, [1000, 1000], fig) == pytest.approx(100_000)
