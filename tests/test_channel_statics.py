@@ -39,8 +39,12 @@ def count(kind, **where):
 
 
 def test_stricter_competition_policy_means_fewer_acquisitions():
-    strict = mean_over_seeds(["policy.competition_strictness=0.95"], count("acquisition"))
-    lax = mean_over_seeds(["policy.competition_strictness=0.0"], count("acquisition"))
+    # a small economy run whole (census scale), whose markets are concentrated enough for
+    # merger control to bind
+    whole = [f"simulation.census_firms={N_FIRMS}"]
+    strict = mean_over_seeds([*whole, "policy.competition_strictness=0.95"],
+                             count("acquisition"))
+    lax = mean_over_seeds([*whole, "policy.competition_strictness=0.0"], count("acquisition"))
     assert strict < lax
 
 

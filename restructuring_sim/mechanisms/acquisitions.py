@@ -81,10 +81,11 @@ class Valuer:
 class Competition:
     """The HHI of every (country, sector) market, for the merger-control gate.
 
-    A run holds ``simulation.sampling_fraction`` of the economy's firms, so a market's HHI in
-    the economy is that fraction times the sample's (sums of squared and of plain sizes both
-    scale with the number of firms); every merger of the sample stands for as many of the
-    economy's.
+    A run holds ``simulation.sampling_fraction`` ``f`` of the economy's firms, so the economy's
+    sums of sizes and of squared sizes are the sample's over ``f``, and a market's HHI in the
+    economy is ``f`` times the sample's. The gate adds the merger's own rise to that, ``2 * e_a
+    * e_t`` over the economy's squared total; once done, the merger counts in the sample's sums
+    as every event of the sample does, for ``1 / f`` of the economy's.
     """
 
     def __init__(self, model, cond):
@@ -107,10 +108,10 @@ class Competition:
         if self.market[acquirer] != m or total <= 0:
             return True  # the acquirer is not in the target's market: concentration unchanged
         e_a, e_t = f.employees[acquirer], f.employees[target]
-        new_hhi = self.hhi[m] + 2 * e_a * e_t
-        if self.fraction * new_hhi / total ** 2 > self.limit:
+        f = self.fraction
+        if f * (self.hhi[m] + f * 2 * e_a * e_t) / total ** 2 > self.limit:
             return False
-        self.hhi[m] = new_hhi
+        self.hhi[m] += 2 * e_a * e_t
         return True
 
 
