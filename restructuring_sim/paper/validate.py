@@ -99,14 +99,10 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
 
 def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool):
     """Run the ensemble with a progress bar on stderr (none when ``quiet``)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from restructuring_sim import cli
+    from restructuring_sim.console import progress_bar
     from restructuring_sim.paper.ensemble import run_ensemble
 
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("replicates"), console=cli.err_console, transient=True,
-                  disable=quiet) as bar:
+    with progress_bar("replicates", quiet=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
         return run_ensemble(scenario, replicates, workers, seeds=seeds,
                             progress=lambda done: bar.update(task, completed=done))
@@ -191,7 +187,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     ``--json`` contract: without the ``--subsample`` chances, which go to the files)."""
     from rich.console import Console
 
-    from restructuring_sim import cli
+    from restructuring_sim import console as term
     from restructuring_sim.io import make_out_dir, write_json, write_text
     from restructuring_sim.paper import shape
     from restructuring_sim.paper.moments import summarise
@@ -220,7 +216,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
         n = len(summaries)
         passed = int(table["pass"].sum())
         # the table needs ~100 columns, ~110 with the chances
-        console = Console(width=max(cli.console.width, 120 if extra else 110))
+        console = Console(width=max(term.console.width, 120 if extra else 110))
         console.print(render_table(
             table, f"Model ({n} replicate{'s' if n > 1 else ''}) against Sakai (2002)"))
         console.print(f"{passed} of {len(table)} moments within tolerance; plots: "
