@@ -80,7 +80,7 @@ def run(
         def step_done(step: int) -> None:
             done = step // sim.steps_per_year
             if step >= sim.n_steps:
-                bar.update(task, completed=years, description=f"{label}: writing {out}")
+                bar.update(task, completed=years, description=f"{label}: writing files")
             elif step % sim.steps_per_year == 0:
                 bar.update(task, completed=done,
                            description=f"{label}: {sim.start_year + done}")

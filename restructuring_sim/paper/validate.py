@@ -182,9 +182,11 @@ def subsample_chances(summaries, table, size: int, seed: int) -> dict:
 
 
 def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
-                 out: Path | None, overrides: list[str], subsample: int | None = None) -> dict:
+                 out: Path | None, overrides: list[str], subsample: int | None = None,
+                 quiet: bool = False) -> dict:
     """Compare, write the outputs, print the table or JSON; returns the JSON payload (the
-    ``--json`` contract: without the ``--subsample`` chances, which go to the files)."""
+    ``--json`` contract: without the ``--subsample`` chances, which go to the files). A progress
+    bar of the replicates goes to stderr on a terminal, unless ``quiet``."""
     from rich.console import Console
 
     from restructuring_sim import console as term
@@ -194,7 +196,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.plots import write_plots
 
     check_subsample(subsample, replicates if _is_scenario(inputs) else len(inputs))
-    summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
+    summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
     payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
@@ -253,8 +255,9 @@ def register(app: typer.Typer) -> None:
             "--subsample", help="Also estimate each moment's chance of passing in an ensemble "
             "of this many replicates, from 2,000 draws of that many of these (give five times "
             "as many replicates or more); written to moments.csv and moments.json.")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
 
         run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []),
-                     subsample)
+                     subsample, quiet=quiet)
