@@ -88,7 +88,7 @@ def _fmt(value: Any) -> str:
             return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}"
         return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}" if value else "{}"
     if isinstance(value, list | tuple):
-        return ", ".join(_fmt(v) for v in value)
+        return ", ".join(v if isinstance(v, str) else _fmt(v) for v in value)
     if isinstance(value, str):
         return f'"{value}"'
     return str(value)
