@@ -86,3 +86,29 @@ metrics = ["alliances_formed"]
     assert result.exit_code == 0, result.stderr
     shown = terminal.getvalue()
     assert "runs" in shown and "2/2" in shown
+
+
+def test_calibrate_counts_generations(tmp_path, terminal):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(f'''
+name = "tiny"
+scenario = "{BASELINE.as_posix()}"
+seed = 5
+overrides = ["simulation.n_firms=150", "simulation.end_year=1990"]
+moments = ["sme_only_share"]
+
+[parameters."behaviour.sample_size"]
+low = 2.0
+high = 8.0
+
+[budget]
+population_size = 3
+generations = 2
+replicates = 1
+check_replicates = 1
+''', encoding="utf-8")
+    result = invoke("calibrate", spec)
+    assert result.exit_code == 0, result.stderr
+    shown = terminal.getvalue()
+    assert "generations" in shown and "2/2" in shown
+    assert "generation 1: epsilon" in shown  # the generation lines print above the bar
