@@ -75,15 +75,12 @@ def run(
     years = sim.end_year - sim.start_year + 1
     with progress_bar("years", quiet=quiet) as bar:
         label = f"{sc.name} (seed {sim.seed})"
-        task = bar.add_task(label, total=years)
+        task = bar.add_task(f"{label}: building {sim.n_firms:,} firms", total=years)
 
         def step_done(step: int) -> None:
             done = step // sim.steps_per_year
-            if step >= sim.n_steps:
-                bar.update(task, completed=years, description=f"{label}: writing files")
-            elif step % sim.steps_per_year == 0:
-                bar.update(task, completed=done,
-                           description=f"{label}: {sim.start_year + done}")
+            what = "writing files" if step >= sim.n_steps else str(sim.start_year + done)
+            bar.update(task, completed=done, description=f"{label}: {what}")
 
         model = run_scenario(sc, out, overwrite=overwrite, progress=step_done)
     if report:
