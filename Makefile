@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint docs docs-figure bench clean
 
 install: $(STAMP)
 
@@ -21,6 +21,15 @@ demo: install
 test: install lint
 	$(BIN)/python -m pytest -n 2 -q
 
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
+# the README's figure: the baseline's annual chart beside the paper (seed 1)
+docs-figure: install
+	$(BIN)/restructuring-sim run experiments/scenarios/baseline.toml --seed 1 --out runs/baseline --overwrite --quiet
+	$(BIN)/restructuring-sim plot runs/baseline --out runs/baseline/figures
+	cp runs/baseline/figures/annual_deals.png docs/img/annual_deals.png
+
 lint: install
 	$(BIN)/ruff check restructuring_sim tests benchmarks experiments notebooks
 
@@ -29,4 +38,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs site .pytest_cache .ruff_cache

@@ -1,8 +1,37 @@
-"""restructuring_sim: an agent-based simulation of global industrial restructuring and SMEs."""
+"""restructuring_sim: an agent-based simulation of global industrial restructuring and SMEs.
 
-__version__ = "0.1.0"
+``RestructuringModel``, ``Scenario`` and ``load_scenario`` are imported on first use (PEP 562),
+so that importing the package, or running ``restructuring-sim --help``, does not load Mesa,
+pandas or the model.
+"""
 
-from restructuring_sim.model import RestructuringModel  # noqa: E402
-from restructuring_sim.scenario import Scenario, load_scenario  # noqa: E402
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from restructuring_sim._version import __version__
+
+_EXPORTS = {
+    "RestructuringModel": "restructuring_sim.model",
+    "Scenario": "restructuring_sim.scenario",
+    "load_scenario": "restructuring_sim.scenario",
+}
 
 __all__ = ["RestructuringModel", "Scenario", "__version__", "load_scenario"]
+
+if TYPE_CHECKING:
+    from restructuring_sim.model import RestructuringModel
+    from restructuring_sim.scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'restructuring_sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -12,21 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from typer.core import TyperGroup
 
+from restructuring_sim.console import console, err_console, fail, progress_bar
 from restructuring_sim.errors import UserError
 
-console = Console()
-err_console = Console(stderr=True)
-
-
-def fail(message: str) -> None:
-    """Print a one-line error and exit with status 2."""
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+__all__ = ["app", "console", "err_console", "fail", "main"]
 
 
 class _Commands(TyperGroup):
@@ -80,15 +71,18 @@ def run(
     from restructuring_sim.scenario import load_scenario
 
     sc = load_scenario(scenario, set_ or [], seed)
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("steps"), TimeRemainingColumn(), console=err_console, transient=True,
-        disable=quiet,
-    ) as bar:
-        task = bar.add_task(f"{sc.name} (seed {sc.simulation.seed})",
-                            total=sc.simulation.n_steps)
-        model = run_scenario(sc, out, overwrite=overwrite,
-                             progress=lambda s: bar.update(task, completed=s))
+    sim = sc.simulation
+    years = sim.end_year - sim.start_year + 1
+    with progress_bar("years", quiet=quiet) as bar:
+        label = f"{sc.name} (seed {sim.seed})"
+        task = bar.add_task(f"{label}: building {sim.n_firms:,} firms", total=years)
+
+        def step_done(step: int) -> None:
+            done = step // sim.steps_per_year
+            what = "writing files" if step >= sim.n_steps else str(sim.start_year + done)
+            bar.update(task, completed=done, description=f"{label}: {what}")
+
+        model = run_scenario(sc, out, overwrite=overwrite, progress=step_done)
     if report:
         from restructuring_sim.viz.report import write_report
 
@@ -101,6 +95,8 @@ def run(
 
 def print_summary(summary: dict, out: Path) -> None:
     """Print the summary table of a run."""
+    from rich.table import Table
+
     table = Table(title=f"Run summary ({out})")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -113,23 +109,22 @@ def print_summary(summary: dict, out: Path) -> None:
     console.print(table)
 
 
-# experiment commands: sweep, compare, sensitivity (restructuring_sim/experiments/commands.py)
-from restructuring_sim.experiments.commands import register as _register_experiments  # noqa: E402
+def _register_commands() -> None:
+    """Add the commands that live in their own modules. Those modules import only
+    :mod:`restructuring_sim.console` at load time (never this module) and everything else when
+    their command runs, so ``--help`` loads neither the model nor the calibration stack."""
+    from restructuring_sim.calibration.command import register as register_calibrate
+    from restructuring_sim.experiments.commands import register as register_experiments
+    from restructuring_sim.paper.validate import register as register_validate
+    from restructuring_sim.viz.commands import register as register_viz
 
-_register_experiments(app)
+    register_experiments(app)  # sweep, compare, sensitivity
+    register_validate(app)  # validate
+    register_calibrate(app)  # calibrate
+    register_viz(app)  # plot, animate, report, dashboard
 
-# comparison with the paper: validate (restructuring_sim/paper/validate.py) and calibrate
-# (restructuring_sim/calibration/command.py)
-from restructuring_sim.calibration.command import register as _register_calibrate  # noqa: E402
-from restructuring_sim.paper.validate import register as _register_validate  # noqa: E402
 
-_register_validate(app)
-_register_calibrate(app)
-
-# figures: plot, animate, report, dashboard (restructuring_sim/viz/commands.py)
-from restructuring_sim.viz.commands import register as _register_viz  # noqa: E402
-
-_register_viz(app)
+_register_commands()
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ import mesa
 import numpy as np
 import pyarrow as pa
 
-from restructuring_sim import __version__
+from restructuring_sim._version import __version__
 from restructuring_sim.columns import Scratch
 from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
 from restructuring_sim.events import EventLog

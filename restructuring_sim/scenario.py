@@ -56,9 +56,12 @@ class _Strict(BaseModel):
 class Simulation(_Strict):
     """Time span and size of a run."""
 
-    start_year: int = Field(1988, ge=1900, le=2100, description="first simulated year (calendar)")
-    end_year: int = Field(2000, ge=1900, le=2100, description="last simulated year, inclusive")
-    steps_per_year: int = Field(4, ge=1, le=52, description="steps per year (4 = quarterly)")
+    start_year: int = Field(1988, ge=1900, le=2100, description="first simulated year (year)")
+    end_year: int = Field(
+        2000, ge=1900, le=2100,
+        description="last simulated year, inclusive (year)"
+    )
+    steps_per_year: int = Field(4, ge=1, le=52, description="steps per year; 4 = quarterly (count)")
     n_firms: int = Field(
         10_000, ge=10, le=20_000_000,
         description="firms at the start: a sample of the economy of census_firms firms (count)",
@@ -71,12 +74,12 @@ class Simulation(_Strict):
     census_firms: int = Field(
         400_000, ge=10, le=20_000_000,
         description="firms of the economy the paper's deal database covers: the number at "
-        "which a run's reported cross-border alliances of the 1990s match the paper's 42,000 "
-        "(`restructuring-sim census` measures it) (count)",
+        "which a run's reported cross-border alliances of the 1990s match the paper's 42,000; "
+        "validate prints it as the implied census size (count)",
         json_schema_extra={"source": "fixed from one count: Sakai (2002), about 42,000 "
                                      "cross-border alliances in the 1990s"},
     )
-    seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator")
+    seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator (integer)")
 
     @model_validator(mode="after")
     def _census(self):
@@ -101,40 +104,50 @@ class Population(_Strict):
 
     size_tail_index: float = Field(
         0.7006, gt=0.1, le=3.0,
-        description="Pareto tail index of employees (smaller = heavier tail, more large firms)",
+        description="Pareto tail index of the sample's employees below 250; smaller = heavier "
+        "tail, more large firms (index)",
     )
     large_tail_index: float = Field(
         1.06, gt=0.1, le=3.0,
-        description="Pareto tail index of employees above 250 (Zipf's law of firm sizes, "
-        "Axtell 2001: 1.06); equal to size_tail_index for one Pareto law throughout",
+        description="Pareto tail index of employees above 250; equal to size_tail_index for "
+        "one Pareto law throughout (index)",
+        json_schema_extra={"source": "Zipf's law of firm sizes: Axtell (2001), 1.06"},
     )
     size_max: int = Field(300_000, ge=250, description="largest firm (employees)")
     mne_share: float = Field(
-        0.5, ge=0, le=1, description="share of large firms that are MNEs active in several regions"
+        0.5, ge=0, le=1,
+        description="share of large firms that are MNEs active in several regions (share)"
     )
     exporter_share: float = Field(
-        0.15, ge=0, le=1, description="share of SMEs serving at least one foreign market at start"
+        0.15, ge=0, le=1,
+        description="share of SMEs serving at least one foreign market at start (share)"
     )
     sector_mix: dict[str, float] = Field(
         default_factory=lambda: {
             "software": 0.12, "pharma": 0.08, "telecom": 0.06, "computer_services": 0.14,
             "wholesale": 0.22, "finance": 0.14, "automotive": 0.10, "electronics": 0.14,
         },
-        description="relative weight of each sector among firms (normalised; keys are sectors)",
+        description="relative weight of each sector among firms, normalised; keys are sectors "
+        "(weight)",
+        json_schema_extra={"range": ">= 0 each, not all 0"},
     )
     country_mix: dict[str, float] = Field(
         default_factory=dict,
         description="relative weight of each country among firms; empty = proportional to "
-        "market_size",
+        "market_size (weight)",
+        json_schema_extra={"range": ">= 0 each, not all 0"},
     )
     cluster_share: float = Field(
-        0.3, ge=0, le=1, description="share of firms located in a local industrial cluster"
+        0.3, ge=0, le=1, description="share of firms located in a local industrial cluster (share)"
     )
     clusters_per_market: int = Field(
         2, ge=1, le=50, description="clusters per (country, sector) market (count)"
     )
     owner_age_mean: float = Field(50.0, ge=20, le=80, description="mean owner age (years)")
-    owner_age_sd: float = Field(9.0, ge=0, le=30, description="sd of owner age (years)")
+    owner_age_sd: float = Field(
+        9.0, ge=0, le=30,
+        description="standard deviation of owner age (years)"
+    )
 
 
 class Sector(_Strict):
@@ -142,20 +155,23 @@ class Sector(_Strict):
 
     group: Literal["manufacturing", "services"] = Field(description="sector group of the paper")
     rnd_cost: Positive = Field(
-        description="path: yearly cost of a frontier R&D programme (USD million per year, "
-        "before drivers.rnd_cost_growth)"
+        description="path: yearly cost of a frontier R&D programme, before "
+        "drivers.rnd_cost_growth (USD million/year)"
     )
     rnd_intensity: float = Field(
-        0.05, ge=0, le=1, description="R&D spending as a share of revenue (fraction)"
+        0.05, ge=0, le=1, description="R&D spending as a share of revenue (share)"
     )
     standard_year: int | None = Field(
-        None, description="year a dominant design emerges; none = no standard in the run"
+        None, ge=1900, le=2100,
+        description="year a dominant design emerges; none = no standard in the run (year)"
     )
     deregulation_year: int | None = Field(
-        None, description="year foreign entry is deregulated; none = never regulated"
+        None, ge=1900, le=2100,
+        description="year foreign entry is deregulated; none = never regulated (year)"
     )
     internet_boost: Positive = Field(
-        1.0, description="path: multiplier on partner search from the Internet (1 = none)"
+        1.0, description="path: multiplier on partner search from the Internet; 1 = none "
+        "(multiplier)"
     )
     purposes: list[PurposeName] = Field(description="typical alliance purposes in the sector")
     venture_backed: bool = Field(
@@ -239,9 +255,10 @@ class Country(_Strict):
     region: Literal["north_america", "western_europe", "japan", "east_asia", "rest_of_world"] = (
         Field(description="world region")
     )
-    market_size: float = Field(gt=0, description="market size (GDP, USD billion, mid-1990s)")
+    market_size: float = Field(gt=0, description="market size: GDP in the mid-1990s (USD billion)")
     currency_union_year: int | None = Field(
-        None, description="year the country joins the currency union; none = never"
+        None, ge=1900, le=2100,
+        description="year the country joins the currency union; none = never (year)"
     )
     press_coverage: float = Field(
         1.0, ge=0, le=1,
@@ -285,15 +302,17 @@ class Drivers(_Strict):
 
     ict_cost: Positive = Field(
         default_factory=lambda: _path({1988: 1.0, 1995: 0.6, 2000: 0.25}),
-        description="path: cost of ICT for search and coordination (index, 1 = 1988 level)",
+        description="path: cost of ICT for search and coordination; 1 = 1988 level (index)",
     )
     rnd_cost_growth: float = Field(
         0.1057, ge=-0.5, le=1.0,
-        description="yearly growth of every sector's R&D cost on top of its path (fraction/year)",
+        description="yearly growth of every sector's R&D cost on top of its path (share/year)",
     )
     venture_capital: NonNegative = Field(
         default_factory=lambda: _path(VENTURE_CAPITAL),
-        description="path: venture capital invested in technology start-ups (index, 1995 = 1)",
+        description="path: venture capital invested in technology start-ups; 1995 = 1 (index)",
+        json_schema_extra={"source": "US venture capital investment: NVCA / PricewaterhouseCoopers "
+                           "MoneyTree, before 1995 Venture Economics (rounded)"},
     )
 
 
@@ -301,11 +320,14 @@ class MatchingService(_Strict):
     """A public or private partner-matching service."""
 
     coverage: Unit = Field(
-        0.05, description="path: share of SMEs registered with the service (fraction)"
+        0.05, description="path: share of SMEs registered with the service (share)"
     )
     conversion: float = Field(
         0.02, ge=0, le=1,
-        description="probability that a contact made through the service is pursued to a deal",
+        description="probability that a contact made through the service is pursued to a deal "
+        "(probability)",
+        json_schema_extra={"source": "Sakai (2002): about 2% of matching-service contacts "
+                           "lead to a deal"},
     )
 
 
@@ -314,30 +336,34 @@ class Policy(_Strict):
 
     trade_openness: Unit = Field(
         default_factory=lambda: _path({1988: 0.55, 2000: 0.8}),
-        description="path: openness to trade (0 = closed, 1 = no cross-border barrier)",
+        description="path: openness to trade; 0 = closed, 1 = no cross-border barrier (index)",
     )
     fdi_openness: Unit = Field(
         default_factory=lambda: _path({1988: 0.5, 2000: 0.8}),
-        description="path: openness to foreign acquirers (0 = barred, 1 = as domestic)",
+        description="path: openness to foreign acquirers; 0 = barred, 1 = as domestic (index)",
     )
     matching_service: MatchingService = Field(default_factory=MatchingService)
     sme_capability: Unit = Field(
-        0.2, description="path: intensity of SME capability programmes (skills, legal, quality)"
+        0.2, description="path: intensity of SME capability programmes: skills, legal, quality "
+        "(index)"
     )
     ipr_protection: Unit = Field(
         default_factory=lambda: _path({1988: 0.5, 1995: 0.7, 2000: 0.75}),
-        description="path: strength of intellectual-property protection",
+        description="path: strength of intellectual-property protection (index)",
     )
     competition_strictness: Unit = Field(
-        0.5, description="path: strictness of merger and alliance control"
+        0.5, description="path: strictness of merger and alliance control (index)"
     )
     b2b_exclusivity: Unit = Field(
         default_factory=lambda: _path({1988: 0.0, 1998: 0.0, 2000: 0.3}),
-        description="path: share of large buyers' purchasing routed through exclusive exchanges",
+        description="path: share of large buyers' purchasing routed through exclusive exchanges "
+        "(share)",
     )
-    safety_net: Unit = Field(0.5, description="path: generosity of social safety nets at exit")
+    safety_net: Unit = Field(0.5, description="path: generosity of social safety nets at exit "
+                                "(index)")
     export_information: Unit = Field(
-        0.2, description="path: reach of public foreign-market information and export services"
+        0.2, description="path: reach of public foreign-market information and export services "
+        "(index)"
     )
 
 
@@ -366,25 +392,28 @@ class Behaviour(_Strict):
     """
 
     search_rate: float = Field(
-        0.178, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner"
+        0.178, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner "
+        "(probability/step)"
     )
     venture_search: float = Field(
         0.1618, ge=0, le=20,
         description="rise in a venture-backed SME's search per unit of the venture capital "
-        "index and of its technology score (0..1)",
+        "index and of its technology score, which lies in 0..1 (multiplier)",
     )
     search_size_elasticity: float = Field(
-        2.273, ge=0, le=3, description="elasticity of search activity to firm size (employees)"
+        2.273, ge=0, le=3, description="elasticity of search activity to firm size in employees "
+        "(elasticity)"
     )
     sample_size: float = Field(
         4.726, gt=0, le=100, description="candidates a searcher examines at 1988 ICT cost (count)"
     )
     ict_search_elasticity: float = Field(
-        0.1371, ge=0, le=3, description="elasticity of the candidate sample to 1/ict_cost"
+        0.1371, ge=0, le=3,
+        description="elasticity of the candidate sample to 1/ict_cost (elasticity)"
     )
     max_sample_size: int = Field(32, ge=1, le=1000, description="cap on candidates (count)")
     cross_sector_share: float = Field(
-        0.25, ge=0, le=1, description="share of candidates drawn from any sector (fraction)"
+        0.25, ge=0, le=1, description="share of candidates drawn from any sector (share)"
     )
     visibility_elasticity: float = Field(
         0.8, ge=0, le=3,
@@ -408,65 +437,81 @@ class Behaviour(_Strict):
     )
     foreign_search_cost: float = Field(
         2.0, ge=0, le=50,
-        description="search barrier per region step for a foreign candidate at zero openness",
+        description="search barrier per region step for a foreign candidate at zero openness "
+        "(multiplier)",
     )
-    w_rnd: float = Field(1.266, ge=0, le=20, description="value weight of R&D cost sharing")
-    w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing")
-    w_marketing: float = Field(1.484, ge=0, le=20, description="value weight of market access")
-    w_manufacturing: float = Field(0.8083, ge=0, le=20, description="value weight of manufacturing")
+    w_rnd: float = Field(1.266, ge=0, le=20, description="value weight of R&D cost sharing "
+                         "(value units/year)")
+    w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing "
+                               "(value units/year)")
+    w_marketing: float = Field(1.484, ge=0, le=20, description="value weight of market access "
+                               "(value units/year)")
+    w_manufacturing: float = Field(0.8083, ge=0, le=20, description="value weight of "
+                                   "manufacturing (value units/year)")
     typical_purpose_weight: float = Field(
-        1.5, ge=0, le=10, description="multiplier on a purpose typical of the sector"
+        1.5, ge=0, le=10, description="multiplier on a purpose typical of the sector (multiplier)"
     )
     atypical_purpose_weight: float = Field(
-        0.5, ge=0, le=10, description="multiplier on a purpose not typical of the sector"
+        0.5, ge=0, le=10,
+        description="multiplier on a purpose not typical of the sector (multiplier)"
     )
     transaction_cost: float = Field(
         1.259, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
     )
     cross_border_cost: float = Field(
         0.3, ge=0, le=10,
-        description="extra cost of a cross-border deal per region step at zero openness",
+        description="extra cost of a cross-border deal per region step at zero openness "
+        "(value units/year)",
     )
     coordination_cost: float = Field(
-        0.2, ge=0, le=10, description="cost of coordinating partners at 1988 ICT cost"
+        0.2, ge=0, le=10,
+        description="cost of coordinating partners at 1988 ICT cost (value units/year)"
     )
     matching_contact_rate: float = Field(
         0.00227, ge=0, le=1,
         description="chance per step that the matching service proposes contacts to a "
-        "registered firm",
+        "registered firm (probability/step)",
     )
     match_noise: float = Field(
         0.3, ge=0, le=10,
-        description="sd of the idiosyncratic fit of a pair, added to each side's value",
+        description="standard deviation of the idiosyncratic fit of a pair, added to each "
+        "side's value (value units/year)",
     )
     currency_union_discount: float = Field(
-        0.5, ge=0, le=1, description="cut in cross-border cost between currency-union members"
+        0.5, ge=0, le=1,
+        description="cut in cross-border cost between currency-union members (share)"
     )
     capability_cost_relief: float = Field(
         0.5, ge=0, le=1,
         description="cut in a firm's transaction cost at full capability, and in a pair's "
-        "coordination cost at full capability of the weaker partner",
+        "coordination cost at full capability of the weaker partner (share)",
     )
     capability_uptake: float = Field(
-        0.15, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy"
+        0.15, ge=0, le=1, description="yearly closing of an SME's capability gap per unit policy "
+        "(share/year)"
     )
     pre_standard_bonus: float = Field(
-        2.109, ge=0, le=10, description="extra R&D-alliance value before a dominant design"
+        2.109, ge=0, le=10, description="extra R&D-alliance value before a dominant design "
+        "(value units/year)"
     )
     post_standard_factor: float = Field(
-        0.3, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists"
+        0.3, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists "
+        "(multiplier)"
     )
     regulated_access: float = Field(
-        0.05, ge=0, le=1, description="market access to a regulated sector before deregulation"
+        0.05, ge=0, le=1, description="market access to a regulated sector before deregulation "
+        "(share)"
     )
     purpose_threshold: float = Field(
-        0.25, ge=0, le=1, description="share of a deal's value a purpose needs to be listed"
+        0.25, ge=0, le=1, description="share of a deal's value a purpose needs to be listed (share)"
     )
     jv_propensity: float = Field(
-        0.4, ge=0, le=1, description="chance a cross-border market-entry deal is a joint venture"
+        0.4, ge=0, le=1, description="chance a cross-border market-entry deal is a joint venture "
+        "(probability)"
     )
     equity_propensity: float = Field(
-        0.4, ge=0, le=1, description="chance a large firm takes equity in an SME R&D partner"
+        0.4, ge=0, le=1, description="chance a large firm takes equity in an SME R&D partner "
+        "(probability)"
     )
     term_years_min: float = Field(2.0, gt=0, le=50, description="shortest alliance term (years)")
     term_years_max: float = Field(8.0, gt=0, le=50, description="longest alliance term (years)")
@@ -484,13 +529,15 @@ class Behaviour(_Strict):
                                      "(Gulati 1998); a soft limit, not a cap by size"},
     )
     knowledge_growth: float = Field(
-        0.08, ge=0, le=1, description="yearly knowledge growth of a fully funded R&D programme"
+        0.08, ge=0, le=1, description="yearly knowledge growth of a fully funded R&D programme "
+        "(share/year)"
     )
     knowledge_depreciation: float = Field(
-        0.04, ge=0, le=1, description="yearly obsolescence of knowledge (fraction)"
+        0.04, ge=0, le=1, description="yearly obsolescence of knowledge (share/year)"
     )
     alliance_learning: float = Field(
-        0.05, ge=0, le=1, description="yearly knowledge a firm absorbs per unit of partner edge"
+        0.05, ge=0, le=1, description="yearly knowledge a firm absorbs per unit of partner edge "
+        "(share/year)"
     )
 
     @model_validator(mode="after")
@@ -502,51 +549,59 @@ class Supply(_Strict):
     """Supply contracts between large manufacturers and their (mostly small) suppliers."""
 
     sourcing_rate: float = Field(
-        0.3, ge=0, le=1, description="chance per step that a buyer with a free slot runs a tender"
+        0.3, ge=0, le=1, description="chance per step that a buyer with a free slot runs a tender "
+        "(probability/step)"
     )
     slots_per_decade: float = Field(
-        2.5, ge=0, le=50, description="supplier slots of a buyer per decade of its size"
+        2.5, ge=0, le=50, description="supplier slots of a buyer per decade of its size (count)"
     )
-    tender_candidates: int = Field(8, ge=1, le=200, description="suppliers examined per tender")
+    tender_candidates: int = Field(8, ge=1, le=200, description="suppliers examined per "
+                                   "tender (count)")
     quality_floor: float = Field(
-        0.35, ge=0, le=1, description="minimum supplier quality at the start year (0..1)"
+        0.35, ge=0, le=1, description="minimum supplier quality at the start year (index)"
     )
     quality_floor_growth: float = Field(
-        0.02, ge=0, le=0.2, description="yearly rise of the minimum quality (per year)"
+        0.02, ge=0, le=0.2, description="yearly rise of the minimum quality (index/year)"
     )
     quality_upgrading: float = Field(
-        0.1, ge=0, le=1, description="yearly closing of a supplier's quality gap at capability 1"
+        0.1, ge=0, le=1, description="yearly closing of a supplier's quality gap at capability 1 "
+        "(share/year)"
     )
     w_delivery: float = Field(
-        0.5, ge=0, le=10, description="weight of delivery reliability against quality and cost"
+        0.5, ge=0, le=10, description="weight of delivery reliability against quality and cost "
+        "(weight)"
     )
     local_content: float = Field(
         0.5, ge=0, le=1,
-        description="cut in the reach of suppliers outside the buyer's production countries",
+        description="cut in the reach of suppliers outside the buyer's production countries "
+        "(share)",
     )
     order_share: float = Field(
-        0.004, gt=0, le=1, description="a contract's yearly value as a share of buyer revenue"
+        0.004, gt=0, le=1,
+        description="a contract's yearly value as a share of buyer revenue (share)"
     )
     capacity_share: float = Field(
         1.0, gt=0, le=10,
-        description="most contract value a supplier takes on, as a share of its own revenue",
+        description="most contract value a supplier takes on, as a share of its own revenue "
+        "(share)",
     )
     term_years_min: float = Field(3.0, gt=0, le=50, description="shortest contract term (years)")
     term_years_max: float = Field(7.0, gt=0, le=50, description="longest contract term (years)")
     contract_margin: float = Field(
-        0.06, ge=0, le=1, description="supplier's margin on contract revenue (fraction)"
+        0.06, ge=0, le=1, description="supplier's margin on contract revenue (share)"
     )
     b2b_join_cost: float = Field(
-        0.3, ge=0, le=100, description="yearly cost of joining a B2B exchange (USD million)"
+        0.3, ge=0, le=100, description="yearly cost of joining a B2B exchange (USD million/year)"
     )
     b2b_benefit: float = Field(
         0.08, ge=0, le=10,
         description="expected gain from exchange orders as a share of revenue per unit of "
-        "exclusivity",
+        "exclusivity (share)",
     )
     consolidation_rate: float = Field(
         0.5, ge=0, le=1,
-        description="yearly chance that a medium supplier under price pressure merges with a peer",
+        description="yearly chance that a medium supplier under price pressure merges with a peer "
+        "(probability/year)",
     )
 
     @model_validator(mode="after")
@@ -558,7 +613,8 @@ class Acquisitions(_Strict):
     """Acquisitions of firms (mostly SMEs) by larger firms."""
 
     search_rate: float = Field(
-        0.25, ge=0, le=1, description="yearly chance that a large firm looks for a target"
+        0.25, ge=0, le=1, description="yearly chance that a large firm looks for a target "
+        "(probability/year)"
     )
     candidates: int = Field(6, ge=1, le=200, description="targets examined per search (count)")
     tech_premium: float = Field(
@@ -567,31 +623,35 @@ class Acquisitions(_Strict):
     )
     market_premium: float = Field(
         6.0, ge=0, le=100,
-        description="capitalised value of the markets a target opens (x revenue per market "
-        "share)",
+        description="capitalised value of the markets a target opens, per market share "
+        "(x revenue)",
     )
     price_to_sales: float = Field(
-        1.0, gt=0, le=100, description="price of a target as a multiple of its revenue"
+        1.0, gt=0, le=100, description="price of a target as a multiple of its revenue (x revenue)"
     )
     value_noise: float = Field(
-        0.5, ge=0, le=5, description="sd of the log of the acquirer's idiosyncratic valuation"
+        0.5, ge=0, le=5,
+        description="standard deviation of the log of the acquirer's idiosyncratic "
+        "valuation (log)"
     )
     cross_border_deal_cost: float = Field(
         10.0, ge=0, le=1000,
         description="fixed cost of buying a foreign firm: due diligence, legal and advisory work, "
         "integration abroad (USD million)",
     )
-    retirement_age: float = Field(65.0, ge=30, le=100, description="owners retire at (years)")
+    retirement_age: float = Field(65.0, ge=30, le=100, description="age at which owners retire "
+                                  "(years)")
     successor_share: float = Field(
-        0.5, ge=0, le=1, description="share of retiring owners who have a successor"
+        0.5, ge=0, le=1, description="share of retiring owners who have a successor (share)"
     )
     distress_sale_rate: float = Field(
-        0.1, ge=0, le=1, description="yearly chance that a loss-making firm is put up for sale"
+        0.1, ge=0, le=1, description="yearly chance that a loss-making firm is put up for sale "
+        "(probability/year)"
     )
     hhi_limit: float = Field(
         0.8, ge=0, le=1,
         description="post-merger HHI allowed at zero strictness; the limit falls linearly to 0 "
-        "at full policy.competition_strictness",
+        "at full policy.competition_strictness (index)",
     )
 
 
@@ -599,59 +659,68 @@ class Demography(_Strict):
     """Entry, exit, profitability and growth of firms."""
 
     entry_rate: float = Field(
-        0.03, ge=0, le=1, description="start-ups per active firm per year at zero policy"
+        0.03, ge=0, le=1,
+        description="start-ups per active firm per year at zero policy (count/year)"
     )
     entry_capability_effect: float = Field(
-        1.0, ge=0, le=10, description="relative rise of start-ups per unit of sme_capability"
+        1.0, ge=0, le=10,
+        description="relative rise of start-ups per unit of sme_capability (share)"
     )
     entry_ict_effect: float = Field(
-        0.5, ge=0, le=10, description="relative rise of start-ups per unit fall in ICT cost"
+        0.5, ge=0, le=10, description="relative rise of start-ups per unit fall in ICT cost (share)"
     )
     spinoff_rate: float = Field(
-        0.04, ge=0, le=1, description="yearly chance that a large firm spins off a small firm"
+        0.04, ge=0, le=1, description="yearly chance that a large firm spins off a small firm "
+        "(probability/year)"
     )
-    margin_mean: float = Field(0.08, ge=-1, le=1, description="mean operating margin (fraction)")
-    margin_sd: float = Field(0.05, ge=0, le=1, description="sd of yearly margin shocks")
+    margin_mean: float = Field(0.08, ge=-1, le=1, description="mean operating margin "
+                               "(share of revenue)")
+    margin_sd: float = Field(0.05, ge=0, le=1, description="standard deviation of yearly "
+                             "margin shocks (share of revenue)")
     margin_persistence: float = Field(
-        0.5, ge=0, le=1, description="share of last year's margin carried into this year"
+        0.5, ge=0, le=1, description="share of last year's margin carried into this year (share)"
     )
     deal_revenue: float = Field(
         0.05, ge=0, le=1,
-        description="revenue gain per value unit of a live alliance (fraction of revenue/year)",
+        description="revenue gain per value unit of a live alliance (share of revenue/year)",
     )
     deal_margin: float = Field(
-        0.3, ge=0, le=1, description="margin gain per unit of deal-revenue share (fraction)"
+        0.3, ge=0, le=1, description="margin gain per unit of deal-revenue share (share of revenue)"
     )
     insolvency_margin: float = Field(
         0.1, ge=0, le=1,
-        description="a firm whose margin falls below minus this exits at once (fraction)",
+        description="a firm whose margin falls below minus this exits at once "
+        "(share of revenue)",
     )
     exit_loss_years: int = Field(
-        3, ge=1, le=20, description="years of losses before exit at zero safety net"
+        3, ge=1, le=20, description="years of losses before exit at zero safety net (years)"
     )
     growth_per_deal_share: float = Field(
         0.2366, ge=0, le=10,
-        description="employment growth per unit of deal-revenue share (calibrated: "
-        "experiments/calibration/demography/)",
+        description="employment growth per unit of deal-revenue share (share/year)",
     )
     loss_shrink: float = Field(
-        0.08, ge=0, le=1, description="yearly employment cut of a loss-making firm (fraction)"
+        0.08, ge=0, le=1, description="yearly employment cut of a loss-making firm (share/year)"
     )
-    growth_noise: float = Field(0.05, ge=0, le=1, description="sd of yearly log growth")
+    growth_noise: float = Field(0.05, ge=0, le=1, description="standard deviation of yearly "
+                                "log growth (log)")
     cluster_spillover: float = Field(
         0.05, ge=0, le=1,
-        description="yearly share of the gap to its cluster's mean knowledge a firm absorbs",
+        description="yearly share of the gap to its cluster's mean knowledge a firm absorbs "
+        "(share/year)",
     )
     capable_conversion: float = Field(
         0.3, ge=0, le=1,
-        description="matching-service conversion of a fully capable SME (vs policy conversion)",
+        description="matching-service conversion of a fully capable SME, against the policy's "
+        "conversion (probability)",
     )
     capability_threshold: float = Field(
-        0.6, ge=0, le=1, description="capability above which conversion starts to rise"
+        0.6, ge=0, le=1, description="capability above which conversion starts to rise (index)"
     )
     distributor_rate: float = Field(
         0.3588, ge=0, le=1,
-        description="chance a searching non-exporting SME also asks a distributor",
+        description="chance a searching non-exporting SME also asks a distributor "
+        "(probability)",
     )
 
 
@@ -659,74 +728,105 @@ class Exports(_Strict):
     """Exports of firms: heterogeneous-firm trade with sunk market-entry costs.
 
     Money is in USD million at the firm's scale; trade costs are iceberg factors (tariff
-    equivalents, 0.1 = 10% of the good's value). Sources of the defaults are in the README.
+    equivalents, 0.1 = 10% of the good's value). Each field's source is in its
+    ``json_schema_extra`` (shown in the documentation's parameter tables).
     """
 
     elasticity: float = Field(
         5.0, gt=1, le=20,
-        description="elasticity of substitution between varieties; variable profit is sales / it",
+        description="elasticity of substitution between varieties; variable profit is sales / it "
+        "(elasticity)",
+        json_schema_extra={"source": "a trade elasticity of 4: Simonovska and Waugh (2014); Head "
+                           "and Mayer (2014)"},
     )
     market_size_elasticity: float = Field(
         0.35, ge=0, le=1,
-        description="elasticity of a firm's sales in a country to the country's market size",
+        description="elasticity of a firm's sales in a country to the country's market size "
+        "(elasticity)",
+        json_schema_extra={"source": "sales per exporter rise with market size with about this "
+                           "elasticity: Eaton, Kortum and Kramarz (2011)"},
     )
     border_cost: float = Field(
         1.0, ge=0, le=10,
         description="tariff-equivalent cost of policy barriers at zero trade_openness (fraction)",
+        json_schema_extra={"source": "Anderson and van Wincoop (2004): 74% trade costs for rich "
+                           "countries; 0.45 in 1988 and 0.2 in 2000 at the baseline's openness"},
     )
     distance_cost: float = Field(
         0.35, ge=0, le=10,
         description="tariff-equivalent cost of transport, language and information per region "
-        "step (fraction; 1 step = same region, 2 = another region)",
+        "step; 1 step = same region, 2 = another region (fraction/step)",
+        json_schema_extra={"source": "Anderson and van Wincoop (2004): transport 21%, with "
+                           "language and information"},
     )
     currency_cost: float = Field(
         0.14, ge=0, le=10,
         description="tariff-equivalent cost of trading across currencies, gone in a currency "
         "union (fraction)",
+        json_schema_extra={"source": "Anderson and van Wincoop (2004): currency 14%"},
     )
     services_cost: float = Field(
         2.0, ge=0, le=10,
         description="extra tariff-equivalent cost of selling services abroad rather than goods "
         "(fraction)",
+        json_schema_extra={"source": "services trade costs two to three times those of goods: "
+                           "Miroudot, Sauvage and Shepherd (2013)"},
     )
     quality_elasticity: float = Field(
         2.0, ge=0, le=20,
-        description="log rise of foreign demand per unit of product quality above 0.5",
+        description="log rise of foreign demand per unit of product quality above 0.5 (log)",
+        json_schema_extra={"source": "judgement"},
     )
     demand_noise: float = Field(
-        1.5, ge=0, le=5, description="sd of the log of a firm's yearly demand shock in a market"
+        1.5, ge=0, le=5,
+        description="standard deviation of the log of a firm's yearly demand shock in a "
+        "market (log)",
+        json_schema_extra={"source": "large firm-market demand shocks: Eaton, Kortum and Kramarz "
+                           "(2011)"},
     )
     market_cost: float = Field(
         0.15, ge=0, le=100,
         description="yearly fixed cost of serving one export market at 1988 ICT cost "
         "(USD million/year)",
+        json_schema_extra={"source": "sunk costs of a few hundred thousand dollars: Das, Roberts "
+                           "and Tybout (2007); set within that range so that the share of "
+                           "manufacturing SMEs with 10-40% cross-border turnover matches the "
+                           "paper"},
     )
     entry_cost: float = Field(
         0.75, ge=0, le=1000,
         description="sunk cost of entering one export market at 1988 ICT cost (USD million)",
+        json_schema_extra={"source": "Das, Roberts and Tybout (2007), as market_cost"},
     )
     payback_years: float = Field(
         5.0, gt=0, le=100,
-        description="years over which an entrant expects to recover the sunk entry cost",
+        description="years over which an entrant expects to recover the sunk entry cost (years)",
+        json_schema_extra={"source": "a 10% discount rate plus a 10% exit hazard of export "
+                           "spells"},
     )
     ict_elasticity: float = Field(
-        0.5, ge=0, le=5, description="elasticity of export fixed costs to drivers.ict_cost"
+        0.5, ge=0, le=5,
+        description="elasticity of export fixed costs to drivers.ict_cost (elasticity)",
+        json_schema_extra={"source": "judgement"}
     )
     information_relief: float = Field(
         0.5, ge=0, le=1,
         description="cut in export fixed costs at full policy.export_information (fraction)",
+        json_schema_extra={"source": "judgement"},
     )
     capability_relief: float = Field(
         0.3, ge=0, le=1,
         description="cut in a firm's export fixed costs at full capability (fraction)",
+        json_schema_extra={"source": "judgement"},
     )
 
 
 class PriceCut(_Strict):
     """A buyers' restructuring shock: buyers in ``sector`` demand a price cut from suppliers."""
 
-    year: int = Field(ge=1900, le=2100, description="year the cut is demanded")
-    sector: str = Field(description="sector whose buyers demand it")
+    year: int = Field(ge=1900, le=2100, description="year the cut is demanded (year)")
+    sector: str = Field(description="sector whose buyers demand it",
+                        json_schema_extra={"range": "a key of sectors"})
     cut: float = Field(gt=0, le=1, description="price cut demanded (fraction of contract value)")
 
 

@@ -9,6 +9,7 @@ A plain number is a constant path.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -101,6 +102,15 @@ def _dump_path(path: TimePath) -> float | dict[str, float]:
     return d["0"] if list(d) == ["0"] else d
 
 
+@dataclass(frozen=True)
+class PathBounds:
+    """The allowed range of a :func:`bounded_path` field, kept in its type's metadata so that
+    the parameter tables of the documentation (:mod:`restructuring_sim.paramdoc`) can show it."""
+
+    low: float | None
+    high: float | None
+
+
 def bounded_path(low: float | None = None, high: float | None = None):
     """A pydantic field type for a time path whose every point lies in ``[low, high]``."""
 
@@ -117,4 +127,5 @@ def bounded_path(low: float | None = None, high: float | None = None):
         TimePath,
         BeforeValidator(check),
         PlainSerializer(_dump_path, return_type=Any),
+        PathBounds(low, high),
     ]

@@ -89,3 +89,17 @@ def run_dir(baseline_run) -> Path:
 def baseline_events(baseline_model) -> pd.DataFrame:
     """The event log of :func:`baseline_run` as a DataFrame."""
     return baseline_model.events.to_pandas()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say once, at the end, that the browser tests were skipped for want of chromium and how to
+    run them (pytest's own skip list is easy to miss)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if "chromium" in str(getattr(r, "longrepr", "")).lower()]
+    if not skipped:
+        return
+    terminalreporter.write_sep("-", "browser tests skipped", yellow=True)
+    terminalreporter.write_line(
+        f"{len(skipped)} dashboard browser tests (tests/test_dashboard.py) were skipped: Debian's "
+        "chromium is not installed at /usr/bin/chromium. To run them: `apt-get install chromium` "
+        "(as .ci/run does), then `make test`.")

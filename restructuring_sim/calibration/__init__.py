@@ -5,7 +5,28 @@ moments to fit and a budget; :func:`calibrate` runs or resumes the calibration a
 record into ``experiments/calibration/<name>/``.
 """
 
-from restructuring_sim.calibration.run import calibrate
-from restructuring_sim.calibration.spec import CalibrationSpec, load_spec
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+_EXPORTS = {
+    "calibrate": "restructuring_sim.calibration.run",
+    "CalibrationSpec": "restructuring_sim.calibration.spec",
+    "load_spec": "restructuring_sim.calibration.spec",
+}
 
 __all__ = ["CalibrationSpec", "calibrate", "load_spec"]
+
+if TYPE_CHECKING:
+    from restructuring_sim.calibration.run import calibrate
+    from restructuring_sim.calibration.spec import CalibrationSpec, load_spec
+
+
+def __getattr__(name: str):
+    # imported on first use, so that the calibrate command's module loads without pyabc
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

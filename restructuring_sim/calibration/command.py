@@ -30,19 +30,28 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from restructuring_sim import cli
+        from restructuring_sim import console as term
         from restructuring_sim.calibration.run import calibrate as run_calibration
+        from restructuring_sim.calibration.spec import load_spec
         from restructuring_sim.paper.validate import render_table
 
-        def progress(t: int, eps: float, sims: int) -> None:
-            if not quiet:
-                cli.err_console.print(f"generation {t}: epsilon {eps:.4g}, {sims} simulations",
-                                      highlight=False)
+        generations = load_spec(spec)[0].budget.generations
+        with term.progress_bar("generations", quiet=quiet) as bar:
+            task = bar.add_task("calibrate", total=generations)
 
-        result = run_calibration(spec, out, progress)
+            def progress(t: int, eps: float, sims: int) -> None:
+                if quiet:
+                    return
+                line = f"generation {t}: epsilon {eps:.4g}, {sims} simulations"
+                (term.err_console if bar.disable else bar.console).print(line, highlight=False)
+                last = t + 1 >= generations
+                bar.update(task, completed=min(t + 1, generations),
+                           description="calibrate: check ensemble" if last else "calibrate")
+
+            result = run_calibration(spec, out, progress)
         if quiet:
             return
-        console = Console(width=max(cli.console.width, 110))
+        console = Console(width=max(term.console.width, 110))
         check = result["check"]["loss"]
         params = Table(title=f"Calibration {result['name']}: {result['chosen']} "
                        f"(check loss {check if check is None else format(check, '.3g')}; best "

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from restructuring_sim import console as term
 from restructuring_sim.errors import UserError
 
 ExecutorOpt = Annotated[str | None, typer.Option(
@@ -27,33 +28,15 @@ SweepOutOpt = Annotated[Path, typer.Option("--out", help="Sweep directory (resum
                                             "this spec).")]
 
 
-def _cli():
-    from restructuring_sim import cli
-
-    return cli
-
-
 def execute(plan, out: Path, *, executor, workers, dask_workers, scheduler, quiet: bool):
-    """Run a plan with a progress bar (rich, with ETA) and return the sweep report."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    """Run a plan with a progress bar (rich, with ETA; on a terminal only) and return the sweep
+    report."""
+    from restructuring_sim.console import progress_bar
     from restructuring_sim.experiments.executors import resolve_kind
     from restructuring_sim.experiments.sweep import run_sweep
 
     kind = resolve_kind(executor, dask_workers, scheduler)
-    cli = _cli()
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("runs"), TextColumn("{task.fields[failed]}"), TimeElapsedColumn(),
-        TextColumn("ETA"), TimeRemainingColumn(), console=cli.err_console, disable=quiet,
-    ) as bar:
+    with progress_bar("runs", quiet=quiet, transient=False, extra="failed") as bar:
         task = bar.add_task(f"sweep ({kind})", total=plan.n_runs, failed="")
 
         def progress(done: int, total: int, failed: int) -> None:
@@ -106,14 +89,13 @@ def register(app: typer.Typer) -> None:
         """Run every point and replicate of SPEC into --out (resumable; results.parquet)."""
         from restructuring_sim.experiments.spec import load_plan
 
-        cli = _cli()
         plan = load_plan(spec)
         report = execute(plan, out, executor=executor, workers=workers,
                          dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
         if not quiet:
-            print_report(report, cli.console)
+            print_report(report, term.console)
         if report.broken:
-            cli.err_console.print(
+            term.err_console.print(
                 f"error: {report.broken}; {report.lost} runs not done; rerun the same command "
                 "to resume", markup=False, highlight=False)
             raise typer.Exit(1)
@@ -154,7 +136,6 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.experiments.store import read_results
         from restructuring_sim.io import write_text
 
-        cli = _cli()
         wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
         for m in wanted or []:
             if m not in METRICS:
@@ -176,7 +157,7 @@ def register(app: typer.Typer) -> None:
                                  list(set_ or []), reference=paths.index(ref_path))
             sweep_dir = out or Path("runs") / f"compare-{plan.spec_hash()[:12]}"
             if not quiet:
-                cli.err_console.print(f"running {len(paths)} scenarios x {replicates} "
+                term.err_console.print(f"running {len(paths)} scenarios x {replicates} "
                                       f"replicates into {sweep_dir}", highlight=False)
             execute(plan, sweep_dir, executor=executor, workers=workers,
                     dask_workers=dask_workers, scheduler=scheduler, quiet=quiet)
@@ -192,13 +173,13 @@ def register(app: typer.Typer) -> None:
                                      f"effect against {eff['reference'].iloc[0]} "
                                      "(95% interval)")
         failed = results.loc[results["status"] == "failed", "run_key"].nunique()
-        cli.console.print(
+        term.console.print(
             f"reference: {eff['reference'].iloc[0]}; "
             f"{int(results['replicate'].max()) + 1} replicates per point"
             + (f"; {failed} failed runs left out" if failed else ""), highlight=False)
         with pd.option_context("display.width", 200):
-            cmp.print_effects(eff, cli.console, f"Effects against the reference ({sweep_dir})")
-        cli.console.print(f"table: {csv}\nplot: {plot_path}", highlight=False)
+            cmp.print_effects(eff, term.console, f"Effects against the reference ({sweep_dir})")
+        term.console.print(f"table: {csv}\nplot: {plot_path}", highlight=False)
 
     @app.command()
     def sensitivity(
@@ -218,7 +199,6 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.experiments.store import read_results
         from restructuring_sim.io import write_parquet, write_text
 
-        cli = _cli()
         plan = load_plan(spec)
         sens.check_method(plan, str(spec))
         report = execute(plan, out, executor=executor, workers=workers,
@@ -234,7 +214,7 @@ def register(app: typer.Typer) -> None:
                       out / "sensitivity.parquet")
         plot_path = sens.plot(indices, out / "sensitivity.png")
         if not quiet:
-            print_report(report, cli.console)
+            print_report(report, term.console)
         t = Table(title=f"{plan.spec.design} sensitivity ({out})")
         cols = (["S1", "S1_conf", "ST", "ST_conf"] if plan.spec.design == "sobol"
                 else ["mu_star", "mu_star_conf", "sigma"])
@@ -245,10 +225,10 @@ def register(app: typer.Typer) -> None:
             t.add_row(f"[bold]{metric}[/bold]", *([""] * len(cols)))
             for r in group.to_dict("records"):
                 t.add_row(f"  {r['parameter']}", *(f"{r[c]:.3f}" for c in cols))
-        cli.console.print(t)
+        term.console.print(t)
         for note in notes:
-            cli.console.print(f"note: {note}", highlight=False)
-        cli.console.print(f"table: {out / 'sensitivity.csv'}\nplot: {plot_path}", highlight=False)
+            term.console.print(f"note: {note}", highlight=False)
+        term.console.print(f"table: {out / 'sensitivity.csv'}\nplot: {plot_path}", highlight=False)
 
 
 def _scenario_targets(targets: list[Path], reference: str | None) -> tuple[list[Path], Path]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from restructuring_sim import __version__
+from restructuring_sim._version import __version__
 from restructuring_sim.experiments.executors import open_executor
 from restructuring_sim.experiments.spec import Plan, RunTask
 from restructuring_sim.experiments.store import Store, run_rows

@@ -104,14 +104,10 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
 
 def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool):
     """Run the ensemble with a progress bar on stderr (none when ``quiet``)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from restructuring_sim import cli
+    from restructuring_sim.console import progress_bar
     from restructuring_sim.paper.ensemble import run_ensemble
 
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("replicates"), console=cli.err_console, transient=True,
-                  disable=quiet) as bar:
+    with progress_bar("replicates", quiet=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
         return run_ensemble(scenario, replicates, workers, seeds=seeds,
                             progress=lambda done: bar.update(task, completed=done))
@@ -191,12 +187,14 @@ def subsample_chances(summaries, table, size: int, seed: int) -> dict:
 
 
 def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
-                 out: Path | None, overrides: list[str], subsample: int | None = None) -> dict:
+                 out: Path | None, overrides: list[str], subsample: int | None = None,
+                 quiet: bool = False) -> dict:
     """Compare, write the outputs, print the table or JSON; returns the JSON payload (the
-    ``--json`` contract: without the ``--subsample`` chances, which go to the files)."""
+    ``--json`` contract: without the ``--subsample`` chances, which go to the files). A progress
+    bar of the replicates goes to stderr on a terminal, unless ``quiet``."""
     from rich.console import Console
 
-    from restructuring_sim import cli
+    from restructuring_sim import console as term
     from restructuring_sim.io import make_out_dir, write_json, write_text
     from restructuring_sim.paper import shape
     from restructuring_sim.paper.counts import (
@@ -209,7 +207,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.plots import write_plots
 
     check_subsample(subsample, replicates if _is_scenario(inputs) else len(inputs))
-    summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
+    summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
     payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
@@ -236,7 +234,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
         n = len(summaries)
         passed = int(table["pass"].sum())
         # the table needs ~100 columns, ~110 with the chances
-        console = Console(width=max(cli.console.width, 120 if extra else 110))
+        console = Console(width=max(term.console.width, 120 if extra else 110))
         console.print(render_table(
             table, f"Model ({n} replicate{'s' if n > 1 else ''}) against Sakai (2002)"))
         console.print(f"{passed} of {len(table)} moments within tolerance; plots: "
@@ -275,8 +273,9 @@ def register(app: typer.Typer) -> None:
             "--subsample", help="Also estimate each moment's chance of passing in an ensemble "
             "of this many replicates, from 2,000 draws of that many of these (give five times "
             "as many replicates or more); written to moments.csv and moments.json.")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
 
         run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []),
-                     subsample)
+                     subsample, quiet=quiet)
