@@ -104,7 +104,9 @@ class RestructuringModel(mesa.Model):
         self.step_index = 0
         self.conditions = self.world.conditions(0)
         self.counters = dict.fromkeys(COUNTERS, 0)
-        self._firm_years: list[dict[str, np.ndarray]] = []
+        #: the firm panel, one table per year ended (unless streamed: see stream_firms)
+        self._firm_years: list[pa.Table] = []
+        self._panel = None
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "year": lambda m: m.conditions.year,
@@ -245,70 +247,75 @@ class RestructuringModel(mesa.Model):
         f = self.firms
         self.network.record_metrics(year)
         f.owner_age[f.active] += 1.0
-        # the columns that change; those fixed at entry are read from the table when the firm
-        # table is built (rows are only appended, so the first rows of today are those of then)
-        self._firm_years.append(
-            dict(
-                year=year,
-                employees=f.employees.copy(),
-                mne=f.mne.copy(),
-                knowledge=f.knowledge.copy(),
-                capability=f.capability.copy(),
-                quality=f.quality.copy(),
-                capital=f.capital.copy(),
-                n_markets=f.n_markets.astype(np.int32),
-                live_alliances=f.live_alliances.copy(),
-                live_supply_contracts=f.live_supply.copy(),
-                revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
-                deal_revenue=f.deal_revenue.copy(),
-                export_revenue=f.export_revenue.copy(),
-                export_markets=f.n_export_markets.astype(np.int32),
-                cross_border_revenue_share=f.cross_border_share.copy(),
-                margin=f.margin.copy(),
-                registered=f.registered.copy(),
-                owner=f.owner.copy(),
-                status=f.status.copy(),
-            )
+        table = self._year_table(year)
+        if self._panel is not None:
+            self._panel.write(table)
+        else:
+            self._firm_years.append(table)
+
+    def _year_table(self, year: int) -> pa.Table:
+        """The rows of the firm table for ``year``: every firm that ever existed, as it is at
+        the end of the year (copies: the model steps on while the table waits to be written)."""
+        w = self.world
+        f = self.firms
+        n = len(f)
+        employees = f.employees.copy()
+        sector, country = f.sector, f.country
+        cols = dict(
+            firm_id=np.arange(n, dtype=np.int64),
+            year=np.full(n, year, dtype=np.int32),
+            employees=employees,
+            size_class=_labels(size_class_codes(employees), SIZE_CLASSES),
+            sector=_labels(sector, w.sector_names),
+            sector_group=_labels(w.sector_group[sector], SECTOR_GROUPS),
+            country=_labels(country, w.country_names),
+            region=_labels(w.country_region[country], w.region_names),
+            cluster=f.cluster.astype(np.int32),
+            mne=f.mne.copy(),
+            knowledge=f.knowledge.copy(),
+            capability=f.capability.copy(),
+            quality=f.quality.copy(),
+            capital=f.capital.copy(),
+            n_markets=f.n_markets.astype(np.int32),
+            live_alliances=f.live_alliances.copy(),
+            live_supply_contracts=f.live_supply.copy(),
+            revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
+            deal_revenue=f.deal_revenue.copy(),
+            export_revenue=f.export_revenue.copy(),
+            export_markets=f.n_export_markets.astype(np.int32),
+            cross_border_revenue_share=f.cross_border_share.copy(),
+            margin=f.margin.copy(),
+            registered=f.registered.copy(),
+            owner=f.owner.copy(),
+            birth_step=f.birth_step.copy(),
+            status=_labels(f.status, STATUS_NAMES),
+            weight=f.weight.copy(),
         )
+        return pa.table(cols)
+
+    def stream_firms(self, stream) -> None:
+        """Hand each year's rows of the firm table to ``stream.write`` (e.g. a
+        :class:`restructuring_sim.panel.ParquetStream`) as the year ends, instead of keeping
+        them for :meth:`firms_table`: a long or large run then holds one year of the panel in
+        memory, not all of them. Call before the first year ends."""
+        if self._firm_years:
+            raise RuntimeError("the firm panel already holds years: stream it from the start")
+        self._panel = stream
+
+    @property
+    def streamed_firms(self):
+        """The stream the firm panel goes to (see :meth:`stream_firms`), None if kept."""
+        return self._panel
 
     # ------------------------------------------------------------------ outputs
 
     def firms_table(self) -> pa.Table:
         """One row per firm per simulated year (end-of-year state)."""
-        w = self.world
-        f = self.firms
-        years = self._firm_years
-        if not years:
+        if self._panel is not None:
+            raise RuntimeError("the firm panel was streamed to a file (see stream_firms)")
+        if not self._firm_years:
             return pa.table({})
-        sizes = [len(y["employees"]) for y in years]
-
-        def recorded(name: str) -> np.ndarray:
-            """A column as recorded at the end of every year."""
-            return np.concatenate([y[name] for y in years])
-
-        def fixed(column: np.ndarray) -> np.ndarray:
-            """A column fixed at entry, for the firms of every year."""
-            return np.concatenate([column[:n] for n in sizes])
-
-        employees = recorded("employees")
-        sector, country = fixed(f.sector), fixed(f.country)
-        cols = dict(
-            firm_id=np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
-            year=np.concatenate([np.full(n, y["year"], dtype=np.int32)
-                                 for y, n in zip(years, sizes, strict=True)]),
-            employees=employees,
-            size_class=_labels(size_class_codes(employees), SIZE_CLASSES),
-            sector=_labels(sector, w.sector_names),
-            country=_labels(country, w.country_names),
-            cluster=fixed(f.cluster).astype(np.int32),
-            **{name: recorded(name) for name in _RECORDED},
-            birth_step=fixed(f.birth_step),
-            status=_labels(recorded("status"), STATUS_NAMES),
-            weight=fixed(f.weight),
-        )
-        table = pa.table(cols)
-        table = table.add_column(5, "sector_group", _labels(w.sector_group[sector], SECTOR_GROUPS))
-        return table.add_column(7, "region", _labels(w.country_region[country], w.region_names))
+        return pa.concat_tables(self._firm_years).combine_chunks()
 
     def timeseries_table(self) -> pa.Table:
         """Model-level reporters per step (from the DataCollector)."""
@@ -327,12 +334,6 @@ class RestructuringModel(mesa.Model):
             "events": len(self.events),
         }
 
-
-#: columns of the firm table recorded at the end of every year, from ``mne`` to ``owner``
-_RECORDED = ("mne", "knowledge", "capability", "quality", "capital", "n_markets",
-             "live_alliances", "live_supply_contracts", "revenue", "deal_revenue",
-             "export_revenue", "export_markets", "cross_border_revenue_share", "margin",
-             "registered", "owner")
 
 _EVENT_COUNTERS = {
     "alliance_formed": "alliances_formed", "alliance_dissolved": "alliances_dissolved",

@@ -18,6 +18,7 @@ from restructuring_sim.errors import UserError
 from restructuring_sim.events import KINDS
 from restructuring_sim.io import make_out_dir, write_json, write_parquet
 from restructuring_sim.model import RestructuringModel
+from restructuring_sim.panel import ParquetStream
 from restructuring_sim.scenario import Scenario
 
 RUN_FILES = (
@@ -58,16 +59,27 @@ def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False
     out = prepare_out_dir(out, overwrite)
     started = time.perf_counter()
     model = RestructuringModel(scenario)
-    model.run(progress)
-    wall = time.perf_counter() - started
-    write_run(model, out, wall)
+    # the firm panel is written year by year while the model runs (see ParquetStream)
+    panel = ParquetStream(out / "firms.parquet")
+    try:
+        model.stream_firms(panel)
+        model.run(progress)
+        wall = time.perf_counter() - started
+        write_run(model, out, wall)
+    except BaseException:
+        panel.abort()
+        raise
     return model
 
 
 def write_run(model: RestructuringModel, out: Path, wall_time: float) -> None:
-    """Write every file of the run directory for a finished model."""
+    """Write every file of the run directory for a finished model (the firm panel by
+    finishing the stream it was written to, if the model streamed it)."""
     model.events.write(out / "events.parquet")
-    write_parquet(model.firms_table(), out / "firms.parquet")
+    if model.streamed_firms is not None:
+        model.streamed_firms.close()
+    else:
+        write_parquet(model.firms_table(), out / "firms.parquet")
     write_parquet(model.timeseries_table(), out / "timeseries.parquet")
     model.network.write(out)
     manifest = model.manifest()
