@@ -12,6 +12,7 @@ Like every output (see :mod:`restructuring_sim.io`) the file appears atomically,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import tempfile
@@ -129,10 +130,8 @@ class ParquetStream:
         except BaseException as exc:  # handed to the caller by write or close
             self._error = exc
             if writer is not None:
-                try:
+                with contextlib.suppress(Exception):  # the first error is the one to report
                     writer.close()
-                except Exception:  # noqa: BLE001 - the first error is the one to report
-                    pass
             while not done:  # keep draining, so that ``write`` never waits forever
                 done = self._queue.get() is _DONE
 
