@@ -36,6 +36,8 @@ def resolve_kind(executor: str | None, dask_workers: int | None, scheduler: str 
     """The executor kind from the command-line options; reject contradictory ones."""
     if dask_workers is not None and scheduler is not None:
         raise UserError("--dask-workers and --scheduler: give one (start a cluster, or join one)")
+    if dask_workers is not None and dask_workers < 1:
+        raise UserError(f"--dask-workers {dask_workers}: must be >= 1")
     if executor is None:
         return "dask" if dask_workers is not None or scheduler is not None else "local"
     if executor not in EXECUTORS:
@@ -43,8 +45,6 @@ def resolve_kind(executor: str | None, dask_workers: int | None, scheduler: str 
     if executor == "local" and (dask_workers is not None or scheduler is not None):
         option = "--dask-workers" if dask_workers is not None else "--scheduler"
         raise UserError(f"{option}: only with --executor dask")
-    if dask_workers is not None and dask_workers < 1:
-        raise UserError(f"--dask-workers {dask_workers}: must be >= 1")
     return executor
 
 
