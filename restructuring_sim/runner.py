@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -74,14 +75,21 @@ def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False
 
 def write_run(model: RestructuringModel, out: Path, wall_time: float) -> None:
     """Write every file of the run directory for a finished model (the firm panel by
-    finishing the stream it was written to, if the model streamed it)."""
-    model.events.write(out / "events.parquet")
-    if model.streamed_firms is not None:
-        model.streamed_firms.close()
-    else:
-        write_parquet(model.firms_table(), out / "firms.parquet")
-    write_parquet(model.timeseries_table(), out / "timeseries.parquet")
-    model.network.write(out)
+    finishing the stream it was written to, if the model streamed it).
+
+    The event log is encoded on a second thread while this one writes the other files (pyarrow
+    releases the GIL while it encodes); each file is written atomically as before."""
+    with ThreadPoolExecutor(1) as pool:
+        events = pool.submit(model.events.write, out / "events.parquet")
+        try:
+            if model.streamed_firms is not None:
+                model.streamed_firms.close()
+            else:
+                write_parquet(model.firms_table(), out / "firms.parquet")
+            write_parquet(model.timeseries_table(), out / "timeseries.parquet")
+            model.network.write(out)
+        finally:
+            events.result()
     manifest = model.manifest()
     manifest.update(git_commit=git_commit(), wall_time_s=round(wall_time, 3),
                     files=list(RUN_FILES))
