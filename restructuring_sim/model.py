@@ -319,9 +319,16 @@ class RestructuringModel(mesa.Model):
     # ------------------------------------------------------------------ outputs
 
     def firms_table(self) -> pa.Table:
-        """One row per firm per simulated year (end-of-year state)."""
+        """One row per firm per simulated year (end-of-year state); read back from its file
+        when the panel was streamed to one (see :meth:`stream_firms`) and the file is complete."""
         if self._panel is not None:
-            raise RuntimeError("the firm panel was streamed to a file (see stream_firms)")
+            path = getattr(self._panel, "path", None)
+            if path is None or not getattr(self._panel, "closed", False):
+                raise RuntimeError("the firm panel is streamed to a file that is not complete "
+                                   "yet (see stream_firms)")
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path)
         if not self._firm_years:
             return pa.table({})
         return pa.concat_tables(self._firm_years).combine_chunks()

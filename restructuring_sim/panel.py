@@ -69,8 +69,14 @@ class ParquetStream:
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
         self._error: BaseException | None = None
         self._open = True
+        self._complete = False
         self._thread = threading.Thread(target=self._work, name="parquet-stream", daemon=True)
         self._thread.start()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the file is complete (:meth:`close` returned)."""
+        return self._complete
 
     def write(self, table: pa.Table) -> None:
         """Queue ``table`` to be appended to the file (waits while the writer is behind)."""
@@ -90,6 +96,7 @@ class ParquetStream:
             Path(self._tmp).unlink(missing_ok=True)
             raise self._error
         os.replace(self._tmp, self.path)
+        self._complete = True
 
     def abort(self) -> None:
         """Stop writing and delete the unfinished file (the file's name is never taken)."""
