@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 ROW_GROUP_ROWS = 1024 * 1024
 
 #: tables waiting for the writer thread at most; the model waits when it is this far ahead
-#: (at a million firms one year's table is about 150 MB)
-_QUEUED = 2
+#: (one year's table is about 150 MB at a million firms, 1.5 GB at ten million: writing it takes
+#: a fraction of the time the model takes to simulate the next year)
+_QUEUED = 1
 
 _DONE = object()
 
