@@ -24,6 +24,10 @@ scenario and seed give the same events.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import threading
+
 import mesa
 import numpy as np
 import pyarrow as pa
@@ -86,7 +90,8 @@ class RestructuringModel(mesa.Model):
         self.seed_value = scenario.simulation.seed
         self.run_id = f"{scenario.config_hash()[:12]}-s{self.seed_value}"
         self.world = World(scenario)
-        self.firms = generate(scenario, self.world, self.rng, population)
+        with _fewer_collections():
+            self._build(scenario, population)
         #: draws of the export mechanism, a child of ``rng``: exports leave the other channels'
         #: draws as they were
         self.export_rng = self.rng.spawn(1)[0]
@@ -98,8 +103,6 @@ class RestructuringModel(mesa.Model):
         self.events = EventLog(self.run_id, self.seed_value, sectors=self.world.sector_names,
                                countries=self.world.country_names,
                                regions=self.world.region_names, observer=self.observer)
-        self.network = NetworkTracker()
-        self.network.add_firms(range(len(self.firms)))
         self._agents_by_firm: dict[int, Firm] = {}
         self._viewed = 0  # firms below this id have had their agents created (if active then)
         self.n_steps = scenario.simulation.n_steps
@@ -107,7 +110,9 @@ class RestructuringModel(mesa.Model):
         self.step_index = 0
         self.conditions = self.world.conditions(0)
         self.counters = dict.fromkeys(COUNTERS, 0)
-        self._firm_years: list[dict[str, np.ndarray]] = []
+        #: the firm panel, one table per year ended (unless streamed: see stream_firms)
+        self._firm_years: list[pa.Table] = []
+        self._panel = None
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "year": lambda m: m.conditions.year,
@@ -136,6 +141,12 @@ class RestructuringModel(mesa.Model):
         )
         #: firm masks the reporters share while the step's data are collected (None otherwise)
         self._reports: dict[str, np.ndarray] | None = None
+
+    def _build(self, scenario: Scenario, population: dict | None) -> None:
+        """The initial firms and their network nodes (the bulk of the model's objects)."""
+        self.firms = generate(scenario, self.world, self.rng, population)
+        self.network = NetworkTracker()
+        self.network.add_firms(range(len(self.firms)))
 
     # ------------------------------------------------------------------ agents
     # A Firm agent is a view of one row of the firm table and holds no state, so it is created
@@ -191,7 +202,7 @@ class RestructuringModel(mesa.Model):
         """Advance one period."""
         if self.finished:
             raise RuntimeError("the run is complete: every step of the scenario has run")
-        with self.firms.guarded():
+        with self.firms.guarded(), _fewer_collections():
             self._step()
         self.step_index += 1
         self.running = not self.finished  # Mesa's convention: controls stop at the end
@@ -248,70 +259,82 @@ class RestructuringModel(mesa.Model):
         f = self.firms
         self.network.record_metrics(year)
         f.owner_age[f.active] += 1.0
-        # the columns that change; those fixed at entry are read from the table when the firm
-        # table is built (rows are only appended, so the first rows of today are those of then)
-        self._firm_years.append(
-            dict(
-                year=year,
-                employees=f.employees.copy(),
-                mne=f.mne.copy(),
-                knowledge=f.knowledge.copy(),
-                capability=f.capability.copy(),
-                quality=f.quality.copy(),
-                capital=f.capital.copy(),
-                n_markets=f.n_markets.astype(np.int32),
-                live_alliances=f.live_alliances.copy(),
-                live_supply_contracts=f.live_supply.copy(),
-                revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
-                deal_revenue=f.deal_revenue.copy(),
-                export_revenue=f.export_revenue.copy(),
-                export_markets=f.n_export_markets.astype(np.int32),
-                cross_border_revenue_share=f.cross_border_share.copy(),
-                margin=f.margin.copy(),
-                registered=f.registered.copy(),
-                owner=f.owner.copy(),
-                status=f.status.copy(),
-            )
+        table = self._year_table(year)
+        if self._panel is not None:
+            self._panel.write(table)
+        else:
+            self._firm_years.append(table)
+
+    def _year_table(self, year: int) -> pa.Table:
+        """The rows of the firm table for ``year``: every firm that ever existed, as it is at
+        the end of the year (copies: the model steps on while the table waits to be written)."""
+        w = self.world
+        f = self.firms
+        n = len(f)
+        employees = f.employees.copy()
+        sector, country = f.sector, f.country
+        cols = dict(
+            firm_id=np.arange(n, dtype=np.int64),
+            year=np.full(n, year, dtype=np.int32),
+            employees=employees,
+            size_class=_labels(size_class_codes(employees), SIZE_CLASSES),
+            sector=_labels(sector, w.sector_names),
+            sector_group=_labels(w.sector_group[sector], SECTOR_GROUPS),
+            country=_labels(country, w.country_names),
+            region=_labels(w.country_region[country], w.region_names),
+            cluster=f.cluster.astype(np.int32),
+            mne=f.mne.copy(),
+            knowledge=f.knowledge.copy(),
+            capability=f.capability.copy(),
+            quality=f.quality.copy(),
+            capital=f.capital.copy(),
+            n_markets=f.n_markets.astype(np.int32),
+            live_alliances=f.live_alliances.copy(),
+            live_supply_contracts=f.live_supply.copy(),
+            revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
+            deal_revenue=f.deal_revenue.copy(),
+            export_revenue=f.export_revenue.copy(),
+            export_markets=f.n_export_markets.astype(np.int32),
+            cross_border_revenue_share=f.cross_border_share.copy(),
+            margin=f.margin.copy(),
+            registered=f.registered.copy(),
+            owner=f.owner.copy(),
+            birth_step=f.birth_step.copy(),
+            status=_labels(f.status, STATUS_NAMES),
+            weight=f.weight.copy(),
         )
+        return pa.table(cols)
+
+    def stream_firms(self, stream) -> None:
+        """Hand each year's rows of the firm table to ``stream.write`` (e.g. a
+        :class:`restructuring_sim.panel.ParquetStream`) as the year ends, instead of keeping
+        them for :meth:`firms_table`: a long or large run then holds one year of the panel in
+        memory, not all of them. Call before the first year ends."""
+        if self._firm_years:
+            raise RuntimeError("the firm panel already holds years: stream it from the start")
+        self._panel = stream
+
+    @property
+    def streamed_firms(self):
+        """The stream the firm panel goes to (see :meth:`stream_firms`), None if kept."""
+        return self._panel
 
     # ------------------------------------------------------------------ outputs
 
     def firms_table(self) -> pa.Table:
-        """One row per firm per simulated year (end-of-year state)."""
-        w = self.world
-        f = self.firms
-        years = self._firm_years
-        if not years:
+        """One row per firm per simulated year (end-of-year state); read back from its file
+        when the panel was streamed to one (see :meth:`stream_firms`) and the file is complete."""
+        if self._panel is not None:
+            path = getattr(self._panel, "path", None)
+            if path is None or not getattr(self._panel, "closed", False):
+                raise RuntimeError("the firm panel is streamed to a file that is not complete "
+                                   "yet (see stream_firms)")
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path)
+        if not self._firm_years:
             return pa.table({})
-        sizes = [len(y["employees"]) for y in years]
-
-        def recorded(name: str) -> np.ndarray:
-            """A column as recorded at the end of every year."""
-            return np.concatenate([y[name] for y in years])
-
-        def fixed(column: np.ndarray) -> np.ndarray:
-            """A column fixed at entry, for the firms of every year."""
-            return np.concatenate([column[:n] for n in sizes])
-
-        employees = recorded("employees")
-        sector, country = fixed(f.sector), fixed(f.country)
-        cols = dict(
-            firm_id=np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
-            year=np.concatenate([np.full(n, y["year"], dtype=np.int32)
-                                 for y, n in zip(years, sizes, strict=True)]),
-            employees=employees,
-            size_class=_labels(size_class_codes(employees), SIZE_CLASSES),
-            sector=_labels(sector, w.sector_names),
-            country=_labels(country, w.country_names),
-            cluster=fixed(f.cluster).astype(np.int32),
-            **{name: recorded(name) for name in _RECORDED},
-            birth_step=fixed(f.birth_step),
-            status=_labels(recorded("status"), STATUS_NAMES),
-            weight=fixed(f.weight),
-        )
-        table = pa.table(cols)
-        table = table.add_column(5, "sector_group", _labels(w.sector_group[sector], SECTOR_GROUPS))
-        return table.add_column(7, "region", _labels(w.country_region[country], w.region_names))
+        return pa.concat_tables(self._firm_years).combine_chunks()
 
     def timeseries_table(self) -> pa.Table:
         """Model-level reporters per step (from the DataCollector)."""
@@ -330,12 +353,6 @@ class RestructuringModel(mesa.Model):
             "events": len(self.events),
         }
 
-
-#: columns of the firm table recorded at the end of every year, from ``mne`` to ``owner``
-_RECORDED = ("mne", "knowledge", "capability", "quality", "capital", "n_markets",
-             "live_alliances", "live_supply_contracts", "revenue", "deal_revenue",
-             "export_revenue", "export_markets", "cross_border_revenue_share", "margin",
-             "registered", "owner")
 
 _EVENT_COUNTERS = {
     "alliance_formed": "alliances_formed", "alliance_dissolved": "alliances_dissolved",
@@ -369,6 +386,39 @@ _SHARED = {
     "active_sme": lambda f: f.active & f.is_sme,
     "export_markets": lambda f: f.n_export_markets,
 }
+
+
+#: objects allocated between two young-generation collections while a step runs (Python's
+#: default is 700)
+_STEP_GC_THRESHOLD = 200_000
+_gc_lock = threading.Lock()
+_gc_state = {"depth": 0, "saved": None}
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """Let Python's cyclic garbage collector run far less often while a step runs.
+
+    A step allocates many short-lived objects (the network's ties, lists of ids); at the
+    default threshold the collector runs thousands of times a run and each time walks the
+    young objects, which at a million firms took about a fifth of the run's time. The model
+    makes little cyclic garbage, so collecting it later costs no memory that matters. The
+    thresholds are the process's: the first of concurrent steps (threads of a Dask worker, say)
+    raises them, the last to finish restores them.
+    """
+    with _gc_lock:
+        if _gc_state["depth"] == 0:
+            _gc_state["saved"] = gc.get_threshold()
+            first, *rest = _gc_state["saved"]
+            gc.set_threshold(max(first, _STEP_GC_THRESHOLD), *rest)
+        _gc_state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["depth"] -= 1
+            if _gc_state["depth"] == 0:
+                gc.set_threshold(*_gc_state["saved"])
 
 
 def _counter(name: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from restructuring_sim.errors import UserError
 from restructuring_sim.events import KINDS
 from restructuring_sim.io import make_out_dir, write_json, write_parquet
 from restructuring_sim.model import RestructuringModel
+from restructuring_sim.panel import ParquetStream
 from restructuring_sim.scenario import Scenario
 
 RUN_FILES = (
@@ -58,18 +60,36 @@ def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False
     out = prepare_out_dir(out, overwrite)
     started = time.perf_counter()
     model = RestructuringModel(scenario)
-    model.run(progress)
-    wall = time.perf_counter() - started
-    write_run(model, out, wall)
+    # the firm panel is written year by year while the model runs (see ParquetStream)
+    panel = ParquetStream(out / "firms.parquet")
+    try:
+        model.stream_firms(panel)
+        model.run(progress)
+        wall = time.perf_counter() - started
+        write_run(model, out, wall)
+    except BaseException:
+        panel.abort()
+        raise
     return model
 
 
 def write_run(model: RestructuringModel, out: Path, wall_time: float) -> None:
-    """Write every file of the run directory for a finished model."""
-    model.events.write(out / "events.parquet")
-    write_parquet(model.firms_table(), out / "firms.parquet")
-    write_parquet(model.timeseries_table(), out / "timeseries.parquet")
-    model.network.write(out)
+    """Write every file of the run directory for a finished model (the firm panel by
+    finishing the stream it was written to, if the model streamed it).
+
+    The event log is encoded on a second thread while this one writes the other files (pyarrow
+    releases the GIL while it encodes); each file is written atomically as before."""
+    with ThreadPoolExecutor(1) as pool:
+        events = pool.submit(model.events.write, out / "events.parquet")
+        try:
+            if model.streamed_firms is not None:
+                model.streamed_firms.close()
+            else:
+                write_parquet(model.firms_table(), out / "firms.parquet")
+            write_parquet(model.timeseries_table(), out / "timeseries.parquet")
+            model.network.write(out)
+        finally:
+            events.result()
     manifest = model.manifest()
     manifest.update(git_commit=git_commit(), wall_time_s=round(wall_time, 3),
                     files=list(RUN_FILES))

@@ -1,7 +1,10 @@
 """``restructuring-sim calibrate SPEC.toml``: fit free parameters to the paper's moments.
 
 Writes into ``--out`` (default ``<spec folder>/<spec name>/``, e.g.
-``experiments/calibration/baseline/``); rerunning continues from the stored database. Exit 2 with
+``experiments/calibration/baseline/``); rerunning continues from the stored database. With
+``--executor dask`` (``--dask-workers N`` or ``--scheduler tcp://HOST:8786``, as for ``sweep``)
+each point's replicates run on a Dask cluster; the record is the same as on local processes, and
+an interrupted cluster calibration resumes as a local one does. Exit 2 with
 one line on stderr for a bad spec (unknown parameter, bounds the wrong way round or outside the
 field's range, unknown moment, bad budget) or an output folder holding another spec's state.
 """
@@ -25,6 +28,15 @@ def register(app: typer.Typer) -> None:
             "this spec).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or "
                                             "summary.")] = False,
+        executor: Annotated[str | None, typer.Option(
+            "--executor", help="local (the spec's budget.workers processes; default) or "
+            "dask.")] = None,
+        dask_workers: Annotated[int | None, typer.Option(
+            "--dask-workers", help="dask: start a LocalCluster with N single-threaded "
+            "workers.")] = None,
+        scheduler: Annotated[str | None, typer.Option(
+            "--scheduler", help="dask: address of an existing scheduler, e.g. "
+            "tcp://HOST:8786.")] = None,
     ) -> None:
         """Fit SPEC's free parameters to the paper's moments (ABC-SMC, resumable)."""
         from rich.console import Console
@@ -48,7 +60,10 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, completed=min(t + 1, generations),
                            description="calibrate: check ensemble" if last else "calibrate")
 
-            result = run_calibration(spec, out, progress)
+            from restructuring_sim.experiments.executors import cluster_executor
+
+            with cluster_executor(executor, dask_workers, scheduler) as (pool, _):
+                result = run_calibration(spec, out, progress, pool)
         if quiet:
             return
         console = Console(width=max(term.console.width, 110))

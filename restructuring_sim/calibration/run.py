@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
 from importlib import metadata
 from pathlib import Path
@@ -104,10 +104,14 @@ def _rank(candidate: dict, ensemble_size: int) -> tuple:
 
 
 def calibrate(spec_path: str | Path, out: str | Path | None = None,
-              progress: Callable[[int, float, int], None] | None = None) -> dict:
+              progress: Callable[[int, float, int], None] | None = None,
+              executor: Executor | None = None) -> dict:
     """Run or resume the calibration of ``spec_path``; returns the content of ``best.json``.
 
-    The output folder defaults to ``<spec folder>/<spec name>/``.
+    The output folder defaults to ``<spec folder>/<spec name>/``. ``executor`` (a Dask
+    cluster's, see :func:`restructuring_sim.experiments.executors.cluster_executor`) runs the
+    replicates of every point in place of the process pool of ``budget.workers``: the same
+    seeds, so the same record.
     """
     from restructuring_sim.paper.figures import load_figures
     from restructuring_sim.paper.moments import summarise
@@ -117,7 +121,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     spec, base = load_spec(spec_path)
     out = Path(out) if out is not None else spec_path.parent / spec.name
     _prepare(spec, base, spec_path, out)
-    db = run_smc(spec, base, out, progress)
+    db = run_smc(spec, base, out, progress, executor)
     keys = list(spec.parameters)
     history, posterior, best = read_history(db, keys)
     write_text(history.to_csv(index=False), out / "history.csv")
@@ -137,7 +141,8 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     candidates = {}
     size = spec.budget.ensemble_size
     workers = spec.budget.workers
-    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+    local = executor is None and workers > 1
+    with ProcessPoolExecutor(workers) if local else nullcontext(executor) as pool:
         evaluator = PointEvaluator(base, keys, spec.seed, spec.budget.check_replicates, pool)
         for label, point in points.items():
             runs = evaluator.run(point, seeds)

@@ -12,7 +12,9 @@ ran in one session or was resumed. Simulations never use it: each parameter poin
 seeds come from a ``SeedSequence`` keyed by the root seed and the point's values
 (:mod:`.simulate`). Particles are evaluated in order in this process (pyabc's
 ``SingleCoreSampler``; its parallel samplers reseed from the OS and would break
-reproducibility); ``budget.workers`` > 1 runs each point's replicates in a process pool.
+reproducibility); ``budget.workers`` > 1 runs each point's replicates in a process pool, and
+``calibrate --executor dask`` on a Dask cluster instead. An interrupted calibration resumes from
+the database whichever executor ran it or runs it next.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -74,10 +76,13 @@ def _quiet_pyabc() -> None:
 
 
 def run_smc(spec: CalibrationSpec, base: dict, out: Path,
-            progress: Callable[[int, float, int], None] | None = None) -> Path:
+            progress: Callable[[int, float, int], None] | None = None,
+            executor: Executor | None = None) -> Path:
     """Run (or resume) the ABC-SMC generations of ``spec`` into ``out``; returns the database.
 
-    ``progress(t, epsilon, evaluations)`` is called after each generation.
+    ``progress(t, epsilon, evaluations)`` is called after each generation. ``executor`` (a Dask
+    cluster's, say) runs each point's replicates in place of the process pool of
+    ``budget.workers``; the replicates' seeds, and so the generations, are the same.
     """
     import pyabc
 
@@ -97,7 +102,8 @@ def run_smc(spec: CalibrationSpec, base: dict, out: Path,
         k: pyabc.RV("uniform", b.low, b.high - b.low) for k, b in spec.parameters.items()
     })
     b = spec.budget
-    pool = ProcessPoolExecutor(b.workers) if b.workers > 1 and b.replicates > 1 else None
+    own = executor is None and b.workers > 1 and b.replicates > 1
+    pool = ProcessPoolExecutor(b.workers) if own else executor
     try:
         evaluator = PointEvaluator(base, keys, spec.seed, b.replicates, pool, b.ensemble_size)
 
@@ -133,7 +139,7 @@ def run_smc(spec: CalibrationSpec, base: dict, out: Path,
     except UserError:
         raise
     finally:
-        if pool is not None:
+        if own:
             pool.shutdown()
     return db
 

@@ -1,10 +1,12 @@
-"""Executors for sweeps: a local process pool or a Dask cluster, behind one interface.
+"""Executors for sweeps, ensembles and calibrations: a local process pool or a Dask cluster,
+behind one interface.
 
 Both are :class:`concurrent.futures.Executor` objects, so the sweep loop is the same for each:
 ``local`` is a :class:`~concurrent.futures.ProcessPoolExecutor` over the machine's cores;
 ``dask`` is a ``distributed`` client's executor (``client.get_executor(pure=False)``: every run is
 its own task even if two calls look alike), on an existing cluster (``--scheduler ADDR``) or on a
 :class:`distributed.LocalCluster` started for the sweep (``--dask-workers N``).
+:func:`cluster_executor` gives ``validate`` and ``calibrate`` the same options.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def resolve_kind(executor: str | None, dask_workers: int | None, scheduler: str 
     """The executor kind from the command-line options; reject contradictory ones."""
     if dask_workers is not None and scheduler is not None:
         raise UserError("--dask-workers and --scheduler: give one (start a cluster, or join one)")
+    if dask_workers is not None and dask_workers < 1:
+        raise UserError(f"--dask-workers {dask_workers}: must be >= 1")
     if executor is None:
         return "dask" if dask_workers is not None or scheduler is not None else "local"
     if executor not in EXECUTORS:
@@ -41,8 +45,6 @@ def resolve_kind(executor: str | None, dask_workers: int | None, scheduler: str 
     if executor == "local" and (dask_workers is not None or scheduler is not None):
         option = "--dask-workers" if dask_workers is not None else "--scheduler"
         raise UserError(f"{option}: only with --executor dask")
-    if dask_workers is not None and dask_workers < 1:
-        raise UserError(f"--dask-workers {dask_workers}: must be >= 1")
     return executor
 
 
@@ -99,3 +101,25 @@ def open_executor(kind: str = "local", *, workers: int | None = None,
         slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
         yield client.get_executor(pure=False), ExecutorInfo("dask", max(slots, 1),
                                                              str(client.scheduler.address))
+
+
+@contextlib.contextmanager
+def cluster_executor(executor: str | None = None, dask_workers: int | None = None,
+                     scheduler: str | None = None, *, dask_processes: bool = True,
+                     workers: int = 1) -> Iterator[tuple[Executor | None, ExecutorInfo | None]]:
+    """The executor ``validate`` and ``calibrate`` hand their runs to, from the options they
+    share with ``sweep`` (``--executor``, ``--dask-workers``, ``--scheduler``): ``(None,
+    None)`` for local processes (the command keeps its own process pool, sized by its
+    ``--workers`` or budget), else a Dask executor and its :class:`ExecutorInfo`, closed (with
+    any cluster started for it) on exit. ``workers`` is the command's local process count: more
+    than one with Dask is a contradiction (the cluster's workers run the replicates)."""
+    kind = resolve_kind(executor, dask_workers, scheduler)
+    if kind == "local":
+        yield None, None
+        return
+    if workers > 1:
+        raise UserError(f"--workers {workers}: only with --executor local (a Dask cluster's "
+                        "workers run the replicates: see --dask-workers)")
+    with open_executor("dask", dask_workers=dask_workers, scheduler=scheduler,
+                       dask_processes=dask_processes) as opened:
+        yield opened

@@ -9,7 +9,7 @@ crosses process boundaries.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,10 +91,11 @@ def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
 
 
 def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,
-                 task=run_and_summarise, progress=None) -> list:
+                 task=run_and_summarise, progress=None, executor: Executor | None = None) -> list:
     """Run ``replicates`` replicates of ``scenario`` (a Scenario) and return ``task``'s results
-    in replicate order; ``workers`` > 1 runs them in a process pool. ``progress(done)`` is
-    called as results arrive."""
+    in replicate order; ``workers`` > 1 runs them in a process pool, and ``executor`` (e.g. a
+    Dask cluster's, see :func:`restructuring_sim.experiments.executors.cluster_executor`), when
+    given, runs them instead. ``progress(done)`` is called as results arrive."""
     if replicates < 1:
         raise UserError(f"--replicates {replicates}: must be >= 1")
     if workers < 1:
@@ -102,6 +103,12 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
     seeds = seeds if seeds is not None else replicate_seeds(scenario.simulation.seed, replicates)
     data = scenario.to_dict()
     results = []
+    if executor is not None:  # results come back in replicate order, whatever ran them
+        for result in executor.map(task, [data] * len(seeds), seeds):
+            results.append(result)
+            if progress is not None:
+                progress(len(results))
+        return results
     if workers == 1 or replicates == 1:
         for s in seeds:
             results.append(task(data, s))

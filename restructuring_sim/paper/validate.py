@@ -4,7 +4,8 @@ Two forms::
 
     restructuring-sim validate RUN_DIR [RUN_DIR ...]
     restructuring-sim validate SCENARIO.toml --replicates N [--workers K] [--set KEY=VALUE]
-                               [--subsample M]
+                               [--subsample M] [--executor dask (--dask-workers N | --scheduler
+                               tcp://HOST:8786)]
 
 It prints a table (moment, paper, model mean, 90% interval over replicates, tolerance, pass or
 fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
@@ -20,6 +21,8 @@ With ``--subsample M`` it also estimates how often an ensemble of M replicates w
 moment, and all at once, within tolerance (a column of the table and of ``moments.csv``,
 ``pass_chance`` in ``moments.json``'s moments, and its ``subsample``): how far one verdict can be
 trusted.
+A scenario's replicates run in this process, in ``--workers`` local processes, or on a Dask
+cluster (``--executor dask``, as ``sweep`` runs): the same seeds, so the same table on any.
 Exit status 0 whether or not the moments pass; 2 on bad input, with one line on stderr.
 """
 
@@ -36,6 +39,14 @@ import typer
 from restructuring_sim.errors import UserError
 
 DEFAULT_REPLICATES = 10
+
+ExecutorOpt = Annotated[str | None, typer.Option(
+    "--executor", help="Scenario: local (this process, or --workers processes; default) or "
+    "dask.")]
+DaskWorkersOpt = Annotated[int | None, typer.Option(
+    "--dask-workers", help="dask: start a LocalCluster with N single-threaded workers.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="dask: address of an existing scheduler, e.g. tcp://HOST:8786.")]
 DEFAULT_OUT_ROOT = Path("runs/validate")
 
 
@@ -61,8 +72,9 @@ def moments_payload(table) -> dict:
 
 
 def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str],
-            quiet: bool = True):
-    """Summaries of the runs to compare, and a description of where they came from."""
+            quiet: bool = True, executor=None):
+    """Summaries of the runs to compare, and a description of where they came from;
+    ``executor``, if given, runs a scenario's replicates (see :func:`run_ensemble`)."""
     from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
     from restructuring_sim.rundir import read_simulation
     from restructuring_sim.scenario import load_scenario
@@ -80,7 +92,7 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
                             "give one scenario file or run directories only")
         scenario = load_scenario(first, overrides)
         seeds = replicate_seeds(scenario.simulation.seed, replicates)
-        summaries = _run_with_progress(scenario, replicates, workers, seeds, quiet)
+        summaries = _run_with_progress(scenario, replicates, workers, seeds, quiet, executor)
         source = dict(scenario=str(first), name=scenario.name, overrides=overrides,
                       root_seed=scenario.simulation.seed, seeds=seeds, replicates=replicates,
                       n_firms=scenario.simulation.n_firms, scale=scenario.simulation.scale,
@@ -102,14 +114,15 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     return summaries, source
 
 
-def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool):
+def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool,
+                       executor=None):
     """Run the ensemble with a progress bar on stderr (none when ``quiet``)."""
     from restructuring_sim.console import progress_bar
     from restructuring_sim.paper.ensemble import run_ensemble
 
     with progress_bar("replicates", quiet=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
-        return run_ensemble(scenario, replicates, workers, seeds=seeds,
+        return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
                             progress=lambda done: bar.update(task, completed=done))
 
 
@@ -188,10 +201,16 @@ def subsample_chances(summaries, table, size: int, seed: int) -> dict:
 
 def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
                  out: Path | None, overrides: list[str], subsample: int | None = None,
-                 quiet: bool = False) -> dict:
+                 quiet: bool = False, *, executor: str | None = None,
+                 dask_workers: int | None = None, scheduler: str | None = None,
+                 dask_processes: bool = True) -> dict:
     """Compare, write the outputs, print the table or JSON; returns the JSON payload (the
     ``--json`` contract: without the ``--subsample`` chances, which go to the files). A progress
-    bar of the replicates goes to stderr on a terminal, unless ``quiet``."""
+    bar of the replicates goes to stderr on a terminal, unless ``quiet``.
+
+    ``executor``, ``dask_workers`` and ``scheduler`` choose what runs a scenario's replicates,
+    as for ``sweep`` (see :func:`restructuring_sim.experiments.executors.cluster_executor`);
+    the seeds and so the results are the same on any."""
     from rich.console import Console
 
     from restructuring_sim import console as term
@@ -207,7 +226,12 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.plots import write_plots
 
     check_subsample(subsample, replicates if _is_scenario(inputs) else len(inputs))
-    summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet)
+    from restructuring_sim.experiments.executors import cluster_executor
+
+    with cluster_executor(executor, dask_workers, scheduler, dask_processes=dask_processes,
+                          workers=workers) as (pool, _):
+        summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet,
+                                    executor=pool)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
     payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
@@ -274,8 +298,12 @@ def register(app: typer.Typer) -> None:
             "of this many replicates, from 2,000 draws of that many of these (give five times "
             "as many replicates or more); written to moments.csv and moments.json.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+        executor: ExecutorOpt = None,
+        dask_workers: DaskWorkersOpt = None,
+        scheduler: SchedulerOpt = None,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
 
         run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []),
-                     subsample, quiet=quiet)
+                     subsample, quiet=quiet, executor=executor, dask_workers=dask_workers,
+                     scheduler=scheduler)

@@ -1,0 +1,151 @@
+"""``validate`` and ``calibrate`` on a Dask cluster (``--executor dask``): the same table and the
+same calibration record as on local processes, resumption after an interrupted cluster
+calibration, the firm panel streamed to Parquet, and the executor options' errors.
+
+The clusters are in-process ``LocalCluster`` threads (as in ``test_sweep``), kept small.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import BASELINE, assert_one_line_error, invoke
+
+from restructuring_sim.calibration.run import calibrate
+from restructuring_sim.experiments.executors import open_executor
+from restructuring_sim.panel import ParquetStream
+from restructuring_sim.paper.validate import run_validate
+
+SMALL = ["simulation.n_firms=300"]
+
+
+def test_validate_on_dask_gives_the_local_table(tmp_path, capsys):
+    local = run_validate([BASELINE], 3, 2, True, tmp_path / "local", SMALL)
+    dask = run_validate([BASELINE], 3, 1, True, tmp_path / "dask", SMALL, executor="dask",
+                        dask_workers=2, dask_processes=False)
+    assert local == dask
+    a = json.loads((tmp_path / "local" / "moments.json").read_text())
+    b = json.loads((tmp_path / "dask" / "moments.json").read_text())
+    assert a == b and len(a["source"]["seeds"]) == 3
+    capsys.readouterr()
+
+
+SPEC = """
+name = "tiny"
+scenario = "{scenario}"
+seed = 7
+overrides = ["simulation.n_firms=150"]
+moments = ["late_share", "year_2000_share", "sme_only_share"]
+
+[parameters."behaviour.sample_size"]
+low = 2.0
+high = 8.0
+
+[budget]
+population_size = 3
+generations = 2
+replicates = 2
+check_replicates = 2
+"""
+
+
+def _spec(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tiny.toml"
+    path.write_text(SPEC.format(scenario=BASELINE.as_posix()))
+    return path
+
+
+def _record(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    best = json.loads((out / "best.json").read_text())
+    return (best, pd.read_csv(out / "history.csv"), pd.read_csv(out / "posterior.csv"))
+
+
+def test_calibrate_on_dask_gives_the_local_record_and_resumes(tmp_path):
+    local_spec = _spec(tmp_path / "local")
+    calibrate(local_spec)
+    dask_spec = _spec(tmp_path / "dask")
+
+    def stop(t, eps, sims):
+        raise KeyboardInterrupt  # Ctrl-C after the first generation
+
+    with open_executor("dask", dask_workers=2, dask_processes=False) as (pool, _):
+        with pytest.raises(KeyboardInterrupt):
+            calibrate(dask_spec, progress=stop, executor=pool)
+        assert not (tmp_path / "dask" / "tiny" / "best.json").exists()
+    with open_executor("dask", dask_workers=2, dask_processes=False) as (pool, _):
+        calibrate(dask_spec, executor=pool)  # resumes at the second generation
+    best_local, history_local, posterior_local = _record(tmp_path / "local" / "tiny")
+    best_dask, history_dask, posterior_dask = _record(tmp_path / "dask" / "tiny")
+    assert best_local == best_dask
+    pd.testing.assert_frame_equal(history_local, history_dask)
+    pd.testing.assert_frame_equal(posterior_local, posterior_dask)
+    assert list(history_dask["generation"]) == [0, 1]
+
+
+@pytest.mark.parametrize("command", ["validate", "calibrate"])
+def test_executor_options_errors(tmp_path, command):
+    target = BASELINE if command == "validate" else _spec(tmp_path)
+    r = invoke(command, target, "--executor", "local", "--scheduler", "tcp://127.0.0.1:1")
+    assert_one_line_error(r, "--scheduler", "only with --executor dask")
+    r = invoke(command, target, "--executor", "cloud")
+    assert_one_line_error(r, "--executor 'cloud'", "allowed: local, dask")
+    r = invoke(command, target, "--dask-workers", "2", "--scheduler", "tcp://127.0.0.1:1")
+    assert_one_line_error(r, "--dask-workers and --scheduler")
+    r = invoke(command, target, "--dask-workers", "0")
+    assert_one_line_error(r, "--dask-workers 0", ">= 1")
+
+
+def test_validate_workers_contradict_a_cluster():
+    r = invoke("validate", BASELINE, "-n", "2", "--workers", "2", "--executor", "dask")
+    assert_one_line_error(r, "--workers 2", "only with --executor local")
+
+
+def test_parquet_stream_cuts_row_groups_across_tables(tmp_path):
+    """Tables streamed one by one give the file of their concatenation written at once."""
+    parts = [pa.table({"x": list(range(k, k + n)), "y": [float(i) for i in range(n)]})
+             for k, n in ((0, 5), (5, 7), (12, 1), (13, 6))]
+    stream = ParquetStream(tmp_path / "s.parquet", row_group_rows=4)
+    for part in parts:
+        stream.write(part)
+    assert not (tmp_path / "s.parquet").exists()  # the name appears only when complete
+    stream.close()
+    whole = pa.concat_tables(parts).combine_chunks()
+    pq.write_table(whole, tmp_path / "w.parquet", compression="zstd", row_group_size=4)
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert pq.ParquetFile(tmp_path / "s.parquet").metadata.num_row_groups == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet", "w.parquet"]
+
+
+def test_parquet_stream_abort_leaves_no_file(tmp_path):
+    stream = ParquetStream(tmp_path / "s.parquet")
+    stream.write(pa.table({"x": [1]}))
+    stream.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_stream_reports_a_writer_error(tmp_path):
+    stream = ParquetStream(tmp_path / "s.parquet")
+    stream.write(pa.table({"x": [1]}))
+    stream.write(pa.table({"x": ["not an integer"]}))  # another schema: the writer fails
+    with pytest.raises(pa.ArrowInvalid, match="(?i)schema"):
+        stream.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_streamed_firm_panel_equals_the_kept_one(tmp_path):
+    """``run`` streams firms.parquet year by year; its rows are the model's firm table."""
+    from restructuring_sim import RestructuringModel, load_scenario
+
+    r = invoke("run", BASELINE, "--seed", "3", "--set", "simulation.n_firms=200",
+               "--out", tmp_path / "run", "-q")
+    assert r.exit_code == 0, r.stderr
+    model = RestructuringModel(load_scenario(BASELINE, ["simulation.n_firms=200"]), seed=3)
+    model.run()
+    assert pq.read_table(tmp_path / "run" / "firms.parquet").equals(model.firms_table())
+    assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".")]
