@@ -34,13 +34,13 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim import lifecycle
-from restructuring_sim.events import CHANNELS, MOTIVES
+from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.alliances import assets
 from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
-TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = range(len(MOTIVES))
+TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = (MOTIVES.index(m) for m in ACQUISITION_MOTIVES)
 DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner", "cluster"))
 
 
@@ -223,7 +223,7 @@ def step(model, cond) -> dict[str, int]:
     # consolidation of medium suppliers under price pressure
     proposals += _consolidations(model, valuer)
 
-    counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
+    counts = dict.fromkeys([*ACQUISITION_MOTIVES, "blocked", "closed"], 0)
     batch = lifecycle.AcquisitionBatch(model, cond)
     status = f.status
     for acquirer, target, motive, price, channel in proposals:
