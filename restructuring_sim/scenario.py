@@ -295,6 +295,13 @@ class MatchingService(_Strict):
         0.02, ge=0, le=1,
         description="probability that a contact made through the service is pursued to a deal",
     )
+    proposals: float = Field(
+        4.0, ge=0, le=52,
+        description="partner proposals the service sends each registered firm a year "
+        "(count/year); judgement: a public network (such as the EU's BC-NET) sends a "
+        "registered firm the cooperation profiles that match its own, a few a year; most lead "
+        "nowhere (conversion)",
+    )
 
 
 class Policy(_Strict):
@@ -524,6 +531,13 @@ class Acquisitions(_Strict):
         0.25, ge=0, le=1, description="yearly chance that a large firm looks for a target"
     )
     candidates: int = Field(6, ge=1, le=200, description="targets examined per search (count)")
+    presence_rate: float = Field(
+        0.15, ge=0, le=1,
+        description="yearly chance that a multinational sets out to enter a foreign market by "
+        "buying a firm there (1/year); judgement: an MNE adds a country by acquisition every "
+        "six to seven years, as the cross-border M&A wave of the 1990s (UNCTAD World "
+        "Investment Report 2000) implies for the few thousand MNEs behind most of it",
+    )
     tech_premium: float = Field(
         4.0, ge=0, le=100,
         description="capitalised value of a target's technology to an acquirer (x revenue)",

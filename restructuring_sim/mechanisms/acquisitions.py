@@ -11,6 +11,13 @@ Four motives, each a rule over firms' state:
   ``market_premium * new_markets`` (size-weighted share of world markets the target sells in and
   the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
   ``price_to_sales`` times revenue. The motive is the larger of the two parts.
+* ``market`` (presence abroad): a multinational (with chance ``acquisitions.presence_rate`` a
+  year) sets out to enter one foreign country where it does not yet sell, chosen in proportion
+  to market size, and examines ``candidates`` firms of its sector there (by visibility, smaller
+  than itself); it buys the one whose value most exceeds its price and the cross-border deal
+  cost. The paper: "a major motive for the acquisition of large firms is to strengthen market
+  presence" in a product or service segment; such deals need targets with a customer base large
+  enough to carry the fixed cost of buying abroad, so they are mostly large and medium firms;
 * ``succession``: an SME owner past ``retirement_age`` retires (half of them in a given year);
   with chance ``successor_share`` a successor takes over, otherwise the firm is sold to the best
   buyer among larger firms of its sector (at half its price) or, if none wants it or the sale
@@ -53,12 +60,21 @@ class Valuer:
         self.assets = assets(model)
         self.revenue = model.firms.base_revenue
 
-    def value(self, acquirer, target):
-        """``(value, motive)``: USD million, TECH or MARKET by the larger part."""
+    def value(self, acquirer, target, presence: bool = False):
+        """``(value, motive)``: USD million, TECH or MARKET by the larger part.
+
+        The market part is ``market_premium`` times the size-weighted share of world markets
+        the target sells in and the acquirer does not or, with ``presence`` (a multinational
+        entering a country), times the share of the combined firm's markets the target opens.
+        """
         model = self.model
         f = model.firms
         acq = model.scenario.acquisitions
-        new_markets = model.world.market_share(f.markets[target] & ~f.markets[acquirer])
+        share = model.world.market_share
+        new_markets = share(f.markets[target] & ~f.markets[acquirer])
+        if presence:
+            new_markets = new_markets / np.maximum(share(f.markets[acquirer]) + new_markets,
+                                                   1e-12)
         tech = acq.tech_premium * self.tech[target] * self.assets[acquirer]
         market = acq.market_premium * new_markets
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
@@ -196,6 +212,8 @@ def step(model, cond) -> dict[str, int]:
         proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
                          valuer.price(j).tolist(), channel.tolist(), strict=True)
 
+    proposals += _presence_hunts(model, valuer)
+
     # succession: retiring owners without successor sell or close
     closing: list[int] = []
     retiring = np.flatnonzero(f.active & f.is_sme & (f.owner_age >= acq.retirement_age)
@@ -243,6 +261,41 @@ def step(model, cond) -> dict[str, int]:
     lifecycle.exit_firms(model, cond, closing)
     counts["closed"] = len(closing)
     return counts
+
+
+def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
+    """Multinationals buy a firm in a foreign country where they do not sell yet (motive
+    ``market``); the FDI and merger-control gates come after, as for every proposal."""
+    f = model.firms
+    rng = model.rng
+    acq = model.scenario.acquisitions
+    hunters = np.flatnonzero(f.active & f.mne & (rng.random(len(f)) < acq.presence_rate))
+    if not len(hunters):
+        return []
+    w = model.world
+    # one foreign country per hunter, among those it does not sell in, by market size
+    weight = np.where(f.markets[hunters], 0.0, w.market_weight[None, :])
+    total = weight.sum(axis=1)
+    hunters, weight, total = hunters[total > 0], weight[total > 0], total[total > 0]
+    cum = np.cumsum(weight, axis=1)
+    u = rng.random(len(hunters)) * total
+    country = np.minimum((cum <= u[:, None]).sum(axis=1), w.n_countries - 1)
+    k = acq.candidates
+    i = np.repeat(hunters, k)
+    market = f.market_codes(w.n_sectors)
+    j = visibility_draws(model, f.active, np.repeat(country, k) * w.n_sectors + f.sector[i],
+                         group=market)
+    ok = (j >= 0) & (j != i)
+    i, j = i[ok], j[ok]
+    ok = f.employees[j] < f.employees[i]
+    i, j = i[ok], j[ok]
+    if not len(i):
+        return []
+    value, _ = valuer.value(i, j, presence=True)
+    best = _best(i, value - valuer.price(j) - valuer.deal_cost(i, j))
+    i, j = i[best], j[best]
+    return list(zip(i.tolist(), j.tolist(), [MARKET] * len(i), valuer.price(j).tolist(),
+                    [DIRECT] * len(i), strict=True))
 
 
 def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
