@@ -296,7 +296,7 @@ class MatchingService(_Strict):
         description="probability that a contact made through the service is pursued to a deal",
     )
     proposals: float = Field(
-        4.0, ge=0, le=52,
+        3.0, ge=0, le=52,
         description="partner proposals the service sends each registered firm a year "
         "(count/year); judgement: a public network (such as the EU's BC-NET) sends a "
         "registered firm the cooperation profiles that match its own, a few a year; most lead "
@@ -516,7 +516,18 @@ class Supply(_Strict):
     )
     consolidation_rate: float = Field(
         0.5, ge=0, le=1,
-        description="yearly chance that a medium supplier under price pressure merges with a peer",
+        description="yearly chance that a medium supplier merges with a peer when price cuts "
+        "take a typical margin (demography.margin_mean) off its revenue; less in proportion "
+        "below that",
+    )
+    price_pressure: Unit = Field(
+        default_factory=lambda: _path({1988: 0.0, 1992: 0.0, 1993: 0.03, 1999: 0.03,
+                                       2000: 0.07}),
+        description="path: yearly price cut large buyers of supply-chain sectors demand on live "
+        "supply contracts (fraction of contract value per year); source: Sakai (2002) on "
+        "specialised suppliers (one carmaker demanded 20% cuts; small suppliers closed, medium "
+        "ones merged or went abroad); judgement: 3% a year from the post-1992 cost drives of "
+        "car and electronics makers, 7% in 2000 (20% over three years)",
     )
 
     @model_validator(mode="after")

@@ -25,7 +25,8 @@ Four motives, each a rule over firms' state:
 * ``distress``: a firm with a loss last year is put up for sale with chance
   ``distress_sale_rate`` and bought by a larger firm of its sector that values it.
 * ``consolidation``: a medium supplier under price pressure merges, with chance
-  ``supply.consolidation_rate``, with a peer supplier of its sector and country; the larger
+  ``supply.consolidation_rate`` times the share of a typical margin the price cuts took
+  (capped at 1), with a peer supplier of its sector and country; the larger
   firm is the acquirer.
 
 A buyer pays ``price`` plus a fixed deal cost, higher abroad (``cross_border_deal_cost``: due
@@ -302,7 +303,9 @@ def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
     """Medium suppliers under pressure merge with a peer of their sector and country."""
     f = model.firms
     rng = model.rng
-    rate = model.scenario.supply.consolidation_rate
+    # the chance rises with the margin the price cuts took, up to a typical margin
+    squeeze = np.minimum(1.0, f.pressure / max(model.scenario.demography.margin_mean, 1e-9))
+    rate = model.scenario.supply.consolidation_rate * squeeze
     medium = (f.employees >= 50) & f.is_sme
     movers = np.flatnonzero(f.active & medium & (f.pressure > 0) & (rng.random(len(f)) < rate))
     out = []
