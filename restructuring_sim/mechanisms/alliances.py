@@ -5,9 +5,10 @@ value of an alliance to firm ``i`` with partner ``j`` (value units per year) is 
 components, each belonging to one motive and scaled by a documented characteristic of the deal's
 sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector dial:
 
-* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * cycle_s * tech_j``: sharing the cost of
-  a frontier R&D programme the firm cannot fund alone (its R&D pressure) with a partner who has
-  technology; ``rnd_s = min(1, rnd_intensity_s / RND_INTENSIVE)``, since what sharing saves is
+* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * (1 - pressure_j) * cycle_s * tech_j``:
+  sharing the cost of a frontier R&D programme the firm cannot fund alone (its R&D pressure)
+  with a partner who has technology and can carry part of the cost (``1 - pressure_j``, the
+  share of the programme the partner funds itself: two SMEs share little); ``rnd_s = min(1, rnd_intensity_s / RND_INTENSIVE)``, since what sharing saves is
   the R&D spending at stake; the technology cycle makes it worth more before the sector's
   dominant design emerges and less after;
 * ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * ([tech_j - tech_i]+ *

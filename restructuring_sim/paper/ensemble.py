@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from restructuring_sim.errors import UserError
-from restructuring_sim.paper import shape, trends
+from restructuring_sim.paper import sectors, shape, trends
 from restructuring_sim.paper.figures import load_figures
 from restructuring_sim.paper.moments import Fraction, replicate_fractions
 from restructuring_sim.rundir import check_run_dir, read_table
@@ -35,6 +35,7 @@ class RunSummary:
     size_by_group: pd.DataFrame  # SME participations 1995-2000, size class x sector group
     group_by_period: pd.DataFrame  # SME participations, period x sector group
     yearly: pd.DataFrame  # per year of the decade: what the paper's statements need (shape)
+    sectors: pd.DataFrame = field(default_factory=pd.DataFrame)  # deal counts per sector
     label: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -51,6 +52,7 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
             events, {"1990-94": fig.years("early"), "1995-2000": fig.years("late")}
         ),
         yearly=shape.yearly(events, fig.years("decade")),
+        sectors=sectors.sector_counts(events, fig.years("decade")),
         label=label,
     )
 
