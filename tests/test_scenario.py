@@ -191,7 +191,7 @@ def test_new_sector_and_country_can_be_added(tmp_path):
 [sectors.biotech]
 group = "manufacturing"
 rnd_cost = 30.0
-purposes = ["rnd", "licensing"]
+ip_reliance = 0.9
 [countries.NZ]
 region = "rest_of_world"
 market_size = 60
@@ -199,6 +199,8 @@ market_size = 60
     sc = load_scenario(path)
     assert "biotech" in sc.sectors and "NZ" in sc.countries
     assert sc.sectors["biotech"].standard_year is None
+    assert sc.sectors["biotech"].ip_reliance == 0.9
+    assert sc.sectors["biotech"].outsourced_production == 0.0  # the documented default
 
 
 # ------------------------------------------------------------------ inheritance
@@ -293,11 +295,11 @@ def test_set_nested_table_merges():
     assert sc.policy.matching_service.conversion == pytest.approx(0.02)
 
 
-def test_set_sector_field_and_list():
+def test_set_sector_fields():
     sc = load_scenario(BASELINE, ["sectors.software.standard_year=1994",
-                                  'sectors.wholesale.purposes=["marketing", "supply"]'])
+                                  "sectors.wholesale.local_presence=0.8"])
     assert sc.sectors["software"].standard_year == 1994
-    assert sc.sectors["wholesale"].purposes == ["marketing", "supply"]
+    assert sc.sectors["wholesale"].local_presence == 0.8
 
 
 def test_set_is_applied_over_the_file_and_later_wins(tmp_path):
