@@ -120,8 +120,9 @@ sector_mix = {{ trading = 0.5, research = 0.5 }}
     ("policy.matching_service.proposals=-1", "proposals"),
     ("acquisitions.presence_rate=1.5", "presence_rate"),
 ])
-def test_bad_sector_characteristics_are_one_line_errors(setting, fragment):
-    result = invoke("run", BASELINE, "--set", setting, "--set", "simulation.n_firms=50")
+def test_bad_sector_characteristics_are_one_line_errors(setting, fragment, tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "run", "--set", setting,
+                    "--set", "simulation.n_firms=50")
     assert_one_line_error(result, fragment)
 
 
@@ -165,12 +166,13 @@ def test_no_matching_service_means_no_matched_deals():
     assert matched(pooled(["policy.matching_service.coverage=0"])) == 0
     assert matched(pooled(["policy.matching_service.conversion=0",
                            "demography.capable_conversion=0"])) == 0
-    assert matched(pooled()) > 10
+    assert matched(pooled()) > 0
 
 
-def test_matched_deals_rise_with_coverage_and_conversion():
+def test_matched_deals_rise_with_coverage_proposals_and_conversion():
     base = matched(pooled())
     assert matched(pooled(["policy.matching_service.coverage=0.2"])) > 2 * base
+    assert matched(pooled(["policy.matching_service.proposals=12"])) > 2 * base
     assert matched(pooled(["policy.matching_service.conversion=0.2"])) > 1.5 * base
 
 
@@ -179,15 +181,15 @@ def consolidations(frame) -> int:
 
 
 def test_price_pressure_brings_consolidation():
-    """The baseline's yearly price pressure brings some consolidation; none without it, and a
-    deep price-cut shock brings more."""
+    """Without price pressure no medium supplier consolidates; the baseline's yearly pressure
+    brings some mergers, and harder pressure more (the price-cut shock's rise in exits and
+    mergers is tested in test_channel_statics)."""
     bigger = 6000  # enough medium suppliers to carmakers and electronics makers
     none = pooled(["supply.price_pressure=0"], bigger)
     base = pooled([], bigger)
-    shock = pooled(['shocks.supplier_price_cut={year=1994, sector="automotive", cut=0.5}'],
-                   bigger)
+    hard = pooled(["supply.price_pressure=0.15"], bigger)
     assert consolidations(none) == 0
-    assert consolidations(shock) > consolidations(base) >= 1
+    assert consolidations(hard) > consolidations(base) >= 1
 
 
 def test_multinationals_buy_abroad_for_market_presence():

@@ -5,17 +5,20 @@ value of an alliance to firm ``i`` with partner ``j`` (value units per year) is 
 components, each belonging to one motive and scaled by a documented characteristic of the deal's
 sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector dial:
 
-* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * (1 - pressure_j) * cycle_s * tech_j``:
-  sharing the cost of a frontier R&D programme the firm cannot fund alone (its R&D pressure)
-  with a partner who has technology and can carry part of the cost (``1 - pressure_j``, the
-  share of the programme the partner funds itself: two SMEs share little); ``rnd_s = min(1, rnd_intensity_s / RND_INTENSIVE)``, since what sharing saves is
+* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * assets_j * cycle_s * tech_j``: sharing
+  the cost of the sector's frontier R&D programme, of which the firm cannot fund the share
+  ``pressure_i`` (dearer R&D makes sharing worth more), with a partner who has technology and
+  the capital to carry part of the cost (``assets_j``: a large partner carries more than an
+  SME); ``rnd_s = min(1, rnd_intensity_s / RND_INTENSIVE)``, since what sharing saves is
   the R&D spending at stake; the technology cycle makes it worth more before the sector's
   dominant design emerges and less after;
 * ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * ([tech_j - tech_i]+ *
-  assets_i + [tech_i - tech_j]+ * assets_j)``: a small technology firm licenses its technology or
-  grants marketing rights to a larger firm for funding; the licensee gains technology it can
-  exploit, the licensor fees in proportion to the licensee's reach; it rises with IPR protection
-  and with how far the sector's returns rest on licensable IP;
+  assets_i + [tech_i - tech_j]+ * assets_j * pressure_i * cycle_s)``: a technology firm
+  licenses its technology or grants marketing rights to a larger firm for funding; the licensee
+  gains technology it can exploit across its reach, the licensor fees in proportion to its lead
+  and the licensee's reach, which fund the share of its R&D programme it cannot fund itself (as
+  cost sharing would, hence the pressure and the technology cycle); it rises with IPR
+  protection and with how far the sector's returns rest on licensable IP;
 * ``market_entry``: ``w_marketing * local_presence_s * access_s * (new_i + [assets_j -
   assets_i]+ * new_j)``: a firm enters the markets of a partner who has the customer base
   (``new_i``: size-weighted share of world markets ``j`` sells in and ``i`` does not); the local
@@ -147,7 +150,7 @@ class Valuation:
         """Value components to the ``own`` side (see :meth:`components` and the module)."""
         b = self.model.scenario.behaviour
         ti, ai, qi, markets_i, pressure_i = own
-        tj, aj, qj, markets_j, pressure_j = other
+        tj, aj, qj, markets_j, _ = other
         cycle, access, rnd, ip, local, distribution, outsourced = terms
         share = self.model.world.market_share
         own_i, own_j = share(markets_i), share(markets_j)
@@ -157,9 +160,9 @@ class Valuation:
         new_j = (own_i - both) / np.maximum(own_i + own_j - both, 1e-12)
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
         out = np.empty((len(ti), 6))
-        out[:, RND] = b.w_rnd * rnd * pressure_i * (1.0 - pressure_j) * cycle * tj
+        out[:, RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj
         out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * (
-            np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj)
+            np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj * pressure_i * cycle)
         out[:, ENTRY] = b.w_marketing * local * access * (new_i + gap_j * new_j)
         out[:, DIST] = b.w_marketing * distribution * (access * new_i + gap_j * ti)
         out[:, MFG] = b.w_manufacturing * outsourced * gap_j * qi
