@@ -216,7 +216,9 @@ def _default_sectors() -> dict[str, dict[str, Any]]:
         "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
                        venture_backed=True, uses_distributors=True, ip_reliance=0.9,
                        local_presence=0.3, distribution_weight=0.3, outsourced_production=0.2),
-        "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.05,
+        # telecom operators spend about 2% of revenue on R&D (their equipment makers, far more,
+        # are in electronics)
+        "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.02,
                         deregulation_year=1998, venture_backed=True, ip_reliance=0.3,
                         local_presence=0.9, distribution_weight=0.1),
         "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
