@@ -215,7 +215,7 @@ def check_all(model) -> None:
 
 
 def test_invariants_of_the_baseline_run(baseline_model, baseline_events):
-    assert (baseline_events["kind"] == "alliance_formed").sum() > 100
+    assert (baseline_events["kind"] == "alliance_formed").sum() > 40  # 1,000 firms: about 60
     assert (baseline_events["kind"] == "alliance_dissolved").sum() > 10
     check_all(baseline_model)
 
