@@ -19,14 +19,16 @@ sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector
   and the licensee's reach, which fund the share of its R&D programme it cannot fund itself (as
   cost sharing would, hence the pressure and the technology cycle); it rises with IPR
   protection and with how far the sector's returns rest on licensable IP;
-* ``market_entry``: ``w_marketing * local_presence_s * access_s * (new_i + [assets_j -
-  assets_i]+ * new_j)``: a firm enters the markets of a partner who has the customer base
-  (``new_i``: size-weighted share of world markets ``j`` sells in and ``i`` does not); the local
-  partner gains the entrant's capital and brand in proportion to what it opens. It needs local
+* ``market_entry``: ``w_marketing * local_presence_s * access_s * (entry_i + [assets_j -
+  assets_i]+ * entry_j)``: a firm enters the markets of a partner who has the customer base
+  (``entry_i``: the share of the pair's size-weighted markets that ``j`` sells in and ``i`` does
+  not, what entry adds to ``i``'s reach); the local partner gains the entrant's capital and
+  brand in proportion to what it opens. It needs local
   presence (telecom, finance) and, in a regulated sector, the sector's deregulation;
 * ``distribution``: ``w_marketing * distribution_weight_s * (access_s * new_i + [assets_j -
   assets_i]+ * tech_i)``: marketing and distribution of ``i``'s goods through a partner's
-  network and brand, worth the weight of distribution in the sector's delivered value;
+  network (``new_i``: size-weighted share of world markets ``j`` sells in and ``i`` does not)
+  and brand, worth the weight of distribution in the sector's delivered value;
 * ``production``: ``w_manufacturing * outsourced_production_s * ([assets_j - assets_i]+ *
   quality_i + [quality_j - quality_i]+ * assets_i)``: the first term is capacity a larger
   partner offers a niche producer (a *manufacturing* tie), the second the quality a larger firm
@@ -153,17 +155,17 @@ class Valuation:
         tj, aj, qj, markets_j, _ = other
         cycle, access, rnd, ip, local, distribution, outsourced = terms
         share = self.model.world.market_share
-        own_i, own_j = share(markets_i), share(markets_j)
-        both = share(markets_i & markets_j)
-        # the share of each side's enlarged market that the partner opens to it
-        new_i = (own_j - both) / np.maximum(own_i + own_j - both, 1e-12)
-        new_j = (own_i - both) / np.maximum(own_i + own_j - both, 1e-12)
+        new_i = share(markets_j & ~markets_i)  # markets i enters through j (world share)
+        new_j = share(markets_i & ~markets_j)  # and j through i
+        # for an entrant, what counts is the share of its enlarged market that is new
+        enlarged = share(markets_i | markets_j)
+        entry_i, entry_j = (new / np.maximum(enlarged, 1e-12) for new in (new_i, new_j))
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
         out = np.empty((len(ti), 6))
         out[:, RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj
         out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * (
             np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj * pressure_i * cycle)
-        out[:, ENTRY] = b.w_marketing * local * access * (new_i + gap_j * new_j)
+        out[:, ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)
         out[:, DIST] = b.w_marketing * distribution * (access * new_i + gap_j * ti)
         out[:, MFG] = b.w_manufacturing * outsourced * gap_j * qi
         out[:, SRC] = b.w_manufacturing * outsourced * np.maximum(qj - qi, 0) * ai
