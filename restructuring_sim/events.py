@@ -34,7 +34,13 @@ KINDS = (
     "firm_entered",
     "firm_exited",
 )
-MOTIVES = ("technology", "market", "succession", "distress", "consolidation")
+#: why a firm buys another (``acquisition`` events)
+ACQUISITION_MOTIVES = ("technology", "market", "succession", "distress", "consolidation")
+#: why two firms ally (``alliance_formed`` events): sharing R&D cost, licensing technology for
+#: funding, entering a market with a local partner, distributing goods, making or sourcing them
+ALLIANCE_MOTIVES = ("rnd_cost_sharing", "technology_licensing", "market_entry", "distribution",
+                    "production")
+MOTIVES = (*ACQUISITION_MOTIVES, *ALLIANCE_MOTIVES)
 CHANNELS = ("direct", "prior_partner", "cluster", "matching_service", "b2b_exchange", "distributor",
             "referral")
 

@@ -44,8 +44,7 @@ NonNegative = bounded_path(0.0, None)
 Positive = bounded_path(1e-9, None)
 
 PURPOSES = ("rnd", "manufacturing", "marketing", "licensing", "supply", "sourcing")
-ALLIANCE_PURPOSES = ("rnd", "licensing", "marketing", "manufacturing")
-PurposeName = Literal["rnd", "manufacturing", "marketing", "licensing", "supply", "sourcing"]
+ALLIANCE_PURPOSES = ("rnd", "licensing", "marketing", "manufacturing", "sourcing")
 REGIONS = ("north_america", "western_europe", "japan", "east_asia", "rest_of_world")
 
 
@@ -159,7 +158,10 @@ class Sector(_Strict):
         "drivers.rnd_cost_growth (USD million/year)"
     )
     rnd_intensity: float = Field(
-        0.05, ge=0, le=1, description="R&D spending as a share of revenue (share)"
+        0.05, ge=0, le=1, description="R&D spending as a share of revenue, what R&D cost sharing "
+        "saves (fraction)",
+        json_schema_extra={"source": "OECD ANBERD/STAN business R&D over production, 1990s, "
+                           "rounded (pharma and software about 0.15, trade under 0.01)"},
     )
     standard_year: int | None = Field(
         None, ge=1900, le=2100,
@@ -169,11 +171,38 @@ class Sector(_Strict):
         None, ge=1900, le=2100,
         description="year foreign entry is deregulated; none = never regulated (year)"
     )
+    ip_reliance: float = Field(
+        0.3, ge=0, le=1, description="how far returns to innovation rest on patents and "
+        "copyright that can be licensed, 0 = none, 1 = all; licensing deals scale with it "
+        "(fraction)",
+        json_schema_extra={"source": "judgement after Levin et al. (1987) and Cohen, Nelson & "
+                           "Walsh (2000): patents effective in drugs, less in electronics and "
+                           "cars; copyright for software; little in trade and finance"},
+    )
+    local_presence: float = Field(
+        0.3, ge=0, le=1, description="share of sales that need a local presence (network, "
+        "branches, licences, customer base) rather than cross-border trade; market-entry deals "
+        "and their joint ventures scale with it (fraction)",
+        json_schema_extra={"source": "judgement: services supplied through commercial presence "
+                           "(GATS mode 3) dominate in telecom and finance; goods travel"},
+    )
+    distribution_weight: float = Field(
+        0.3, ge=0, le=1, description="weight of marketing and distribution in the value "
+        "delivered to the buyer; distribution agreements scale with it (fraction)",
+        json_schema_extra={"source": "trade and transport margins on goods, about 0.2-0.4 of "
+                           "purchasers' prices (input-output tables); 1 for trade itself"},
+    )
+    outsourced_production: float = Field(
+        0.0, ge=0, le=1, description="share of production value made or bought outside the "
+        "firm; manufacturing and sourcing ties scale with it (fraction)",
+        json_schema_extra={"source": "purchased parts in a vehicle's cost, about 0.7 in Japan "
+                           "and 0.5-0.6 in the US and Europe; contract manufacturing in "
+                           "electronics; little in services (judgement)"},
+    )
     internet_boost: Positive = Field(
         1.0, description="path: multiplier on partner search from the Internet; 1 = none "
         "(multiplier)"
     )
-    purposes: list[PurposeName] = Field(description="typical alliance purposes in the sector")
     venture_backed: bool = Field(
         False, description="venture investors finance the sector's technology start-ups"
     )
@@ -221,31 +250,39 @@ def internet_path(boost_2000: float) -> dict[str, float]:
 
 
 def _default_sectors() -> dict[str, dict[str, Any]]:
+    """The paper's sectors. Their deals follow from the characteristics (see :class:`Sector`):
+    ``rnd_intensity`` (R&D cost sharing), ``ip_reliance`` (licensing), ``local_presence`` and
+    ``deregulation_year`` (market entry, joint ventures), ``distribution_weight`` (distribution
+    agreements) and ``outsourced_production`` (manufacturing and sourcing ties)."""
     return {
         "software": dict(group="services", rnd_cost=4.0, rnd_intensity=0.15, standard_year=None,
-                         internet_boost=internet_path(1.6),
-                         purposes=["licensing", "marketing", "rnd"], venture_backed=True),
+                         internet_boost=internet_path(1.6), venture_backed=True,
+                         ip_reliance=0.7, local_presence=0.2, distribution_weight=0.4),
         "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
-                       purposes=["rnd", "licensing"], venture_backed=True,
-                       uses_distributors=True),
-        "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.05,
-                        deregulation_year=1998, purposes=["marketing", "rnd"],
-                        venture_backed=True),
+                       venture_backed=True, uses_distributors=True, ip_reliance=0.9,
+                       local_presence=0.3, distribution_weight=0.3, outsourced_production=0.2),
+        # telecom operators spend about 2% of revenue on R&D (their equipment makers, far more,
+        # are in electronics)
+        "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.02,
+                        deregulation_year=1998, venture_backed=True, ip_reliance=0.3,
+                        local_presence=0.9, distribution_weight=0.1),
         "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
-                                  internet_boost=internet_path(2.5),
-                                  purposes=["marketing", "rnd"], venture_backed=True),
+                                  internet_boost=internet_path(2.5), venture_backed=True,
+                                  ip_reliance=0.3, local_presence=0.5, distribution_weight=0.2),
         "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
-                          internet_boost=internet_path(1.3), purposes=["marketing"],
-                          distributor=True),
+                          internet_boost=internet_path(1.3), distributor=True, ip_reliance=0.05,
+                          local_presence=0.5, distribution_weight=1.0),
         "finance": dict(group="services", rnd_cost=1.5, rnd_intensity=0.01,
                         deregulation_year=1993, internet_boost=internet_path(1.3),
-                        purposes=["marketing"]),
+                        ip_reliance=0.05, local_presence=0.9, distribution_weight=0.2),
         "automotive": dict(group="manufacturing", rnd_cost=25.0, rnd_intensity=0.04,
-                           standard_year=1991, purposes=["manufacturing", "rnd"],
-                           supply_chain=True, uses_distributors=True),
+                           standard_year=1991, supply_chain=True, uses_distributors=True,
+                           ip_reliance=0.3, local_presence=0.2, distribution_weight=0.3,
+                           outsourced_production=0.7),
         "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
-                            standard_year=1994, purposes=["manufacturing", "rnd", "licensing"],
-                            supply_chain=True, venture_backed=True, uses_distributors=True),
+                            standard_year=1994, supply_chain=True, venture_backed=True,
+                            uses_distributors=True, ip_reliance=0.5, local_presence=0.1,
+                            distribution_weight=0.3, outsourced_production=0.6),
     }
 
 
@@ -328,6 +365,13 @@ class MatchingService(_Strict):
         "(probability)",
         json_schema_extra={"source": "Sakai (2002): about 2% of matching-service contacts "
                            "lead to a deal"},
+    )
+    proposals: float = Field(
+        3.0, ge=0, le=52,
+        description="partner proposals the service sends each registered firm a year "
+        "(count/year); judgement: a public network (such as the EU's BC-NET) sends a "
+        "registered firm the cooperation profiles that match its own, a few a year; most lead "
+        "nowhere (conversion)",
     )
 
 
@@ -442,19 +486,17 @@ class Behaviour(_Strict):
     )
     w_rnd: float = Field(1.266, ge=0, le=20, description="value weight of R&D cost sharing "
                          "(value units/year)")
-    w_licensing: float = Field(2.0, ge=0, le=20, description="value weight of licensing "
-                               "(value units/year)")
+    w_licensing: float = Field(
+        3.0, ge=0, le=20, description="value weight of licensing, per unit of IPR x IP "
+        "reliance x technology gap x reach (value units/year)",
+        json_schema_extra={"source": "judgement: the 2.0 it had times the 1.5 multiplier of "
+                           "sectors where licensing was typical, before sector characteristics "
+                           "replaced those multipliers"},
+    )
     w_marketing: float = Field(1.484, ge=0, le=20, description="value weight of market access "
                                "(value units/year)")
     w_manufacturing: float = Field(0.8083, ge=0, le=20, description="value weight of "
                                    "manufacturing (value units/year)")
-    typical_purpose_weight: float = Field(
-        1.5, ge=0, le=10, description="multiplier on a purpose typical of the sector (multiplier)"
-    )
-    atypical_purpose_weight: float = Field(
-        0.5, ge=0, le=10,
-        description="multiplier on a purpose not typical of the sector (multiplier)"
-    )
     transaction_cost: float = Field(
         1.259, ge=0, le=10, description="cost of negotiating and running a deal (value units/year)"
     )
@@ -506,8 +548,12 @@ class Behaviour(_Strict):
         0.25, ge=0, le=1, description="share of a deal's value a purpose needs to be listed (share)"
     )
     jv_propensity: float = Field(
-        0.4, ge=0, le=1, description="chance a cross-border market-entry deal is a joint venture "
-        "(probability)"
+        0.7, ge=0, le=1, description="chance a cross-border market-entry deal is a joint venture "
+        "where all sales need local presence, scaled by sectors.<name>.local_presence "
+        "(probability)",
+        json_schema_extra={"source": "judgement: foreign entry into telecom and banking in the "
+                           "1990s went mostly through joint ventures or equity partnerships "
+                           "with local firms"},
     )
     equity_propensity: float = Field(
         0.4, ge=0, le=1, description="chance a large firm takes equity in an SME R&D partner "
@@ -600,8 +646,18 @@ class Supply(_Strict):
     )
     consolidation_rate: float = Field(
         0.5, ge=0, le=1,
-        description="yearly chance that a medium supplier under price pressure merges with a peer "
-        "(probability/year)",
+        description="yearly chance that a medium supplier merges with a peer when price cuts "
+        "take a typical margin (demography.margin_mean) off its revenue; less in proportion "
+        "below that (probability/year)",
+    )
+    price_pressure: Unit = Field(
+        default_factory=lambda: _path({1988: 0.0, 1992: 0.0, 1993: 0.03, 1999: 0.03,
+                                       2000: 0.07}),
+        description="path: yearly price cut large buyers of supply-chain sectors demand on live "
+        "supply contracts (fraction of contract value per year); source: Sakai (2002) on "
+        "specialised suppliers (one carmaker demanded 20% cuts; small suppliers closed, medium "
+        "ones merged or went abroad); judgement: 3% a year from the post-1992 cost drives of "
+        "car and electronics makers, 7% in 2000 (20% over three years)",
     )
 
     @model_validator(mode="after")
@@ -617,6 +673,15 @@ class Acquisitions(_Strict):
         "(probability/year)"
     )
     candidates: int = Field(6, ge=1, le=200, description="targets examined per search (count)")
+    presence_rate: float = Field(
+        0.15, ge=0, le=1,
+        description="yearly chance that a multinational sets out to enter a foreign market by "
+        "buying a firm there (1/year)",
+        json_schema_extra={"source": "judgement: an MNE adds a country by acquisition every six "
+                           "to seven years, as the cross-border M&A wave of the 1990s (UNCTAD "
+                           "World Investment Report 2000) implies for the few thousand MNEs "
+                           "behind most of it"},
+    )
     tech_premium: float = Field(
         4.0, ge=0, le=100,
         description="capitalised value of a target's technology to an acquirer (x revenue)",

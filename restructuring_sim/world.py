@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restructuring_sim.scenario import ALLIANCE_PURPOSES, REGIONS, Scenario
+from restructuring_sim.scenario import REGIONS, Scenario
 
 SIZE_CLASSES = ("small", "medium", "large")
 #: matrix entries of a product OpenBLAS computes on one thread (its threshold is 9,216)
@@ -74,15 +74,11 @@ class World:
         self.deregulation_year = np.array(
             [-np.inf if s.deregulation_year is None else s.deregulation_year for s in sectors]
         )
-        b = scenario.behaviour
-        #: (sector, purpose) multiplier: typical purposes weigh more
-        self.purpose_affinity = np.array(
-            [
-                [b.typical_purpose_weight if p in s.purposes else b.atypical_purpose_weight
-                 for p in ALLIANCE_PURPOSES]
-                for s in sectors
-            ]
-        )
+        #: per sector: the characteristics deal motives follow from (see ``Sector``)
+        self.ip_reliance = np.array([s.ip_reliance for s in sectors])
+        self.local_presence = np.array([s.local_presence for s in sectors])
+        self.distribution_weight = np.array([s.distribution_weight for s in sectors])
+        self.outsourced_production = np.array([s.outsourced_production for s in sectors])
         self.country_region = np.array(
             [REGIONS.index(c.region) for c in countries], dtype=np.int8
         )

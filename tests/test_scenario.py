@@ -74,7 +74,6 @@ def test_default_sectors_have_the_named_profiles():
         assert s.group in ("manufacturing", "services")
         assert isinstance(s.rnd_cost, TimePath) and s.rnd_cost(1995) > 0
         assert isinstance(s.internet_boost, TimePath) and s.internet_boost(1995) > 0
-        assert s.purposes, name
     assert sectors["automotive"].group == sectors["electronics"].group == "manufacturing"
     assert sectors["software"].group == sectors["finance"].group == "services"
     # deregulation in telecoms and finance in the 1990s; Internet boom in computer services
@@ -88,6 +87,14 @@ def test_default_sectors_have_the_named_profiles():
     # trading companies carry goods: only manufacturers sell through distributors
     distributed = {name for name, s in sectors.items() if s.uses_distributors}
     assert distributed == {name for name, s in sectors.items() if s.group == "manufacturing"}
+    # the characteristics deals follow from: IP in pharma and software, local presence in
+    # telecom and finance, distribution in trade, outsourced production in the supply chains
+    most = {field: max(sectors, key=lambda n, f=field: getattr(sectors[n], f))
+            for field in ("ip_reliance", "distribution_weight", "outsourced_production")}
+    assert most == {"ip_reliance": "pharma", "distribution_weight": "wholesale",
+                    "outsourced_production": "automotive"}
+    assert min(sectors["telecom"].local_presence, sectors["finance"].local_presence) > max(
+        s.local_presence for n, s in sectors.items() if n not in ("telecom", "finance"))
 
 
 def test_internet_boost_follows_the_number_of_internet_users():
@@ -191,7 +198,7 @@ def test_new_sector_and_country_can_be_added(tmp_path):
 [sectors.biotech]
 group = "manufacturing"
 rnd_cost = 30.0
-purposes = ["rnd", "licensing"]
+ip_reliance = 0.9
 [countries.NZ]
 region = "rest_of_world"
 market_size = 60
@@ -199,6 +206,8 @@ market_size = 60
     sc = load_scenario(path)
     assert "biotech" in sc.sectors and "NZ" in sc.countries
     assert sc.sectors["biotech"].standard_year is None
+    assert sc.sectors["biotech"].ip_reliance == 0.9
+    assert sc.sectors["biotech"].outsourced_production == 0.0  # the documented default
 
 
 # ------------------------------------------------------------------ inheritance
@@ -293,11 +302,11 @@ def test_set_nested_table_merges():
     assert sc.policy.matching_service.conversion == pytest.approx(0.02)
 
 
-def test_set_sector_field_and_list():
+def test_set_sector_fields():
     sc = load_scenario(BASELINE, ["sectors.software.standard_year=1994",
-                                  'sectors.wholesale.purposes=["marketing", "supply"]'])
+                                  "sectors.wholesale.local_presence=0.8"])
     assert sc.sectors["software"].standard_year == 1994
-    assert sc.sectors["wholesale"].purposes == ["marketing", "supply"]
+    assert sc.sectors["wholesale"].local_presence == 0.8
 
 
 def test_set_is_applied_over_the_file_and_later_wins(tmp_path):

@@ -11,6 +11,13 @@ Four motives, each a rule over firms' state:
   ``market_premium * new_markets`` (size-weighted share of world markets the target sells in and
   the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
   ``price_to_sales`` times revenue. The motive is the larger of the two parts.
+* ``market`` (presence abroad): a multinational (with chance ``acquisitions.presence_rate`` a
+  year) sets out to enter one foreign country where it does not yet sell, chosen in proportion
+  to market size, and examines ``candidates`` firms of its sector there (by visibility, smaller
+  than itself); it buys the one whose value most exceeds its price and the cross-border deal
+  cost. The paper: "a major motive for the acquisition of large firms is to strengthen market
+  presence" in a product or service segment; such deals need targets with a customer base large
+  enough to carry the fixed cost of buying abroad, so they are mostly large and medium firms;
 * ``succession``: an SME owner past ``retirement_age`` retires (half of them in a given year);
   with chance ``successor_share`` a successor takes over, otherwise the firm is sold to the best
   buyer among larger firms of its sector (at half its price) or, if none wants it or the sale
@@ -18,7 +25,8 @@ Four motives, each a rule over firms' state:
 * ``distress``: a firm with a loss last year is put up for sale with chance
   ``distress_sale_rate`` and bought by a larger firm of its sector that values it.
 * ``consolidation``: a medium supplier under price pressure merges, with chance
-  ``supply.consolidation_rate``, with a peer supplier of its sector and country; the larger
+  ``supply.consolidation_rate`` times the share of a typical margin the price cuts took
+  (capped at 1), with a peer supplier of its sector and country; the larger
   firm is the acquirer.
 
 A buyer pays ``price`` plus a fixed deal cost, higher abroad (``cross_border_deal_cost``: due
@@ -34,13 +42,13 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim import lifecycle
-from restructuring_sim.events import CHANNELS, MOTIVES
+from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.alliances import assets
 from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
-TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = range(len(MOTIVES))
+TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = (MOTIVES.index(m) for m in ACQUISITION_MOTIVES)
 DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner", "cluster"))
 
 
@@ -53,12 +61,21 @@ class Valuer:
         self.assets = assets(model)
         self.revenue = model.firms.base_revenue
 
-    def value(self, acquirer, target):
-        """``(value, motive)``: USD million, TECH or MARKET by the larger part."""
+    def value(self, acquirer, target, presence: bool = False):
+        """``(value, motive)``: USD million, TECH or MARKET by the larger part.
+
+        The market part is ``market_premium`` times the size-weighted share of world markets
+        the target sells in and the acquirer does not or, with ``presence`` (a multinational
+        entering a country), times the share of the combined firm's markets the target opens.
+        """
         model = self.model
         f = model.firms
         acq = model.scenario.acquisitions
-        new_markets = model.world.market_share(f.markets[target] & ~f.markets[acquirer])
+        share = model.world.market_share
+        new_markets = share(f.markets[target] & ~f.markets[acquirer])
+        if presence:
+            new_markets = new_markets / np.maximum(share(f.markets[acquirer]) + new_markets,
+                                                   1e-12)
         tech = acq.tech_premium * self.tech[target] * self.assets[acquirer]
         market = acq.market_premium * new_markets
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
@@ -204,6 +221,8 @@ def step(model, cond) -> dict[str, int]:
         proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
                          valuer.price(j).tolist(), channel.tolist(), strict=True)
 
+    proposals += _presence_hunts(model, valuer)
+
     # succession: retiring owners without successor sell or close
     closing: list[int] = []
     retiring = np.flatnonzero(f.active & f.is_sme & (f.owner_age >= acq.retirement_age)
@@ -231,7 +250,7 @@ def step(model, cond) -> dict[str, int]:
     # consolidation of medium suppliers under price pressure
     proposals += _consolidations(model, valuer)
 
-    counts = dict.fromkeys([*MOTIVES, "blocked", "closed"], 0)
+    counts = dict.fromkeys([*ACQUISITION_MOTIVES, "blocked", "closed"], 0)
     batch = lifecycle.AcquisitionBatch(model, cond)
     status = f.status
     for acquirer, target, motive, price, channel in proposals:
@@ -253,11 +272,48 @@ def step(model, cond) -> dict[str, int]:
     return counts
 
 
+def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
+    """Multinationals buy a firm in a foreign country where they do not sell yet (motive
+    ``market``); the FDI and merger-control gates come after, as for every proposal."""
+    f = model.firms
+    rng = model.rng
+    acq = model.scenario.acquisitions
+    hunters = np.flatnonzero(f.active & f.mne & (rng.random(len(f)) < acq.presence_rate))
+    if not len(hunters):
+        return []
+    w = model.world
+    # one foreign country per hunter, among those it does not sell in, by market size
+    weight = np.where(f.markets[hunters], 0.0, w.market_weight[None, :])
+    total = weight.sum(axis=1)
+    hunters, weight, total = hunters[total > 0], weight[total > 0], total[total > 0]
+    cum = np.cumsum(weight, axis=1)
+    u = rng.random(len(hunters)) * total
+    country = np.minimum((cum <= u[:, None]).sum(axis=1), w.n_countries - 1)
+    k = acq.candidates
+    i = np.repeat(hunters, k)
+    market = f.market_codes(w.n_sectors)
+    j = visibility_draws(model, f.active, np.repeat(country, k) * w.n_sectors + f.sector[i],
+                         group=market)
+    ok = (j >= 0) & (j != i)
+    i, j = i[ok], j[ok]
+    ok = f.employees[j] < f.employees[i]
+    i, j = i[ok], j[ok]
+    if not len(i):
+        return []
+    value, _ = valuer.value(i, j, presence=True)
+    best = _best(i, value - valuer.price(j) - valuer.deal_cost(i, j))
+    i, j = i[best], j[best]
+    return list(zip(i.tolist(), j.tolist(), [MARKET] * len(i), valuer.price(j).tolist(),
+                    [DIRECT] * len(i), strict=True))
+
+
 def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
     """Medium suppliers under pressure merge with a peer of their sector and country."""
     f = model.firms
     rng = model.rng
-    rate = model.scenario.supply.consolidation_rate
+    # the chance rises with the margin the price cuts took, up to a typical margin
+    squeeze = np.minimum(1.0, f.pressure / max(model.scenario.demography.margin_mean, 1e-9))
+    rate = model.scenario.supply.consolidation_rate * squeeze
     medium = (f.employees >= 50) & f.is_sme
     movers = np.flatnonzero(f.active & medium & (f.pressure > 0) & (rng.random(len(f)) < rate))
     out = []

@@ -1,33 +1,58 @@
 """Strategic alliances: both firms value a deal, the best mutual deal forms, weak deals dissolve.
 
-The value of an alliance to firm ``i`` with partner ``j`` (value units per year) is the sum of four
-purpose components, each weighted by how typical the purpose is of the deal's sector:
+A deal arises from a *motive*, and its content follows from the motive and the partners. The
+value of an alliance to firm ``i`` with partner ``j`` (value units per year) is the sum of six
+components, each belonging to one motive and scaled by a documented characteristic of the deal's
+sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector dial:
 
-* ``rnd``: R&D cost sharing, ``w_rnd * pressure_i * cycle_s * tech_j``; the technology cycle makes
-  it worth more before the sector's dominant design emerges and less after;
-* ``licensing``: ``w_licensing * ipr * ([tech_j - tech_i]+ * assets_i + [tech_i - tech_j]+ *
-  assets_j)``: the licensee gains technology it can exploit, the licensor earns fees in proportion
-  to the licensee's reach; stronger IPR protection raises both;
-* ``marketing``: ``w_marketing * (access_s * markets_i(j) + [assets_j - assets_i]+ * tech_i)``: the
-  markets the partner sells in and ``i`` does not (weighted by size, reduced in regulated sectors),
-  plus distribution of ``i``'s technology through a partner with more brand and capital;
-* ``manufacturing`` (manufacturing sectors only): capacity for a niche product and quality,
-  ``w_manufacturing * ([assets_j - assets_i]+ * quality_i + [quality_j - quality_i]+ * assets_i)``;
+* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * assets_j * cycle_s * tech_j``: sharing
+  the cost of the sector's frontier R&D programme, of which the firm cannot fund the share
+  ``pressure_i`` (dearer R&D makes sharing worth more), with a partner who has technology and
+  the capital to carry part of the cost (``assets_j``: a large partner carries more than an
+  SME); ``rnd_s = min(1, rnd_intensity_s / RND_INTENSIVE)``, since what sharing saves is
+  the R&D spending at stake; the technology cycle makes it worth more before the sector's
+  dominant design emerges and less after;
+* ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * ([tech_j - tech_i]+ *
+  assets_i + [tech_i - tech_j]+ * assets_j * pressure_i * cycle_s)``: a technology firm
+  licenses its technology or grants marketing rights to a larger firm for funding; the licensee
+  gains technology it can exploit across its reach, the licensor fees in proportion to its lead
+  and the licensee's reach, which fund the share of its R&D programme it cannot fund itself (as
+  cost sharing would, hence the pressure and the technology cycle); it rises with IPR
+  protection and with how far the sector's returns rest on licensable IP;
+* ``market_entry``: ``w_marketing * local_presence_s * access_s * (entry_i + [assets_j -
+  assets_i]+ * entry_j)``: a firm enters the markets of a partner who has the customer base
+  (``entry_i``: the share of the pair's size-weighted markets that ``j`` sells in and ``i`` does
+  not, what entry adds to ``i``'s reach); the local partner gains the entrant's capital and
+  brand in proportion to what it opens. It needs local
+  presence (telecom, finance) and, in a regulated sector, the sector's deregulation;
+* ``distribution``: ``w_marketing * distribution_weight_s * (access_s * new_i + [assets_j -
+  assets_i]+ * tech_i)``: marketing and distribution of ``i``'s goods through a partner's
+  network (``new_i``: size-weighted share of world markets ``j`` sells in and ``i`` does not)
+  and brand, worth the weight of distribution in the sector's delivered value;
+* ``production``: ``w_manufacturing * outsourced_production_s * ([assets_j - assets_i]+ *
+  quality_i + [quality_j - quality_i]+ * assets_i)``: the first term is capacity a larger
+  partner offers a niche producer (a *manufacturing* tie), the second the quality a larger firm
+  sources from a better supplier (a *sourcing* tie); both scale with the share of production
+  firms of the sector make or buy outside;
 
 less the cost: ``transaction_cost * (1 - capability_cost_relief * capability_i) +
 coordination_cost * ict_cost * (1 - capability_cost_relief * min(capability_i, capability_j)) +
 cross_border_cost * distance * (1 - trade_openness)`` (the cross-border term cut by the
-currency-union discount). ``tech`` is knowledge relative to the
-sector mean (0..1) and ``assets`` is brand, capital and distribution, ``log(1 + employees)`` scaled
-to 0..1. Complementarity drives SME-MNE deals: the SME brings technology, a niche or local market
+currency-union discount). ``tech`` is knowledge relative to the sector mean (0..1) and
+``assets`` is brand, capital and distribution, ``log(1 + employees)`` scaled to 0..1.
+Complementarity drives SME-MNE deals: the SME brings technology, a niche or local market
 knowledge, the MNE capital, brand and distribution.
 
 A deal forms when both firms gain (value > 0); a searcher takes its best mutual candidate. The
-deal's purposes are the components carrying at least ``purpose_threshold`` of its value; it is a
-joint venture with a chance rising in the market-access share of a cross-border deal, and carries a
-minority equity stake with a chance rising in the SME's technology when a large firm backs an
-SME's R&D or licensing. An alliance ends when its term ends or, at the yearly review, when it is
-no longer worth its cost to either partner.
+deal's motive is the motive carrying most of the pair's value (a deal made through a
+distributor is a distribution agreement). Its purposes are the motive's (R&D, licensing,
+marketing, or manufacturing and sourcing) plus any other component carrying at least
+``purpose_threshold`` of the pair's value. A cross-border market-entry deal is a joint venture
+with chance ``jv_propensity * local_presence_s``: where a customer base must be served locally,
+entrants and local firms set up a jointly owned company. An R&D or licensing deal between an
+SME and a large firm carries a minority equity stake with a chance rising in the SME's
+technology. An alliance ends when its term ends or, at the yearly review, when it is no longer
+worth its cost to either partner.
 """
 
 from __future__ import annotations
@@ -38,12 +63,26 @@ import numpy as np
 
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, purpose_mask
+from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import innovation, search
-from restructuring_sim.scenario import ALLIANCE_PURPOSES
 
-RND, LIC, MKT, MFG = range(4)
-_BITS = np.array([purpose_mask([p]) for p in ALLIANCE_PURPOSES])
+#: value components (columns of :meth:`Valuation.components`)
+RND, LIC, ENTRY, DIST, MFG, SRC = range(6)
+#: the purpose each component stands for
+_BITS = np.array([purpose_mask([p]) for p in ("rnd", "licensing", "marketing", "marketing",
+                                              "manufacturing", "sourcing")])
+#: the motive each component belongs to (index into ALLIANCE_MOTIVES): production is both
+#: manufacturing and sourcing
+_MOTIVE_OF = np.array([0, 1, 2, 3, 4, 4])
+SHARING, LICENSING, ENTERING, DISTRIBUTING, PRODUCTION = range(len(ALLIANCE_MOTIVES))
+#: the codes of the alliance motives in the event log's motive vocabulary
+_MOTIVE_CODES = np.array([MOTIVES.index(m) for m in ALLIANCE_MOTIVES])
+#: R&D intensity (R&D over revenue) from which a sector counts as fully R&D-intensive: the
+#: OECD's high-technology manufacturing industries spend more than about 5% of their output on
+#: R&D (Hatzichronoglou 1997, "Revision of the high-technology sector and product
+#: classification", OECD STI Working Paper 1997/2)
+RND_INTENSIVE = 0.05
 
 
 def deal_sector(model, i, j) -> np.ndarray:
@@ -88,7 +127,7 @@ class Valuation:
         return assets(self.model)
 
     def components(self, i, j, sector) -> np.ndarray:
-        """(pairs, 4) purpose components of the value to ``i`` (before costs)."""
+        """(pairs, 6) value components to ``i`` (before costs): RND, LIC, ENTRY, DIST, MFG, SRC."""
         return self._components(self._side(i), self._side(j), self._sector_terms(sector))
 
     def _side(self, firms) -> tuple[np.ndarray, ...]:
@@ -101,26 +140,36 @@ class Valuation:
                 innovation.rnd_pressure(self.model, self.cond, firms))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
-        """What the value formula reads of each pair's sector."""
+        """What the value formula reads of each pair's sector: technology cycle, market access,
+        and the characteristics each motive scales with."""
         cond, w = self.cond, self.model.world
-        return (cond.cycle[sector], cond.access[sector], w.is_manufacturing[sector],
-                w.purpose_affinity[sector])
+        rnd = np.minimum(1.0, w.rnd_intensity[sector] / RND_INTENSIVE)
+        return (cond.cycle[sector], cond.access[sector], rnd, w.ip_reliance[sector],
+                w.local_presence[sector], w.distribution_weight[sector],
+                w.outsourced_production[sector])
 
     def _components(self, own, other, terms) -> np.ndarray:
-        """Purpose components of the value to the ``own`` side (see :meth:`components`)."""
+        """Value components to the ``own`` side (see :meth:`components` and the module)."""
         b = self.model.scenario.behaviour
         ti, ai, qi, markets_i, pressure_i = own
         tj, aj, qj, markets_j, _ = other
-        cycle, access, manufacturing, affinity = terms
-        new_markets = self.model.world.market_share(markets_j & ~markets_i)
-        out = np.empty((len(ti), 4))
-        out[:, RND] = b.w_rnd * pressure_i * cycle * tj
-        out[:, LIC] = b.w_licensing * self.cond.ipr_protection * (
-            np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj)
-        out[:, MKT] = b.w_marketing * (access * new_markets + np.maximum(aj - ai, 0) * ti)
-        out[:, MFG] = b.w_manufacturing * manufacturing * (
-            np.maximum(aj - ai, 0) * qi + np.maximum(qj - qi, 0) * ai)
-        return out * affinity
+        cycle, access, rnd, ip, local, distribution, outsourced = terms
+        share = self.model.world.market_share
+        new_i = share(markets_j & ~markets_i)  # markets i enters through j (world share)
+        new_j = share(markets_i & ~markets_j)  # and j through i
+        # for an entrant, what counts is the share of its enlarged market that is new
+        enlarged = share(markets_i | markets_j)
+        entry_i, entry_j = (new / np.maximum(enlarged, 1e-12) for new in (new_i, new_j))
+        gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
+        out = np.empty((len(ti), 6))
+        out[:, RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj
+        out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * (
+            np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj * pressure_i * cycle)
+        out[:, ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)
+        out[:, DIST] = b.w_marketing * distribution * (access * new_i + gap_j * ti)
+        out[:, MFG] = b.w_manufacturing * outsourced * gap_j * qi
+        out[:, SRC] = b.w_manufacturing * outsourced * np.maximum(qj - qi, 0) * ai
+        return out
 
     def cost(self, i, j) -> np.ndarray:
         """Yearly cost to ``i`` of running a deal with ``j``: its own transaction cost, cut by
@@ -258,12 +307,37 @@ def matching_conversion(model, cond, firms) -> np.ndarray:
     return base + np.maximum(dem.capable_conversion - base, 0) * lift
 
 
-def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
-    """Create the alliances of ``pairs`` and log them.
+def motives(comps: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """Motive of each deal (index into ALLIANCE_MOTIVES): the one carrying most of the pair's
+    value (``comps``, the pair's components); a deal made through a distributor is a
+    distribution agreement."""
+    by_motive = np.zeros((len(comps), len(ALLIANCE_MOTIVES)))
+    for k, motive in enumerate(_MOTIVE_OF):
+        by_motive[:, motive] += comps[:, k]
+    motive = np.argmax(by_motive, axis=1)
+    return np.where(channel == search.DISTRIBUTOR, DISTRIBUTING, motive)
 
-    Purposes are the components carrying at least ``purpose_threshold`` of the pair's value (the
-    largest always); a deal made through a distributor is a marketing agreement whatever its
-    components. Joint-venture and equity flags and terms are drawn for all deals at once.
+
+def purposes_of(comps: np.ndarray, motive: np.ndarray, threshold: float) -> np.ndarray:
+    """Purpose bit masks: the motive's own purposes (for production, manufacturing and/or
+    sourcing, whichever carries at least ``threshold`` of its value, the larger always), plus
+    every other component carrying at least ``threshold`` of the pair's value."""
+    m = len(comps)
+    rows = np.arange(m)
+    own = _MOTIVE_OF[None, :] == motive[:, None]  # components of the deal's motive
+    own_value = np.where(own, comps, 0.0)
+    chosen = own & (own_value >= threshold * own_value.sum(axis=1)[:, None])
+    chosen[rows, np.argmax(own_value, axis=1)] = True
+    chosen |= comps >= threshold * comps.sum(axis=1)[:, None]
+    # two components may stand for one purpose (market entry and distribution: marketing)
+    return np.bitwise_or.reduce(np.where(chosen, _BITS, 0), axis=1)
+
+
+def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
+    """Create the alliances of ``pairs`` and log them with their motive.
+
+    The motive, purposes, joint-venture and equity flags follow from the components (see the
+    module docstring); flags and terms are drawn for all deals at once.
     """
     if not len(pairs):
         return
@@ -272,23 +346,24 @@ def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
     beh = model.scenario.behaviour
     m = len(pairs)
     a, b = pairs.i, pairs.j
-    total = comps.sum(axis=1)
-    chosen = comps >= beh.purpose_threshold * total[:, None]
-    chosen[np.arange(m), np.argmax(comps, axis=1)] = True
-    chosen[pairs.channel == search.DISTRIBUTOR] = np.arange(4) == MKT
-    purposes = chosen.astype(np.int64) @ _BITS
+    motive = motives(comps, pairs.channel)
+    purposes = purposes_of(comps, motive, beh.purpose_threshold)
+    distributed = pairs.channel == search.DISTRIBUTOR
+    purposes = np.where(distributed, purpose_mask(["marketing"]), purposes)
     cross = f.country[a] != f.country[b]
-    jv = cross & (rng.random(m) < beh.jv_propensity * comps[:, MKT] / total)
+    local = model.world.local_presence[sector]
+    jv = cross & (motive == ENTERING) & (rng.random(m) < beh.jv_propensity * local)
     sme_a, sme_b = f.employees[a] < SIZE_BOUNDS[1], f.employees[b] < SIZE_BOUNDS[1]
     tech_sme = np.where(sme_a, valuation.tech[a], valuation.tech[b])
-    equity = ((sme_a != sme_b) & (chosen[:, RND] | chosen[:, LIC])
+    funds_technology = (motive == SHARING) | (motive == LICENSING)
+    equity = ((sme_a != sme_b) & funds_technology
               & (rng.random(m) < beh.equity_propensity * tech_sme))
     spy = model.scenario.simulation.steps_per_year
     term = np.maximum(1, np.rint(rng.uniform(beh.term_years_min, beh.term_years_max, m) * spy))
     lifecycle.open_deals(
         model, cond, ALLIANCE, a, b, sector=sector, purposes=purposes, channel=pairs.channel,
         joint_venture=jv, equity=equity, term_steps=term.astype(np.int64), value_a=v_a,
-        value_b=v_b,
+        value_b=v_b, motive=_MOTIVE_CODES[motive],
     )
 
 

@@ -22,8 +22,8 @@ one vectorised pass:
   trade_openness) * ict_cost)``, less the currency union discount when both countries are
   members; countries where the searcher already sells count as home;
 * for firms registered with a matching service, contacts the service proposes from its register
-  (``matching_service``), with chance ``matching_contact_rate`` a step whether or not the firm
-  searches itself, reached whatever the distance;
+  (``matching_service``), with chance ``matching_contact_rate`` a step plus the service's own
+  ``proposals`` a year, whether or not the firm searches itself, reached whatever the distance;
 * for a small firm that sells only at home, with chance ``demography.distributor_rate``, a
   trading company or distributor (a firm of a distributor sector selling in three or more
   countries) whose network reaches foreign markets (``distributor``), if the firm's sector sells
@@ -125,9 +125,17 @@ def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndar
 
 
 def contacted_firms(model, room: np.ndarray) -> np.ndarray:
-    """Registered firms to whom the matching service proposes contacts this step."""
+    """Registered firms to whom the matching service proposes contacts this step.
+
+    A registered firm hears of a partner with chance ``behaviour.matching_contact_rate`` a step
+    when it consults the service itself, plus ``policy.matching_service.proposals`` a year
+    (spread evenly over the steps) that the service proposes on its own: the channel's volume is
+    the register (``coverage``) times this rate times the ``conversion`` of contacts to deals.
+    """
     f = model.firms
-    rate = model.scenario.behaviour.matching_contact_rate
+    sc = model.scenario
+    rate = (sc.behaviour.matching_contact_rate
+            + sc.policy.matching_service.proposals / sc.simulation.steps_per_year)
     # the few firms the draw picks, then those of them with room that are registered
     picked = np.flatnonzero(model.rng.random(len(f)) < rate)
     return picked[room[picked] & f.registered[picked]]

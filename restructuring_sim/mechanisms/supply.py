@@ -23,9 +23,17 @@ Each step a buyer with a free slot runs a tender with chance ``supply.sourcing_r
 At the end of its term a contract ends; the buyer renews it (a new contract with the same
 supplier, ``channel = prior_partner``) if the supplier still meets the quality floor.
 
-A price-cut shock (``shocks.supplier_price_cut``) makes every buyer of the sector cut the price of
-its live contracts: contract values fall by ``cut`` and each supplier's margin falls by ``cut``
-times the share of its revenue on those contracts (its ``pressure``, which fades by half a year).
+Buyers squeeze their suppliers' prices. Every year the buyers of every supply-chain sector cut
+the price of their live contracts by ``supply.price_pressure`` (a path: the cost-cutting drives
+of car and electronics makers in the 1990s), and a price-cut shock
+(``shocks.supplier_price_cut``) makes every buyer of one sector cut by ``cut`` in its year.
+Contract values fall by the cut and each supplier's margin falls by the cut times the share of
+its revenue on those contracts (its ``pressure``, which fades by half a year); medium suppliers
+under pressure merge with peers (:mod:`restructuring_sim.mechanisms.acquisitions`), small ones
+may close when their margin turns negative. The paper (Sakai 2002, on specialised suppliers):
+MNE restructuring can cut suppliers loose or demand price cuts; "one carmaker demanded 20%
+price cuts" of its suppliers, after which small suppliers closed and medium ones merged with
+peers or went abroad.
 """
 
 from __future__ import annotations
@@ -181,19 +189,26 @@ def review(model, cond) -> int:
 
 
 def price_cut(model, cond) -> int:
-    """Apply the scenario's price-cut shock in its year; return the contracts cut."""
-    shock = model.scenario.shocks.supplier_price_cut
-    if shock is None or cond.year != shock.year or cond.quarter != 1:
+    """Apply the year's price pressure of every supply-chain sector and the scenario's
+    price-cut shock in its year (both at the start of the year); return the contracts cut."""
+    if cond.quarter != 1:
         return 0
     d = model.deals
     f = model.firms
-    sector = model.world.sector_names.index(shock.sector)
     live = d.live(SUPPLY)
-    hit = live[f.sector[d.a[live]] == sector]
+    buyer_sector = f.sector[d.a[live]]
+    cuts = np.zeros(model.world.n_sectors)
+    cuts[supply_chain_sectors(model)] = model.scenario.supply.price_pressure(cond.t)
+    shock = model.scenario.shocks.supplier_price_cut
+    if shock is not None and cond.year == shock.year:
+        sector = model.world.sector_names.index(shock.sector)
+        cuts[sector] = 1.0 - (1.0 - cuts[sector]) * (1.0 - shock.cut)
+    cut = cuts[buyer_sector]
+    hit, cut = live[cut > 0], cut[cut > 0]
     if not len(hit):
         return 0
     suppliers = d.b[hit]
-    lost = d.value[hit] * shock.cut
+    lost = d.value[hit] * cut
     d.value[hit] -= lost
     np.subtract.at(f.supply_load, suppliers, lost)
     np.add.at(f.pressure, suppliers, lost / np.maximum(f.base_revenue[suppliers], 1e-9))

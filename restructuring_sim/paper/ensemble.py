@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from restructuring_sim.errors import UserError
-from restructuring_sim.paper import shape, trends
+from restructuring_sim.paper import sectors, shape, trends
 from restructuring_sim.paper.figures import load_figures
 from restructuring_sim.paper.moments import Fraction, event_counts, replicate_fractions
 from restructuring_sim.rundir import check_run_dir, read_table
@@ -38,6 +38,7 @@ class RunSummary:
     counts: dict[str, float] = field(default_factory=dict)  # the paper's counts, reported deals
     n_firms: int = 0  # firms at the start (0: unknown)
     sampling_fraction: float = 1.0  # n_firms / census_firms: counts / this speak of the economy
+    sectors: pd.DataFrame = field(default_factory=pd.DataFrame)  # deal counts per sector
     label: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -62,6 +63,7 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
         yearly=shape.yearly(shown, fig.years("decade")),
         counts=event_counts(events, fig),
         n_firms=n_firms,
+        sectors=sectors.sector_counts(events, fig.years("decade")),
         sampling_fraction=n_firms / census if census and n_firms else 1.0,
         label=label,
     )

@@ -16,7 +16,9 @@ the census economy (:mod:`restructuring_sim.paper.counts`: printed, and ``counts
 implied census size) and the checks of the paper's statements about the decade's shape
 (:mod:`restructuring_sim.paper.shape`: printed below the table, ``shape.csv``, and
 ``moments.json``'s ``shape``) into ``--out``, by default
-``runs/validate/<name>`` (name: the scenario's name, or the first run directory's folder name).
+``runs/validate/<name>`` (name: the scenario's name, or the first run directory's folder name),
+and the alliances of each sector (:mod:`restructuring_sim.paper.sectors`: deals, purpose,
+joint-venture, equity, small-firm and motive shares; printed last, and ``sectors.csv``).
 With ``--subsample M`` it also estimates how often an ensemble of M replicates would put each
 moment, and all at once, within tolerance (a column of the table and of ``moments.csv``,
 ``pass_chance`` in ``moments.json``'s moments, and its ``subsample``): how far one verdict can be
@@ -215,7 +217,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
 
     from restructuring_sim import console as term
     from restructuring_sim.io import make_out_dir, write_json, write_text
-    from restructuring_sim.paper import shape
+    from restructuring_sim.paper import sectors, shape
     from restructuring_sim.paper.counts import (
         count_table,
         implied_census_firms,
@@ -234,6 +236,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
                                     executor=pool)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
+    by_sector = sectors.sector_table([s.sectors for s in summaries])
     payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
     extra = {}
     if subsample is not None:
@@ -251,6 +254,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     implied = implied_census_firms([s.counts for s in summaries],
                                    [s.n_firms for s in summaries])
     write_counts(counts, implied, out)
+    write_text(by_sector.to_csv(), out / "sectors.csv")
     plots = write_plots(summaries, table, out)
     if as_json:
         typer.echo(json.dumps(payload))
@@ -269,6 +273,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
                           f"{sub['draws']:,} ensembles of {sub['size']} drawn from these {n} "
                           "replicates (column 'chance')", highlight=False)
         console.print(render_shape(statements))
+        console.print(sectors.render(by_sector))
         census = all(s.sampling_fraction == 1.0 for s in summaries)
         console.print(render_counts(counts, census, implied))
     return payload
