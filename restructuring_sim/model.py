@@ -95,7 +95,8 @@ class RestructuringModel(mesa.Model):
         self.events = EventLog(self.run_id, self.seed_value, sectors=self.world.sector_names,
                                countries=self.world.country_names,
                                regions=self.world.region_names)
-        self.network = NetworkTracker()
+        #: the network; its child generator draws only the sampled path-length sources
+        self.network = NetworkTracker(rng=self.rng.spawn(1)[0])
         self.network.add_firms(range(len(self.firms)))
         self._agents_by_firm: dict[int, Firm] = {}
         self._viewed = 0  # firms below this id have had their agents created (if active then)

@@ -402,8 +402,9 @@ def test_network_add_firms_equals_add_nodes_from():
     reference = nx.MultiGraph()
     reference.add_nodes_from([3, 1, 2])
     reference.add_nodes_from([2, 7])
-    assert list(net.graph.nodes(data=True)) == list(reference.nodes(data=True))
+    assert list(net.graph.nodes(data=True)) == sorted(reference.nodes(data=True))
     assert dict(net.graph.adj) == dict(reference.adj)
+    assert net.number_of_firms() == 4 and 7 in net and 5 not in net
 
 
 @pytest.mark.parametrize("layer", [ALLIANCE, SUPPLY])

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from restructuring_sim.deals import LAYER_NAMES
 from restructuring_sim.events import CHANNELS, KINDS, MOTIVES
 from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, Firm
-from restructuring_sim.network import LAYERS
+from restructuring_sim.network import LAYERS, layer_rows
 from restructuring_sim.scenario import ALLIANCE_PURPOSES, PURPOSES
 
 #: which kind opens a deal, and which kind ends it
@@ -184,7 +184,7 @@ def check_tables(model, events: pd.DataFrame, live: dict[int, tuple[str, int]]) 
 
 def check_yearly_metrics(model, events: pd.DataFrame) -> None:
     """Alliance edges in the yearly metrics equal the alliances live at each year's end."""
-    metrics = model.network.metrics_table().to_pandas()
+    metrics = layer_rows(model.network.metrics_table().to_pandas(), "all")
     delta = events["kind"].map({"alliance_formed": 1, "alliance_dissolved": -1}).fillna(0)
     by_year = delta.groupby(events["year"]).sum()
     live = 0
