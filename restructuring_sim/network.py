@@ -143,8 +143,6 @@ class NetworkTracker:
         self._year_start = 0  # first row of the history started in the current year
         self._metrics: list[dict] = []
         self._degrees: dict[str, list] = {name: [] for name in DEGREE_SCHEMA.names}
-        self._version = 0  # changes whenever the live network does
-        self._graph: tuple[int, nx.MultiGraph] | None = None
 
     # ------------------------------------------------------------------ firms
 
@@ -171,7 +169,6 @@ class NetworkTracker:
             grown[: len(self._member)] = self._member
             self._member = grown
         self._member[ids] = True
-        self._version += 1
 
     def remove_firm(self, firm_id: int) -> None:
         """Remove a firm that left; its live edges must have been ended first."""
@@ -190,7 +187,6 @@ class NetworkTracker:
         if not inside.all():
             raise ValueError(f"firm {ids[~inside][0]} is not in the network")
         self._member[ids] = False
-        self._version += 1
 
     # ------------------------------------------------------------------ ties
 
@@ -294,7 +290,6 @@ class NetworkTracker:
             if not adj[v]:
                 del adj[v]
         self._edges["end_step"][row] = step
-        self._version += 1
         return u, v
 
     def _record(self, ids: list[int], layer: str, src: list[int], dst: list[int], step: int,
@@ -311,7 +306,6 @@ class NetworkTracker:
         for name, values in zip(_FLAGS[2:], zip(*shape, strict=True) if shape else
                                 ((),) * 4, strict=True):
             self._flags[name].extend(values)
-        self._version += 1
 
     def _check_new(self, layer: str, ids: list[int], sources: list[int],
                    targets: list[int]) -> None:
@@ -360,23 +354,20 @@ class NetworkTracker:
         """The live network as a :class:`networkx.MultiGraph`: nodes are the firms in the
         network in id order, edges the live ties in the order they started, keyed by deal id,
         with their ``layer``, ``cross_border`` and ``involves_sme``. Built through networkx's
-        public API when first asked for after a change; a copy, so changing it changes nothing
-        here."""
-        if self._graph is None or self._graph[0] != self._version:
-            import networkx as nx  # only when the graph is asked for
+        public API at every call (a copy: changing it changes nothing here; keep it while you
+        read it rather than asking again)."""
+        import networkx as nx  # only when a graph is asked for
 
-            graph = nx.MultiGraph()
-            graph.add_nodes_from(np.flatnonzero(self._member).tolist())
-            rows = sorted(self._row.values())
-            e, flags = self._edges, self._flags
-            graph.add_edges_from(
-                (e["source"][r], e["target"][r], e["edge_id"][r],
-                 {"layer": e["layer"][r], "cross_border": flags["cross_border"][r],
-                  "involves_sme": flags["involves_sme"][r]})
-                for r in rows
-            )
-            self._graph = (self._version, graph)
-        return self._graph[1]
+        graph = nx.MultiGraph()
+        graph.add_nodes_from(np.flatnonzero(self._member).tolist())
+        e, flags = self._edges, self._flags
+        graph.add_edges_from(
+            (e["source"][r], e["target"][r], e["edge_id"][r],
+             {"layer": e["layer"][r], "cross_border": flags["cross_border"][r],
+              "involves_sme": flags["involves_sme"][r]})
+            for r in sorted(self._row.values())
+        )
+        return graph
 
     # ------------------------------------------------------------------ metrics
 
