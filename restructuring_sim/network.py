@@ -137,6 +137,7 @@ class NetworkTracker:
         self._adj: dict[int, dict[int, dict[int, int]]] = {}
         self._edges: dict[str, list] = {name: [] for name in EDGE_SCHEMA.names}
         self._flags: dict[str, list[bool]] = {name: [] for name in _FLAGS}
+        self._codes: list[int] = []  # each tie's layer code, beside the history
         self._row: dict[int, int] = {}  # live edge id -> its row of the history
         self._pairs: set[tuple[int, int, int]] = set()  # (layer, low, high) ever tied
         self._partnered: set[tuple[int, int]] = set()  # (low, high) ever tied in any layer
@@ -301,6 +302,7 @@ class NetworkTracker:
                                                     [step] * len(ids), [None] * len(ids)),
                                 strict=True):
             self._edges[name].extend(values)
+        self._codes.extend([_CODE[layer]] * len(ids))
         self._flags["cross_border"].extend(cross)
         self._flags["involves_sme"].extend(sme)
         for name, values in zip(_FLAGS[2:], zip(*shape, strict=True) if shape else
@@ -375,27 +377,27 @@ class NetworkTracker:
         """Compute and store the network metrics at the end of ``year``: one row per entry of
         :data:`METRIC_LAYERS` (see :data:`METRIC_COLUMNS`), and the degree histogram of active
         firms per layer. Returns the rows by layer."""
-        rows = np.fromiter(self._row.values(), dtype=np.int64, count=len(self._row))
-        rows.sort()
+        rows = sorted(self._row.values())
         e, flags = self._edges, self._flags
-        code = np.array([_CODE[name] for name in _pick(e["layer"], rows.tolist())],
-                        dtype=np.int8)
-        src, dst = (np.array(_pick(e[side], rows.tolist()), dtype=np.int64)
+        code = np.array(_pick(self._codes, rows), dtype=np.int8)
+        src, dst = (np.array(_pick(e[side], rows), dtype=np.int64)
                     for side in ("source", "target"))
-        sme, cross = (np.array(_pick(flags[name], rows.tolist()), dtype=bool)
+        sme, cross = (np.array(_pick(flags[name], rows), dtype=bool)
                       for name in ("involves_sme", "cross_border"))
-        subsidiaries = np.unique(dst[code == _OWNERSHIP])
+        owned = np.zeros(len(self._member), dtype=bool)  # firm id -> held as a subsidiary
+        owned[dst[code == _OWNERSHIP]] = True
+        subsidiaries = int(np.count_nonzero(owned))
         everyone = self.number_of_firms()
-        active = everyone - len(subsidiaries)
+        active = everyone - subsidiaries
         new = slice(self._year_start, len(e["edge_id"]))
-        new_code = np.array([_CODE[name] for name in e["layer"][new]], dtype=np.int8)
+        new_code = np.array(self._codes[new], dtype=np.int8)
         new_flags = {name: np.array(flags[name][new], dtype=bool) for name in _FLAGS[2:]}
         out = {}
         for layer in METRIC_LAYERS:
             keep = slice(None) if layer == "all" else code == _CODE[layer]
             s, d = src[keep], dst[keep]
             edges = len(s)
-            shape = _structure(s, d, subsidiaries, self._rng)
+            shape = _structure(s, d, owned, self._rng)
             if layer == "all":
                 started = np.ones(len(new_code), dtype=bool)
                 closes, repeats = new_flags["closes_any"], new_flags["repeats_any"]
@@ -406,7 +408,7 @@ class NetworkTracker:
             per_layer = {name: int(np.count_nonzero(code == c)) if layer in ("all", name) else 0
                          for c, name in enumerate(LAYERS)}
             row = dict(
-                year=year, layer=layer, nodes=active, subsidiaries=len(subsidiaries),
+                year=year, layer=layer, nodes=active, subsidiaries=subsidiaries,
                 tied_nodes=shape["tied_active"],
                 **{f"edges_{name}": per_layer[name] for name in LAYERS},
                 edges=edges,
@@ -480,29 +482,36 @@ def _flag_list(flag, n: int) -> list[bool]:
 def _shape(src: np.ndarray, dst: np.ndarray) -> tuple[float, int, int]:
     """Average clustering, largest component size and node count of the simple graph of ties
     (see :func:`_structure`)."""
-    shape = _structure(src, dst, np.zeros(0, dtype=np.int64), np.random.default_rng(0))
+    shape = _structure(src, dst, None, np.random.default_rng(0))
     return shape["clustering"], shape["giant"], shape["tied"]
 
 
-def _structure(src: np.ndarray, dst: np.ndarray, subsidiaries: np.ndarray,
+def _structure(src: np.ndarray, dst: np.ndarray, owned: np.ndarray | None,
                rng: np.random.Generator) -> dict:
-    """Shape of the simple graph of ties between ``src`` and ``dst`` (repeated ties count once).
+    """Shape of the simple graph of ties between firms ``src`` and ``dst`` (repeated ties count
+    once).
 
     Computed with sparse matrices (triangles = diag(A^3) / 2) so that yearly metrics stay cheap
     on networks of a million firms; ``clustering`` and ``giant`` equal networkx's
     ``average_clustering`` and largest ``connected_components`` on the same graph. Firms with a
     single partner close no triangle, so triangles are counted on the graph of the others only.
-    ``subsidiaries`` (sorted firm ids) are left out of ``tied_active`` and of the degree
-    histogram; ``rng`` draws the sources of the path-length searches when the largest component
-    is large.
+    ``owned`` (a mask over firm ids, or None for none) marks subsidiaries, left out of
+    ``tied_active`` and of the degree histogram; ``rng`` draws the sources of the path-length
+    searches when the largest component is large.
     """
     if not len(src):
         return dict(clustering=0.0, transitivity=0.0, random_clustering=0.0, giant=0, tied=0,
                     tied_active=0, max_degree=0, path_length=None, path_sources=0,
                     degree_counts=np.zeros(1, dtype=np.int64))
-    nodes, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    top = int(max(src.max(), dst.max())) + 1
+    tied = np.zeros(top, dtype=bool)  # firm ids to node numbers without sorting the ties
+    tied[src] = True
+    tied[dst] = True
+    nodes = np.flatnonzero(tied)
     k = len(nodes)
-    u, v = inverse[: len(src)], inverse[len(src):]
+    number = np.empty(top, dtype=np.int64)
+    number[nodes] = np.arange(k)
+    u, v = number[src], number[dst]
     adj = sparse.csr_matrix((np.ones(2 * len(u), dtype=np.int32), (np.r_[u, v], np.r_[v, u])),
                             shape=(k, k))
     adj.data[:] = 1  # repeated ties between two firms count once
@@ -517,7 +526,7 @@ def _structure(src: np.ndarray, dst: np.ndarray, subsidiaries: np.ndarray,
     sizes = np.bincount(labels)
     giant = int(sizes.max())
     path_length, sources = _mean_path(adj, np.flatnonzero(labels == sizes.argmax()), rng)
-    owned = np.isin(nodes, subsidiaries, assume_unique=True)
+    owned = owned[nodes] if owned is not None else np.zeros(k, dtype=bool)
     simple_edges = adj.nnz // 2
     return dict(
         clustering=float(local.mean()),
