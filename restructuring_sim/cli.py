@@ -79,7 +79,10 @@ def run(
     from restructuring_sim.runner import run_scenario, summarise
     from restructuring_sim.scenario import load_scenario
 
+    from restructuring_sim.runner import prepare_out_dir
+
     sc = load_scenario(scenario, set_ or [], seed)
+    prepare_out_dir(out, overwrite)  # a bad --out fails before the model is set up
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("steps"), TimeRemainingColumn(), console=err_console, transient=True,

@@ -1,0 +1,70 @@
+"""What the outputs say must be true: file modes, the run's firm counts everywhere, early
+errors for a bad --out."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import BASELINE, assert_one_line_error, invoke
+
+from restructuring_sim.io import write_text
+from restructuring_sim.network import layer_rows
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_follow_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        write_text("x\n", tmp_path / "a.txt")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == mode
+
+
+def test_run_files_are_readable_by_others_under_umask_022(run_dir):
+    # the run directory fixture is written under the test process's umask
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in run_dir.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path.name
+
+
+def test_out_pointing_at_a_file_fails_before_the_run(tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("")
+    result = invoke("run", BASELINE, "--out", target, "--set", "simulation.n_firms=100")
+    assert_one_line_error(result, "--out", str(target), "not a directory")
+
+
+def test_report_counts_the_active_firms_of_firms_parquet(run_dir):
+    from restructuring_sim.viz.report import headline_section
+
+    events = pq.read_table(run_dir / "events.parquet").to_pandas()
+    metrics = pq.read_table(run_dir / "network_metrics.parquet").to_pandas()
+    firms = pq.read_table(run_dir / "firms.parquet", columns=["year", "status"]).to_pandas()
+    last = int(firms["year"].max())
+    active = int((firms[firms["year"] == last]["status"] == "active").sum())
+    html = headline_section(events, metrics)
+    table = pd.read_html(html)[0] if _has_html_parser() else None
+    label = f"active firms, end of {last}"
+    if table is not None:
+        values = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
+        assert int(str(values[label]).replace(",", "")) == active
+    else:
+        assert f"<td>{label}</td>" in html
+        assert f"{active:,}" in html.split(label, 1)[1].split("</tr>", 1)[0]
+    # the network's plotted and tabled counts are the same numbers
+    every = layer_rows(metrics, "all")
+    assert int(every["nodes"].iloc[-1]) == active
+
+
+def _has_html_parser() -> bool:
+    try:
+        import lxml  # noqa: F401
+    except ImportError:
+        return False
+    return True
