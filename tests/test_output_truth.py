@@ -3,6 +3,7 @@ errors for a bad --out."""
 
 from __future__ import annotations
 
+import html
 import os
 import stat
 
@@ -68,3 +69,31 @@ def _has_html_parser() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_every_moment_states_its_bound_and_the_outputs_agree(run_dir):
+    import tomllib
+
+    from restructuring_sim.paper import compare
+    from restructuring_sim.paper.figures import FIGURES_PATH, load_figures
+    from restructuring_sim.paper.validate import moments_payload
+    from restructuring_sim.viz.report import paper_section
+
+    raw = tomllib.loads(FIGURES_PATH.read_text(encoding="utf-8"))
+    assert all(m.get("bound") in ("point", "upper") for m in raw["moment"].values())
+    events = pq.read_table(run_dir / "events.parquet").to_pandas()
+    firms = pq.read_table(run_dir / "firms.parquet").to_pandas()
+    table = compare([events], [firms])
+    payload = moments_payload(table)["moments"]
+    report = paper_section(table)
+    moments = load_figures().moment
+    assert {row["bound"] for row in payload} == {"point", "upper"}
+    for row in payload:
+        m = moments[row["name"]]
+        assert row["bound"] == m.bound and row["rule"] == m.rule
+        if m.bound == "upper":
+            # the bound itself, not a tolerance of 0 or 0.05
+            assert row["rule"] == f"<= {m.value + m.tol:.3g}"
+        else:
+            assert row["rule"].startswith("+/-")
+        assert f'<td class="num">{html.escape(row["rule"])}</td>' in report

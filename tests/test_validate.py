@@ -19,7 +19,7 @@ from restructuring_sim.paper.moments import pass_chances
 from restructuring_sim.runner import run_scenario
 
 SMALL = ["--set", "simulation.n_firms=300"]
-KEYS = ["name", "paper", "model_mean", "low", "high", "tolerance", "pass"]
+KEYS = ["name", "paper", "model_mean", "low", "high", "tolerance", "bound", "rule", "pass"]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ Two forms::
 
 It prints a table (moment, paper, model mean, 90% interval over replicates, tolerance, pass or
 fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
-"tolerance", "pass"}, ...]}`` on stdout (undefined values as null). It writes plots
+"tolerance", "bound", "rule", "pass"}, ...]}`` on stdout (undefined values as null; ``bound``
+is "point" or "upper", ``rule`` the tolerance column of the table). It writes plots
 (``annual.png``, ``splits.png``, ``moments.png``), the table (``moments.csv``, ``moments.json``
 with the seeds and inputs) and the checks of the paper's statements about the decade's shape
 (:mod:`restructuring_sim.paper.shape`: printed below the table, ``shape.csv``, and

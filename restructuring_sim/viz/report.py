@@ -184,14 +184,14 @@ def paper_section(table: pd.DataFrame | None) -> str:
     rows, classes = [], []
     for r in table.to_dict(orient="records"):
         rows.append([r["name"].replace("_", " "), _num(float(r["paper"])),
-                     _num(float(r["model_mean"])), _num(float(r["tolerance"])),
+                     _num(float(r["model_mean"])), str(r["rule"]),
                      "pass" if r["pass"] else "fail"])
         classes.append("pass" if r["pass"] else "fail")
     passed = int(table["pass"].sum())
     note = (f"<p>{passed} of {len(table)} moments within tolerance. One run only: a moment's "
             "interval over replicates comes from <code>restructuring-sim validate</code>. Shares "
             "pass within the tolerance in absolute terms, ratios within a fraction of the "
-            "paper's value; a bound moment passes at or below paper + tolerance.</p>")
+            "paper's value (+/-); a bound moment (&lt;=) passes at or below its bound.</p>")
     return note + _table(["moment", "paper", "model", "tolerance", "verdict"], rows, classes,
                          numeric={1, 2, 3})
 
