@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated
@@ -59,8 +60,42 @@ def moments_payload(table) -> dict:
     return {"moments": _records(table)}
 
 
+def _flatten(tree, prefix: str = "") -> dict[str, object]:
+    """A nested dict as dotted keys (``policy.matching_subsidy``) and leaf values."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def check_same_scenario(inputs: list[Path]) -> None:
+    """:class:`UserError` unless every run directory ran the same scenario (its manifest's
+    scenario, the seed aside); directories without a manifest are not compared."""
+    from restructuring_sim.viz.common import read_manifest
+
+    first: tuple[Path, dict] | None = None
+    for path in inputs:
+        scenario = read_manifest(path).get("scenario")
+        if not scenario:
+            continue
+        flat = {k: v for k, v in _flatten(scenario).items() if k != "simulation.seed"}
+        if first is None:
+            first = (path, flat)
+            continue
+        differ = sorted(k for k in flat.keys() | first[1].keys()
+                        if flat.get(k) != first[1].get(k))
+        if differ:
+            shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3
+                                             else "")
+            raise UserError(f"validate {path}: ran a different scenario from {first[0]} "
+                            f"({shown} differ); one ensemble pools replicates of one scenario "
+                            "(pass --allow-mixed to pool them anyway)")
+
+
 def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str],
-            quiet: bool = True):
+            quiet: bool = True, allow_mixed: bool = False):
     """Summaries of the runs to compare, and a description of where they came from."""
     from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
     from restructuring_sim.scenario import load_scenario
@@ -86,11 +121,14 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     if overrides:
         raise UserError(f"--set {overrides[0]}: only applies to a scenario file, not to run "
                         "directories")
-    summaries = []
     for path in inputs:
         if path.is_file():
             raise UserError(f"validate {path}: a file; give run directories or one scenario "
                             "TOML file")
+    if not allow_mixed:
+        check_same_scenario(inputs)
+    summaries = []
+    for path in inputs:
         events, firms = load_run_dir(path)
         summaries.append(summarise_run(events, firms, label=str(path)))
     source = dict(run_dirs=[str(p) for p in inputs], name=inputs[0].resolve().name,
@@ -105,8 +143,19 @@ def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int]
     from restructuring_sim import cli
     from restructuring_sim.paper.ensemble import run_ensemble
 
+    console = cli.err_console
+    if not quiet and not console.is_terminal:  # redirected: a line per replicate instead
+        started = time.perf_counter()
+
+        def report(done: int) -> None:
+            elapsed = time.perf_counter() - started
+            left = elapsed / done * (replicates - done)
+            console.print(f"{scenario.name}: replicate {done} of {replicates} done, "
+                          f"{elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
+
+        return run_ensemble(scenario, replicates, workers, seeds=seeds, progress=report)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("replicates"), console=cli.err_console, transient=True,
+                  TextColumn("replicates"), console=console, transient=True,
                   disable=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
         return run_ensemble(scenario, replicates, workers, seeds=seeds,
@@ -187,7 +236,8 @@ def subsample_chances(summaries, table, size: int, seed: int) -> dict:
 
 
 def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: bool,
-                 out: Path | None, overrides: list[str], subsample: int | None = None) -> dict:
+                 out: Path | None, overrides: list[str], subsample: int | None = None,
+                 allow_mixed: bool = False) -> dict:
     """Compare, write the outputs, print the table or JSON; returns the JSON payload (the
     ``--json`` contract: without the ``--subsample`` chances, which go to the files)."""
     from rich.console import Console
@@ -199,7 +249,8 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     from restructuring_sim.paper.plots import write_plots
 
     check_subsample(subsample, replicates if _is_scenario(inputs) else len(inputs))
-    summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json)
+    summaries, source = collect(inputs, replicates, workers, overrides, quiet=as_json,
+                                allow_mixed=allow_mixed)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
     payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
@@ -258,8 +309,11 @@ def register(app: typer.Typer) -> None:
             "--subsample", help="Also estimate each moment's chance of passing in an ensemble "
             "of this many replicates, from 2,000 draws of that many of these (give five times "
             "as many replicates or more); written to moments.csv and moments.json.")] = None,
+        allow_mixed: Annotated[bool, typer.Option(
+            "--allow-mixed", help="Run directories: pool runs of different scenarios into one "
+            "ensemble (refused otherwise).")] = False,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
 
         run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []),
-                     subsample)
+                     subsample, allow_mixed=allow_mixed)
