@@ -97,3 +97,20 @@ def test_every_moment_states_its_bound_and_the_outputs_agree(run_dir):
         else:
             assert row["rule"].startswith("+/-")
         assert f'<td class="num">{html.escape(row["rule"])}</td>' in report
+
+
+def test_layer_colours_are_not_node_colours():
+    from restructuring_sim.viz.animate import SECTOR_PALETTE
+    from restructuring_sim.viz.common import LAYER_COLORS, SIZE_COLORS
+
+    layers = {c.lower() for c in LAYER_COLORS.values()}
+    assert len(layers) == 3
+    assert not layers & {c.lower() for c in (*SECTOR_PALETTE, *SIZE_COLORS.values())}
+
+
+def test_animate_names_its_sampling_on_the_console(run_dir, tmp_path):
+    result = invoke("animate", run_dir, "--out", tmp_path / "net.png", "--limit", "20")
+    assert result.exit_code == 0, result.stderr
+    assert "drawing the 20 best-connected of" in result.stderr and "--limit" in result.stderr
+    whole = invoke("animate", run_dir, "--out", tmp_path / "all.png", "--limit", "100000")
+    assert whole.exit_code == 0 and "best-connected" not in whole.stderr

@@ -146,7 +146,9 @@ def annual_figure(events: pd.DataFrame, firms: pd.DataFrame, title: str = "") ->
     cx.set_title("Deal participations by size class\n(alliances, supply contracts, acquisitions)")
     cx.set_xlabel("year")
     cx.set_ylabel("participations per year")
-    cx.legend(fontsize=7)
+    # headroom above the tallest bar, so that the legend (in a row at the top) covers none
+    cx.set_ylim(0, max(1.0, float(bottom.max())) * 1.22)
+    cx.legend(fontsize=7, loc="upper left", ncols=3)
     for axis in (ax, bx, cx):
         axis.set_xticks(years[::2])
     if title:
@@ -276,6 +278,7 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
         ax.axvline(edge, color="k", lw=0.7, ls=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_ylim(bottom=0.7)  # a log axis has no zero: steps down to an empty bin end here
     ax.set_xlabel("employees (dotted: 50 and 250, the size-class limits)")
     ax.set_ylabel("active firms")
     ax.set_title("Firm-size distribution, start and end")
@@ -287,6 +290,7 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
         bx.bar(x + (i - 0.5) * 0.4, counts, 0.4, color=color, label=label)
     bx.set_xticks(x, ["small\n1-49", "medium\n50-249", "large\n250+"])
     bx.set_yscale("log")
+    bx.set_ylim(bottom=0.7)  # bars rise from the axis (a log axis has no zero to start from)
     bx.set_ylabel("active firms")
     bx.set_title("Firms per size class")
     bx.legend(fontsize=8)
