@@ -54,10 +54,11 @@ def check_event_rows(model, events: pd.DataFrame) -> None:
         assert row.cross_border == (len(set(row.countries)) > 1), row
         assert row.involves_sme == any(s in ("small", "medium") for s in row.size_classes), row
         assert set(row.purposes) <= set(PURPOSES)
-        assert row.channel == "" or row.channel in CHANNELS
-        assert row.motive == "" or row.motive in MOTIVES
+        # absent values are nulls (None, or NaN where pandas reads a column of nulls alone)
+        assert pd.isna(row.channel) or row.channel in CHANNELS
+        assert pd.isna(row.motive) or row.motive in MOTIVES
         if row.kind != "acquisition":
-            assert row.motive == "", row
+            assert pd.isna(row.motive), row
         if row.kind in OPENING or row.kind in ENDING or row.kind == "acquisition":
             assert len(ids) == 2 and ids[0] != ids[1], f"deal with itself: {row}"
         if row.kind in ("alliance_formed", "alliance_dissolved"):

@@ -8,6 +8,7 @@ import os
 import stat
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import BASELINE, assert_one_line_error, invoke
@@ -114,3 +115,20 @@ def test_animate_names_its_sampling_on_the_console(run_dir, tmp_path):
     assert "drawing the 20 best-connected of" in result.stderr and "--limit" in result.stderr
     whole = invoke("animate", run_dir, "--out", tmp_path / "all.png", "--limit", "100000")
     assert whole.exit_code == 0 and "best-connected" not in whole.stderr
+
+
+def test_absent_event_fields_are_nulls(run_dir):
+    import pyarrow.compute as pc
+
+    table = pq.read_table(run_dir / "events.parquet")
+    kind = table.column("kind")
+    acquisition = pc.equal(kind, "acquisition")
+    motive = table.column("motive")
+    # a motive exactly on acquisitions, null elsewhere (never an empty string)
+    assert pc.all(pc.equal(pc.is_valid(motive), acquisition)).as_py()
+    assert not pc.any(pc.equal(motive, "")).as_py()
+    channel = table.column("channel")
+    entered = pc.is_in(kind, pa.array(["firm_entered", "firm_exited"]))
+    assert pc.all(pc.equal(pc.is_null(channel), entered)).as_py()
+    value = table.column("value")
+    assert value.null_count > 0 and not pc.any(pc.is_nan(value)).as_py()
