@@ -67,10 +67,11 @@ def run(
                                          "and the comparison with the paper).")] = False,
 ) -> None:
     """Run SCENARIO and write its run directory (events, firms, network, time series)."""
-    from restructuring_sim.runner import run_scenario, summarise
+    from restructuring_sim.runner import prepare_out_dir, run_scenario, summarise
     from restructuring_sim.scenario import load_scenario
 
     sc = load_scenario(scenario, set_ or [], seed)
+    prepare_out_dir(out, overwrite)  # a bad --out fails before the model is set up
     sim = sc.simulation
     years = sim.end_year - sim.start_year + 1
     with progress_bar("years", quiet=quiet) as bar:

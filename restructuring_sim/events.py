@@ -268,9 +268,10 @@ class EventLog:
             "sector_group": _decode(rows["sector_group"], self._names["sector_group"]),
             "purposes": _purposes(rows["purposes"]),
             **{name: rows[name] for name in ("joint_venture", "equity", *_DERIVED)},
-            "motive": _decode(rows["motive"], MOTIVES),
-            "channel": _decode(rows["channel"], CHANNELS),
-            "value": rows["value"],
+            # absent values are nulls (not "" or NaN), as SQL engines expect
+            "motive": _decode(rows["motive"], MOTIVES, absent=None),
+            "channel": _decode(rows["channel"], CHANNELS, absent=None),
+            "value": pa.array(rows["value"], pa.float64(), from_pandas=True),
             "reported": self._reported(rows),
         }
         return pa.table(data, schema=SCHEMA)
@@ -301,11 +302,12 @@ DEFAULTS = {
 }
 
 
-def _decode(codes: np.ndarray, names) -> pa.Array:
-    """Values of ``codes`` (an int64 array when ``names`` is None, else strings; -1 = "")."""
+def _decode(codes: np.ndarray, names, absent: str | None = "") -> pa.Array:
+    """Values of ``codes`` (an int64 array when ``names`` is None, else strings; -1 = ``absent``,
+    a null when None)."""
     if names is None:
         return pa.array(codes.astype(np.int64))
-    vocabulary = pa.array(["", *names], pa.string())
+    vocabulary = pa.array([absent, *names], pa.string())
     return vocabulary.take(pa.array(codes.astype(np.int64) + 1))
 
 

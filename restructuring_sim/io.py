@@ -27,13 +27,27 @@ def write_atomic(path: str | Path, write) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    try:
+        # mkstemp makes the file private (0600); the file written gets the mode any new file
+        # gets here (0666 less the umask), as if opened directly
+        os.fchmod(fd, new_file_mode())
+    finally:
+        os.close(fd)
     try:
         write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def new_file_mode() -> int:
+    """The mode a newly opened file gets here: 0666 less the process's umask (read by setting
+    it and putting it back at once). Files written through a private temporary file
+    (``mkstemp`` makes it 0600) take this mode, so colleagues can read them as usual."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_parquet(table: pa.Table, path: str | Path) -> None:

@@ -145,7 +145,8 @@ class RestructuringModel(mesa.Model):
     def _build(self, scenario: Scenario, population: dict | None) -> None:
         """The initial firms and their network nodes (the bulk of the model's objects)."""
         self.firms = generate(scenario, self.world, self.rng, population)
-        self.network = NetworkTracker()
+        #: the network; its child generator draws only the sampled path-length sources
+        self.network = NetworkTracker(rng=self.rng.spawn(1)[0])
         self.network.add_firms(range(len(self.firms)))
 
     # ------------------------------------------------------------------ agents

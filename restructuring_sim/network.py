@@ -1,17 +1,28 @@
-"""The evolving network of firms (networkx), with a temporal edge list and yearly metrics.
+"""The evolving network of firms: live ties, their history, yearly metrics per layer.
 
-One :class:`networkx.MultiGraph` holds the live ties: nodes are active firms (node = firm id) and
-each edge is one deal, keyed by its deal id, with ``layer`` one of ``alliance``, ``supply``,
-``ownership``. The tracker is updated incrementally as deals form and end; the history is kept as a
-temporal edge list (start and end step per edge) written to ``network_edges.parquet``.
+Nodes are the firms in the network: every active firm, and every acquired firm still held by a
+live ownership tie (a *subsidiary*, which takes part in nothing else). Each tie is one deal,
+keyed by its deal id, with ``layer`` one of ``alliance``, ``supply``, ``ownership``. The tracker
+is updated incrementally as deals form and end and keeps the live ties in plain dicts (firm ->
+partner -> deal id -> layer), so that a step costs a few dict operations per tie whatever the
+number of firms; the history is a temporal edge list (start and end step per tie) written to
+``network_edges.parquet``.
+
+:attr:`NetworkTracker.graph` gives the live network as a :class:`networkx.MultiGraph`, built
+through networkx's public API when asked for (a fresh copy: changing it changes nothing here).
+
+Yearly metrics (``network_metrics.parquet``) are computed from the tie columns with sparse
+matrices, one row per layer (``alliance``, ``supply``, ``ownership``) and one for ``all`` layers
+together; ``network_degrees.parquet`` holds the degree histogram of active firms per year and
+layer. :data:`METRIC_COLUMNS` says what each column means.
 """
 
 from __future__ import annotations
 
 import operator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 from scipy import sparse
@@ -19,7 +30,18 @@ from scipy.sparse.csgraph import connected_components
 
 from restructuring_sim.io import write_parquet
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 LAYERS = ("alliance", "supply", "ownership")
+#: the rows of each year in ``network_metrics.parquet``: every layer, then all of them together
+METRIC_LAYERS = ("all", *LAYERS)
+_CODE = {layer: code for code, layer in enumerate(LAYERS)}
+_OWNERSHIP = _CODE["ownership"]
+
+#: breadth-first searches behind ``mean_path_length``: every node of the largest component is a
+#: source when it has at most this many nodes, else this many sources drawn without replacement
+PATH_SOURCES = 64
 
 EDGE_SCHEMA = pa.schema(
     [
@@ -32,23 +54,69 @@ EDGE_SCHEMA = pa.schema(
     ]
 )
 
-METRIC_SCHEMA = pa.schema(
-    [("year", pa.int32()), ("nodes", pa.int64()), ("tied_nodes", pa.int64())]
-    + [(f"edges_{layer}", pa.int64()) for layer in LAYERS]
-    + [
-        ("edges", pa.int64()),
-        ("density", pa.float64()),
-        ("mean_degree", pa.float64()),
-        ("clustering", pa.float64()),
-        ("giant_component_share", pa.float64()),
-        ("sme_tie_share", pa.float64()),
-        ("cross_border_share", pa.float64()),
-    ]
+#: columns of ``network_metrics.parquet``: (name, Arrow type, meaning). Node counts name active
+#: firms and subsidiaries apart; ``nodes`` equals the active firms of ``firms.parquet``.
+METRIC_COLUMNS = (
+    ("year", pa.int32(), "calendar year; metrics at its end"),
+    ("layer", pa.string(), "alliance, supply, ownership, or all (every layer together)"),
+    ("nodes", pa.int64(), "active firms (the same on every layer's row)"),
+    ("subsidiaries", pa.int64(),
+     "acquired firms still in the network, held by a live ownership tie (every row)"),
+    ("tied_nodes", pa.int64(), "active firms with at least one live tie of the layer"),
+    ("edges_alliance", pa.int64(), "live alliances counted in this row (0 on other layers)"),
+    ("edges_supply", pa.int64(), "live supply contracts counted in this row"),
+    ("edges_ownership", pa.int64(), "live ownership ties counted in this row"),
+    ("edges", pa.int64(), "live ties of the layer"),
+    ("density", pa.float64(),
+     "edges / (N (N - 1) / 2), N = nodes + subsidiaries (every firm in the network)"),
+    ("mean_degree", pa.float64(), "2 edges / N"),
+    ("max_degree", pa.int64(), "most distinct partners of one firm in the layer"),
+    ("clustering", pa.float64(),
+     "average local clustering of the simple graph of the layer's tied firms (subsidiaries "
+     "included)"),
+    ("transitivity", pa.float64(), "3 triangles / connected triples of that graph"),
+    ("random_clustering", pa.float64(),
+     "expected clustering of a G(n, p) random graph of the same size and density: its density"),
+    ("clustering_ratio", pa.float64(), "clustering / random_clustering (null without ties)"),
+    ("giant_component", pa.int64(), "firms in the largest connected component of that graph"),
+    ("giant_component_share", pa.float64(), "giant_component / the layer's tied firms"),
+    ("mean_path_length", pa.float64(),
+     "mean shortest path (ties) between firms of the largest component; from path_sources "
+     "breadth-first searches"),
+    ("path_sources", pa.int64(),
+     "sources of those searches: the whole component when it has at most PATH_SOURCES firms "
+     "(exact), else PATH_SOURCES drawn at random (a sample)"),
+    ("sme_tie_share", pa.float64(), "share of the layer's live ties involving an SME"),
+    ("cross_border_share", pa.float64(), "share of the layer's live ties across borders"),
+    ("new_ties", pa.int64(), "ties of the layer started during the year"),
+    ("triangle_closure_share", pa.float64(),
+     "share of new_ties whose firms had a common partner in the layer when the tie started "
+     "(null without new ties)"),
+    ("repeat_partner_share", pa.float64(),
+     "share of new_ties between firms tied before in the layer (renewals included; null "
+     "without new ties)"),
 )
+METRIC_SCHEMA = pa.schema([(name, kind) for name, kind, _ in METRIC_COLUMNS])
+
+#: ``network_degrees.parquet``: how many active firms have each number of distinct partners
+DEGREE_SCHEMA = pa.schema(
+    [("year", pa.int32()), ("layer", pa.string()), ("degree", pa.int64()),
+     ("count", pa.int64())]
+)
+
+#: per-tie flags kept beside the history: the first two for the tie's life, the rest as the tie
+#: started (in its layer, and in the network of every layer)
+_FLAGS = ("cross_border", "involves_sme", "closes", "repeats", "closes_any", "repeats_any")
 
 
 class NetworkTracker:
-    """Live multigraph of firms and deals, its history, and yearly metrics.
+    """Live ties between firms, their history, and yearly metrics.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, optional
+        Draws the sampled sources of ``mean_path_length`` and nothing else (the model passes a
+        child of its generator, so that the other draws stay as they were). A fixed default.
 
     Examples
     --------
@@ -62,90 +130,92 @@ class NetworkTracker:
     (0, False)
     """
 
-    def __init__(self):
-        self.graph = nx.MultiGraph()
+    def __init__(self, rng: np.random.Generator | None = None):
+        self._rng = rng if rng is not None else np.random.default_rng(0)
+        self._member = np.zeros(0, dtype=bool)  # firm id -> in the network
+        #: live ties of tied firms only: firm -> partner -> deal id -> layer code
+        self._adj: dict[int, dict[int, dict[int, int]]] = {}
         self._edges: dict[str, list] = {name: [] for name in EDGE_SCHEMA.names}
-        self._flags: dict[str, list[bool]] = {"cross_border": [], "involves_sme": []}
+        self._flags: dict[str, list[bool]] = {name: [] for name in _FLAGS}
+        self._codes: list[int] = []  # each tie's layer code, beside the history
         self._row: dict[int, int] = {}  # live edge id -> its row of the history
-        self._metrics: dict[str, list] = {name: [] for name in METRIC_SCHEMA.names}
+        self._pairs: set[tuple[int, int, int]] = set()  # (layer, low, high) ever tied
+        self._partnered: set[tuple[int, int]] = set()  # (low, high) ever tied in any layer
+        self._year_start = 0  # first row of the history started in the current year
+        self._metrics: list[dict] = []
+        self._degrees: dict[str, list] = {name: [] for name in DEGREE_SCHEMA.names}
+
+    # ------------------------------------------------------------------ firms
+
+    def __contains__(self, firm_id) -> bool:
+        firm = int(firm_id)
+        return 0 <= firm < len(self._member) and bool(self._member[firm])
+
+    def number_of_firms(self) -> int:
+        """Firms in the network (active firms and subsidiaries)."""
+        return int(np.count_nonzero(self._member))
 
     def add_firms(self, firm_ids) -> None:
-        """Add active firms as nodes (as networkx's ``add_nodes_from`` does, written into its
-        node and adjacency dicts directly: several times faster for thousands of firms)."""
-        graph = self.graph
-        nodes, adjacency = graph._node, graph._adj
-        new = [firm for firm in np.asarray(firm_ids, dtype=np.int64).tolist()
-               if firm not in nodes]
-        new = list(dict.fromkeys(new))  # a firm given twice is added once
-        adjacency.update(zip(new, [{} for _ in new], strict=True))
-        nodes.update(zip(new, [{} for _ in new], strict=True))
-        nx._clear_cache(graph)
+        """Add firms as nodes (a firm in the network already, or given twice, is added once)."""
+        if isinstance(firm_ids, range):  # the whole first population: no list in between
+            firm_ids = np.arange(firm_ids.start, firm_ids.stop, firm_ids.step)
+        ids = np.asarray(firm_ids, dtype=np.int64).ravel()
+        if not len(ids):
+            return
+        if ids.min() < 0:
+            raise ValueError(f"firm id {int(ids.min())} is negative")
+        top = int(ids.max()) + 1
+        if top > len(self._member):
+            grown = np.zeros(max(top, 2 * len(self._member)), dtype=bool)
+            grown[: len(self._member)] = self._member
+            self._member = grown
+        self._member[ids] = True
 
     def remove_firm(self, firm_id: int) -> None:
         """Remove a firm that left; its live edges must have been ended first."""
-        if self.graph.degree(firm_id):
-            raise ValueError(f"firm {firm_id} still has live ties")
-        self.graph.remove_node(firm_id)
+        self.remove_firms([firm_id])
 
     def remove_firms(self, firm_ids) -> None:
-        """Remove firms that left, as :meth:`remove_firm` would one after the other."""
-        firm_ids = np.asarray(firm_ids, dtype=np.int64).tolist()
-        graph = self.graph
-        nodes, adjacency = graph._node, graph._adj  # networkx's dicts: a plain lookup per firm
-        tied = [firm for firm in firm_ids if adjacency[firm]]
+        """Remove firms that left (each must be in the network, with no live tie)."""
+        ids = np.asarray(firm_ids, dtype=np.int64).ravel()
+        if not len(ids):
+            return
+        tied = [firm for firm in ids.tolist() if firm in self._adj]
         if tied:
             raise ValueError(f"firm {tied[0]} still has live ties")
-        # untied firms have no neighbours to update: networkx's remove_nodes_from comes down to
-        # dropping their entries
-        for firm in firm_ids:
-            nodes.pop(firm, None)
-            adjacency.pop(firm, None)
-        nx._clear_cache(graph)
+        inside = (ids >= 0) & (ids < len(self._member))
+        inside[inside] = self._member[ids[inside]]
+        if not inside.all():
+            raise ValueError(f"firm {ids[~inside][0]} is not in the network")
+        self._member[ids] = False
+
+    # ------------------------------------------------------------------ ties
 
     def add_edge(self, edge_id: int, layer: str, source: int, target: int, *, step: int,
                  cross_border: bool, involves_sme: bool) -> None:
-        """Start a tie ``edge_id`` (a deal id) between two existing firms."""
-        self._check_new(layer, ((edge_id, source, target),))
-        self.graph.add_edge(source, target, key=edge_id, layer=layer,
-                            cross_border=cross_border, involves_sme=involves_sme)
-        edges = self._edges
-        self._row[edge_id] = len(edges["edge_id"])
-        edges["edge_id"].append(edge_id)
-        edges["layer"].append(layer)
-        edges["source"].append(source)
-        edges["target"].append(target)
-        edges["start_step"].append(step)
-        edges["end_step"].append(None)
-        self._flags["cross_border"].append(bool(cross_border))
-        self._flags["involves_sme"].append(bool(involves_sme))
+        """Start a tie ``edge_id`` (a deal id) between two firms in the network."""
+        self.add_edges([edge_id], layer, [source], [target], step=step,
+                       cross_border=cross_border, involves_sme=involves_sme)
 
     def add_edges(self, edge_ids, layer: str, sources, targets, *, step: int, cross_border,
                   involves_sme) -> None:
         """Start ties of one layer, one per entry of the arrays, as :meth:`add_edge` would one
         after the other."""
-        ids, src, dst = (np.asarray(x, dtype=np.int64).tolist()
+        ids, src, dst = (np.asarray(x, dtype=np.int64).ravel().tolist()
                          for x in (edge_ids, sources, targets))
         cross, sme = (_flag_list(flag, len(ids)) for flag in (cross_border, involves_sme))
-        if layer not in LAYERS or not self._all_new(ids, src, dst):
-            self._check_new(layer, zip(ids, src, dst, strict=True))  # names the first bad tie
+        self._check_new(layer, ids, src, dst)
         if len(set(ids)) != len(ids):
             raise ValueError("edge ids repeat")
-        adjacency = self.graph._adj
-        for u, v, key, c, s in zip(src, dst, ids, cross, sme, strict=True):
-            # :meth:`_tie`, written out: the loop runs for every tie a step makes
-            ties = adjacency[u].get(v)
-            if ties is None:
-                ties = adjacency[u][v] = adjacency[v][u] = {}
-            ties[key] = {"layer": layer, "cross_border": c, "involves_sme": s}
-        nx._clear_cache(self.graph)
-        self._record(ids, layer, src, dst, step, cross, sme)
+        code = _CODE[layer]
+        shape = [self._tie(u, v, key, code) for u, v, key in zip(src, dst, ids, strict=True)]
+        self._record(ids, layer, src, dst, step, cross, sme, shape)
 
     def renew_edges(self, edge_ids, renew, new_ids, layer: str, *, step: int, cross_border,
                     involves_sme) -> None:
         """End live ties of ``layer`` and, right after each one where ``renew`` holds, start
         the next of ``new_ids`` between the same firms, as :meth:`end_edge` and
-        :meth:`add_edge` would one after the other (networkx then keeps a pair of firms in
-        its place when a renewal follows the end of the pair's last tie)."""
+        :meth:`add_edge` would one after the other."""
         ended = np.asarray(edge_ids, dtype=np.int64).tolist()
         again = np.asarray(renew, dtype=bool).tolist()
         ids = np.asarray(new_ids, dtype=np.int64).tolist()
@@ -154,45 +224,77 @@ class NetworkTracker:
             raise ValueError(f"{sum(again)} renewals but {len(ids)} new edge ids")
         if len(set(ids)) != len(ids) or not self._row.keys().isdisjoint(ids):
             raise ValueError("new edge ids repeat or exist already")
-        renewals = iter(zip(ids, cross, sme, strict=True))
-        src, dst = [], []
+        code = _CODE[layer]
+        renewals = iter(ids)
+        src, dst, shape = [], [], []
         for edge_id, renewed in zip(ended, again, strict=True):
             u, v = self._untie(edge_id, step)
             if renewed:
-                key, c, s = next(renewals)
-                self._tie(u, v, key, layer, c, s)
+                shape.append(self._tie(u, v, next(renewals), code))
                 src.append(u)
                 dst.append(v)
-        nx._clear_cache(self.graph)
-        self._record(ids, layer, src, dst, step, cross, sme)
+        self._record(ids, layer, src, dst, step, cross, sme, shape)
 
-    def _tie(self, u: int, v: int, key: int, layer: str, cross_border: bool,
-             involves_sme: bool) -> None:
-        """Put a new tie into networkx's adjacency dicts as its ``add_edge`` does (the firms
-        exist, the key is new): a third of the time of an ``add_edge`` call."""
-        adjacency = self.graph._adj
-        ties = adjacency[u].get(v)
+    def end_edge(self, edge_id: int, step: int) -> None:
+        """End a live tie."""
+        self._untie(int(edge_id), step)
+
+    def end_edges(self, edge_ids, step: int) -> None:
+        """End live ties, as :meth:`end_edge` would one after the other."""
+        for edge_id in np.asarray(edge_ids, dtype=np.int64).tolist():
+            self._untie(edge_id, step)
+
+    def _tie(self, u: int, v: int, key: int, code: int) -> tuple[bool, bool, bool, bool]:
+        """Add a live tie (the firms exist, the key is new) and say whether it closes a
+        triangle and repeats a partner, in its layer and in the whole network, as it starts."""
+        adj = self._adj
+        nu, nv = adj.get(u), adj.get(v)
+        closes = closes_any = False
+        if nu and nv:
+            small, large = (nu, nv) if len(nu) <= len(nv) else (nv, nu)
+            for w, ties in small.items():
+                other = large.get(w)
+                if other is not None:
+                    closes_any = True
+                    if code in ties.values() and code in other.values():
+                        closes = True
+                        break
+        pair = (u, v) if u < v else (v, u)
+        key_in_layer = (code, *pair)
+        repeats = key_in_layer in self._pairs
+        repeats_any = repeats or pair in self._partnered
+        if not repeats:
+            self._pairs.add(key_in_layer)
+            self._partnered.add(pair)
+        if nu is None:
+            nu = adj[u] = {}
+        if nv is None:
+            nv = adj[v] = {}
+        ties = nu.get(v)
         if ties is None:
-            ties = adjacency[u][v] = adjacency[v][u] = {}
-        ties[key] = {"layer": layer, "cross_border": cross_border, "involves_sme": involves_sme}
+            ties = nu[v] = nv[u] = {}
+        ties[key] = code
+        return closes, repeats, closes_any, repeats_any
 
     def _untie(self, edge_id: int, step: int) -> tuple[int, int]:
-        """End a live tie in the history and take it out of networkx's adjacency dicts as its
-        ``remove_edge`` does (the key from the pair's shared key dict, the pair once no key is
-        left); return the tie's firms."""
+        """End a live tie in the history and take it out of the live ties; return its firms."""
         row = self._row.pop(edge_id)
         u, v = self._edges["source"][row], self._edges["target"][row]
-        adjacency = self.graph._adj
-        ties = adjacency[u][v]
+        adj = self._adj
+        ties = adj[u][v]
         del ties[edge_id]
         if not ties:
-            del adjacency[u][v]
-            del adjacency[v][u]  # ties never join a firm to itself
+            del adj[u][v]
+            del adj[v][u]  # ties never join a firm to itself
+            if not adj[u]:
+                del adj[u]
+            if not adj[v]:
+                del adj[v]
         self._edges["end_step"][row] = step
         return u, v
 
     def _record(self, ids: list[int], layer: str, src: list[int], dst: list[int], step: int,
-                cross: list[bool], sme: list[bool]) -> None:
+                cross: list[bool], sme: list[bool], shape: list[tuple]) -> None:
         """Append new ties to the history."""
         first = len(self._edges["edge_id"])
         self._row.update(zip(ids, range(first, first + len(ids)), strict=True))
@@ -200,119 +302,172 @@ class NetworkTracker:
                                                     [step] * len(ids), [None] * len(ids)),
                                 strict=True):
             self._edges[name].extend(values)
+        self._codes.extend([_CODE[layer]] * len(ids))
         self._flags["cross_border"].extend(cross)
         self._flags["involves_sme"].extend(sme)
+        for name, values in zip(_FLAGS[2:], zip(*shape, strict=True) if shape else
+                                ((),) * 4, strict=True):
+            self._flags[name].extend(values)
 
-    def _all_new(self, ids: list[int], sources: list[int], targets: list[int]) -> bool:
-        """Whether every tie can start as a new one: the checks of :meth:`_check_new` as set
-        operations, several times faster than a lookup per tie."""
-        nodes = self.graph._node.keys()
-        return (not any(map(operator.eq, sources, targets)) and nodes >= set(sources)
-                and nodes >= set(targets) and self._row.keys().isdisjoint(ids))
-
-    def _check_new(self, layer: str, edges) -> None:
-        """Raise unless every ``(edge_id, source, target)`` can start as a new tie."""
+    def _check_new(self, layer: str, ids: list[int], sources: list[int],
+                   targets: list[int]) -> None:
+        """Raise unless every ``(edge_id, source, target)`` can start as a new tie (the first
+        bad one is named)."""
         if layer not in LAYERS:
             raise ValueError(f"layer {layer!r} is not one of {LAYERS}")
-        nodes = self.graph._node  # networkx's node dict: a plain lookup per firm
-        for edge_id, source, target in edges:
+        member = self._member
+        ends = np.asarray(sources + targets, dtype=np.int64)
+        inside = ((ends >= 0) & (ends < len(member))).all() and member[ends].all()
+        if (inside and not any(map(operator.eq, sources, targets))
+                and self._row.keys().isdisjoint(ids)):
+            return
+        for edge_id, source, target in zip(ids, sources, targets, strict=True):
             if source == target:
                 raise ValueError(f"edge {edge_id}: a firm cannot tie with itself ({source})")
             for node in (source, target):
-                if node not in nodes:
+                if node not in self:
                     raise ValueError(f"edge {edge_id}: firm {node} is not in the network")
             if edge_id in self._row:
                 raise ValueError(f"edge {edge_id} exists already")
+
+    # ------------------------------------------------------------------ queries
 
     def is_live(self, edge_id: int) -> bool:
         """Whether the tie is live now."""
         return edge_id in self._row
 
-    def end_edge(self, edge_id: int, step: int) -> None:
-        """End a live tie."""
-        row = self._row.pop(edge_id)
-        self.graph.remove_edge(self._edges["source"][row], self._edges["target"][row],
-                               key=edge_id)
-        self._edges["end_step"][row] = step
-
-    def end_edges(self, edge_ids, step: int) -> None:
-        """End live ties, as :meth:`end_edge` would one after the other (a third of the time
-        of one networkx ``remove_edge`` call per tie)."""
-        for edge_id in np.asarray(edge_ids, dtype=np.int64).tolist():
-            self._untie(edge_id, step)
-        nx._clear_cache(self.graph)
-
     def has_tie(self, a: int, b: int, layer: str) -> bool:
         """Whether firms ``a`` and ``b`` have a live tie of ``layer`` (a firm not in the network
         has none)."""
-        # networkx's adjacency dict read directly: get_edge_data's work without its call layers
-        ties = self.graph._adj.get(a, {}).get(b)
-        return bool(ties) and any(data["layer"] == layer for data in ties.values())
+        ties = self._adj.get(a, {}).get(b)
+        return bool(ties) and _CODE[layer] in ties.values()
 
     def is_tied(self, firm_id: int) -> bool:
-        """Whether a firm has any live tie (networkx's adjacency dict read directly)."""
-        return bool(self.graph._adj[firm_id])
+        """Whether a firm has any live tie."""
+        return firm_id in self._adj
 
     def live_edges_of(self, firm_id: int) -> list[tuple[int, str]]:
-        """``(edge_id, layer)`` of every live tie of a firm (in the order of ``graph.edges``)."""
-        # networkx's adjacency dict (neighbour -> edge key -> data) read directly: several
-        # times faster than an edge view, and most firms that leave have no ties at all
-        return [(key, data["layer"]) for ties in self.graph._adj[firm_id].values()
-                for key, data in ties.items()]
+        """``(edge_id, layer)`` of every live tie of a firm (by partner, then by start)."""
+        return [(key, LAYERS[code]) for ties in self._adj.get(firm_id, {}).values()
+                for key, code in ties.items()]
 
-    def record_metrics(self, year: int) -> dict[str, float]:
-        """Compute and store the network metrics at the end of ``year``.
+    @property
+    def graph(self) -> nx.MultiGraph:
+        """The live network as a :class:`networkx.MultiGraph`: nodes are the firms in the
+        network in id order, edges the live ties in the order they started, keyed by deal id,
+        with their ``layer``, ``cross_border`` and ``involves_sme``. Built through networkx's
+        public API at every call (a copy: changing it changes nothing here; keep it while you
+        read it rather than asking again)."""
+        import networkx as nx  # only when a graph is asked for
 
-        ``nodes`` counts active firms, ``tied_nodes`` those with a live tie. ``density`` and
-        ``mean_degree`` count every live tie over active firms. ``clustering`` (average local
-        clustering) and ``giant_component_share`` (largest component / tied firms) are computed on
-        the simple graph of tied firms, so that the mass of untied small firms does not swamp them.
-        ``sme_tie_share`` and ``cross_border_share`` are shares of live ties.
-        """
-        n = self.graph.number_of_nodes()
-        rows = list(self._row.values())  # the live ties' rows of the history
-        e = len(rows)
-        layer = _pick(self._edges["layer"], rows)
-        per_layer = {name: layer.count(name) for name in LAYERS}
-        src, dst = (np.array(_pick(self._edges[side], rows), dtype=np.int64)
-                    for side in ("source", "target"))
-        clustering, giant, tied = _shape(src, dst)
-        # shares of live ties as ratios of counts: the means of the flags, exactly
-        sme, cross = (sum(_pick(self._flags[flag], rows)) for flag in ("involves_sme",
-                                                                        "cross_border"))
-        row = dict(
-            year=year, nodes=n, tied_nodes=tied,
-            **{f"edges_{name}": per_layer[name] for name in LAYERS},
-            edges=e,
-            density=2.0 * e / (n * (n - 1)) if n > 1 else 0.0,
-            mean_degree=2.0 * e / n if n else 0.0,
-            clustering=clustering,
-            giant_component_share=giant / tied if tied else 0.0,
-            sme_tie_share=sme / e if e else 0.0,
-            cross_border_share=cross / e if e else 0.0,
+        graph = nx.MultiGraph()
+        graph.add_nodes_from(np.flatnonzero(self._member).tolist())
+        e, flags = self._edges, self._flags
+        graph.add_edges_from(
+            (e["source"][r], e["target"][r], e["edge_id"][r],
+             {"layer": e["layer"][r], "cross_border": flags["cross_border"][r],
+              "involves_sme": flags["involves_sme"][r]})
+            for r in sorted(self._row.values())
         )
-        for name, value in row.items():
-            self._metrics[name].append(value)
-        return row
+        return graph
+
+    # ------------------------------------------------------------------ metrics
+
+    def record_metrics(self, year: int) -> dict[str, dict[str, float]]:
+        """Compute and store the network metrics at the end of ``year``: one row per entry of
+        :data:`METRIC_LAYERS` (see :data:`METRIC_COLUMNS`), and the degree histogram of active
+        firms per layer. Returns the rows by layer."""
+        rows = sorted(self._row.values())
+        e, flags = self._edges, self._flags
+        code = np.array(_pick(self._codes, rows), dtype=np.int8)
+        src, dst = (np.array(_pick(e[side], rows), dtype=np.int64)
+                    for side in ("source", "target"))
+        sme, cross = (np.array(_pick(flags[name], rows), dtype=bool)
+                      for name in ("involves_sme", "cross_border"))
+        owned = np.zeros(len(self._member), dtype=bool)  # firm id -> held as a subsidiary
+        owned[dst[code == _OWNERSHIP]] = True
+        subsidiaries = int(np.count_nonzero(owned))
+        everyone = self.number_of_firms()
+        active = everyone - subsidiaries
+        new = slice(self._year_start, len(e["edge_id"]))
+        new_code = np.array(self._codes[new], dtype=np.int8)
+        new_flags = {name: np.array(flags[name][new], dtype=bool) for name in _FLAGS[2:]}
+        out = {}
+        for layer in METRIC_LAYERS:
+            keep = slice(None) if layer == "all" else code == _CODE[layer]
+            s, d = src[keep], dst[keep]
+            edges = len(s)
+            shape = _structure(s, d, owned, self._rng)
+            if layer == "all":
+                started = np.ones(len(new_code), dtype=bool)
+                closes, repeats = new_flags["closes_any"], new_flags["repeats_any"]
+            else:
+                started = new_code == _CODE[layer]
+                closes, repeats = new_flags["closes"], new_flags["repeats"]
+            n_new = int(started.sum())
+            per_layer = {name: int(np.count_nonzero(code == c)) if layer in ("all", name) else 0
+                         for c, name in enumerate(LAYERS)}
+            row = dict(
+                year=year, layer=layer, nodes=active, subsidiaries=subsidiaries,
+                tied_nodes=shape["tied_active"],
+                **{f"edges_{name}": per_layer[name] for name in LAYERS},
+                edges=edges,
+                density=2.0 * edges / (everyone * (everyone - 1)) if everyone > 1 else 0.0,
+                mean_degree=2.0 * edges / everyone if everyone else 0.0,
+                max_degree=shape["max_degree"],
+                clustering=shape["clustering"],
+                transitivity=shape["transitivity"],
+                random_clustering=shape["random_clustering"],
+                clustering_ratio=(shape["clustering"] / shape["random_clustering"]
+                                  if shape["random_clustering"] > 0 else None),
+                giant_component=shape["giant"],
+                giant_component_share=shape["giant"] / shape["tied"] if shape["tied"] else 0.0,
+                mean_path_length=shape["path_length"],
+                path_sources=shape["path_sources"],
+                sme_tie_share=int(np.count_nonzero(sme[keep])) / edges if edges else 0.0,
+                cross_border_share=int(np.count_nonzero(cross[keep])) / edges if edges else 0.0,
+                new_ties=n_new,
+                triangle_closure_share=(int(np.count_nonzero(closes[started])) / n_new
+                                        if n_new else None),
+                repeat_partner_share=(int(np.count_nonzero(repeats[started])) / n_new
+                                      if n_new else None),
+            )
+            self._metrics.append(row)
+            out[layer] = row
+            histogram = shape["degree_counts"]
+            histogram[0] += active - shape["tied_active"]  # active firms without a tie
+            degrees = np.flatnonzero(histogram)
+            self._degrees["year"].extend([year] * len(degrees))
+            self._degrees["layer"].extend([layer] * len(degrees))
+            self._degrees["degree"].extend(degrees.tolist())
+            self._degrees["count"].extend(histogram[degrees].tolist())
+        self._year_start = len(e["edge_id"])
+        return out
 
     def edges_table(self) -> pa.Table:
         """The temporal edge list (one row per tie that ever existed)."""
         return pa.table(self._edges, schema=EDGE_SCHEMA)
 
     def metrics_table(self) -> pa.Table:
-        """Yearly metrics recorded so far."""
-        return pa.table(self._metrics, schema=METRIC_SCHEMA)
+        """Yearly metrics recorded so far (see :data:`METRIC_COLUMNS`)."""
+        return pa.Table.from_pylist(self._metrics, schema=METRIC_SCHEMA)
+
+    def degrees_table(self) -> pa.Table:
+        """Degree histograms recorded so far: per year and layer, the number of active firms
+        (``count``) with each number of distinct partners (``degree``; zero included)."""
+        return pa.table(self._degrees, schema=DEGREE_SCHEMA)
 
     def write(self, directory: str | Path) -> None:
-        """Write ``network_edges.parquet`` and ``network_metrics.parquet`` into ``directory``."""
+        """Write ``network_edges.parquet``, ``network_metrics.parquet`` and
+        ``network_degrees.parquet`` into ``directory``."""
         directory = Path(directory)
         write_parquet(self.edges_table(), directory / "network_edges.parquet")
         write_parquet(self.metrics_table(), directory / "network_metrics.parquet")
+        write_parquet(self.degrees_table(), directory / "network_degrees.parquet")
 
 
 def _pick(values: list, rows: list[int]) -> list:
-    """``values[row]`` for every row, in order (one itemgetter call: the loop runs in C, and
-    only the rows are read, not the whole history)."""
+    """``values[row]`` for every row, in order (one itemgetter call: the loop runs in C)."""
     if len(rows) < 2:
         return [values[row] for row in rows]
     return list(operator.itemgetter(*rows)(values))
@@ -325,27 +480,104 @@ def _flag_list(flag, n: int) -> list[bool]:
 
 
 def _shape(src: np.ndarray, dst: np.ndarray) -> tuple[float, int, int]:
-    """Average clustering, largest component size and node count of the simple graph of ties.
+    """Average clustering, largest component size and node count of the simple graph of ties
+    (see :func:`_structure`)."""
+    shape = _structure(src, dst, None, np.random.default_rng(0))
+    return shape["clustering"], shape["giant"], shape["tied"]
+
+
+def _structure(src: np.ndarray, dst: np.ndarray, owned: np.ndarray | None,
+               rng: np.random.Generator) -> dict:
+    """Shape of the simple graph of ties between firms ``src`` and ``dst`` (repeated ties count
+    once).
 
     Computed with sparse matrices (triangles = diag(A^3) / 2) so that yearly metrics stay cheap
-    on networks of 100,000 firms; equal to networkx's ``average_clustering`` and
-    ``connected_components`` on the same graph. Firms with a single neighbour close no triangle,
-    so triangles are counted on the graph of the others only.
+    on networks of a million firms; ``clustering`` and ``giant`` equal networkx's
+    ``average_clustering`` and largest ``connected_components`` on the same graph. Firms with a
+    single partner close no triangle, so triangles are counted on the graph of the others only.
+    ``owned`` (a mask over firm ids, or None for none) marks subsidiaries, left out of
+    ``tied_active`` and of the degree histogram; ``rng`` draws the sources of the path-length
+    searches when the largest component is large.
     """
     if not len(src):
-        return 0.0, 0, 0
-    nodes, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+        return dict(clustering=0.0, transitivity=0.0, random_clustering=0.0, giant=0, tied=0,
+                    tied_active=0, max_degree=0, path_length=None, path_sources=0,
+                    degree_counts=np.zeros(1, dtype=np.int64))
+    top = int(max(src.max(), dst.max())) + 1
+    tied = np.zeros(top, dtype=bool)  # firm ids to node numbers without sorting the ties
+    tied[src] = True
+    tied[dst] = True
+    nodes = np.flatnonzero(tied)
     k = len(nodes)
-    u, v = inverse[: len(src)], inverse[len(src):]
+    number = np.empty(top, dtype=np.int64)
+    number[nodes] = np.arange(k)
+    u, v = number[src], number[dst]
     adj = sparse.csr_matrix((np.ones(2 * len(u), dtype=np.int32), (np.r_[u, v], np.r_[v, u])),
                             shape=(k, k))
     adj.data[:] = 1  # repeated ties between two firms count once
-    degree = np.diff(adj.indptr).astype(np.float64)
+    degree = np.diff(adj.indptr)
     core = np.flatnonzero(degree > 1)
     sub = adj[core][:, core]
     triangles = np.zeros(k)
     triangles[core] = np.asarray(sub.multiply(sub @ sub).sum(axis=1)).ravel() / 2.0
     pairs = degree * (degree - 1) / 2.0
     local = np.divide(triangles, pairs, out=np.zeros(k), where=pairs > 0)
-    _, labels = connected_components(adj, directed=False)
-    return float(local.mean()), int(np.bincount(labels).max()), k
+    n_labels, labels = connected_components(adj, directed=False)
+    sizes = np.bincount(labels)
+    giant = int(sizes.max())
+    path_length, sources = _mean_path(adj, np.flatnonzero(labels == sizes.argmax()), rng)
+    owned = owned[nodes] if owned is not None else np.zeros(k, dtype=bool)
+    simple_edges = adj.nnz // 2
+    return dict(
+        clustering=float(local.mean()),
+        transitivity=float(triangles.sum() / pairs.sum()) if pairs.sum() else 0.0,
+        random_clustering=2.0 * simple_edges / (k * (k - 1)),  # k >= 2 once there is a tie
+        giant=giant, tied=k, tied_active=int(k - owned.sum()), max_degree=int(degree.max()),
+        path_length=path_length, path_sources=sources,
+        degree_counts=np.bincount(degree[~owned], minlength=1).astype(np.int64),
+    )
+
+
+def _mean_path(adj: sparse.csr_matrix, component: np.ndarray,
+               rng: np.random.Generator) -> tuple[float | None, int]:
+    """Mean shortest-path length (in ties) between distinct firms of one connected
+    ``component`` (node indices of ``adj``), and how many breadth-first searches gave it: one
+    from every firm when there are at most :data:`PATH_SOURCES`, else from that many drawn
+    without replacement (each search averages over every other firm of the component).
+
+    The searches run together, one bit of a 64-bit word per source: each level ORs the
+    frontier words of every firm's partners (one pass over the ties), so the cost is the
+    number of levels (the component's diameter at most) times the number of ties.
+    """
+    g = len(component)
+    if g < 2:
+        return None, 0
+    sub = adj[component][:, component]
+    if g <= PATH_SOURCES:
+        sources = np.arange(g)
+    else:
+        sources = np.sort(rng.choice(g, PATH_SOURCES, replace=False))
+    frontier = np.zeros(g, dtype=np.uint64)
+    frontier[sources] = np.left_shift(np.uint64(1), np.arange(len(sources), dtype=np.uint64))
+    seen = frontier.copy()
+    starts, partners = sub.indptr[:-1], sub.indices  # every firm has a partner: no empty row
+    total, level = 0, 0
+    while True:
+        level += 1
+        reached = np.bitwise_or.reduceat(frontier[partners], starts)
+        reached &= ~seen
+        count = int(np.bitwise_count(reached).sum())
+        if not count:
+            break
+        total += level * count
+        seen |= reached
+        frontier = reached
+    return total / (len(sources) * (g - 1)), len(sources)
+
+
+def layer_rows(metrics, layer: str = "all"):
+    """The rows of one layer of a ``network_metrics`` DataFrame, in year order (a table from
+    before the layers were recorded apart, without a ``layer`` column, is all layers)."""
+    if "layer" in metrics:
+        metrics = metrics[metrics["layer"] == layer]
+    return metrics.sort_values("year", kind="stable").reset_index(drop=True)

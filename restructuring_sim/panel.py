@@ -22,6 +22,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from restructuring_sim.io import new_file_mode
+
 #: rows per row group: pyarrow's own default (``write_table`` without ``row_group_size``)
 ROW_GROUP_ROWS = 1024 * 1024
 
@@ -63,7 +65,10 @@ class ParquetStream:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
                                    suffix=".tmp")
-        os.close(fd)
+        try:
+            os.fchmod(fd, new_file_mode())  # mkstemp's file is private: follow the umask
+        finally:
+            os.close(fd)
         self._tmp = tmp
         self._compression = compression
         self._rows = int(row_group_rows)

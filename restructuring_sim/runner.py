@@ -1,8 +1,9 @@
 """Run a scenario and write its run directory (the contract of ``restructuring-sim run``).
 
 A run directory holds ``events.parquet``, ``firms.parquet``, ``timeseries.parquet``,
-``network_edges.parquet``, ``network_metrics.parquet`` and ``manifest.json``. Every file is written
-atomically, so an interrupted run leaves complete files or none.
+``network_edges.parquet``, ``network_metrics.parquet``, ``network_degrees.parquet`` and
+``manifest.json``. Every file is written atomically, so an interrupted run leaves complete
+files or none.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ RUN_FILES = (
     "timeseries.parquet",
     "network_edges.parquet",
     "network_metrics.parquet",
+    "network_degrees.parquet",
     "manifest.json",
 )
 

@@ -205,8 +205,8 @@ def test_event_log_decodes_codes_into_the_contract():
     assert first["countries"] == ["DE", "JP"] and second["regions"] == ["japan"]
     assert first["sector"] == "software" and first["sector_group"] == "services"
     assert first["purposes"] == ["rnd", "marketing"] and second["purposes"] == []
-    assert first["channel"] == "matching_service" and second["channel"] == ""
-    assert first["motive"] == "" and np.isnan(first["value"])
+    assert first["channel"] == "matching_service" and second["channel"] is None
+    assert first["motive"] is None and first["value"] is None  # nulls, not "" or NaN
     assert first["cross_border"] and first["involves_sme"]
     assert not second["cross_border"] and second["involves_sme"]
     assert first["run_id"] == "run" and first["seed"] == 3
@@ -402,8 +402,9 @@ def test_network_add_firms_equals_add_nodes_from():
     reference = nx.MultiGraph()
     reference.add_nodes_from([3, 1, 2])
     reference.add_nodes_from([2, 7])
-    assert list(net.graph.nodes(data=True)) == list(reference.nodes(data=True))
+    assert list(net.graph.nodes(data=True)) == sorted(reference.nodes(data=True))
     assert dict(net.graph.adj) == dict(reference.adj)
+    assert net.number_of_firms() == 4 and 7 in net and 5 not in net
 
 
 @pytest.mark.parametrize("layer", [ALLIANCE, SUPPLY])

@@ -157,3 +157,46 @@ def test_compare_errors_exit_2(tmp_path, args, expected):
     result = RUNNER.invoke(app, ["compare", *args, "--out", str(tmp_path / "o")])
     assert result.exit_code == 2, result.output
     assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _effects_table(metrics: dict[str, tuple[float, float, float, float]]) -> pd.DataFrame:
+    """An effects table with one point per metric: (reference mean, mean, low, high)."""
+    rows = [dict(metric=m, point_id=1, label="a_rather_long_scenario_label_that_goes_on",
+                 reference="baseline", n=5, n_reference=5, mean=mean, reference_mean=ref,
+                 diff=mean - ref, ci_low=lo, ci_high=hi, relative=(mean - ref) / ref,
+                 paired=True) for m, (ref, mean, lo, hi) in metrics.items()]
+    return pd.DataFrame(rows)
+
+
+def test_effects_print_counts_as_integers_within_80_columns():
+    from rich.console import Console
+
+    table = _effects_table({
+        "cross_border_sme_alliances": (1712.4, 1650.2, -120.6, -3.5),
+        "network_clustering": (0.0203, 0.0141, -0.00777, -0.00464),
+    })
+    console = Console(width=80, record=True, color_system=None)
+    cmp.print_effects(table, console, "effects")
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    assert any(line.strip().startswith("cross_border_sme_alliances") for line in lines)
+    assert "1,712" in text and "1,650" in text and "-62 [-121, -4] *" in text
+    assert "e+" not in text
+    assert "0.0141" in text and "-0.00621" not in text  # three significant digits
+    assert "…" in text  # a label too long for the column is cut, not wrapped
+
+
+def test_metrics_note_names_what_is_left_out():
+    note = cmp.metrics_note(["exits", "sme_share"], ["exits", "sme_share", "entries"], False)
+    assert note.startswith("showing 2 of the 3 metrics recorded (headline metrics)")
+    assert "not shown: entries" in note and "--metrics" in note
+    assert "not shown" not in cmp.metrics_note(["exits"], ["exits"], True)
+
+
+def test_compare_on_a_run_directory_says_what_it_is(tmp_path):
+    (tmp_path / "events.parquet").write_bytes(b"")
+    (tmp_path / "manifest.json").write_text("{}")
+    result = RUNNER.invoke(app, ["compare", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "a run directory" in result.stderr and "no manifest.json" not in result.stderr

@@ -216,3 +216,78 @@ def test_slider_and_reset_change_the_model(browser_page):
         timeout=60_000)
     assert page.inner_text("#rs-steps") == "0"
     assert problems == []
+
+
+# ------------------------------------------------------------------------- process
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads child processes from /proc")
+def test_sigterm_to_the_dashboard_stops_its_server():
+    port = free_port()
+    exe = Path(sys.executable).with_name("restructuring-sim")
+    proc = subprocess.Popen([str(exe), "dashboard", str(BASELINE), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(url):
+            assert proc.poll() is None, f"dashboard exited early ({proc.returncode})"
+            assert time.monotonic() < deadline, "dashboard server did not start"
+            time.sleep(0.5)
+        servers = _children(proc.pid)
+        assert servers, "the server runs as a child process"
+        proc.terminate()  # SIGTERM to the dashboard only, as `kill PID` sends it
+        assert proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 15
+        while any(_running(pid) for pid in servers):
+            assert time.monotonic() < deadline, f"server {servers} outlived the dashboard"
+            time.sleep(0.2)
+        assert not _answers(url)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sliders_show_their_values_and_the_page_says_its_size(monkeypatch):
+    import solara
+
+    from restructuring_sim import load_scenario
+    from restructuring_sim.viz import dashboard
+
+    element = solara.SliderFloat("x", value=0.4, min=0.0, max=1.0)
+    assert element.kwargs["thumb_label"] == "always"
+    assert solara.SliderInt("n", value=3, min=1, max=9).kwargs["thumb_label"] == "always"
+    note = dashboard.size_note(load_scenario(BASELINE))
+    assert f"{dashboard.DEFAULT_FIRMS:,} firms at the start" in note and "10,000" in note
+    monkeypatch.setenv(dashboard.SCENARIO_ENV, str(BASELINE))
+    assert dashboard.DashboardModel().scenario.simulation.n_firms == dashboard.DEFAULT_FIRMS

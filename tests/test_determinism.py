@@ -45,8 +45,8 @@ def test_same_seed_gives_byte_identical_events(tmp_path):
     b = run_to(tmp_path, "b", seed=7)
     assert (a / "events.parquet").read_bytes() == (b / "events.parquet").read_bytes()
     # and the rest of the run's record with it
-    for name in ("network_edges.parquet", "network_metrics.parquet", "firms.parquet",
-                 "timeseries.parquet"):
+    for name in ("network_edges.parquet", "network_metrics.parquet", "network_degrees.parquet",
+                 "firms.parquet", "timeseries.parquet"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 

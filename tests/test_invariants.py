@@ -26,7 +26,7 @@ from restructuring_sim.events import (
     MOTIVES,
 )
 from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED, Firm
-from restructuring_sim.network import LAYERS
+from restructuring_sim.network import LAYERS, layer_rows
 from restructuring_sim.scenario import ALLIANCE_PURPOSES, PURPOSES
 
 #: which kind opens a deal, and which kind ends it
@@ -60,14 +60,15 @@ def check_event_rows(model, events: pd.DataFrame) -> None:
         assert row.cross_border == (len(set(row.countries)) > 1), row
         assert row.involves_sme == any(s in ("small", "medium") for s in row.size_classes), row
         assert set(row.purposes) <= set(PURPOSES)
-        assert row.channel == "" or row.channel in CHANNELS
-        assert row.motive == "" or row.motive in MOTIVES
+        # absent values are nulls (None, or NaN where pandas reads a column of nulls alone)
+        assert pd.isna(row.channel) or row.channel in CHANNELS
+        assert pd.isna(row.motive) or row.motive in MOTIVES
         if row.kind == "alliance_formed":
             assert row.motive in ALLIANCE_MOTIVES, row
         elif row.kind == "acquisition":
             assert row.motive in ACQUISITION_MOTIVES, row
         else:
-            assert row.motive == "", row
+            assert pd.isna(row.motive), row
         if row.kind in OPENING or row.kind in ENDING or row.kind == "acquisition":
             assert len(ids) == 2 and ids[0] != ids[1], f"deal with itself: {row}"
         if row.kind in ("alliance_formed", "alliance_dissolved"):
@@ -194,7 +195,7 @@ def check_tables(model, events: pd.DataFrame, live: dict[int, tuple[str, int]]) 
 
 def check_yearly_metrics(model, events: pd.DataFrame) -> None:
     """Alliance edges in the yearly metrics equal the alliances live at each year's end."""
-    metrics = model.network.metrics_table().to_pandas()
+    metrics = layer_rows(model.network.metrics_table().to_pandas(), "all")
     delta = events["kind"].map({"alliance_formed": 1, "alliance_dissolved": -1}).fillna(0)
     by_year = delta.groupby(events["year"]).sum()
     live = 0

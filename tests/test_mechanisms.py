@@ -215,7 +215,7 @@ def test_entrants_and_spinoffs_join_population_network_and_agents():
     assert len(model.firms) == 20 + len(ids)
     new = [x[0] for x in ids]
     assert all(model.firms.employees[k] < 50 for k in new)
-    assert all(k in model.network.graph and model.agent_of(k) is not None for k in new)
+    assert all(k in model.network and model.agent_of(k) is not None for k in new)
     assert entered["size_classes"].map(lambda s: s[0] == "small").all()
 
 

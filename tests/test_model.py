@@ -14,7 +14,7 @@ import pytest
 from conftest import BASELINE, formed, make_model
 
 from restructuring_sim import RestructuringModel, Scenario, load_scenario, network
-from restructuring_sim.firms import SIZE_BOUNDS, size_class_codes
+from restructuring_sim.firms import ACQUIRED, SIZE_BOUNDS, size_class_codes
 from restructuring_sim.scenario import PURPOSES
 
 
@@ -71,7 +71,8 @@ def test_step_count_follows_the_scenario():
     ts = model.timeseries_table().to_pandas()
     assert ts["year"].tolist() == [1990 + s // 12 for s in range(36)]
     assert ts["quarter"].max() == 12  # the sub-year period index
-    assert model.network.metrics_table().num_rows == 3
+    metrics = model.network.metrics_table().to_pandas()
+    assert metrics["year"].tolist() == [y for y in (1990, 1991, 1992) for _ in range(4)]
     assert set(model.firms_table().column("year").to_pylist()) == {1990, 1991, 1992}
 
 
@@ -217,11 +218,21 @@ def test_firms_table_end_of_year_snapshots(baseline_model):
 
 def test_network_metrics_table(baseline_model):
     metrics = baseline_model.network.metrics_table().to_pandas()
-    assert metrics["year"].tolist() == list(range(1988, 2001))
-    assert (metrics["edges_alliance"] > 0).all()
-    last = metrics.iloc[-1]
-    assert last["nodes"] == baseline_model.network.graph.number_of_nodes()
-    assert last["nodes"] >= baseline_model.firms.active.sum()
+    every = network.layer_rows(metrics, "all")
+    assert every["year"].tolist() == list(range(1988, 2001))
+    assert metrics["layer"].tolist() == list(network.METRIC_LAYERS) * 13
+    assert (every["edges_alliance"] > 0).all()
+    last = every.iloc[-1]
+    f = baseline_model.firms
+    # nodes are the active firms; the acquired firms still held by ownership ties are apart
+    assert last["nodes"] == f.active.sum()
+    held = (f.status == ACQUIRED) & np.isin(np.arange(len(f)), list(baseline_model.network.graph))
+    assert last["subsidiaries"] == held.sum() > 0
+    assert last["nodes"] + last["subsidiaries"] == baseline_model.network.graph.number_of_nodes()
+    tied = {n for n, d in baseline_model.network.graph.degree() if d and f.active[n]}
+    assert last["tied_nodes"] == len(tied) < last["nodes"]
+    degrees = network.layer_rows(baseline_model.network.degrees_table().to_pandas(), "all")
+    assert (degrees.groupby("year")["count"].sum() == every.set_index("year")["nodes"]).all()
 
 
 def test_model_docstring_example():

@@ -16,7 +16,15 @@ import pytest
 
 from restructuring_sim import Scenario, __version__
 from restructuring_sim.events import KINDS, SCHEMA
-from restructuring_sim.network import EDGE_SCHEMA, LAYERS, METRIC_SCHEMA
+from restructuring_sim.network import (
+    DEGREE_SCHEMA,
+    EDGE_SCHEMA,
+    LAYERS,
+    METRIC_LAYERS,
+    METRIC_SCHEMA,
+    PATH_SOURCES,
+    layer_rows,
+)
 from restructuring_sim.runner import RUN_FILES
 
 N_FIRMS = 1000  # the size of the shared baseline_run fixture
@@ -47,10 +55,10 @@ def check_columns(schema: pa.Schema, expected: dict[str, object]) -> None:
             assert got == want, f"{name}: {got} != {want}"
 
 
-def test_all_six_files_are_written(run_dir):
+def test_all_seven_files_are_written(run_dir):
     assert set(RUN_FILES) == {"events.parquet", "firms.parquet", "timeseries.parquet",
                               "network_edges.parquet", "network_metrics.parquet",
-                              "manifest.json"}
+                              "network_degrees.parquet", "manifest.json"}
     for name in RUN_FILES:
         assert (run_dir / name).is_file(), name
         assert (run_dir / name).stat().st_size > 0, name
@@ -198,16 +206,58 @@ def test_network_metrics_schema(run_dir):
     table = pq.read_table(run_dir / "network_metrics.parquet")
     assert table.schema.remove_metadata().equals(METRIC_SCHEMA), table.schema
     metrics = table.to_pandas()
-    assert list(metrics["year"]) == list(range(1988, 2001))
+    assert list(metrics["year"]) == [y for y in range(1988, 2001) for _ in METRIC_LAYERS]
+    assert list(metrics["layer"]) == list(METRIC_LAYERS) * 13
+    every = layer_rows(metrics, "all")
+    # the "all" rows count every layer; a layer's row counts its own ties only
+    assert (every["edges"] == every[[f"edges_{x}" for x in LAYERS]].sum(axis=1)).all()
     for layer in LAYERS:
-        assert f"edges_{layer}" in metrics
-    for col in ("density", "giant_component_share", "sme_tie_share", "cross_border_share",
-                "clustering"):
-        assert metrics[col].between(0, 1).all(), col
-    assert (metrics["tied_nodes"] <= metrics["nodes"]).all()
-    assert (metrics["edges"] == metrics[[f"edges_{x}" for x in LAYERS]].sum(axis=1)).all()
-    expected_degree = 2 * metrics["edges"] / metrics["nodes"]
-    assert metrics["mean_degree"].to_list() == pytest.approx(expected_degree.to_list())
+        rows = layer_rows(metrics, layer)
+        assert (rows["edges"] == every[f"edges_{layer}"]).all(), layer
+        others = [f"edges_{x}" for x in LAYERS if x != layer]
+        assert (rows[others] == 0).all().all(), layer
+        assert (rows["tied_nodes"] <= every["tied_nodes"]).all(), layer
+    # nodes are the active firms of firms.parquet; subsidiaries are named apart
+    firms = pq.read_table(run_dir / "firms.parquet", columns=["year", "status"]).to_pandas()
+    active = firms[firms["status"] == "active"].groupby("year").size()
+    assert every.set_index("year")["nodes"].to_dict() == active.to_dict()
+    acquired = firms[firms["status"] == "acquired"].groupby("year").size()
+    assert (every.set_index("year")["subsidiaries"] <= acquired.reindex(every["year"])).all()
+    assert (every["subsidiaries"] == every["edges_ownership"]).all()  # one owner each
+    assert (metrics["tied_nodes"] < metrics["nodes"]).all()
+    n = metrics["nodes"] + metrics["subsidiaries"]
+    assert metrics["mean_degree"].to_list() == pytest.approx((2 * metrics["edges"] / n).tolist())
+    # clustering against the same-density random graph: its density, and their ratio
+    tied = metrics[metrics["edges"] > 0]
+    assert tied["clustering_ratio"].to_list() == pytest.approx(
+        (tied["clustering"] / tied["random_clustering"]).to_list())
+    assert (metrics["giant_component"] <= metrics["tied_nodes"] + metrics["subsidiaries"]).all()
+    assert (metrics["path_sources"] <= PATH_SOURCES).all()
+    sampled = metrics["giant_component"] > PATH_SOURCES
+    assert (metrics.loc[sampled, "path_sources"] == PATH_SOURCES).all()
+    exact = ~sampled & (metrics["giant_component"] > 1)
+    assert (metrics.loc[exact, "path_sources"] == metrics.loc[exact, "giant_component"]).all()
+    assert (metrics.loc[metrics["giant_component"] > 2, "mean_path_length"] > 1).all()
+    # new ties: the "all" row counts every layer's; supply renewals repeat a partner
+    assert (every["new_ties"] == sum(layer_rows(metrics, x)["new_ties"] for x in LAYERS)).all()
+    supply = layer_rows(metrics, "supply")
+    assert supply["repeat_partner_share"].max() > 0
+    assert layer_rows(metrics, "ownership")["repeat_partner_share"].max() == 0  # bought once
+
+
+def test_network_degrees_histogram(run_dir):
+    degrees = pq.read_table(run_dir / "network_degrees.parquet")
+    assert degrees.schema.remove_metadata().equals(DEGREE_SCHEMA)
+    degrees = degrees.to_pandas()
+    metrics = pq.read_table(run_dir / "network_metrics.parquet").to_pandas()
+    keyed = metrics.set_index(["year", "layer"])
+    by = degrees.groupby(["year", "layer"])
+    # every active firm once per year and layer, untied ones at degree 0
+    assert (by["count"].sum() == keyed["nodes"].reindex(by["count"].sum().index)).all()
+    untied = degrees[degrees["degree"] == 0].set_index(["year", "layer"])["count"]
+    assert (untied == (keyed["nodes"] - keyed["tied_nodes"]).reindex(untied.index)).all()
+    assert (by["degree"].max() == keyed["max_degree"].reindex(by["degree"].max().index)).all()
+    assert (degrees["count"] > 0).all()
 
 
 # ------------------------------------------------------------------ manifest
@@ -223,7 +273,8 @@ def test_manifest_keys_and_values(run_dir, baseline_model):
     assert manifest["package_version"] == __version__
     assert manifest["steps"] == N_STEPS
     assert manifest["events"] == len(baseline_model.events)
-    assert manifest["wall_time_s"] >= 0
+    assert 0 < manifest["wall_time_s"] < 600 and round(manifest["wall_time_s"], 3) == \
+        manifest["wall_time_s"]
     assert sorted(manifest["files"]) == sorted(RUN_FILES)
     assert manifest["git_commit"] is None or len(manifest["git_commit"]) == 40
 

@@ -19,7 +19,7 @@ from restructuring_sim.paper.moments import pass_chances
 from restructuring_sim.runner import run_scenario
 
 SMALL = ["--set", "simulation.n_firms=300"]
-KEYS = ["name", "paper", "model_mean", "low", "high", "tolerance", "pass"]
+KEYS = ["name", "paper", "model_mean", "low", "high", "tolerance", "bound", "rule", "pass"]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,31 @@ def test_table_output_and_run_directories(tmp_path):
     assert "The decade's shape" in result.stdout and "services lead manufacturing" in result.stdout
     doc = json.loads(invoke("validate", *runs, "--json", "--out", tmp_path / "v").stdout)
     assert len(doc["moments"]) == len(load_figures().moment)
+
+
+def test_run_directories_of_different_scenarios_are_not_pooled(tmp_path):
+    runs = []
+    for name, extra in (("base", []), ("closed", ["policy.trade_openness=0.3"])):
+        sc = load_scenario(BASELINE, ["simulation.n_firms=200", *extra], seed=1)
+        run_scenario(sc, tmp_path / name)
+        runs.append(tmp_path / name)
+    same = tmp_path / "again"
+    run_scenario(load_scenario(BASELINE, ["simulation.n_firms=200"], seed=2), same)
+    assert invoke("validate", runs[0], same, "--json", "--out", tmp_path / "v").exit_code == 0
+    assert_one_line_error(invoke("validate", *runs, "--out", tmp_path / "v"), str(runs[1]),
+                          "different scenario", "--allow-mixed")
+    mixed = invoke("validate", *runs, "--allow-mixed", "--json", "--out", tmp_path / "v")
+    assert mixed.exit_code == 0, mixed.stderr
+
+
+def test_redirected_output_reports_each_replicate(tmp_path):
+    result = invoke("validate", BASELINE, "--replicates", "2", "--out", tmp_path / "v",
+                    "--set", "simulation.n_firms=150")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "replicate" in line]
+    assert [line.split(", ")[0].split(": ")[1] for line in lines] == [
+        "replicate 1 of 2 done", "replicate 2 of 2 done"]
+    assert "s left" in lines[0]
 
 
 def test_run_directory_lacking_files(tmp_path):

@@ -179,6 +179,9 @@ def register(app: typer.Typer) -> None:
             + (f"; {failed} failed runs left out" if failed else ""), highlight=False)
         with pd.option_context("display.width", 200):
             cmp.print_effects(eff, term.console, f"Effects against the reference ({sweep_dir})")
+        recorded = list(dict.fromkeys(results["metric"]))
+        term.console.print(cmp.metrics_note(list(dict.fromkeys(eff["metric"])), recorded,
+                                           wanted is not None), highlight=False)
         term.console.print(f"table: {csv}\nplot: {plot_path}", highlight=False)
 
     @app.command()

@@ -129,28 +129,63 @@ def effects(results: pd.DataFrame, reference: int, metrics: list[str] | None = N
         "diff", "ci_low", "ci_high", "relative", "paired"])
 
 
+def is_count(metric: str) -> bool:
+    """Whether a metric counts things (its description says "(count)"): printed as integers."""
+    known = METRICS.get(metric)
+    return known is not None and "(count)" in known.description
+
+
+def _number(value: float, count: bool, sign: bool = False, digits: int = 3) -> str:
+    """A mean or an effect as printed: counts as whole numbers with thousands separators, other
+    values with ``digits`` significant digits (never in exponent notation above 1e-4)."""
+    if math.isnan(value):
+        return "n/a"
+    plus = "+" if sign else ""
+    if count or abs(value) >= 10 ** digits:
+        return f"{value:{plus},.0f}"
+    if value != 0 and abs(value) < 1e-4:
+        return f"{value:{plus}.{digits - 1}e}"
+    text = f"{value:{plus}.{digits}g}"
+    return text
+
+
 def print_effects(table: pd.DataFrame, console, title: str) -> None:
     """Print effects as one rich table: a section per metric (with the reference mean), a row
-    per point (its mean, the effect with its 95% interval, the relative effect)."""
+    per point (its mean, the effect with its 95% interval, the relative effect). Counts print
+    as whole numbers; the table fits in 80 columns for metric names and labels up to 26
+    characters (longer labels are cut with an ellipsis)."""
+    from rich import box
     from rich.table import Table
 
-    out = Table(title=title)
-    for col, justify in (("metric / point", "left"), ("n", "right"), ("mean", "right"),
-                         ("effect [95% interval]", "right"), ("rel.", "right")):
-        out.add_column(col, justify=justify, no_wrap=col.startswith("effect"),
-                       overflow="fold")
+    out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    out.add_column("metric / point", justify="left", no_wrap=True, max_width=28,
+                   overflow="ellipsis")
+    for col in ("n", "mean", "effect [95% interval]", "rel."):
+        out.add_column(col, justify="right", no_wrap=True)
     for metric, group in table.groupby("metric", sort=False):
+        count = is_count(metric)
         ref = group["reference_mean"].iloc[0]
-        out.add_row(f"[bold]{metric}[/bold]", str(group["n_reference"].iloc[0]), f"{ref:.3g}",
-                    "(reference)", "")
+        out.add_row(f"[bold]{metric}[/bold]", str(group["n_reference"].iloc[0]),
+                    _number(ref, count), "(reference)", "")
         for r in group.itertuples():
             sig = not (math.isnan(r.ci_low) or r.ci_low <= 0 <= r.ci_high)
-            ci = "" if math.isnan(r.ci_low) else f" [{r.ci_low:+.3g}, {r.ci_high:+.3g}]"
+            ci = ("" if math.isnan(r.ci_low) else
+                  f" [{_number(r.ci_low, count, True, 2)}, {_number(r.ci_high, count, True, 2)}]")
             rel = "" if math.isnan(r.relative) else f"{100 * r.relative:+.0f}%"
-            out.add_row(f"  {r.label}", str(r.n), f"{r.mean:.3g}",
-                        f"{r.diff:+.3g}{ci}" + (" *" if sig else ""), rel)
+            out.add_row(f"  {r.label}", str(r.n), _number(r.mean, count),
+                        f"{_number(r.diff, count, True)}{ci}" + (" *" if sig else ""), rel)
     console.print(out)
     console.print("* the 95% interval excludes zero", highlight=False)
+
+
+def metrics_note(shown: list[str], recorded: list[str], chosen: bool) -> str:
+    """One line saying which metrics the table shows and how to see the others."""
+    rest = [m for m in recorded if m not in shown]
+    which = "chosen with --metrics" if chosen else "headline metrics"
+    line = f"showing {len(shown)} of the {len(recorded)} metrics recorded ({which})"
+    if rest:
+        line += f"; not shown: {', '.join(rest)} (choose with --metrics NAME,NAME)"
+    return line
 
 
 def plot_effects(table: pd.DataFrame, path: str | Path, title: str = "") -> Path:

@@ -117,7 +117,12 @@ def _last_network(column: str) -> Callable[[RunTables], float]:
         net = t.network
         if net is None or net.empty or column not in net:
             return math.nan
-        value = net.sort_values("year")[column].iloc[-1]
+        from restructuring_sim.network import layer_rows
+
+        net = layer_rows(net, "all")
+        if net.empty:
+            return math.nan
+        value = net[column].iloc[-1]
         return float(value) if value is not None and np.isfinite(value) else math.nan
 
     return fn

@@ -189,7 +189,13 @@ def read_results(root: str | Path) -> tuple[pa.Table, dict[str, Any]]:
     """The combined results and the manifest of a sweep directory."""
     root = Path(root)
     store = Store(root)
+    if (root / "events.parquet").is_file():
+        raise UserError(f"{root}: a run directory (one run), not a sweep directory; compare "
+                        "takes a sweep directory or scenario files (validate compares run "
+                        "directories with the paper)")
     manifest = store.read_manifest()
-    if manifest is None or not (root / RESULTS).is_file():
-        raise UserError(f"{root}: not a finished sweep directory (no {MANIFEST} or {RESULTS})")
+    missing = [name for name, there in ((MANIFEST, manifest is not None),
+                                        (RESULTS, (root / RESULTS).is_file())) if not there]
+    if missing:
+        raise UserError(f"{root}: not a finished sweep directory (no {' and no '.join(missing)})")
     return pq.read_table(root / RESULTS), manifest

@@ -48,7 +48,9 @@ import pandas as pd
 from restructuring_sim.paper import trends
 from restructuring_sim.paper.figures import Figures, load_figures
 
-COLUMNS = ["name", "paper", "model_mean", "low", "high", "tolerance", "pass"]
+#: ``bound`` is "point" (passes within +/- tolerance of the paper) or "upper" (passes at or below
+#: paper + tolerance); ``rule`` says the same in words, as the tables print it
+COLUMNS = ["name", "paper", "model_mean", "low", "high", "tolerance", "bound", "rule", "pass"]
 NAN = float("nan")
 
 
@@ -218,7 +220,8 @@ def summarise(per_replicate: Sequence[dict[str, Fraction]],
         finite = values[np.isfinite(values)]
         low, high = (np.percentile(finite, [5, 95]) if len(finite) else (NAN, NAN))
         rows.append(dict(name=name, paper=m.value, model_mean=value, low=float(low),
-                         high=float(high), tolerance=m.tol, **{"pass": m.passes(value)}))
+                         high=float(high), tolerance=m.tol, bound=m.bound, rule=m.rule,
+                         **{"pass": m.passes(value)}))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -267,10 +270,11 @@ def compare(event_frames: list[pd.DataFrame], firm_frames: list[pd.DataFrame] | 
 
     Returns
     -------
-    DataFrame with columns name, paper, model_mean, low, high, tolerance, pass: one row per
-    moment; ``tolerance`` is the allowed deviation in the moment's units (0.05 for a share, 20%
-    of the paper's value for a ratio); for a bound moment (``sme_only_share``,
-    ``services_to_manufacturing_early``) the model passes at or below paper + tolerance.
+    DataFrame with columns name, paper, model_mean, low, high, tolerance, bound, rule, pass: one
+    row per moment; ``tolerance`` is the allowed deviation in the moment's units (0.05 for a
+    share, 20% of the paper's value for a ratio); ``bound`` is "point" (within +/- tolerance of
+    the paper) or "upper" (a bound moment, e.g. ``sme_only_share``: the model passes at or below
+    paper + tolerance); ``rule`` says which in words (``+/-0.05``, ``<= 0.15``).
     """
     if firm_frames is not None and len(firm_frames) != len(event_frames):
         raise ValueError("firm_frames must align with event_frames")

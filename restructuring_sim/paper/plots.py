@@ -122,25 +122,52 @@ def plot_splits(summaries, fig_data: Figures, path: Path) -> Path:
     return _save(fig, path)
 
 
+#: the moments plot's x axis ends here (tolerance units); beyond it, points sit at the edge
+MOMENT_AXIS = 4.0
+
+
 def plot_moments(table: pd.DataFrame, path: Path, figures: Figures | None = None) -> Path:
-    """Each moment's deviation from the paper in tolerance units: a point moment passes inside
-    [-1, 1]; a bound moment (triangle) is drawn relative to its bound and passes at or below 0."""
+    """Each moment's deviation from the paper in tolerance units, on a linear axis.
+
+    A point moment (circle) passes inside the green band [-1, 1]: (model - paper) / tolerance.
+    A bound moment (triangle) passes at or left of 0: (model - bound) / tolerance, with 20% of
+    the bound as the unit where the tolerance is 0. The grey whisker is the 90% interval over
+    replicates. Values beyond +/- :data:`MOMENT_AXIS` are drawn at the edge with an arrow and
+    their value written beside them.
+    """
     moments = (figures or load_figures()).moment
-    fig = Figure(figsize=(8, 0.4 * len(table) + 1.2))
+    fig = Figure(figsize=(8.5, 0.4 * len(table) + 1.6))
     ax = fig.subplots()
+    lim = MOMENT_AXIS
     y = np.arange(len(table))[::-1]
     for yi, row in zip(y, table.to_dict(orient="records"), strict=True):
         m = moments[row["name"]]
         shift = m.tol / m.unit if m.bound == "upper" else 0.0  # bounds: 0 at the bound
-        dev = [m.deviation(row[k]) - shift for k in ("model_mean", "low", "high")]
+        dev, low, high = (m.deviation(row[k]) - shift for k in ("model_mean", "low", "high"))
         color = "C2" if row["pass"] else "C3"
-        ax.hlines(yi, dev[1], dev[2], colors="grey")
-        ax.scatter([dev[0]], [yi], c=color, marker="<" if m.bound == "upper" else "o", zorder=3)
-    ax.axvspan(-1, 1, color="C2", alpha=0.1)
+        if np.isfinite(low) and np.isfinite(high):
+            ax.hlines(yi, max(low, -lim), min(high, lim), colors="grey", lw=1.5)
+            for end, side in ((low, -1), (high, 1)):
+                if abs(end) > lim and np.sign(end) == side:
+                    ax.annotate("", (side * lim, yi), (side * (lim - 0.35), yi),
+                                arrowprops=dict(arrowstyle="->", color="grey", lw=1.2))
+        if not np.isfinite(dev):
+            ax.text(0, yi, "n/a", ha="center", va="center", fontsize=8, color="grey")
+            continue
+        shown = float(np.clip(dev, -lim, lim))
+        ax.scatter([shown], [yi], c=color, marker="<" if m.bound == "upper" else "o", zorder=3,
+                   s=36)
+        if shown != dev:
+            ax.text(shown - np.sign(dev) * 0.15, yi + 0.28, f"{dev:+.1f}", fontsize=7,
+                    ha="right" if dev > 0 else "left", color=color)
+    ax.axvspan(-1, 1, color="C2", alpha=0.12)
     ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlim(-lim - 0.3, lim + 0.3)
+    ax.set_ylim(-0.7, len(table) - 0.3)
     ax.set_yticks(y, table["name"], fontsize=8)
-    ax.set_xlabel("(model - paper) / tolerance; triangles: (model - bound) / unit")
-    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("deviation in tolerance units. Circles: (model - paper) / tolerance, pass "
+                  "inside the band;\ntriangles (bounds): (model - bound) / tolerance (20% of "
+                  "the bound if the tolerance is 0), pass at or left of 0", fontsize=8)
     return _save(fig, path)
 
 

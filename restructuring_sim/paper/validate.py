@@ -9,7 +9,8 @@ Two forms::
 
 It prints a table (moment, paper, model mean, 90% interval over replicates, tolerance, pass or
 fail), or with ``--json`` exactly ``{"moments": [{"name", "paper", "model_mean", "low", "high",
-"tolerance", "pass"}, ...]}`` on stdout (undefined values as null). It writes plots
+"tolerance", "bound", "rule", "pass"}, ...]}`` on stdout (undefined values as null; ``bound``
+is "point" or "upper", ``rule`` the tolerance column of the table). It writes plots
 (``annual.png``, ``splits.png``, ``moments.png``), the table (``moments.csv``, ``moments.json``
 with the seeds and inputs), the paper's absolute counts beside the run's reported deals scaled to
 the census economy (:mod:`restructuring_sim.paper.counts`: printed, and ``counts.csv`` with the
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated
@@ -73,8 +75,42 @@ def moments_payload(table) -> dict:
     return {"moments": _records(table)}
 
 
+def _flatten(tree, prefix: str = "") -> dict[str, object]:
+    """A nested dict as dotted keys (``policy.matching_subsidy``) and leaf values."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def check_same_scenario(inputs: list[Path]) -> None:
+    """:class:`UserError` unless every run directory ran the same scenario (its manifest's
+    scenario, the seed aside); directories without a manifest are not compared."""
+    from restructuring_sim.viz.common import read_manifest
+
+    first: tuple[Path, dict] | None = None
+    for path in inputs:
+        scenario = read_manifest(path).get("scenario")
+        if not scenario:
+            continue
+        flat = {k: v for k, v in _flatten(scenario).items() if k != "simulation.seed"}
+        if first is None:
+            first = (path, flat)
+            continue
+        differ = sorted(k for k in flat.keys() | first[1].keys()
+                        if flat.get(k) != first[1].get(k))
+        if differ:
+            shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3
+                                             else "")
+            raise UserError(f"validate {path}: ran a different scenario from {first[0]} "
+                            f"({shown} differ); one ensemble pools replicates of one scenario "
+                            "(pass --allow-mixed to pool them anyway)")
+
+
 def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str],
-            quiet: bool = True, executor=None):
+            quiet: bool = True, executor=None, allow_mixed: bool = False):
     """Summaries of the runs to compare, and a description of where they came from;
     ``executor``, if given, runs a scenario's replicates (see :func:`run_ensemble`)."""
     from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
@@ -103,11 +139,14 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     if overrides:
         raise UserError(f"--set {overrides[0]}: only applies to a scenario file, not to run "
                         "directories")
-    summaries = []
     for path in inputs:
         if path.is_file():
             raise UserError(f"validate {path}: a file; give run directories or one scenario "
                             "TOML file")
+    if not allow_mixed:
+        check_same_scenario(inputs)
+    summaries = []
+    for path in inputs:
         events, firms = load_run_dir(path)
         summaries.append(summarise_run(events, firms, label=str(path),
                                        simulation=read_simulation(path)))
@@ -119,9 +158,21 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
 def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool,
                        executor=None):
     """Run the ensemble with a progress bar on stderr (none when ``quiet``)."""
-    from restructuring_sim.console import progress_bar
+    from restructuring_sim.console import err_console, progress_bar
     from restructuring_sim.paper.ensemble import run_ensemble
 
+    console = err_console
+    if not quiet and not console.is_terminal:  # redirected: a line per replicate instead
+        started = time.perf_counter()
+
+        def report(done: int) -> None:
+            elapsed = time.perf_counter() - started
+            left = elapsed / done * (replicates - done)
+            console.print(f"{scenario.name}: replicate {done} of {replicates} done, "
+                          f"{elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
+
+        return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
+                            progress=report)
     with progress_bar("replicates", quiet=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
         return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
@@ -205,7 +256,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
                  out: Path | None, overrides: list[str], subsample: int | None = None,
                  quiet: bool = False, *, executor: str | None = None,
                  dask_workers: int | None = None, scheduler: str | None = None,
-                 dask_processes: bool = True) -> dict:
+                 dask_processes: bool = True, allow_mixed: bool = False) -> dict:
     """Compare, write the outputs, print the table or JSON; returns the JSON payload (the
     ``--json`` contract: without the ``--subsample`` chances, which go to the files). A progress
     bar of the replicates goes to stderr on a terminal, unless ``quiet``.
@@ -233,7 +284,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     with cluster_executor(executor, dask_workers, scheduler, dask_processes=dask_processes,
                           workers=workers) as (pool, _):
         summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet,
-                                    executor=pool)
+                                    executor=pool, allow_mixed=allow_mixed)
     table = summarise([s.fractions for s in summaries])
     statements = shape.check([s.yearly for s in summaries])
     by_sector = sectors.sector_table([s.sectors for s in summaries])
@@ -306,9 +357,12 @@ def register(app: typer.Typer) -> None:
         executor: ExecutorOpt = None,
         dask_workers: DaskWorkersOpt = None,
         scheduler: SchedulerOpt = None,
+        allow_mixed: Annotated[bool, typer.Option(
+            "--allow-mixed", help="Run directories: pool runs of different scenarios into one "
+            "ensemble (refused otherwise).")] = False,
     ) -> None:
         """Compare runs, or an ensemble of SCENARIO, with the paper's figures."""
 
         run_validate(list(inputs), replicates, workers, as_json, out, list(set_ or []),
                      subsample, quiet=quiet, executor=executor, dask_workers=dask_workers,
-                     scheduler=scheduler)
+                     scheduler=scheduler, allow_mixed=allow_mixed)

@@ -341,10 +341,20 @@ def snapshots_figure(history: NetworkHistory, ncols: int = 4) -> Figure:
     return fig
 
 
+def sampling_note(history: NetworkHistory) -> str | None:
+    """A line saying which firms the drawing keeps, when it keeps only some."""
+    if not history.sampled:
+        return None
+    return (f"drawing the {len(history.nodes):,} best-connected of {history.tied_total:,} firms "
+            "with ties (--limit sets how many)")
+
+
 def write_animation(run_dir: str | Path, out: str | Path, color_by: str = "size",
-                    snapshots: bool = False, limit: int = DEFAULT_LIMIT) -> list[Path]:
+                    snapshots: bool = False, limit: int = DEFAULT_LIMIT,
+                    notify=None) -> list[Path]:
     """Write the animation (``.gif`` or ``.mp4``) or, for a ``.png`` ``out``, the snapshot grid;
-    with ``snapshots`` also ``<stem>_snapshots.png`` beside the animation. Returns the files."""
+    with ``snapshots`` also ``<stem>_snapshots.png`` beside the animation. Returns the files.
+    ``notify(line)``, when given, is told when only the best-connected firms are drawn."""
     from restructuring_sim.viz.common import figure_bytes, prepare_out_file
 
     out = prepare_out_file(out, (".gif", ".mp4", ".png"))
@@ -352,6 +362,9 @@ def write_animation(run_dir: str | Path, out: str | Path, color_by: str = "size"
     if suffix == ".mp4" and shutil.which("ffmpeg") is None:
         raise UserError(f"--out {out}: ffmpeg not found on PATH; install it or write a .gif")
     history = load_history(run_dir, color_by, limit)
+    note = sampling_note(history)
+    if notify is not None and note:
+        notify(note)
     written = []
     if suffix == ".png":
         return [write_bytes(figure_bytes(snapshots_figure(history)), out)]

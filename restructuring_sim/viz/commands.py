@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.viz.animate import write_animation
 
         written = write_animation(run_dir, out, color_by=color, snapshots=snapshots,
-                                  limit=limit)
+                                  limit=limit, notify=lambda line: typer.echo(line, err=True))
         for path in written:
             typer.echo(str(path))
 

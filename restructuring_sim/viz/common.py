@@ -21,9 +21,12 @@ from restructuring_sim.io import write_bytes as io_write_bytes
 #: resolution of every saved figure (dots per inch)
 DPI = 100
 
-#: colours of the size classes, the network layers and the event kinds (colour-blind safe)
+#: colours of the size classes, the network layers and the event kinds (colour-blind safe);
+#: the layers take dark tones (Tol's indigo, dark green, wine) found neither among the size
+#: classes nor in the sector palette of the network drawings, so a legend never shows one colour
+#: twice
 SIZE_COLORS = {"small": "#56B4E9", "medium": "#E69F00", "large": "#CC79A7"}
-LAYER_COLORS = {"alliance": "#0072B2", "supply": "#009E73", "ownership": "#D55E00"}
+LAYER_COLORS = {"alliance": "#332288", "supply": "#117733", "ownership": "#882255"}
 KIND_COLORS = {
     "alliance_formed": "#0072B2", "alliance_dissolved": "#56B4E9",
     "supply_contract_signed": "#009E73", "supply_contract_ended": "#8FD1B9",

@@ -20,6 +20,7 @@ TOML path; the embedded baseline when unset).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -34,14 +35,35 @@ from mesa.visualization.utils import update_counter
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.scenario import Scenario, load_scenario
 from restructuring_sim.viz.common import KIND_COLORS, LAYER_COLORS, SIZE_COLORS
+from restructuring_sim.viz.dashboard_server import DEFAULT_FIRMS, size_note
 from restructuring_sim.world import SIZE_CLASSES
 
 #: environment variable naming the scenario file the dashboard starts from
 SCENARIO_ENV = "RESTRUCTURING_SIM_SCENARIO"
 #: most tied firms drawn in the network view
 MAX_NODES = 400
-#: firms in a dashboard run unless the slider says otherwise (the baseline's 10,000 step slowly)
-DEFAULT_FIRMS = 300
+
+
+
+def _values_shown(slider):
+    """``slider`` (a Solara slider component) with its value always on its thumb: Mesa's
+    parameter panel draws sliders without one, so a slider's value could not be read."""
+
+    @functools.wraps(slider)
+    def shown(*args, **kwargs):
+        kwargs.setdefault("thumb_label", "always")
+        return slider(*args, **kwargs)
+
+    shown.values_shown = True
+    return shown
+
+
+# the panel looks the sliders up in solara when it draws them; this module runs in the
+# dashboard's own server process, which serves nothing else
+if not getattr(solara.SliderFloat, "values_shown", False):
+    solara.SliderFloat = _values_shown(solara.SliderFloat)
+    solara.SliderInt = _values_shown(solara.SliderInt)
+
 
 #: slider name -> (dotted scenario key, label, min, max, step)
 LEVERS = {
@@ -292,7 +314,8 @@ def StatusView(model):  # noqa: N802
         f"**Quarter:** <span id='rs-quarter'>{cond.year} Q{cond.quarter}</span> · "
         f"**steps run:** <span id='rs-steps'>{model.step_index}</span> · "
         f"**alliances formed:** <span id='rs-alliances'>{formed}</span> · "
-        f"**firms:** {len(model.firms):,}\n\n"
+        f"**firms:** {len(model.firms):,} (started with "
+        f"{model.scenario.simulation.n_firms:,})\n\n"
         f"**Levers in {model.scenario.simulation.end_year}:** "
         f"<span id='rs-levers'>{levers}</span>"
     )
@@ -310,4 +333,5 @@ def Page():  # noqa: N802 (the name ``solara run`` looks for)
     params = solara.use_memo(lambda: model_params(scenario), [])
     return SolaraViz(model, components=[(StatusView, 0), (NetworkView, 0), (SeriesView, 0)],
                      model_params=params,
-                     name=f"Restructuring and small firms: {scenario.name}", play_interval=150)
+                     name=f"Restructuring and small firms: {scenario.name}, "
+                          f"{size_note(scenario)}", play_interval=150)

@@ -146,7 +146,9 @@ def annual_figure(events: pd.DataFrame, firms: pd.DataFrame, title: str = "") ->
     cx.set_title("Deal participations by size class\n(alliances, supply contracts, acquisitions)")
     cx.set_xlabel("year")
     cx.set_ylabel("participations per year")
-    cx.legend(fontsize=7)
+    # headroom above the tallest bar, so that the legend (in a row at the top) covers none
+    cx.set_ylim(0, max(1.0, float(bottom.max())) * 1.22)
+    cx.legend(fontsize=7, loc="upper left", ncols=3)
     for axis in (ax, bx, cx):
         axis.set_xticks(years[::2])
     if title:
@@ -201,29 +203,47 @@ def sectors_figure(events: pd.DataFrame, firms: pd.DataFrame, title: str = "") -
 
 @styled
 def network_figure(metrics: pd.DataFrame, title: str = "") -> Figure:
-    """The yearly network metrics in six panels."""
+    """The yearly network metrics in six panels, per layer where the run recorded layers."""
+    from restructuring_sim.network import LAYERS, layer_rows
+
     fig = new_figure(12, 6.4, left=0.6, top=0.6, bottom=0.55, wspace=0.22)
     axes = fig.subplots(2, 3).ravel()
-    years = metrics["year"].to_numpy()
-    axes[0].plot(years, metrics["nodes"], marker="o", ms=3, label="active firms")
-    axes[0].plot(years, metrics["tied_nodes"], marker="o", ms=3, label="firms with a tie")
+    every = layer_rows(metrics, "all")
+    years = every["year"].to_numpy()
+    axes[0].plot(years, every["nodes"], marker="o", ms=3, label="active firms")
+    axes[0].plot(years, every["tied_nodes"], marker="o", ms=3, label="active firms with a tie")
+    if "subsidiaries" in every:
+        axes[0].plot(years, every["subsidiaries"], marker="o", ms=3,
+                     label="subsidiaries (acquired, held by ownership ties)")
     axes[0].set_title("Firms")
     axes[0].legend(fontsize=7)
     for layer, color in LAYER_COLORS.items():
         col = f"edges_{layer}"
-        if col in metrics:
-            axes[1].plot(years, metrics[col], marker="o", ms=3, color=color, label=layer)
+        if col in every:
+            axes[1].plot(years, every[col], marker="o", ms=3, color=color, label=layer)
     axes[1].set_title("Live ties by layer")
     axes[1].legend(fontsize=7)
-    axes[2].plot(years, metrics["mean_degree"], marker="o", ms=3, color="#0072B2")
-    axes[2].set_title("Mean degree (ties per active firm)")
-    axes[3].plot(years, metrics["clustering"], marker="o", ms=3, color="#009E73")
+    layered = "layer" in metrics
+    lines = [("all", "#555555")] + ([(layer, LAYER_COLORS[layer]) for layer in LAYERS]
+                                    if layered else [])
+    for layer, color in lines:
+        rows = layer_rows(metrics, layer)
+        style = dict(marker="o", ms=3, color=color, label=layer)
+        axes[2].plot(rows["year"], rows["mean_degree"], **style)
+        axes[3].plot(rows["year"], rows["clustering"], **style)
+        axes[4].plot(rows["year"], rows["giant_component_share"], **style)
+    if layered:
+        alliance = layer_rows(metrics, "alliance")
+        axes[3].plot(alliance["year"], alliance["random_clustering"], ls=":",
+                     color=LAYER_COLORS["alliance"], label="alliance, random graph")
+        for axis in axes[2:5]:
+            axis.legend(fontsize=7)
+    axes[2].set_title("Mean degree (ties per firm in the network)")
     axes[3].set_title("Average clustering (tied firms)")
-    axes[4].plot(years, metrics["giant_component_share"], marker="o", ms=3, color="#D55E00")
     axes[4].set_title("Giant component (share of tied firms)")
-    axes[5].plot(years, metrics["sme_tie_share"], marker="o", ms=3, color=SIZE_COLORS["medium"],
+    axes[5].plot(years, every["sme_tie_share"], marker="o", ms=3, color=SIZE_COLORS["medium"],
                  label="ties involving an SME")
-    axes[5].plot(years, metrics["cross_border_share"], marker="o", ms=3, color="#CC79A7",
+    axes[5].plot(years, every["cross_border_share"], marker="o", ms=3, color="#CC79A7",
                  label="cross-border ties")
     axes[5].set_title("Shares of live ties")
     axes[5].set_ylim(0, 1.02)
@@ -258,6 +278,7 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
         ax.axvline(edge, color="k", lw=0.7, ls=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_ylim(bottom=0.7)  # a log axis has no zero: steps down to an empty bin end here
     ax.set_xlabel("employees (dotted: 50 and 250, the size-class limits)")
     ax.set_ylabel("active firms")
     ax.set_title("Firm-size distribution, start and end")
@@ -269,6 +290,7 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
         bx.bar(x + (i - 0.5) * 0.4, counts, 0.4, color=color, label=label)
     bx.set_xticks(x, ["small\n1-49", "medium\n50-249", "large\n250+"])
     bx.set_yscale("log")
+    bx.set_ylim(bottom=0.7)  # bars rise from the axis (a log axis has no zero to start from)
     bx.set_ylabel("active firms")
     bx.set_title("Firms per size class")
     bx.legend(fontsize=8)

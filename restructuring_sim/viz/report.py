@@ -136,16 +136,35 @@ def headline_section(events: pd.DataFrame, metrics: pd.DataFrame) -> str:
         ["cross-border alliances (share of alliances formed)", _num(s["cross_border_share"])],
         ["cross-border alliances involving SMEs", _num(s["cross_border_sme_alliances"])],
     ]
-    if len(metrics):
-        last = metrics.iloc[-1]
+    from restructuring_sim.network import layer_rows
+
+    every = layer_rows(metrics, "all")
+    if len(every):
+        last = every.iloc[-1]
         year = int(last["year"])
         rows += [
             [f"active firms, end of {year}", _num(int(last["nodes"]))],
-            [f"firms with a live tie, end of {year}", _num(int(last["tied_nodes"]))],
+            [f"active firms with a live tie, end of {year}", _num(int(last["tied_nodes"]))],
+        ]
+        if "subsidiaries" in last:
+            rows.append([f"acquired firms held as subsidiaries (ownership ties), end of {year}",
+                         _num(int(last["subsidiaries"]))])
+        rows += [
             [f"live ties, end of {year}", _num(int(last["edges"]))],
-            [f"giant component (share of tied firms), {year}",
+            [f"giant component (share of tied firms, subsidiaries included), {year}",
              _num(float(last["giant_component_share"]))],
         ]
+        alliances = layer_rows(metrics, "alliance") if "layer" in metrics else every.iloc[:0]
+        if len(alliances):
+            a = alliances.iloc[-1]
+            rows += [
+                [f"alliance network: clustering / same-density random graph, {year}",
+                 _num(float(a["clustering_ratio"])) if pd.notna(a["clustering_ratio"])
+                 else "n/a"],
+                [f"alliance network: mean path length in its largest component, {year}",
+                 _num(float(a["mean_path_length"])) if pd.notna(a["mean_path_length"])
+                 else "n/a"],
+            ]
     return _table(["measure", "value"], rows, numeric={1})
 
 
@@ -165,14 +184,14 @@ def paper_section(table: pd.DataFrame | None) -> str:
     rows, classes = [], []
     for r in table.to_dict(orient="records"):
         rows.append([r["name"].replace("_", " "), _num(float(r["paper"])),
-                     _num(float(r["model_mean"])), _num(float(r["tolerance"])),
+                     _num(float(r["model_mean"])), str(r["rule"]),
                      "pass" if r["pass"] else "fail"])
         classes.append("pass" if r["pass"] else "fail")
     passed = int(table["pass"].sum())
     note = (f"<p>{passed} of {len(table)} moments within tolerance. One run only: a moment's "
             "interval over replicates comes from <code>restructuring-sim validate</code>. Shares "
             "pass within the tolerance in absolute terms, ratios within a fraction of the "
-            "paper's value; a bound moment passes at or below paper + tolerance.</p>")
+            "paper's value (+/-); a bound moment (&lt;=) passes at or below its bound.</p>")
     return note + _table(["moment", "paper", "model", "tolerance", "verdict"], rows, classes,
                          numeric={1, 2, 3})
 

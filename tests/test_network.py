@@ -1,0 +1,165 @@
+"""The network tracker: its metrics against networkx, the shares of new ties, the lazy graph,
+and the shape of the baseline's alliance network."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import BASELINE
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from restructuring_sim import RestructuringModel, load_scenario
+from restructuring_sim.network import (
+    PATH_SOURCES,
+    NetworkTracker,
+    _structure,
+    layer_rows,
+)
+
+ties = st.lists(st.tuples(st.integers(0, 90), st.integers(0, 90)).filter(lambda t: t[0] != t[1]),
+                min_size=1, max_size=200)
+
+
+@given(ties=ties, seed=st.integers(0, 2**16))
+@settings(max_examples=60, deadline=None)
+def test_structure_equals_networkx(ties, seed):
+    src, dst = (np.array(side, dtype=np.int64) for side in zip(*ties, strict=True))
+    shape = _structure(src, dst, None, np.random.default_rng(seed))
+    graph = nx.Graph(ties)
+    k = graph.number_of_nodes()
+    assert shape["tied"] == shape["tied_active"] == k
+    assert shape["transitivity"] == pytest.approx(nx.transitivity(graph), abs=1e-12)
+    assert shape["random_clustering"] == pytest.approx(nx.density(graph), abs=1e-12)
+    assert shape["max_degree"] == max(d for _, d in graph.degree())
+    counts = np.bincount([d for _, d in graph.degree()])
+    assert shape["degree_counts"].tolist() == counts.tolist()
+    # the largest component; of equal ones, that of the lowest firm id
+    giant = graph.subgraph(max(nx.connected_components(graph), key=lambda c: (len(c), -min(c))))
+    assert shape["giant"] == giant.number_of_nodes()
+    if giant.number_of_nodes() <= PATH_SOURCES:  # every firm a source: exact
+        assert shape["path_sources"] == giant.number_of_nodes()
+        assert shape["path_length"] == pytest.approx(nx.average_shortest_path_length(giant))
+    else:  # a sample of sources: between the shortest and the longest distance
+        assert shape["path_sources"] == PATH_SOURCES
+        assert 1.0 <= shape["path_length"] <= nx.diameter(giant)
+
+
+def test_sampled_path_length_is_close_to_the_exact_one():
+    graph = nx.connected_watts_strogatz_graph(600, 6, 0.1, seed=3)
+    src, dst = (np.array(side) for side in zip(*graph.edges(), strict=True))
+    shape = _structure(src, dst, None, np.random.default_rng(1))
+    assert shape["path_sources"] == PATH_SOURCES
+    exact = nx.average_shortest_path_length(graph)
+    assert shape["path_length"] == pytest.approx(exact, rel=0.05)
+    again = _structure(src, dst, None, np.random.default_rng(1))
+    assert again["path_length"] == shape["path_length"]  # the sources come from the generator
+
+
+def test_subsidiaries_are_named_apart_from_active_firms():
+    net = NetworkTracker()
+    net.add_firms(range(6))
+    net.add_edges([0, 1], "ownership", [0, 0], [1, 2], step=0, cross_border=False,
+                  involves_sme=True)  # firm 0 holds subsidiaries 1 and 2
+    net.add_edge(2, "alliance", 0, 3, step=1, cross_border=True, involves_sme=False)
+    rows = net.record_metrics(1990)
+    every = rows["all"]
+    assert (every["nodes"], every["subsidiaries"], every["tied_nodes"]) == (4, 2, 2)
+    assert rows["ownership"]["tied_nodes"] == 1 and rows["alliance"]["tied_nodes"] == 2
+    assert rows["supply"]["edges"] == 0 and rows["supply"]["mean_path_length"] is None
+    assert every["density"] == pytest.approx(3 / 15)  # 3 ties among 6 firms in the network
+    degrees = layer_rows(net.degrees_table().to_pandas(), "ownership")
+    # active firms only: 0 holds two subsidiaries, 3, 4 and 5 none
+    assert dict(zip(degrees["degree"], degrees["count"], strict=True)) == {0: 3, 2: 1}
+
+
+def test_new_ties_that_close_a_triangle_or_repeat_a_partner():
+    net = NetworkTracker()
+    net.add_firms(range(5))
+    kw = dict(cross_border=False, involves_sme=True)
+    net.add_edges([0, 1], "alliance", [0, 1], [1, 2], step=0, **kw)
+    net.add_edge(2, "alliance", 0, 2, step=1, **kw)  # 0 and 2 share partner 1: closes
+    net.add_edge(3, "supply", 3, 4, step=1, **kw)
+    net.record_metrics(1990)
+    net.end_edge(0, step=5)
+    net.add_edge(4, "alliance", 0, 1, step=5, **kw)  # partners again: repeats, and closes (2)
+    net.renew_edges([3], [True], [5], "supply", step=6, **kw)  # a renewal repeats
+    net.add_edge(6, "alliance", 3, 4, step=6, **kw)  # new in its layer, not in the network
+    rows = net.record_metrics(1991)
+    alliance, every = rows["alliance"], rows["all"]
+    assert alliance["new_ties"] == 2 and every["new_ties"] == 3
+    assert alliance["triangle_closure_share"] == pytest.approx(1 / 2)
+    assert alliance["repeat_partner_share"] == pytest.approx(1 / 2)
+    assert rows["supply"]["repeat_partner_share"] == 1.0
+    assert every["repeat_partner_share"] == pytest.approx(1.0)
+    assert every["triangle_closure_share"] == pytest.approx(1 / 3)
+    metrics = layer_rows(net.metrics_table().to_pandas(), "alliance")
+    assert metrics["triangle_closure_share"].tolist() == [pytest.approx(1 / 3), 0.5]
+
+
+def test_graph_is_a_copy_built_on_request():
+    net = NetworkTracker()
+    net.add_firms([0, 1, 2])
+    net.add_edge(5, "supply", 0, 1, step=0, cross_border=True, involves_sme=False)
+    graph = net.graph
+    assert list(graph.edges(keys=True, data=True)) == [
+        (0, 1, 5, {"layer": "supply", "cross_border": True, "involves_sme": False})]
+    graph.remove_node(0)
+    assert net.is_tied(0) and 0 in net.graph  # changing the copy changes nothing here
+    net.end_edge(5, step=1)
+    assert net.graph.number_of_edges() == 0 and not net.is_tied(0)
+
+
+def test_metrics_of_a_model_are_deterministic():
+    scenario = load_scenario(BASELINE, ["simulation.n_firms=400"])
+    tables = []
+    for _ in range(2):
+        model = RestructuringModel(scenario, seed=2)
+        model.run()
+        tables.append((model.network.metrics_table(), model.network.degrees_table()))
+    assert tables[0][0].equals(tables[1][0]) and tables[0][1].equals(tables[1][1])
+
+
+SMALL_WORLD_SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def baseline_alliances():
+    """The alliance layer's metrics in the last five years of the baseline run (10,000 firms)
+    and its degrees at the end, for each of :data:`SMALL_WORLD_SEEDS`."""
+    out = {}
+    for seed in SMALL_WORLD_SEEDS:
+        model = RestructuringModel(load_scenario(BASELINE), seed=seed)
+        model.run()
+        metrics = layer_rows(model.network.metrics_table().to_pandas(), "alliance")
+        degrees = layer_rows(model.network.degrees_table().to_pandas(), "alliance")
+        last = degrees[(degrees["year"] == metrics["year"].max()) & (degrees["degree"] > 0)]
+        out[seed] = (metrics.tail(5), np.repeat(last["degree"], last["count"]).to_numpy())
+    return out
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "the baseline's alliance network is thin: at the end of 2000 (10,000 firms, seeds 1-3) "
+    "clustering is 5.3, 5.2 and 9.1 times that of a same-density random graph, but 3.4-4.8 "
+    "times in 1997-1999 for seed 2, and the tied firms' degrees have a coefficient of "
+    "variation of 1.03, 0.95 and 1.03 (max 13-14 partners, mean 2.8-3.3)"))
+def test_baseline_alliance_network_is_a_small_world(baseline_alliances):
+    """Clustering at least 5x a random graph of the same density in every one of the last five
+    years, and a skewed degree distribution: among tied firms, a standard deviation above the
+    mean (a Poisson degree of that mean has 1/sqrt(mean)), a long right tail (skewness above
+    1) and a top firm with at least four times the mean number of partners."""
+    for seed, (years, degree) in baseline_alliances.items():
+        assert (years["clustering_ratio"] >= 5.0).all(), (seed, years["clustering_ratio"])
+        mean, sd = degree.mean(), degree.std()
+        assert sd / mean > 1.0, (seed, sd / mean)
+        assert ((degree - mean) ** 3).mean() / sd**3 > 1.0, seed
+        assert degree.max() >= 4 * mean, seed
+
+
+def test_baseline_alliance_network_is_clustered_and_uneven(baseline_alliances):
+    """What holds today (and must keep holding): the alliance layer is more clustered than a
+    random graph of its density, and degrees are uneven (some firms hold many alliances)."""
+    for seed, (years, degree) in baseline_alliances.items():
+        assert (years["clustering_ratio"] > 2.0).all(), seed
+        assert degree.max() >= 3 * degree.mean(), seed
