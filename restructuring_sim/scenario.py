@@ -19,6 +19,8 @@ supply       supply contracts, tenders, B2B exchanges
 acquisitions acquisitions by motive, competition control
 demography   entry, exit, margins and growth of firms
 exports      foreign-market entry, trade costs and export sales of firms
+market       product markets: demand growth, appeal of a firm's products, margins from sales
+knowledge    knowledge profiles over technology fields, complementarity, joint innovation
 shocks       one-off events (a supplier price cut)
 """
 
@@ -142,6 +144,16 @@ class Sector(_Strict):
         False, description="the sector's products (goods) reach foreign markets through trading "
         "companies and distributors"
     )
+    demand_growth: float = Field(
+        0.03, ge=-0.2, le=0.5,
+        description="yearly real growth of the sector's world demand (fraction/year); a "
+        "country's demand for the sector grows at its gdp_growth plus this less world GDP growth",
+        json_schema_extra={"source": "1990s averages, rounded: software and computer services "
+                           "about 10-12% (OECD Information Technology Outlook 2000), telecom "
+                           "services and pharmaceuticals about 7% (ITU; IMS Health), "
+                           "electronics about 6%, motor vehicles about 2% (OICA production), "
+                           "trade and finance near GDP; stated judgement where rounded"},
+    )
 
 
 #: Venture capital invested in start-ups (index, 1995 = 1): US venture capital investment
@@ -179,28 +191,36 @@ def _default_sectors() -> dict[str, dict[str, Any]]:
     return {
         "software": dict(group="services", rnd_cost=4.0, rnd_intensity=0.15, standard_year=None,
                          internet_boost=internet_path(1.6),
-                         purposes=["licensing", "marketing", "rnd"], venture_backed=True),
+                         purposes=["licensing", "marketing", "rnd"], venture_backed=True,
+                         demand_growth=0.12),
         "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
                        purposes=["rnd", "licensing"], venture_backed=True,
-                       uses_distributors=True),
+                       uses_distributors=True,
+                       demand_growth=0.07),
         "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.05,
                         deregulation_year=1998, purposes=["marketing", "rnd"],
-                        venture_backed=True),
+                        venture_backed=True,
+                        demand_growth=0.07),
         "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
                                   internet_boost=internet_path(2.5),
-                                  purposes=["marketing", "rnd"], venture_backed=True),
+                                  purposes=["marketing", "rnd"], venture_backed=True,
+                                  demand_growth=0.1),
         "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
                           internet_boost=internet_path(1.3), purposes=["marketing"],
-                          distributor=True),
+                          distributor=True,
+                          demand_growth=0.03),
         "finance": dict(group="services", rnd_cost=1.5, rnd_intensity=0.01,
                         deregulation_year=1993, internet_boost=internet_path(1.3),
-                        purposes=["marketing"]),
+                        purposes=["marketing"],
+                        demand_growth=0.04),
         "automotive": dict(group="manufacturing", rnd_cost=25.0, rnd_intensity=0.04,
                            standard_year=1991, purposes=["manufacturing", "rnd"],
-                           supply_chain=True, uses_distributors=True),
+                           supply_chain=True, uses_distributors=True,
+                           demand_growth=0.02),
         "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
                             standard_year=1994, purposes=["manufacturing", "rnd", "licensing"],
-                            supply_chain=True, venture_backed=True, uses_distributors=True),
+                            supply_chain=True, venture_backed=True, uses_distributors=True,
+                            demand_growth=0.06),
     }
 
 
@@ -214,22 +234,30 @@ class Country(_Strict):
     currency_union_year: int | None = Field(
         None, description="year the country joins the currency union; none = never"
     )
+    gdp_growth: float = Field(
+        0.03, ge=-0.2, le=0.3,
+        description="yearly real growth of the country's demand (GDP; fraction/year)",
+        json_schema_extra={"source": "real GDP growth, 1988-2000 average, rounded "
+                           "(World Bank, World Development Indicators; Taiwan: DGBAS)"},
+    )
 
 
 def _default_countries() -> dict[str, dict[str, Any]]:
     na, we, jp, ea, rw = REGIONS
     table = [
-        ("US", na, 7600, None), ("CA", na, 600, None), ("MX", na, 330, None),
-        ("DE", we, 2500, 1999), ("FR", we, 1600, 1999), ("GB", we, 1300, None),
-        ("IT", we, 1100, 1999), ("NL", we, 420, 1999), ("ES", we, 600, 1999),
-        ("SE", we, 250, None), ("BE", we, 280, 1999), ("JP", jp, 5300, None),
-        ("KR", ea, 560, None), ("TW", ea, 280, None), ("SG", ea, 90, None),
-        ("CN", ea, 730, None), ("MY", ea, 100, None), ("AU", rw, 400, None),
-        ("BR", rw, 770, None), ("IN", rw, 360, None), ("IL", rw, 100, None),
+        ("US", na, 7600, None, 0.031), ("CA", na, 600, None, 0.026), ("MX", na, 330, None, 0.034),
+        ("DE", we, 2500, 1999, 0.024), ("FR", we, 1600, 1999, 0.021),
+        ("GB", we, 1300, None, 0.022), ("IT", we, 1100, 1999, 0.017),
+        ("NL", we, 420, 1999, 0.030), ("ES", we, 600, 1999, 0.029),
+        ("SE", we, 250, None, 0.018), ("BE", we, 280, 1999, 0.023),
+        ("JP", jp, 5300, None, 0.022), ("KR", ea, 560, None, 0.066),
+        ("TW", ea, 280, None, 0.063), ("SG", ea, 90, None, 0.077), ("CN", ea, 730, None, 0.097),
+        ("MY", ea, 100, None, 0.072), ("AU", rw, 400, None, 0.034), ("BR", rw, 770, None, 0.022),
+        ("IN", rw, 360, None, 0.057), ("IL", rw, 100, None, 0.050),
     ]
     return {
-        code: dict(region=region, market_size=size, currency_union_year=cu)
-        for code, region, size, cu in table
+        code: dict(region=region, market_size=size, currency_union_year=cu, gdp_growth=growth)
+        for code, region, size, cu, growth in table
     }
 
 
@@ -648,6 +676,113 @@ class Exports(_Strict):
     )
 
 
+class Market(_Strict):
+    """Product markets per (country, sector): CES demand shared by the firms' appeal.
+
+    See :mod:`restructuring_sim.mechanisms.market`. Sources of the defaults: each field's
+    ``source``.
+    """
+
+    quality_weight: float = Field(
+        0.5, ge=0, le=10,
+        description="log rise of a firm's appeal (sales per unit of capacity at given prices) "
+        "per unit of product quality (log points per unit of the 0..1 quality index)",
+        json_schema_extra={"source": "judgement: a firm of top against bottom quality sells "
+                           "about 1.6 times as much per employee; quality-adjusted CES demand "
+                           "as in Hallak and Sivadasan (2013)"},
+    )
+    technology_weight: float = Field(
+        0.5, ge=0, le=10,
+        description="log rise of appeal per unit of technology score (tech_score, 0..1)",
+        json_schema_extra={"source": "judgement, as quality_weight"},
+    )
+    capability_weight: float = Field(
+        0.25, ge=0, le=10,
+        description="log rise of appeal per unit of capability (management, delivery, 0..1)",
+        json_schema_extra={"source": "judgement: half the weight of quality"},
+    )
+    price_weight: float = Field(
+        0.5, ge=0, le=10,
+        description="log rise of appeal per unit of cost efficiency (0..1): (elasticity - 1) x "
+        "the log price cut an efficient firm can offer",
+        json_schema_extra={"source": "judgement: with an elasticity of substitution of 5 "
+                           "(Broda and Weinstein 2006, median 3-5), a 12% lower price of the "
+                           "most against the least efficient firm"},
+    )
+    shock_sd: float = Field(
+        0.05, ge=0, le=1,
+        description="sd of the yearly innovation of a firm's log demand shock (log points)",
+        json_schema_extra={"source": "judgement: gives yearly margin changes of about 0.05, "
+                           "the spread the AR(1) margin process had before"},
+    )
+    shock_persistence: float = Field(
+        0.5, ge=0, le=1,
+        description="share of last year's log demand shock carried into this year (AR(1))",
+        json_schema_extra={"source": "judgement, as demography.margin_persistence"},
+    )
+    capacity_adjustment: float = Field(
+        0.3, ge=0, le=2,
+        description="yearly log employment change per log point of change in a firm's sales "
+        "per employee against the economy's (1/year)",
+        json_schema_extra={"source": "judgement: firms close about a third of a gap between "
+                           "staff and sales in a year (partial adjustment of labour demand, "
+                           "Hamermesh 1993)"},
+    )
+
+
+class Knowledge(_Strict):
+    """Knowledge profiles over technology fields; complementarity and joint innovation.
+
+    See :mod:`restructuring_sim.mechanisms.innovation`.
+    """
+
+    optimal_distance: float = Field(
+        0.4, gt=0, le=0.5,
+        description="cognitive distance (share of profile not held in common, 0..1) at which "
+        "a partner's knowledge is most complementary; it is worth nothing at twice that",
+        json_schema_extra={"source": "Nooteboom et al. (2007): an inverted U of innovation in "
+                           "cognitive distance; the optimum's place is judgement"},
+    )
+    complementarity_weight: float = Field(
+        0.6, ge=0, le=1,
+        description="share of an R&D alliance's value that depends on complementarity "
+        "(fraction; 0 = value ignores the profiles)",
+        json_schema_extra={"source": "judgement"},
+    )
+    concentration: float = Field(
+        3.0, gt=0, le=100,
+        description="Dirichlet concentration of a 1-employee firm's profile around its "
+        "sector's fields; it grows with log10 of employees (larger firms hold broader, more "
+        "typical profiles)",
+        json_schema_extra={"source": "judgement: small firms specialise in niches, large firms "
+                           "are multi-technology (Granstrand, Patel and Pavitt 1997)"},
+    )
+    innovation_rate: float = Field(
+        0.3, ge=0, le=10,
+        description="yearly chance that a live R&D alliance of full complementarity, before "
+        "the sector's dominant design, yields a new combination (1/year)",
+        json_schema_extra={"source": "judgement: about one new product per R&D alliance over "
+                           "its 3-5 year term"},
+    )
+    innovation_quality: float = Field(
+        0.2, ge=0, le=1,
+        description="share of the gap to full quality (1) closed by a new combination",
+        json_schema_extra={"source": "judgement"},
+    )
+    innovation_knowledge: float = Field(
+        0.1, ge=0, le=2,
+        description="relative rise of each partner's knowledge stock from a new combination",
+        json_schema_extra={"source": "judgement"},
+    )
+    recombination: float = Field(
+        0.3, ge=0, le=1,
+        description="share by which each partner's profile moves toward the pair's mean on a "
+        "new combination (fraction)",
+        json_schema_extra={"source": "judgement: partners converge, so that repeated joint "
+                           "R&D exhausts its novelty (Nooteboom 2000)"},
+    )
+
+
 class PriceCut(_Strict):
     """A buyers' restructuring shock: buyers in ``sector`` demand a price cut from suppliers."""
 
@@ -680,6 +815,8 @@ class Scenario(_Strict):
     acquisitions: Acquisitions = Field(default_factory=Acquisitions)
     demography: Demography = Field(default_factory=Demography)
     exports: Exports = Field(default_factory=Exports)
+    market: Market = Field(default_factory=Market)
+    knowledge: Knowledge = Field(default_factory=Knowledge)
     shocks: Shocks = Field(default_factory=Shocks)
 
     @model_validator(mode="after")
