@@ -565,9 +565,15 @@ class Demography(_Strict):
         0.04, ge=0, le=1, description="yearly chance that a large firm spins off a small firm"
     )
     margin_mean: float = Field(0.08, ge=-1, le=1, description="mean operating margin (fraction)")
-    margin_sd: float = Field(0.05, ge=0, le=1, description="sd of yearly margin shocks")
+    margin_sd: float = Field(
+        0.02, ge=0, le=1,
+        description="sd of yearly shocks to a firm's own costs, as a fraction of revenue (the "
+        "AR(1) margin_base; market outcomes drive the rest of the margin, see market)",
+        json_schema_extra={"source": "judgement: cost shocks smaller than demand shocks "
+                           "(market.shock_sd), so that market shares drive exits"},
+    )
     margin_persistence: float = Field(
-        0.5, ge=0, le=1, description="share of last year's margin carried into this year"
+        0.5, ge=0, le=1, description="share of last year's cost shock carried into this year"
     )
     deal_revenue: float = Field(
         0.05, ge=0, le=1,
@@ -710,10 +716,11 @@ class Market(_Strict):
                            "most against the least efficient firm"},
     )
     shock_sd: float = Field(
-        0.05, ge=0, le=1,
+        0.07, ge=0, le=1,
         description="sd of the yearly innovation of a firm's log demand shock (log points)",
-        json_schema_extra={"source": "judgement: gives yearly margin changes of about 0.05, "
-                           "the spread the AR(1) margin process had before"},
+        json_schema_extra={"source": "judgement: about 2-3% of firms exit a year, as many as "
+                           "with the AR(1) margin process the model had before markets "
+                           "(recalibrated with the demography)"},
     )
     shock_persistence: float = Field(
         0.5, ge=0, le=1,
