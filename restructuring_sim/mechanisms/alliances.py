@@ -3,8 +3,10 @@
 The value of an alliance to firm ``i`` with partner ``j`` (value units per year) is the sum of four
 purpose components, each weighted by how typical the purpose is of the deal's sector:
 
-* ``rnd``: R&D cost sharing, ``w_rnd * pressure_i * cycle_s * tech_j``; the technology cycle makes
-  it worth more before the sector's dominant design emerges and less after;
+* ``rnd``: R&D cost sharing, ``w_rnd * pressure_i * cycle_s * tech_j * complementarity_ij``; the
+  technology cycle makes it worth more before the sector's dominant design emerges and less
+  after; complementarity of the knowledge profiles (an inverted U in cognitive distance, see
+  :func:`restructuring_sim.mechanisms.innovation.rnd_value_factor`);
 * ``licensing``: ``w_licensing * ipr * ([tech_j - tech_i]+ * assets_i + [tech_i - tech_j]+ *
   assets_j)``: the licensee gains technology it can exploit, the licensor earns fees in proportion
   to the licensee's reach; stronger IPR protection raises both;
@@ -98,7 +100,8 @@ class Valuation:
         f = self.model.firms
         return (self.tech[firms], self.assets[firms], f.quality[firms],
                 np.take(f.markets, firms, axis=0),
-                innovation.rnd_pressure(self.model, self.cond, firms))
+                innovation.rnd_pressure(self.model, self.cond, firms),
+                np.take(f.profile, firms, axis=0))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
         """What the value formula reads of each pair's sector."""
@@ -109,12 +112,13 @@ class Valuation:
     def _components(self, own, other, terms) -> np.ndarray:
         """Purpose components of the value to the ``own`` side (see :meth:`components`)."""
         b = self.model.scenario.behaviour
-        ti, ai, qi, markets_i, pressure_i = own
-        tj, aj, qj, markets_j, _ = other
+        ti, ai, qi, markets_i, pressure_i, profile_i = own
+        tj, aj, qj, markets_j, _, profile_j = other
         cycle, access, manufacturing, affinity = terms
         new_markets = self.model.world.market_share(markets_j & ~markets_i)
         out = np.empty((len(ti), 4))
-        out[:, RND] = b.w_rnd * pressure_i * cycle * tj
+        out[:, RND] = (b.w_rnd * pressure_i * cycle * tj
+                       * innovation.rnd_value_factor(self.model, profile_i, profile_j))
         out[:, LIC] = b.w_licensing * self.cond.ipr_protection * (
             np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj)
         out[:, MKT] = b.w_marketing * (access * new_markets + np.maximum(aj - ai, 0) * ti)

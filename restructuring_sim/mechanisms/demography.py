@@ -1,12 +1,13 @@
 """Firm demography: yearly accounts, growth, exit, entry; cluster learning; registration.
 
 * **Accounts** (end of year): the product markets are cleared (see
-  :mod:`restructuring_sim.mechanisms.market`): a firm's market revenue is its share of its
-  markets' demand, and its *market margin* falls below ``margin_mean`` as far as its sales per
-  employee fell against the economy's. Revenue from live deals is ``demography.deal_revenue`` x the deal's
-  value to the firm (value units) x its base revenue for alliances, and the contract value for a
-  supplier. The operating margin is the firm's own AR(1) margin plus ``deal_margin`` x the deal
-  share of revenue, plus the supplier's ``contract_margin`` on contracts, less price pressure.
+  :mod:`restructuring_sim.mechanisms.market`): a firm's market revenue (its base revenue) is
+  its share of its markets' demand, and its *market margin* falls below ``margin_mean`` as far
+  as its sales per employee fell against its market's. Revenue from live deals is
+  ``demography.deal_revenue`` x the deal's value to the firm (value units) x its base revenue
+  for alliances, and the contract value for a supplier. Deals add ``deal_margin`` x the deal
+  share of revenue to the margin, and the supplier's ``contract_margin`` on contracts, less
+  price pressure.
   Direct exports (sales in export markets, see :mod:`restructuring_sim.mechanisms.exports`)
   come on top of base and deal revenue; export revenue is direct exports plus supply contracts
   with foreign buyers; ``cross_border_share`` is export revenue plus revenue from cross-border
@@ -14,7 +15,7 @@
   the market margin, plus the firm's own AR(1) cost shock (``margin_base`` less
   ``margin_mean``), plus the deal terms: an exporter's sales abroad pay their own fixed costs.
 * **Growth**: log employment moves by ``market.capacity_adjustment`` x the log change of the
-  firm's sales per employee against the economy's (firms gaining share hire, those losing it
+  firm's sales per employee against its market's (firms gaining share hire, those losing it
   shed staff), grows by ``growth_per_deal_share`` x the deal share of revenue, shrinks by
   ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
 * **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years, or at once when its

@@ -27,8 +27,9 @@ exports.market_size_elasticity``, as :func:`restructuring_sim.mechanisms.exports
 does. Affiliates sell at their market's price ``D_m / A_m`` but their capacity is not counted in
 ``A_m``: a sampled MNE stands for a small part of the economy's firms, and its affiliate is
 small against a national market, while counting its whole capacity share would let one sampled
-MNE that buys a firm abroad take most of that market at once (stated judgement). Acquisitions change what a firm can sell through its capacity, technology and (for an
-MNE) its markets; innovation through quality and technology.
+MNE that buys a firm abroad take most of that market at once (stated judgement).
+Acquisitions change what a firm can sell through its capacity, technology and (for an MNE)
+its markets; innovation through quality and technology.
 
 **The same model at any size.** A sampled firm stands for ``weight`` firms of the economy, and
 both ``D_m`` (set from the weighted capacity of the sample) and ``A_m`` are weighted sums over
