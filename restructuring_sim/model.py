@@ -269,6 +269,8 @@ class RestructuringModel(mesa.Model):
                 live_alliances=f.live_alliances.copy(),
                 live_supply_contracts=f.live_supply.copy(),
                 revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
+                market_revenue=f.market_revenue.copy(),
+                market_share=f.market_share.copy(),
                 deal_revenue=f.deal_revenue.copy(),
                 export_revenue=f.export_revenue.copy(),
                 export_markets=f.n_export_markets.astype(np.int32),
@@ -339,7 +341,8 @@ class RestructuringModel(mesa.Model):
 
 #: columns of the firm table recorded at the end of every year, from ``mne`` to ``owner``
 _RECORDED = ("mne", "knowledge", "capability", "quality", "capital", "n_markets",
-             "live_alliances", "live_supply_contracts", "revenue", "deal_revenue",
+             "live_alliances", "live_supply_contracts", "revenue", "market_revenue",
+             "market_share", "deal_revenue",
              "export_revenue", "export_markets", "cross_border_revenue_share", "margin",
              "registered", "owner")
 

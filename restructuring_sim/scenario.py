@@ -727,6 +727,14 @@ class Market(_Strict):
         description="share of last year's log demand shock carried into this year (AR(1))",
         json_schema_extra={"source": "judgement, as demography.margin_persistence"},
     )
+    crowding: float = Field(
+        0.5, ge=0, le=1,
+        description="share of a change in the capacity selling in a market that shows in its "
+        "firms' sales per unit of capacity, the rest changing the market's demand (fraction; "
+        "1 = demand fixed whatever the firms, 0 = demand grows with capacity)",
+        json_schema_extra={"source": "judgement: between the fixed expenditure of a CES market "
+                           "(Melitz 2003) and demand created by new varieties (love of variety)"},
+    )
     capacity_adjustment: float = Field(
         0.3, ge=0, le=2,
         description="yearly log employment change per log point of change in a firm's sales "

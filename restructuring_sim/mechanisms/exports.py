@@ -64,10 +64,11 @@ def demand_table(model, cond) -> np.ndarray:
     """Relative demand ``D_hd`` of every destination (columns), one row per (sector, home
     country), row ``sector x countries + home``; zero at home.
 
-    The destination's demand for the sector per unit of capacity selling there, relative to
+    The growth of the destination's demand for the sector since the start year, relative to
     home's, multiplies it: the same product markets that set home sales (see
     :mod:`restructuring_sim.mechanisms.market`; 1 in the start year), so that exports follow
-    demand growth and competition abroad. Computed once per call on a (sectors x countries) x
+    demand growth abroad (an exporter sells there at the destination's price index, which, like
+    its home sales, grows with demand). Computed once per call on a (sectors x countries) x
     countries table, so that firms only gather their row.
     """
     ex = model.scenario.exports
@@ -78,8 +79,8 @@ def demand_table(model, cond) -> np.ndarray:
     services = size * (tau + ex.services_cost) ** (1.0 - ex.elasticity)
     for table in (goods, services):
         np.fill_diagonal(table, 0.0)
-    per_capacity = model.market.per_capacity.reshape(w.n_countries, w.n_sectors).T
-    ratio = per_capacity[:, None, :] / per_capacity[:, :, None]  # sector, home, destination
+    growth = model.market.growth_since_start(cond.t).reshape(w.n_countries, w.n_sectors).T
+    ratio = growth[:, None, :] / growth[:, :, None]  # sector, home, destination
     base = np.where(w.is_manufacturing[:, None, None], goods[None], services[None])
     return (base * ratio).reshape(w.n_sectors * w.n_countries, w.n_countries)
 

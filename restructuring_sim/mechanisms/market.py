@@ -9,6 +9,11 @@ the capacity selling there, so that a firm of average appeal starts with the rev
 employee the model had before markets (a market no firm sells in starts at the demand its
 share of world GDP would give).
 
+**Crowding.** Of a change in the capacity selling in a market (entry, exit, growth of its
+firms), the share ``market.crowding`` shows in its firms' sales per unit of capacity (a fixed
+pie, as in a CES market of given expenditure) and the rest in the market's demand (new
+varieties bring demand of their own).
+
 **Shares: CES demand** (Dixit and Stiglitz 1977; the heterogeneous-firm form of Melitz 2003,
 with quality as a demand shifter as in Hallak and Sivadasan 2013). A firm is a bundle of
 varieties in proportion to its capacity (employees); each sells ``(lambda_i / p_i) **
@@ -76,10 +81,12 @@ class ProductMarket:
         self.growth = np.log1p((gdp[:, None] + sector[None, :] - world_gdp).clip(-0.99)).ravel()
         self.start = float(sc.simulation.start_year)
         capacity = self._capacity(model)[0]
-        # a market no firm sells in: the demand its share of world GDP would give
+        # a market no firm sells in: the capacity its share of world GDP would give
         expected = capacity.sum() * np.repeat(w.market_weight, w.n_sectors) / w.n_sectors
+        #: weighted capacity of every market's home firms in the start year (employees)
+        self.capacity0 = np.where(capacity > 0, capacity, expected)
         #: demand of every market in the start year (USD million per year, at sample scale)
-        self.demand0 = REVENUE_PER_EMPLOYEE * np.where(capacity > 0, capacity, expected)
+        self.demand0 = REVENUE_PER_EMPLOYEE * self.capacity0
         #: demand per unit of capacity and per unit of appeal-weighted capacity of every
         #: market at the last clearing (USD million per employee per year)
         self.per_capacity = np.full(n_cells, REVENUE_PER_EMPLOYEE)
@@ -87,9 +94,13 @@ class ProductMarket:
         #: ``per_capacity`` at the last accounts (None until the first clearing)
         self.reference: np.ndarray | None = None
 
+    def growth_since_start(self, t: float) -> np.ndarray:
+        """Demand of every market at calendar time ``t`` relative to the start year."""
+        return np.exp(self.growth * (t - self.start))
+
     def demand(self, t: float) -> np.ndarray:
         """Demand of every market at calendar time ``t`` (USD million per year)."""
-        return self.demand0 * np.exp(self.growth * (t - self.start))
+        return self.demand0 * self.growth_since_start(t)
 
     def _capacity(self, model, psi: np.ndarray | None = None):
         """Weighted capacity (or appeal-weighted capacity, given ``psi``) of every market's home
@@ -118,8 +129,10 @@ class ProductMarket:
         ``market_share`` of every active firm (inactive firms keep theirs)."""
         f = model.firms
         psi = appeal(model)
-        demand = self.demand(cond.t)
         plain, _ = self._capacity(model)
+        # demand follows part of the change in capacity selling in the market (crowding < 1)
+        keep = 1.0 - model.scenario.market.crowding
+        demand = self.demand(cond.t) * np.where(plain > 0, plain / self.capacity0, 1.0) ** keep
         weighted, (firms, home, omega_home, pos, foreign, omega) = self._capacity(model, psi)
         fallback = REVENUE_PER_EMPLOYEE * np.exp(self.growth * (cond.t - self.start))
         self.per_capacity = np.where(plain > 0, demand / np.maximum(plain, 1e-300), fallback)
