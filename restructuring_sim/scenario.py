@@ -716,11 +716,11 @@ class Market(_Strict):
                            "most against the least efficient firm"},
     )
     shock_sd: float = Field(
-        0.07, ge=0, le=1,
+        0.055, ge=0, le=1,
         description="sd of the yearly innovation of a firm's log demand shock (log points)",
-        json_schema_extra={"source": "judgement: about 2-3% of firms exit a year, as many as "
-                           "with the AR(1) margin process the model had before markets "
-                           "(recalibrated with the demography)"},
+        json_schema_extra={"source": "judgement: about 2% of the baseline's firms exit a "
+                           "year, as many as with the AR(1) margin process the model had "
+                           "before markets (to be recalibrated with the demography)"},
     )
     shock_persistence: float = Field(
         0.5, ge=0, le=1,
