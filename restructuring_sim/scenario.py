@@ -765,10 +765,11 @@ class Knowledge(_Strict):
         json_schema_extra={"source": "judgement"},
     )
     concentration: float = Field(
-        3.0, gt=0, le=100,
-        description="Dirichlet concentration of a 1-employee firm's profile around its "
-        "sector's fields; it grows with log10 of employees (larger firms hold broader, more "
-        "typical profiles)",
+        1.5, gt=0, le=100,
+        description="Dirichlet concentration (sum of parameters) of a 1-employee firm's "
+        "profile around its sector's field mix; it grows with (1 + log10 employees) ** 2, so "
+        "that a 10-employee firm's is 4 times and a 10,000-employee firm's 25 times this "
+        "(larger firms hold broader, more typical profiles)",
         json_schema_extra={"source": "judgement: small firms specialise in niches, large firms "
                            "are multi-technology (Granstrand, Patel and Pavitt 1997)"},
     )

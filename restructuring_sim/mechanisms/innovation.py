@@ -12,10 +12,10 @@ knowledge stock (``knowledge``), a firm holds a *profile*: the shares of that st
 :data:`FIELDS` technology fields (``profile`` column, rows sum to 1). Each sector draws on the
 fields in the mix :data:`SECTOR_FIELDS` (stated judgement); a firm's profile is drawn around its
 sector's mix with a Dirichlet concentration ``knowledge.concentration x (1 + log10
-employees)``, so that small firms hold narrow niche profiles and large firms broad, typical ones
-(Granstrand, Patel and Pavitt 1997). ``tech_score`` reads the stock where it counts for the
-firm's sector: ``knowledge x fit`` with ``fit = profile . mix_s / (mix_s . mix_s)`` (1 for a
-typical profile), relative to the sector's mean.
+employees) ** 2``, so that small firms hold narrow niche profiles and large firms broad,
+typical ones (Granstrand, Patel and Pavitt 1997). ``tech_score`` reads the stock where it
+counts for the firm's sector: ``knowledge x fit`` with ``fit = profile . mix_s / (mix_s .
+mix_s)`` (1 for a typical profile), relative to the sector's mean.
 
 **Complementarity** (Nooteboom 2000; Nooteboom et al. 2007). The cognitive distance of two firms
 is the share of their profiles not held in common, ``d = 0.5 x sum_k |p_ik - p_jk|`` (0..1): the
@@ -78,8 +78,9 @@ def draw_profiles(employees: np.ndarray, sector: np.ndarray, world, scenario,
     """Knowledge profiles of new firms (firms x fields, rows sum to 1): Dirichlet around their
     sector's mix, more concentrated (broader, more typical) the larger the firm."""
     mix = sector_mix(world.sector_names)[sector]
-    spread = scenario.knowledge.concentration * (1.0 + np.log10(np.maximum(employees, 1.0)))
-    draws = rng.standard_gamma(N_FIELDS * spread[:, None] * mix)
+    breadth = 1.0 + np.log10(np.maximum(employees, 1.0))
+    spread = scenario.knowledge.concentration * breadth ** 2
+    draws = rng.standard_gamma(spread[:, None] * mix)
     draws += 1e-12  # no all-zero row
     return draws / draws.sum(axis=1, keepdims=True)
 
