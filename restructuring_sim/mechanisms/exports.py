@@ -14,10 +14,11 @@ each foreign country ``d`` where it has no affiliate:
   year), with ``H_i`` the firm's home sales, ``appeal_i = exp(quality_elasticity * (quality_i -
   0.5))`` and ``shock_id`` a yearly lognormal demand draw (sd ``demand_noise``); the variable
   profit is ``S_id / elasticity`` (CES mark-up).
-* **Fixed costs** (USD million) fall with ICT and foreign-market information:
-  ``c_i = ict_cost ** ict_elasticity * (1 - information_relief * policy.export_information)
-  * (1 - capability_relief * capability_i)``; a market costs ``market_cost * c_i`` per year and
-  ``entry_cost * c_i`` once on entry.
+* **Fixed costs** (USD million) fall with ICT and foreign-market information and rise with
+  wages (the home market's ``wage_index``, 1 in 1988):
+  ``c_i = ict_cost ** ict_elasticity * wage_index * (1 - information_relief *
+  policy.export_information) * (1 - capability_relief * capability_i)``; a market costs
+  ``market_cost * c_i`` per year and ``entry_cost * c_i`` once on entry.
 * **Decision with hysteresis**: a firm enters ``d`` when the variable profit covers the yearly
   cost plus the sunk cost spread over ``payback_years``; an exporter stays while the variable
   profit covers the yearly cost alone, so between the two thresholds firms keep their status.
@@ -109,11 +110,12 @@ def _appeal(model, firms: np.ndarray) -> np.ndarray:
 
 
 def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
-    """Multiplier on the fixed costs of exporting, 1 at 1988 ICT cost without information
-    services or capabilities (per firm)."""
+    """Multiplier on the fixed costs of exporting, 1 at 1988 ICT cost and wages without
+    information services or capabilities (per firm); the costs are paid in wages, so they
+    follow the home market's wage index (see :mod:`restructuring_sim.mechanisms.market`)."""
     ex = model.scenario.exports
     information = model.scenario.policy.export_information(cond.t)
-    return (cond.ict_cost ** ex.ict_elasticity
+    return (cond.ict_cost ** ex.ict_elasticity * model.market.wage_index(model, firms)
             * (1.0 - ex.information_relief * information)
             * (1.0 - ex.capability_relief * model.firms.capability[firms]))
 

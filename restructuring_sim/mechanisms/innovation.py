@@ -1,11 +1,13 @@
 """Innovation: R&D spending against the sector's R&D cost, knowledge, SME capabilities, quality.
 
 A firm spends ``rnd_intensity`` of its revenue on R&D. The sector's R&D cost (USD million per year
-for a frontier programme) grows with ``drivers.rnd_cost_growth``. The share of that programme a firm
-cannot fund alone is its *R&D pressure*: the stronger it is, the more a partner who shares the cost
-is worth (see :mod:`restructuring_sim.mechanisms.alliances`). Knowledge grows with the funded share
-of the programme and depreciates with obsolescence. SME capability programmes close part of the
-SMEs' capability gap each year, and capable SMEs upgrade their quality.
+for a frontier programme) grows with ``drivers.rnd_cost_growth`` and with the wages of
+researchers (its home market's wage index, see :mod:`restructuring_sim.mechanisms.market`). The
+share of that programme a firm cannot fund alone is its *R&D pressure*: the stronger it is, the
+more a partner who shares the cost is worth (see :mod:`restructuring_sim.mechanisms.alliances`).
+Knowledge grows with the funded share of the programme and depreciates with obsolescence. SME
+capability programmes close part of the SMEs' capability gap each year, and capable SMEs upgrade
+their quality.
 
 **Knowledge profiles** (after the kenes of SKIN: Gilbert, Pyka and Ahrweiler 2001). Besides its
 knowledge stock (``knowledge``), a firm holds a *profile*: the shares of that stock in each of
@@ -174,7 +176,7 @@ def rnd_pressure(model, cond, firms=None) -> np.ndarray:
     f = model.firms
     rows = slice(None) if firms is None else firms
     sector = f.sector[rows]
-    cost = cond.rnd_cost[sector]
+    cost = cond.rnd_cost[sector] * model.market.wage_index(model, firms)
     budget = model.world.rnd_intensity[sector] * f.market_revenue[rows]
     return cost / (cost + budget)
 
@@ -199,7 +201,8 @@ def step(model, cond, dt: float) -> None:
     f = model.firms
     b = model.scenario.behaviour
     act = f.active
-    funded = np.minimum(1.0, rnd_budget(model) / cond.rnd_cost[f.sector])
+    cost = cond.rnd_cost[f.sector] * model.market.wage_index(model)
+    funded = np.minimum(1.0, rnd_budget(model) / cost)
     rate = b.knowledge_growth * np.sqrt(funded) - b.knowledge_depreciation
     # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
     np.multiply(f.knowledge, np.exp(rate * dt), out=f.knowledge, where=act)

@@ -50,6 +50,13 @@ by ``capacity_adjustment`` x the log change of ``r_i`` against ``G``: firms gain
 those losing it shed staff. Growth of a market's demand raises its firms' revenue, R&D budgets
 and home sales, not their margins.
 
+**Costs paid in wages.** As a market's demand grows, so do its firms' sales per employee, and
+the wages they pay follow them. The home market's sales per unit of capacity relative to 1988
+(:meth:`ProductMarket.wage_index`) scales the costs of a firm's R&D programme (see
+:mod:`restructuring_sim.mechanisms.innovation`) and of serving export markets (see
+:mod:`restructuring_sim.mechanisms.exports`), so that their burden changes with the firm's
+sales relative to its market's (its appeal and size), not with the level of demand.
+
 ``market_share`` (a firm column) is the firm's sales in its home market relative to the mean
 firm's sales there (1 = average): a firm's share of its market times the market's (weighted)
 number of firms, which does not depend on the sample size either.
@@ -93,6 +100,14 @@ class ProductMarket:
         self.price = np.full(n_cells, REVENUE_PER_EMPLOYEE)
         #: ``per_capacity`` at the last accounts (None until the first clearing)
         self.reference: np.ndarray | None = None
+
+    def wage_index(self, model, firms=None) -> np.ndarray:
+        """Wages in the home market of every firm (or of ``firms``) relative to 1988: the
+        market's sales per unit of capacity over ``REVENUE_PER_EMPLOYEE``."""
+        f = model.firms
+        home = f.market_codes(self.n_sectors)
+        home = home if firms is None else home[firms]
+        return self.per_capacity[home] / REVENUE_PER_EMPLOYEE
 
     def growth_since_start(self, t: float) -> np.ndarray:
         """Demand of every market at calendar time ``t`` relative to the start year."""
