@@ -752,17 +752,21 @@ class Knowledge(_Strict):
     """
 
     optimal_distance: float = Field(
-        0.4, gt=0, le=0.5,
+        0.5, gt=0, le=0.5,
         description="cognitive distance (share of profile not held in common, 0..1) at which "
         "a partner's knowledge is most complementary; it is worth nothing at twice that",
         json_schema_extra={"source": "Nooteboom et al. (2007): an inverted U of innovation in "
-                           "cognitive distance; the optimum's place is judgement"},
+                           "cognitive distance; the optimum's place is judgement (at 0.5 only "
+                           "wholly disjoint profiles are worth nothing, so that cross-sector "
+                           "partners, such as a distributor and a manufacturer, keep some "
+                           "value)"},
     )
     complementarity_weight: float = Field(
-        0.6, ge=0, le=1,
+        0.4, ge=0, le=1,
         description="share of an R&D alliance's value that depends on complementarity "
         "(fraction; 0 = value ignores the profiles)",
-        json_schema_extra={"source": "judgement"},
+        json_schema_extra={"source": "judgement: R&D value falls by at most 40% for partners "
+                           "of too close or too distant knowledge"},
     )
     concentration: float = Field(
         1.5, gt=0, le=100,
