@@ -87,16 +87,26 @@ def draw_profiles(employees: np.ndarray, sector: np.ndarray, world, scenario,
     return draws / draws.sum(axis=1, keepdims=True)
 
 
-def fit(model, firms=None) -> np.ndarray:
+def fit(model) -> np.ndarray:
     """How well each firm's profile fits its sector's mix (1 = typical; see the module
-    docstring), for every firm or for ``firms``."""
+    docstring). Kept in the firm table's memo until firms are appended or a profile changes
+    (see :func:`profiles_changed`); read-only."""
     f = model.firms
-    rows = slice(None) if firms is None else firms
-    mix = model.__dict__.get("_sector_mix")
-    if mix is None:
-        mix = model._sector_mix = sector_mix(model.world.sector_names)
-    own = mix[f.sector[rows]]
-    return np.einsum("ij,ij->i", f.profile[rows], own) / np.einsum("ij,ij->i", own, own)
+    version = model.__dict__.get("_profile_version", 0)
+    kept = f.memo.get("profile_fit")
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    mix = sector_mix(model.world.sector_names)
+    scaled = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
+    out = np.einsum("ij,ij->i", f.profile, scaled[f.sector])
+    out.flags.writeable = False
+    f.memo["profile_fit"] = (version, out)
+    return out
+
+
+def profiles_changed(model) -> None:
+    """Mark the firms' profiles as changed (values derived from them are computed again)."""
+    model._profile_version = model.__dict__.get("_profile_version", 0) + 1
 
 
 def distance(profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
@@ -152,6 +162,7 @@ def recombine(model, cond, dt: float) -> int:
     np.add.at(f.quality, firms, quality_gain)
     np.minimum(f.quality, 1.0, out=f.quality)
     np.add.at(f.knowledge, firms, knowledge_gain)
+    profiles_changed(model)
     return int(hit.sum())
 
 
@@ -161,6 +172,7 @@ def absorb_profile(model, acquirer: int, target: int) -> None:
     ka, kt = f.knowledge[acquirer], f.knowledge[target]
     f.profile[acquirer] = (ka * f.profile[acquirer] + kt * f.profile[target]) / max(ka + kt,
                                                                                    1e-300)
+    profiles_changed(model)
 
 
 def rnd_budget(model) -> np.ndarray:

@@ -118,48 +118,53 @@ class ProductMarket:
         return self.demand0 * self.growth_since_start(t)
 
     def _capacity(self, model, psi: np.ndarray | None = None):
-        """Weighted capacity (or appeal-weighted capacity, given ``psi``) of every market's home
-        firms, and where active firms sell: their home markets and shares ``omega_home``, and
-        the affiliates' markets of MNEs (positions among the firms, markets, shares)."""
+        """Weighted capacity of every market's home firms, and (given ``psi``) their
+        appeal-weighted capacity; and where active firms sell: their home markets and shares
+        ``omega_home``, and the affiliates' markets of MNEs (positions among the firms,
+        markets, shares). Only the MNEs' rows of ``markets`` are read."""
         f = model.firms
         n_cells = model.world.n_countries * self.n_sectors
         firms = np.flatnonzero(f.active)
-        abroad, mne = exports._affiliates(model, firms)
-        share = np.zeros(abroad.shape)
-        rows = mne[abroad[mne].any(axis=1)]
-        share[rows] = exports.relative_size(model)[f.country[firms[rows]]] * abroad[rows]
-        omega_home = 1.0 / (1.0 + share.sum(axis=1))
-        share[rows] *= omega_home[rows, None]
-        scale = f.weight[firms] * f.employees[firms]
-        if psi is not None:
-            scale = scale * psi[firms]
         home = f.market_codes(self.n_sectors)[firms]
-        total = np.bincount(home, weights=scale * omega_home, minlength=n_cells)
-        r, c = np.nonzero(share[rows])
-        foreign = c * self.n_sectors + f.sector[firms[rows[r]]]
-        return total, (firms, home, omega_home, rows[r], foreign, share[rows[r], c])
+        omega_home = np.ones(len(firms))
+        mne = np.flatnonzero(f.mne[firms])
+        country = f.country[firms[mne]]
+        abroad = np.take(f.markets, firms[mne], axis=0)
+        abroad[np.arange(len(mne)), country] = False
+        share = exports.relative_size(model)[country] * abroad
+        omega_home[mne] = 1.0 / (1.0 + share.sum(axis=1))
+        share *= omega_home[mne, None]
+        r, c = np.nonzero(share)
+        pos = mne[r]
+        foreign = c * self.n_sectors + f.sector[firms[pos]]
+        capacity = f.weight[firms] * f.employees[firms] * omega_home
+        plain = np.bincount(home, weights=capacity, minlength=n_cells)
+        weighted = (None if psi is None
+                    else np.bincount(home, weights=capacity * psi[firms], minlength=n_cells))
+        return plain, weighted, (firms, home, omega_home, pos, foreign, share[r, c])
 
     def clear(self, model, cond) -> None:
         """Share every market's demand among its active firms: set ``market_revenue`` and
         ``market_share`` of every active firm (inactive firms keep theirs)."""
         f = model.firms
         psi = appeal(model)
-        plain, _ = self._capacity(model)
+        plain, weighted, (firms, home, omega_home, pos, foreign, omega) = self._capacity(
+            model, psi)
         # demand follows part of the change in capacity selling in the market (crowding < 1)
         keep = 1.0 - model.scenario.market.crowding
         demand = self.demand(cond.t) * np.where(plain > 0, plain / self.capacity0, 1.0) ** keep
-        weighted, (firms, home, omega_home, pos, foreign, omega) = self._capacity(model, psi)
         fallback = REVENUE_PER_EMPLOYEE * np.exp(self.growth * (cond.t - self.start))
         self.per_capacity = np.where(plain > 0, demand / np.maximum(plain, 1e-300), fallback)
         self.price = np.where(weighted > 0, demand / np.maximum(weighted, 1e-300), fallback)
         per_unit = omega_home * self.price[home]
         np.add.at(per_unit, pos, omega * self.price[foreign])
-        f.market_revenue[firms] = f.employees[firms] * psi[firms] * per_unit
+        own = f.employees[firms] * psi[firms]
+        f.market_revenue[firms] = own * per_unit
         # sales at home against the mean firm's there: own appeal-weighted capacity over the
         # market's appeal-weighted capacity per firm of the economy
         count = np.bincount(home, weights=f.weight[firms], minlength=len(demand))
         mean = weighted[home] / np.maximum(count[home], 1e-300)
-        f.market_share[firms] = f.employees[firms] * psi[firms] * omega_home / mean
+        f.market_share[firms] = own * omega_home / mean
 
 
 def appeal(model) -> np.ndarray:
