@@ -22,8 +22,12 @@ SIZE_BOUNDS = np.array([50, 250])
 
 ACTIVE, ACQUIRED, EXITED = 0, 1, 2
 
-#: revenue per employee (USD million per year)
+#: revenue per employee of a firm of average appeal in the start year (USD million per year):
+#: sets every market's demand then (see :mod:`restructuring_sim.mechanisms.market`) and the
+#: capacity of suppliers
 REVENUE_PER_EMPLOYEE = 0.15
+#: technology fields of knowledge profiles (see :mod:`restructuring_sim.mechanisms.innovation`)
+N_FIELDS = 8
 STATUS_NAMES = ("active", "acquired", "exited")
 
 
@@ -69,7 +73,14 @@ class FirmTable(ColumnTable):
     sales in export markets, on top of the revenue from employees), ``export_revenue`` (USD
     million per year sold to foreign customers: direct exports and supply contracts with foreign
     buyers), ``weight`` (firms of the economy the firm stands for, relative to the initial
-    population's average: see :func:`restructuring_sim.population.design_weights`).
+    population's average: see :func:`restructuring_sim.population.design_weights`),
+    ``profile`` (n x fields, rows sum to 1: shares of the knowledge stock in each technology
+    field, see :mod:`restructuring_sim.mechanisms.innovation`), ``market_revenue`` (USD million
+    per year: sales in the firm's product markets, see
+    :mod:`restructuring_sim.mechanisms.market`), ``market_share`` (sales in the home market
+    relative to the mean firm's there, 1 = average), ``unit_revenue`` (last accounts' market
+    sales per employee, USD million per employee per year), ``demand_shock`` (log shift of
+    the firm's demand, AR(1)).
 
     Static columns (:data:`STATIC`) are read-only; ``employees`` and ``exports`` are read-only
     while a model step runs (see :meth:`guarded`), when mechanisms write them through
@@ -110,6 +121,11 @@ class FirmTable(ColumnTable):
         "direct_exports": (np.float64, 0.0),
         "export_revenue": (np.float64, 0.0),
         "weight": (np.float64, 1.0),
+        "profile": (np.float64, 0.0),
+        "market_revenue": (np.float64, 0.0),
+        "market_share": (np.float64, 0.0),
+        "unit_revenue": (np.float64, 0.0),
+        "demand_shock": (np.float64, 0.0),
     }
 
     #: columns fixed when a firm enters; their views are read-only, so that orderings derived
@@ -124,7 +140,8 @@ class FirmTable(ColumnTable):
     def __init__(self, n_countries: int, capacity: int = 16):
         self._guarding = False
         self._changes = 0  # the last version number given to a column's contents
-        super().__init__(capacity, widths={"markets": n_countries, "exports": n_countries})
+        super().__init__(capacity, widths={"markets": n_countries, "exports": n_countries,
+                                              "profile": N_FIELDS})
 
     def _refresh(self) -> None:
         super()._refresh()
@@ -243,9 +260,9 @@ class FirmTable(ColumnTable):
 
     @property
     def base_revenue(self) -> np.ndarray:
-        """Revenue before deals (USD million per year): employees x revenue per employee
-        (read-only; computed again only once employees change)."""
-        return self.derived("employees", "base_revenue", _base_revenue)
+        """Revenue before deals and exports (USD million per year): the firm's sales in its
+        product markets (``market_revenue``, see :mod:`restructuring_sim.mechanisms.market`)."""
+        return self.market_revenue
 
     @property
     def n_markets(self) -> np.ndarray:
@@ -271,11 +288,6 @@ class FirmTable(ColumnTable):
 def _is_sme(employees: np.ndarray) -> np.ndarray:
     """Whether firms of these sizes are SMEs (see ``FirmTable.is_sme``)."""
     return employees < SIZE_BOUNDS[1]
-
-
-def _base_revenue(employees: np.ndarray) -> np.ndarray:
-    """Revenue before deals of firms of these sizes (see ``FirmTable.base_revenue``)."""
-    return employees * REVENUE_PER_EMPLOYEE
 
 
 def same_bytes(a: np.ndarray, b: np.ndarray) -> bool:

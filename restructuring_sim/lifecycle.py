@@ -34,6 +34,7 @@ from restructuring_sim.firms import (
     size_class_code,
     size_class_codes,
 )
+from restructuring_sim.mechanisms.innovation import absorb_profile
 
 _KIND = {kind: code for code, kind in enumerate(KINDS)}
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
@@ -322,6 +323,7 @@ def absorb(model, acquirer: int, target: int) -> None:
     target becomes its acquired subsidiary and leaves the agents."""
     f = model.firms
     f.write("employees", acquirer, f.employees[acquirer] + f.employees[target])
+    absorb_profile(model, acquirer, target)
     f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
     f.capital[acquirer] += f.capital[target]
     f.markets[acquirer] |= f.markets[target]

@@ -7,13 +7,16 @@ table (each module documents its rule):
    (firms enter and leave export markets), ``acquisitions.step`` (technology, market,
    succession, distress and consolidation deals),
    ``supply.price_cut`` (a scenario's price-cut shock, in its year);
+   ``market.settle_entrants`` (after entry: the product markets are cleared again);
 2. ``innovation.step``: knowledge grows with R&D funding, SME capabilities and quality rise;
 3. ``alliances.learn``: partners in R&D and licensing alliances learn from each other;
+   ``innovation.recombine``: live R&D alliances may yield new combinations;
 4. ``alliances.review`` and ``supply.review``: deals whose term ended, or (yearly) alliances
    that lost their value, end; supply contracts of qualifying suppliers are renewed;
 5. ``alliances.form`` and ``supply.tender``: searching firms form alliances, buyers sign
    suppliers;
-6. end of each year: ``demography.accounts`` (deal and export revenue, margins, growth),
+6. end of each year: ``demography.accounts`` (product markets cleared; market, deal and
+   export revenue, margins, growth),
    ``demography.exits``, ``demography.cluster_learning``, ``demography.register``; then network
    metrics and a snapshot of every firm.
 
@@ -43,6 +46,7 @@ from restructuring_sim.mechanisms import (
     demography,
     exports,
     innovation,
+    market,
     supply,
 )
 from restructuring_sim.network import NetworkTracker
@@ -109,6 +113,9 @@ class RestructuringModel(mesa.Model):
         self.dt = 1.0 / scenario.simulation.steps_per_year
         self.step_index = 0
         self.conditions = self.world.conditions(0)
+        #: the product markets (demand, and their latest clearing)
+        self.market = market.ProductMarket(self)
+        market.settle_entrants(self, self.conditions)
         self.counters = dict.fromkeys(COUNTERS, 0)
         #: the firm panel, one table per year ended (unless streamed: see stream_firms)
         self._firm_years: list[pa.Table] = []
@@ -215,12 +222,14 @@ class RestructuringModel(mesa.Model):
         self.counters = dict.fromkeys(COUNTERS, 0)
         if cond.quarter == 1:
             demography.entry(self, cond)
+            market.settle_entrants(self, cond)
             exports.step(self, cond)
             blocked = acquisitions.step(self, cond)["blocked"]
             self.counters["acquisitions_blocked"] = blocked
             supply.price_cut(self, cond)
         innovation.step(self, cond, self.dt)
         alliances.learn(self, self.dt)
+        innovation.recombine(self, cond, self.dt)
         valuation = alliances.Valuation(self, cond)
         alliances.review(self, cond, valuation)
         supply.review(self, cond)
@@ -293,6 +302,8 @@ class RestructuringModel(mesa.Model):
             live_alliances=f.live_alliances.copy(),
             live_supply_contracts=f.live_supply.copy(),
             revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
+            market_revenue=f.market_revenue.copy(),
+            market_share=f.market_share.copy(),
             deal_revenue=f.deal_revenue.copy(),
             export_revenue=f.export_revenue.copy(),
             export_markets=f.n_export_markets.astype(np.int32),

@@ -48,7 +48,8 @@ _UNIT = re.compile(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$")
 #: longest unit text: a longer last parenthesis is a remark, not a unit
 MAX_UNIT = 30
 SECTIONS = ("scenario", "simulation", "population", "sectors", "countries", "drivers", "policy",
-            "behaviour", "supply", "acquisitions", "demography", "exports", "shocks", "observer")
+            "behaviour", "supply", "acquisitions", "demography", "exports", "shocks", "observer",
+            "market", "knowledge")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim.firms import SIZE_BOUNDS, FirmTable
+from restructuring_sim.mechanisms.innovation import draw_profiles
 from restructuring_sim.scenario import Population, Scenario
 from restructuring_sim.world import World
 
@@ -199,6 +200,7 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
         efficiency=rng.beta(3.0, 3.0, n),
         delivery=rng.beta(4.0, 2.0, n),
         margin_base=rng.normal(dem.margin_mean, dem.margin_sd, n),
+        profile=draw_profiles(employees, sector, world, scenario, rng),
     )
     cols["exports"] = cols["markets"] & exporter[:, None]
     cols["exports"][np.arange(n), country] = False

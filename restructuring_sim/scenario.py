@@ -19,6 +19,8 @@ supply       supply contracts, tenders, B2B exchanges
 acquisitions acquisitions by motive, competition control
 demography   entry, exit, margins and growth of firms
 exports      foreign-market entry, trade costs and export sales of firms
+market       product markets: demand growth, appeal of a firm's products, margins from sales
+knowledge    knowledge profiles over technology fields, complementarity, joint innovation
 shocks       one-off events (a supplier price cut)
 observer     the press-based deal database: which deals it reports
 """
@@ -216,6 +218,16 @@ class Sector(_Strict):
         False, description="the sector's products (goods) reach foreign markets through trading "
         "companies and distributors"
     )
+    demand_growth: float = Field(
+        0.03, ge=-0.2, le=0.5,
+        description="yearly real growth of the sector's world demand; a country's demand for "
+        "the sector grows at its gdp_growth plus this less world GDP growth (fraction/year)",
+        json_schema_extra={"source": "1990s averages, rounded: software and computer services "
+                           "about 10-12% (OECD Information Technology Outlook 2000), telecom "
+                           "services and pharmaceuticals about 7% (ITU; IMS Health), "
+                           "electronics about 6%, motor vehicles about 2% (OICA production), "
+                           "trade and finance near GDP; stated judgement where rounded"},
+    )
 
 
 #: Venture capital invested in start-ups (index, 1995 = 1): US venture capital investment
@@ -257,32 +269,37 @@ def _default_sectors() -> dict[str, dict[str, Any]]:
     return {
         "software": dict(group="services", rnd_cost=4.0, rnd_intensity=0.15, standard_year=None,
                          internet_boost=internet_path(1.6), venture_backed=True,
-                         ip_reliance=0.7, local_presence=0.2, distribution_weight=0.4),
+                         ip_reliance=0.7, local_presence=0.2, distribution_weight=0.4,
+                         demand_growth=0.12),
         "pharma": dict(group="manufacturing", rnd_cost=40.0, rnd_intensity=0.15,
                        venture_backed=True, uses_distributors=True, ip_reliance=0.9,
-                       local_presence=0.3, distribution_weight=0.3, outsourced_production=0.2),
+                       local_presence=0.3, distribution_weight=0.3, outsourced_production=0.2,
+                       demand_growth=0.07),
         # telecom operators spend about 2% of revenue on R&D (their equipment makers, far more,
         # are in electronics)
         "telecom": dict(group="services", rnd_cost=15.0, rnd_intensity=0.02,
                         deregulation_year=1998, venture_backed=True, ip_reliance=0.3,
-                        local_presence=0.9, distribution_weight=0.1),
+                        local_presence=0.9, distribution_weight=0.1, demand_growth=0.07),
         "computer_services": dict(group="services", rnd_cost=2.0, rnd_intensity=0.05,
                                   internet_boost=internet_path(2.5), venture_backed=True,
-                                  ip_reliance=0.3, local_presence=0.5, distribution_weight=0.2),
+                                  ip_reliance=0.3, local_presence=0.5, distribution_weight=0.2,
+                                  demand_growth=0.1),
         "wholesale": dict(group="services", rnd_cost=0.5, rnd_intensity=0.005,
                           internet_boost=internet_path(1.3), distributor=True, ip_reliance=0.05,
-                          local_presence=0.5, distribution_weight=1.0),
+                          local_presence=0.5, distribution_weight=1.0, demand_growth=0.03),
         "finance": dict(group="services", rnd_cost=1.5, rnd_intensity=0.01,
                         deregulation_year=1993, internet_boost=internet_path(1.3),
-                        ip_reliance=0.05, local_presence=0.9, distribution_weight=0.2),
+                        ip_reliance=0.05, local_presence=0.9, distribution_weight=0.2,
+                        demand_growth=0.04),
         "automotive": dict(group="manufacturing", rnd_cost=25.0, rnd_intensity=0.04,
                            standard_year=1991, supply_chain=True, uses_distributors=True,
                            ip_reliance=0.3, local_presence=0.2, distribution_weight=0.3,
-                           outsourced_production=0.7),
+                           outsourced_production=0.7, demand_growth=0.02),
         "electronics": dict(group="manufacturing", rnd_cost=15.0, rnd_intensity=0.07,
                             standard_year=1994, supply_chain=True, venture_backed=True,
                             uses_distributors=True, ip_reliance=0.5, local_presence=0.1,
-                            distribution_weight=0.3, outsourced_production=0.6),
+                            distribution_weight=0.3, outsourced_production=0.6,
+                            demand_growth=0.06),
     }
 
 
@@ -304,23 +321,31 @@ class Country(_Strict):
         json_schema_extra={"source": "judgement from Sakai (2002): the database's sources are "
                                      "mostly in English (1 for English-speaking countries)"},
     )
+    gdp_growth: float = Field(
+        0.03, ge=-0.2, le=0.3,
+        description="yearly real growth of the country's demand (GDP; fraction/year)",
+        json_schema_extra={"source": "real GDP growth, 1988-2000 average, rounded "
+                           "(World Bank, World Development Indicators; Taiwan: DGBAS)"},
+    )
 
 
 def _default_countries() -> dict[str, dict[str, Any]]:
     na, we, jp, ea, rw = REGIONS
     table = [
-        ("US", na, 7600, None), ("CA", na, 600, None), ("MX", na, 330, None),
-        ("DE", we, 2500, 1999), ("FR", we, 1600, 1999), ("GB", we, 1300, None),
-        ("IT", we, 1100, 1999), ("NL", we, 420, 1999), ("ES", we, 600, 1999),
-        ("SE", we, 250, None), ("BE", we, 280, 1999), ("JP", jp, 5300, None),
-        ("KR", ea, 560, None), ("TW", ea, 280, None), ("SG", ea, 90, None),
-        ("CN", ea, 730, None), ("MY", ea, 100, None), ("AU", rw, 400, None),
-        ("BR", rw, 770, None), ("IN", rw, 360, None), ("IL", rw, 100, None),
+        ("US", na, 7600, None, 0.031), ("CA", na, 600, None, 0.026), ("MX", na, 330, None, 0.034),
+        ("DE", we, 2500, 1999, 0.024), ("FR", we, 1600, 1999, 0.021),
+        ("GB", we, 1300, None, 0.022), ("IT", we, 1100, 1999, 0.017),
+        ("NL", we, 420, 1999, 0.030), ("ES", we, 600, 1999, 0.029),
+        ("SE", we, 250, None, 0.018), ("BE", we, 280, 1999, 0.023),
+        ("JP", jp, 5300, None, 0.022), ("KR", ea, 560, None, 0.066),
+        ("TW", ea, 280, None, 0.063), ("SG", ea, 90, None, 0.077), ("CN", ea, 730, None, 0.097),
+        ("MY", ea, 100, None, 0.072), ("AU", rw, 400, None, 0.034), ("BR", rw, 770, None, 0.022),
+        ("IN", rw, 360, None, 0.057), ("IL", rw, 100, None, 0.050),
     ]
     return {
-        code: dict(region=region, market_size=size, currency_union_year=cu,
+        code: dict(region=region, market_size=size, currency_union_year=cu, gdp_growth=growth,
                    press_coverage=PRESS_COVERAGE.get(code, 1.0))
-        for code, region, size, cu in table
+        for code, region, size, cu, growth in table
     }
 
 
@@ -739,11 +764,17 @@ class Demography(_Strict):
         "(probability/year)"
     )
     margin_mean: float = Field(0.08, ge=-1, le=1, description="mean operating margin "
-                               "(share of revenue)")
-    margin_sd: float = Field(0.05, ge=0, le=1, description="standard deviation of yearly "
-                             "margin shocks (share of revenue)")
+                               "(fraction)")
+    margin_sd: float = Field(
+        0.02, ge=0, le=1,
+        description="sd of yearly shocks to a firm's own costs, the AR(1) margin_base; market "
+        "outcomes drive the rest of the margin, see market (fraction of revenue)",
+        json_schema_extra={"source": "judgement: cost shocks smaller than demand shocks "
+                           "(market.shock_sd), so that market shares drive exits"},
+    )
     margin_persistence: float = Field(
-        0.5, ge=0, le=1, description="share of last year's margin carried into this year (share)"
+        0.5, ge=0, le=1, description="share of last year's cost shock carried into this year "
+        "(share)"
     )
     deal_revenue: float = Field(
         0.05, ge=0, le=1,
@@ -886,6 +917,129 @@ class Exports(_Strict):
     )
 
 
+class Market(_Strict):
+    """Product markets per (country, sector): CES demand shared by the firms' appeal.
+
+    See :mod:`restructuring_sim.mechanisms.market`. Sources of the defaults: each field's
+    ``source``.
+    """
+
+    quality_weight: float = Field(
+        0.5, ge=0, le=10,
+        description="log rise of a firm's appeal (sales per unit of capacity at given prices) "
+        "per unit of product quality, a 0..1 index (log points)",
+        json_schema_extra={"source": "judgement: a firm of top against bottom quality sells "
+                           "about 1.6 times as much per employee; quality-adjusted CES demand "
+                           "as in Hallak and Sivadasan (2013)"},
+    )
+    technology_weight: float = Field(
+        0.5, ge=0, le=10,
+        description="log rise of appeal per unit of technology score (tech_score, 0..1)",
+        json_schema_extra={"source": "judgement, as quality_weight"},
+    )
+    capability_weight: float = Field(
+        0.25, ge=0, le=10,
+        description="log rise of appeal per unit of capability (management, delivery, 0..1)",
+        json_schema_extra={"source": "judgement: half the weight of quality"},
+    )
+    price_weight: float = Field(
+        0.5, ge=0, le=10,
+        description="log rise of appeal per unit of cost efficiency, 0..1: (elasticity - 1) x "
+        "the log price cut an efficient firm can offer (log points)",
+        json_schema_extra={"source": "judgement: with an elasticity of substitution of 5 "
+                           "(Broda and Weinstein 2006, median 3-5), a 12% lower price of the "
+                           "most against the least efficient firm"},
+    )
+    shock_sd: float = Field(
+        0.055, ge=0, le=1,
+        description="sd of the yearly innovation of a firm's log demand shock (log points)",
+        json_schema_extra={"source": "judgement: about 2% of the baseline's firms exit a "
+                           "year, as many as with the AR(1) margin process the model had "
+                           "before markets (to be recalibrated with the demography)"},
+    )
+    shock_persistence: float = Field(
+        0.5, ge=0, le=1,
+        description="share of last year's log demand shock carried into this year (AR(1))",
+        json_schema_extra={"source": "judgement, as demography.margin_persistence"},
+    )
+    crowding: float = Field(
+        0.5, ge=0, le=1,
+        description="share of a change in the capacity selling in a market that shows in its "
+        "firms' sales per unit of capacity, the rest changing the market's demand; 1 = demand "
+        "fixed whatever the firms, 0 = demand grows with capacity (fraction)",
+        json_schema_extra={"source": "judgement: between the fixed expenditure of a CES market "
+                           "(Melitz 2003) and demand created by new varieties (love of variety)"},
+    )
+    capacity_adjustment: float = Field(
+        0.3, ge=0, le=2,
+        description="yearly log employment change per log point of change in a firm's sales "
+        "per employee against the economy's (1/year)",
+        json_schema_extra={"source": "judgement: firms close about a third of a gap between "
+                           "staff and sales in a year (partial adjustment of labour demand, "
+                           "Hamermesh 1993)"},
+    )
+
+
+class Knowledge(_Strict):
+    """Knowledge profiles over technology fields; complementarity and joint innovation.
+
+    See :mod:`restructuring_sim.mechanisms.innovation`.
+    """
+
+    optimal_distance: float = Field(
+        0.5, gt=0, le=0.5,
+        description="cognitive distance (share of profile not held in common, 0..1) at which "
+        "a partner's knowledge is most complementary; it is worth nothing at twice that "
+        "(share)",
+        json_schema_extra={"source": "Nooteboom et al. (2007): an inverted U of innovation in "
+                           "cognitive distance; the optimum's place is judgement (at 0.5 only "
+                           "wholly disjoint profiles are worth nothing, so that cross-sector "
+                           "partners, such as a distributor and a manufacturer, keep some "
+                           "value)"},
+    )
+    complementarity_weight: float = Field(
+        0.4, ge=0, le=1,
+        description="share of an R&D alliance's value that depends on complementarity; 0 = "
+        "value ignores the profiles (fraction)",
+        json_schema_extra={"source": "judgement: R&D value falls by at most 40% for partners "
+                           "of too close or too distant knowledge"},
+    )
+    concentration: float = Field(
+        1.5, gt=0, le=100,
+        description="Dirichlet concentration (sum of parameters) of a 1-employee firm's "
+        "profile around its sector's field mix; it grows with (1 + log10 employees) ** 2, so "
+        "that a 10-employee firm's is 4 times and a 10,000-employee firm's 25 times this: "
+        "larger firms hold broader, more typical profiles (1)",
+        json_schema_extra={"source": "judgement: small firms specialise in niches, large firms "
+                           "are multi-technology (Granstrand, Patel and Pavitt 1997)"},
+    )
+    innovation_rate: float = Field(
+        0.3, ge=0, le=10,
+        description="yearly chance that a live R&D alliance of full complementarity, before "
+        "the sector's dominant design, yields a new combination (1/year)",
+        json_schema_extra={"source": "judgement: about one new product per R&D alliance over "
+                           "its 3-5 year term"},
+    )
+    innovation_quality: float = Field(
+        0.2, ge=0, le=1,
+        description="share of the gap to full quality closed by a new combination (share)",
+        json_schema_extra={"source": "judgement"},
+    )
+    innovation_knowledge: float = Field(
+        0.1, ge=0, le=2,
+        description="relative rise of each partner's knowledge stock from a new combination "
+        "(fraction)",
+        json_schema_extra={"source": "judgement"},
+    )
+    recombination: float = Field(
+        0.3, ge=0, le=1,
+        description="share by which each partner's profile moves toward the pair's mean on a "
+        "new combination (fraction)",
+        json_schema_extra={"source": "judgement: partners converge, so that repeated joint "
+                           "R&D exhausts its novelty (Nooteboom 2000)"},
+    )
+
+
 class PriceCut(_Strict):
     """A buyers' restructuring shock: buyers in ``sector`` demand a price cut from suppliers."""
 
@@ -951,6 +1105,8 @@ class Scenario(_Strict):
     acquisitions: Acquisitions = Field(default_factory=Acquisitions)
     demography: Demography = Field(default_factory=Demography)
     exports: Exports = Field(default_factory=Exports)
+    market: Market = Field(default_factory=Market)
+    knowledge: Knowledge = Field(default_factory=Knowledge)
     shocks: Shocks = Field(default_factory=Shocks)
     observer: Observer = Field(default_factory=Observer)
 

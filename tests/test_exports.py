@@ -16,9 +16,12 @@ EURO = ("DE", "FR", "IT", "NL", "ES", "BE")
 
 
 def two_firms(overrides=(), quality=(0.6, 0.6), employees=(10, 10)) -> RestructuringModel:
-    """Two Dutch electronics SMEs without capabilities or initial foreign markets."""
+    """Two Dutch electronics SMEs without capabilities or initial foreign markets, alike in
+    everything but quality and size (knowledge, its profile, efficiency: the same appeal in
+    their product market at equal quality)."""
     pop = dict(employees=list(employees), sector=["electronics"] * 2, country=["NL"] * 2,
-               quality=list(quality), capability=[0.0, 0.0], cluster=[-1, -1])
+               quality=list(quality), capability=[0.0, 0.0], cluster=[-1, -1],
+               knowledge=[1.0, 1.0], efficiency=[0.5, 0.5], profile=[[0.125] * 8] * 2)
     model = tiny(pop, [*CALM, *overrides])
     model.conditions = model.world.conditions(0)
     return model

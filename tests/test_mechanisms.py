@@ -22,6 +22,7 @@ QUIET = [  # switch off everything but the mechanism under test
     "acquisitions.search_rate=0", "acquisitions.distress_sale_rate=0",
     "acquisitions.successor_share=1", "supply.sourcing_rate=0", "demography.entry_rate=0",
     "demography.spinoff_rate=0", "demography.margin_sd=0", "policy.matching_service.coverage=0",
+    "market.shock_sd=0",
 ]
 
 
@@ -107,7 +108,8 @@ def test_technology_acquisition_of_a_high_tech_sme():
     assert len(acq) == 1
     row = acq.iloc[0]
     assert list(row["firm_ids"]) == [0, 1] and row["motive"] == "technology"
-    assert row["value"] == pytest.approx(20 * 0.15)  # price = price_to_sales x revenue
+    # price = price_to_sales (1) x revenue: the target's sales in its market
+    assert row["value"] == pytest.approx(model.firms.market_revenue[1])
     assert model.firms.status[1] == ACQUIRED and model.firms.owner[1] == 0
     assert model.firms.employees[0] == 30_020
     assert model.agent_of(1) is None and len(model.agents) == 1
@@ -139,7 +141,7 @@ def test_foreign_buyer_passes_over_a_small_target_its_deal_cost_outweighs():
 
 def test_a_medium_firm_buys_a_small_peer_whose_owner_retires():
     pop = dict(employees=[120, 10], sector=["wholesale"] * 2, country=["IT"] * 2,
-               owner_age=[40, 80])
+               owner_age=[40, 80], knowledge=[1.0, 1.0], profile=[[0.125] * 8] * 2)
     model = tiny(pop, ["acquisitions.successor_share=0", "acquisitions.value_noise=0",
                        "policy.competition_strictness=0", "acquisitions.hhi_limit=1"])
     for _ in range(8):

@@ -5,13 +5,16 @@ value of an alliance to firm ``i`` with partner ``j`` (value units per year) is 
 components, each belonging to one motive and scaled by a documented characteristic of the deal's
 sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector dial:
 
-* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * assets_j * cycle_s * tech_j``: sharing
+* ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * assets_j * cycle_s * tech_j *
+  complementarity_ij``: sharing
   the cost of the sector's frontier R&D programme, of which the firm cannot fund the share
   ``pressure_i`` (dearer R&D makes sharing worth more), with a partner who has technology and
   the capital to carry part of the cost (``assets_j``: a large partner carries more than an
   SME); ``rnd_s = min(1, rnd_intensity_s / RND_INTENSIVE)``, since what sharing saves is
   the R&D spending at stake; the technology cycle makes it worth more before the sector's
-  dominant design emerges and less after;
+  dominant design emerges and less after; all of it times the complementarity of the two
+  knowledge profiles (an inverted U in cognitive distance, see
+  :func:`restructuring_sim.mechanisms.innovation.rnd_value_factor`);
 * ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * ([tech_j - tech_i]+ *
   assets_i + [tech_i - tech_j]+ * assets_j * pressure_i * cycle_s)``: a technology firm
   licenses its technology or grants marketing rights to a larger firm for funding; the licensee
@@ -137,7 +140,8 @@ class Valuation:
         f = self.model.firms
         return (self.tech[firms], self.assets[firms], f.quality[firms],
                 np.take(f.markets, firms, axis=0),
-                innovation.rnd_pressure(self.model, self.cond, firms))
+                innovation.rnd_pressure(self.model, self.cond, firms),
+                np.take(f.profile, firms, axis=0))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
         """What the value formula reads of each pair's sector: technology cycle, market access,
@@ -151,8 +155,8 @@ class Valuation:
     def _components(self, own, other, terms) -> np.ndarray:
         """Value components to the ``own`` side (see :meth:`components` and the module)."""
         b = self.model.scenario.behaviour
-        ti, ai, qi, markets_i, pressure_i = own
-        tj, aj, qj, markets_j, _ = other
+        ti, ai, qi, markets_i, pressure_i, profile_i = own
+        tj, aj, qj, markets_j, _, profile_j = other
         cycle, access, rnd, ip, local, distribution, outsourced = terms
         share = self.model.world.market_share
         new_i = share(markets_j & ~markets_i)  # markets i enters through j (world share)
@@ -162,7 +166,8 @@ class Valuation:
         entry_i, entry_j = (new / np.maximum(enlarged, 1e-12) for new in (new_i, new_j))
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
         out = np.empty((len(ti), 6))
-        out[:, RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj
+        out[:, RND] = (b.w_rnd * rnd * pressure_i * aj * cycle * tj
+                       * innovation.rnd_value_factor(self.model, profile_i, profile_j))
         out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * (
             np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj * pressure_i * cycle)
         out[:, ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)

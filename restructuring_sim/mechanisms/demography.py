@@ -1,16 +1,23 @@
 """Firm demography: yearly accounts, growth, exit, entry; cluster learning; registration.
 
-* **Accounts** (end of year): revenue from live deals is ``demography.deal_revenue`` x the deal's
-  value to the firm (value units) x its base revenue for alliances, and the contract value for a
-  supplier. The operating margin is the firm's own AR(1) margin plus ``deal_margin`` x the deal
-  share of revenue, plus the supplier's ``contract_margin`` on contracts, less price pressure.
+* **Accounts** (end of year): the product markets are cleared (see
+  :mod:`restructuring_sim.mechanisms.market`): a firm's market revenue (its base revenue) is
+  its share of its markets' demand, and its *market margin* falls below ``margin_mean`` as far
+  as its sales per employee fell against its market's. Revenue from live deals is
+  ``demography.deal_revenue`` x the deal's value to the firm (value units) x its base revenue
+  for alliances, and the contract value for a supplier. Deals add ``deal_margin`` x the deal
+  share of revenue to the margin, and the supplier's ``contract_margin`` on contracts, less
+  price pressure.
   Direct exports (sales in export markets, see :mod:`restructuring_sim.mechanisms.exports`)
   come on top of base and deal revenue; export revenue is direct exports plus supply contracts
   with foreign buyers; ``cross_border_share`` is export revenue plus revenue from cross-border
-  alliances, as a share of revenue (base + deals + direct exports). Margins and growth follow
-  deals only: an exporter's sales abroad pay their own fixed costs.
-* **Growth**: log employment grows by ``growth_per_deal_share`` x the deal share of revenue,
-  shrinks by ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
+  alliances, as a share of revenue (market + deals + direct exports). The operating margin is
+  the market margin, plus the firm's own AR(1) cost shock (``margin_base`` less
+  ``margin_mean``), plus the deal terms: an exporter's sales abroad pay their own fixed costs.
+* **Growth**: log employment moves by ``market.capacity_adjustment`` x the log change of the
+  firm's sales per employee against its market's (firms gaining share hire, those losing it
+  shed staff), grows by ``growth_per_deal_share`` x the deal share of revenue, shrinks by
+  ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
 * **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years, or at once when its
   margin falls below ``-insolvency_margin``; the safety net lowers the cost of exit and so
   shortens the wait (by up to 60% at ``safety_net`` = 1).
@@ -31,7 +38,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import SIZE_BOUNDS
-from restructuring_sim.mechanisms import exports
+from restructuring_sim.mechanisms import exports, market
 from restructuring_sim.population import (
     design_weights,
     draw_sectors_countries,
@@ -46,6 +53,8 @@ def accounts(model, cond) -> None:
     rng = model.rng
     dem = model.scenario.demography
     n = len(f)
+    market.shocks(model)
+    market_margin, share_change = market.outcomes(model, cond)
     base = f.base_revenue
     share = np.zeros(n)  # deal revenue as a share of base revenue
     cross = np.zeros(n)
@@ -73,10 +82,12 @@ def accounts(model, cond) -> None:
                           + rng.normal(0.0, dem.margin_sd, int(act.sum())))
     supply_share = np.zeros(n)
     np.add.at(supply_share, sup, contract)
-    f.margin[:] = (f.margin_base + dem.deal_margin * share / (1.0 + share)
+    f.margin[:] = (f.margin_base + (market_margin - dem.margin_mean)
+                   + dem.deal_margin * share / (1.0 + share)
                    + model.scenario.supply.contract_margin * supply_share - f.pressure)
     f.loss_years[:] = np.where(act & (f.margin < 0), f.loss_years + 1, 0)
-    growth = (dem.growth_per_deal_share * share / (1.0 + share)
+    growth = (model.scenario.market.capacity_adjustment * share_change
+              + dem.growth_per_deal_share * share / (1.0 + share)
               - dem.loss_shrink * (f.margin < 0)
               + rng.normal(0.0, dem.growth_noise, n))
     with f.writing("employees") as employees:
@@ -119,6 +130,7 @@ def entry(model, cond) -> int:
     country = np.concatenate([country, f.country[parents]])
     cols = new_firm_columns(employees, sc, model.world, rng, sector=sector, country=country)
     cols["knowledge"][n_start:] = f.knowledge[parents] * rng.uniform(0.6, 1.0, len(parents))
+    cols["profile"][n_start:] = f.profile[parents]  # a spin-off carries its parent's fields
     cols["owner_age"] = np.clip(rng.normal(40.0, 8.0, n), 25, 70)
     cols["registered"] = ~cols["mne"] & (rng.random(n) < cond.matching_coverage)
     # entrants stand for the economy's entrants: as many per firm as the firms already active

@@ -14,16 +14,18 @@ each foreign country ``d`` where it has no affiliate:
   year), with ``H_i`` the firm's home sales, ``appeal_i = exp(quality_elasticity * (quality_i -
   0.5))`` and ``shock_id`` a yearly lognormal demand draw (sd ``demand_noise``); the variable
   profit is ``S_id / elasticity`` (CES mark-up).
-* **Fixed costs** (USD million) fall with ICT and foreign-market information:
-  ``c_i = ict_cost ** ict_elasticity * (1 - information_relief * policy.export_information)
-  * (1 - capability_relief * capability_i)``; a market costs ``market_cost * c_i`` per year and
-  ``entry_cost * c_i`` once on entry.
+* **Fixed costs** (USD million) fall with ICT and foreign-market information and rise with
+  wages (the home market's ``wage_index``, 1 in 1988):
+  ``c_i = ict_cost ** ict_elasticity * wage_index * (1 - information_relief *
+  policy.export_information) * (1 - capability_relief * capability_i)``; a market costs
+  ``market_cost * c_i`` per year and ``entry_cost * c_i`` once on entry.
 * **Decision with hysteresis**: a firm enters ``d`` when the variable profit covers the yearly
   cost plus the sunk cost spread over ``payback_years``; an exporter stays while the variable
   profit covers the yearly cost alone, so between the two thresholds firms keep their status.
 
-Revenue before deals, ``employees x revenue per employee``, is sold at home and, for an MNE, in
-its affiliates' countries (in proportion to ``(M_d / M_h) ** market_size_elasticity``); export
+Revenue before deals (the firm's sales in its product markets, see
+:mod:`restructuring_sim.mechanisms.market`) is sold at home and, for an MNE, in its affiliates'
+countries (in proportion to ``(M_d / M_h) ** market_size_elasticity``); export
 sales come on top: ``H_i * sum over export markets of appeal_i * D_hd``, so a firm's exports
 grow with its scale and with the number and size of the markets it serves, and its export
 intensity with the markets served relative to home. An MNE serves its affiliates' countries
@@ -60,29 +62,34 @@ def relative_size(model) -> np.ndarray:
 
 
 def demand_table(model, cond) -> np.ndarray:
-    """Relative demand ``D_hd`` of every destination (columns), one row per home country for a
-    manufacturing firm, then one per home country for a services firm; zero at home.
+    """Relative demand ``D_hd`` of every destination (columns), one row per (sector, home
+    country), row ``sector x countries + home``; zero at home.
 
-    Computed once per call on a (2 x countries) x countries table, so that firms only gather
-    their row instead of choosing between two firms x countries matrices.
+    The growth of the destination's demand for the sector since the start year, relative to
+    home's, multiplies it: the same product markets that set home sales (see
+    :mod:`restructuring_sim.mechanisms.market`; 1 in the start year), so that exports follow
+    demand growth abroad (an exporter sells there at the destination's price index, which, like
+    its home sales, grows with demand). Computed once per call on a (sectors x countries) x
+    countries table, so that firms only gather their row.
     """
     ex = model.scenario.exports
+    w = model.world
     tau = trade_cost(model, cond)
     size = relative_size(model)
     goods = size * tau ** (1.0 - ex.elasticity)
     services = size * (tau + ex.services_cost) ** (1.0 - ex.elasticity)
     for table in (goods, services):
         np.fill_diagonal(table, 0.0)
-    return np.concatenate([goods, services])
+    growth = model.market.growth_since_start(cond.t).reshape(w.n_countries, w.n_sectors).T
+    ratio = growth[:, None, :] / growth[:, :, None]  # sector, home, destination
+    base = np.where(w.is_manufacturing[:, None, None], goods[None], services[None])
+    return (base * ratio).reshape(w.n_sectors * w.n_countries, w.n_countries)
 
 
 def demand_rows(model, firms: np.ndarray) -> np.ndarray:
-    """Row of :func:`demand_table` for each of ``firms``: its home country, offset by the
-    number of countries for a services firm."""
+    """Row of :func:`demand_table` for each of ``firms``: sector x countries + home."""
     f = model.firms
-    home = f.country[firms]
-    in_services = ~model.world.is_manufacturing[f.sector[firms]]
-    return np.where(in_services, home + model.world.n_countries, home)
+    return f.sector[firms] * model.world.n_countries + f.country[firms]
 
 
 def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -103,11 +110,12 @@ def _appeal(model, firms: np.ndarray) -> np.ndarray:
 
 
 def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
-    """Multiplier on the fixed costs of exporting, 1 at 1988 ICT cost without information
-    services or capabilities (per firm)."""
+    """Multiplier on the fixed costs of exporting, 1 at 1988 ICT cost and wages without
+    information services or capabilities (per firm); the costs are paid in wages, so they
+    follow the home market's wage index (see :mod:`restructuring_sim.mechanisms.market`)."""
     ex = model.scenario.exports
     information = model.scenario.policy.export_information(cond.t)
-    return (cond.ict_cost ** ex.ict_elasticity
+    return (cond.ict_cost ** ex.ict_elasticity * model.market.wage_index(model, firms)
             * (1.0 - ex.information_relief * information)
             * (1.0 - ex.capability_relief * model.firms.capability[firms]))
 

@@ -1,18 +1,178 @@
 """Innovation: R&D spending against the sector's R&D cost, knowledge, SME capabilities, quality.
 
 A firm spends ``rnd_intensity`` of its revenue on R&D. The sector's R&D cost (USD million per year
-for a frontier programme) grows with ``drivers.rnd_cost_growth``. The share of that programme a firm
-cannot fund alone is its *R&D pressure*: the stronger it is, the more a partner who shares the cost
-is worth (see :mod:`restructuring_sim.mechanisms.alliances`). Knowledge grows with the funded share
-of the programme and depreciates with obsolescence. SME capability programmes close part of the
-SMEs' capability gap each year, and capable SMEs upgrade their quality.
+for a frontier programme) grows with ``drivers.rnd_cost_growth`` and with the wages of
+researchers (its home market's wage index, see :mod:`restructuring_sim.mechanisms.market`). The
+share of that programme a firm cannot fund alone is its *R&D pressure*: the stronger it is, the
+more a partner who shares the cost is worth (see :mod:`restructuring_sim.mechanisms.alliances`).
+Knowledge grows with the funded share of the programme and depreciates with obsolescence. SME
+capability programmes close part of the SMEs' capability gap each year, and capable SMEs upgrade
+their quality.
+
+**Knowledge profiles** (after the kenes of SKIN: Gilbert, Pyka and Ahrweiler 2001). Besides its
+knowledge stock (``knowledge``), a firm holds a *profile*: the shares of that stock in each of
+:data:`FIELDS` technology fields (``profile`` column, rows sum to 1). Each sector draws on the
+fields in the mix :data:`SECTOR_FIELDS` (stated judgement); a firm's profile is drawn around its
+sector's mix with a Dirichlet concentration ``knowledge.concentration x (1 + log10
+employees) ** 2``, so that small firms hold narrow niche profiles and large firms broad,
+typical ones (Granstrand, Patel and Pavitt 1997). ``tech_score`` reads the stock where it
+counts for the firm's sector: ``knowledge x fit`` with ``fit = profile . mix_s / (mix_s .
+mix_s)`` (1 for a typical profile), relative to the sector's mean.
+
+**Complementarity** (Nooteboom 2000; Nooteboom et al. 2007). The cognitive distance of two firms
+is the share of their profiles not held in common, ``d = 0.5 x sum_k |p_ik - p_jk|`` (0..1): the
+part of the partner's knowledge lying in fields where the firm is weaker. Novelty rises with
+``d`` and the firm's capacity to absorb it falls, so the value of combining them is an inverted
+U, ``c = x (2 - x)`` with ``x = d / knowledge.optimal_distance``, clipped to 0..1: nothing new
+at ``d = 0``, most at the optimum, nothing absorbable from twice the optimum. A large firm whose
+profile lacks a field where an SME is strong finds it complementary (see
+:func:`rnd_complementarity`; it scales the R&D component of alliance values).
+
+**New combinations** (:func:`recombine`). A live R&D alliance yields an innovation with a yearly
+chance ``knowledge.innovation_rate x c x cycle_s`` (the technology cycle: more before the
+sector's dominant design): both partners' quality closes ``innovation_quality`` of its gap to
+1 (which raises their appeal and market share, see :mod:`restructuring_sim.mechanisms.market`),
+their knowledge grows by ``innovation_knowledge``, and their profiles move ``recombination`` of
+the way toward each other, so that repeated joint R&D exhausts its novelty.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from restructuring_sim.firms import REVENUE_PER_EMPLOYEE
+from restructuring_sim.deals import ALLIANCE, purpose_mask
+from restructuring_sim.firms import N_FIELDS
+
+#: technology fields of knowledge profiles (``profile`` columns, in this order)
+FIELDS = ("biochemistry", "materials", "electronics", "software", "networks", "production",
+          "logistics", "finance")
+assert len(FIELDS) == N_FIELDS
+
+#: the fields each default sector draws on (stated judgement from the sectors' technologies);
+#: the rest of a mix, to 1, is spread evenly over all fields; a sector not listed draws on
+#: every field alike
+SECTOR_FIELDS = {
+    "automotive": {"production": 0.45, "materials": 0.25, "electronics": 0.2},
+    "computer_services": {"software": 0.45, "networks": 0.3, "electronics": 0.1},
+    "electronics": {"electronics": 0.5, "materials": 0.15, "software": 0.15,
+                    "production": 0.1},
+    "finance": {"finance": 0.6, "software": 0.2, "networks": 0.1},
+    "pharma": {"biochemistry": 0.65, "materials": 0.15, "production": 0.1},
+    "software": {"software": 0.6, "networks": 0.15, "electronics": 0.1},
+    "telecom": {"networks": 0.5, "electronics": 0.25, "software": 0.15},
+    "wholesale": {"logistics": 0.6, "networks": 0.15, "finance": 0.15},
+}
+
+
+def sector_mix(sector_names) -> np.ndarray:
+    """Field mix of every sector (sectors x fields, rows sum to 1; see :data:`SECTOR_FIELDS`)."""
+    out = np.zeros((len(sector_names), N_FIELDS))
+    for s, name in enumerate(sector_names):
+        listed = SECTOR_FIELDS.get(name, {})
+        for field, share in listed.items():
+            out[s, FIELDS.index(field)] = share
+        out[s] += (1.0 - sum(listed.values())) / N_FIELDS
+    return out
+
+
+def draw_profiles(employees: np.ndarray, sector: np.ndarray, world, scenario,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Knowledge profiles of new firms (firms x fields, rows sum to 1): Dirichlet around their
+    sector's mix, more concentrated (broader, more typical) the larger the firm."""
+    mix = sector_mix(world.sector_names)[sector]
+    breadth = 1.0 + np.log10(np.maximum(employees, 1.0))
+    spread = scenario.knowledge.concentration * breadth ** 2
+    draws = rng.standard_gamma(spread[:, None] * mix)
+    draws += 1e-12  # no all-zero row
+    return draws / draws.sum(axis=1, keepdims=True)
+
+
+def fit(model) -> np.ndarray:
+    """How well each firm's profile fits its sector's mix (1 = typical; see the module
+    docstring). Kept in the firm table's memo until firms are appended or a profile changes
+    (see :func:`profiles_changed`); read-only."""
+    f = model.firms
+    version = model.__dict__.get("_profile_version", 0)
+    kept = f.memo.get("profile_fit")
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    mix = sector_mix(model.world.sector_names)
+    scaled = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
+    out = np.einsum("ij,ij->i", f.profile, scaled[f.sector])
+    out.flags.writeable = False
+    f.memo["profile_fit"] = (version, out)
+    return out
+
+
+def profiles_changed(model) -> None:
+    """Mark the firms' profiles as changed (values derived from them are computed again)."""
+    model._profile_version = model.__dict__.get("_profile_version", 0) + 1
+
+
+def distance(profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
+    """Cognitive distance of pairs of profiles: the share not held in common (0..1)."""
+    return 0.5 * np.abs(profile_i - profile_j).sum(axis=1)
+
+
+def complementarity(model, profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
+    """Inverted-U value (0..1) of combining pairs of profiles (see the module docstring)."""
+    x = distance(profile_i, profile_j) / model.scenario.knowledge.optimal_distance
+    return np.clip(x * (2.0 - x), 0.0, 1.0)
+
+
+def rnd_complementarity(model, i, j) -> np.ndarray:
+    """Complementarity (0..1) of the knowledge of firms ``i`` and ``j``, pair by pair."""
+    p = model.firms.profile
+    return complementarity(model, np.take(p, i, axis=0), np.take(p, j, axis=0))
+
+
+def rnd_value_factor(model, profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
+    """Multiplier on the R&D value of an alliance: ``1 - w + w x complementarity`` with ``w``
+    the ``knowledge.complementarity_weight``."""
+    w = model.scenario.knowledge.complementarity_weight
+    return (1.0 - w) + w * complementarity(model, profile_i, profile_j)
+
+
+def recombine(model, cond, dt: float) -> int:
+    """Live R&D alliances yield new combinations (see the module docstring); return how
+    many did this step."""
+    d = model.deals
+    live = d.live(ALLIANCE)
+    live = live[(d.purposes[live] & purpose_mask(["rnd"])) > 0]
+    if not len(live):
+        return 0
+    kn = model.scenario.knowledge
+    f = model.firms
+    a, b = d.a[live], d.b[live]
+    c = rnd_complementarity(model, a, b)
+    chance = np.minimum(1.0, kn.innovation_rate * c * cond.cycle[d.sector[live]] * dt)
+    hit = model.rng.random(len(live)) < chance
+    if not hit.any():
+        return 0
+    a, b = a[hit], b[hit]
+    firms = np.concatenate([a, b])
+    p = f.profile
+    mean = 0.5 * (p[a] + p[b])
+    shift = kn.recombination * (np.concatenate([mean, mean]) - p[firms])
+    quality_gain = kn.innovation_quality * (1.0 - f.quality[firms])
+    knowledge_gain = kn.innovation_knowledge * f.knowledge[firms]
+    np.add.at(p, firms, shift)
+    np.maximum(p, 0.0, out=p)
+    p[firms] /= p[firms].sum(axis=1, keepdims=True)
+    np.add.at(f.quality, firms, quality_gain)
+    np.minimum(f.quality, 1.0, out=f.quality)
+    np.add.at(f.knowledge, firms, knowledge_gain)
+    profiles_changed(model)
+    return int(hit.sum())
+
+
+def absorb_profile(model, acquirer: int, target: int) -> None:
+    """An acquirer's profile after taking over a target: the knowledge-weighted mix of both."""
+    f = model.firms
+    ka, kt = f.knowledge[acquirer], f.knowledge[target]
+    f.profile[acquirer] = (ka * f.profile[acquirer] + kt * f.profile[target]) / max(ka + kt,
+                                                                                   1e-300)
+    profiles_changed(model)
 
 
 def rnd_budget(model) -> np.ndarray:
@@ -28,22 +188,24 @@ def rnd_pressure(model, cond, firms=None) -> np.ndarray:
     f = model.firms
     rows = slice(None) if firms is None else firms
     sector = f.sector[rows]
-    cost = cond.rnd_cost[sector]
-    budget = model.world.rnd_intensity[sector] * (f.employees[rows] * REVENUE_PER_EMPLOYEE)
+    cost = cond.rnd_cost[sector] * model.market.wage_index(model, firms)
+    budget = model.world.rnd_intensity[sector] * f.market_revenue[rows]
     return cost / (cost + budget)
 
 
 def tech_score(model) -> np.ndarray:
-    """Technology of every firm relative to its sector's mean among active firms (0..1)."""
+    """Technology of every firm relative to its sector's mean among active firms (0..1): its
+    knowledge in the fields its sector draws on (``knowledge x fit``, see :func:`fit`)."""
     f = model.firms
     active = f.active
     n_s = model.world.n_sectors
+    stock = f.knowledge * fit(model)
     # sums over every firm in firm order, inactive firms adding zero: the sums of the active
     # firms' knowledge (positive) and their counts, without gathering them
-    total = np.bincount(f.sector, weights=np.where(active, f.knowledge, 0.0), minlength=n_s)
+    total = np.bincount(f.sector, weights=np.where(active, stock, 0.0), minlength=n_s)
     count = np.bincount(f.sector, weights=active, minlength=n_s)
     mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
-    return f.knowledge / (f.knowledge + mean[f.sector])
+    return stock / (stock + mean[f.sector])
 
 
 def step(model, cond, dt: float) -> None:
@@ -51,7 +213,8 @@ def step(model, cond, dt: float) -> None:
     f = model.firms
     b = model.scenario.behaviour
     act = f.active
-    funded = np.minimum(1.0, rnd_budget(model) / cond.rnd_cost[f.sector])
+    cost = cond.rnd_cost[f.sector] * model.market.wage_index(model)
+    funded = np.minimum(1.0, rnd_budget(model) / cost)
     rate = b.knowledge_growth * np.sqrt(funded) - b.knowledge_depreciation
     # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
     np.multiply(f.knowledge, np.exp(rate * dt), out=f.knowledge, where=act)
