@@ -7,9 +7,14 @@ deal, sources mostly in English, small firms' deals rarely reported, closures ra
 which of them the database would hold, so that the paper's figures are compared with *reported*
 deals while users still see the true activity.
 
-A deal is reported when at least one participant announces it in the press the database reads:
-participant ``k`` independently with chance ``coverage[size class of k] * press_coverage[home
-country of k]`` (``observer.*_coverage`` and ``countries.<code>.press_coverage``). Alliance
+A deal enters the database when the sources it reads name and place every participant: the
+database codes each deal by its participants, their nations and the deal's sector, so a deal
+whose partner is "a small US biotech firm" or whose Japanese partner appears only in Japanese
+papers is not a record. Participant ``k`` is identified independently with chance
+``coverage[size class of k] * press_coverage[home country of k]`` (``observer.*_coverage`` and
+``countries.<code>.press_coverage``), and the deal is reported with the product of its
+participants' chances. A deal of two large firms is then nearly always reported, one with a small
+partner rarely: the database over-represents large firms, as the paper says. Alliance
 formations, supply contracts signed and acquisitions can be reported; dissolutions, contract
 endings, entries and exits never are.
 
@@ -33,8 +38,8 @@ class PressObserver:
 
     Parameters
     ----------
-    size_coverage : chance a participant of each size class (small, medium, large) announces a
-        deal the database picks up, at full press coverage (share).
+    size_coverage : chance a participant of each size class (small, medium, large) is named
+        and placed in the sources the database reads, at full press coverage (share).
     country_coverage : {country name: press coverage} (share); countries not named count 1.
     seed : seed of the observer's own generator (an integer drawn from a child of the run's).
     """
@@ -56,15 +61,16 @@ class PressObserver:
                    int(child.integers(2 ** 62)))
 
     def chance(self, size_a, country_a, size_b, country_b) -> np.ndarray:
-        """Chance that each deal is reported: ``1 - prod_k (1 - size_k * country_k)``.
+        """Chance that each deal is reported: ``prod_k size_k * country_k`` over its
+        participants.
 
         Sizes are size-class codes; countries are press-coverage values per participant (the
         second participant's codes are -1 where a deal has one)."""
         p_a = self.size_coverage[np.asarray(size_a)] * np.asarray(country_a)
         has_b = np.asarray(size_b) >= 0
         p_b = np.where(has_b, self.size_coverage[np.maximum(size_b, 0)] * np.asarray(country_b),
-                       0.0)
-        return 1.0 - (1.0 - p_a) * (1.0 - p_b)
+                       1.0)
+        return p_a * p_b
 
     def reported(self, kinds: np.ndarray, kind_names, size_a, country_a, size_b,
                  country_b, country_names) -> np.ndarray:

@@ -1060,31 +1060,32 @@ class Shocks(_Strict):
 class Observer(_Strict):
     """The press-based deal database as an observer of the deals firms make.
 
-    A deal enters the database (``reported`` in ``events.parquet``) when at least one participant
-    announces it in the press the database reads: each participant independently with chance
-    ``<size class>_coverage * countries.<home>.press_coverage``. Alliance dissolutions and supply
-    contract endings are never reported (closures are rarely announced).
+    A deal enters the database (``reported`` in ``events.parquet``) when the sources it reads
+    name and place every participant: each participant independently with chance
+    ``<size class>_coverage * countries.<home>.press_coverage``, the deal with the product of
+    its participants' chances. Alliance dissolutions and supply contract endings are never
+    reported (closures are rarely announced). See :mod:`restructuring_sim.observer`.
     """
 
     large_coverage: float = Field(
-        0.7, ge=0, le=1,
-        description="chance a large firm's deal is announced and picked up, at full press "
-        "coverage (share)",
+        0.9, ge=0, le=1,
+        description="chance a large firm taking part in a deal is named and placed in the "
+        "sources the database reads, at full press coverage (share)",
         json_schema_extra={"source": "judgement: the database over-represents large firms "
-                                     "(Sakai 2002); fitted level set by the JETRO ratio"},
+                                     "(Sakai 2002); level fitted to the JETRO ratio"},
     )
     medium_coverage: float = Field(
         0.3, ge=0, le=1,
-        description="chance a medium firm's deal is announced and picked up, at full press "
-        "coverage (share)",
-        json_schema_extra={"source": "judgement: alliances of small firms are rarely reported "
+        description="chance a medium firm taking part in a deal is named and placed in those "
+        "sources, at full press coverage (share)",
+        json_schema_extra={"source": "judgement: small firms' alliances are rarely reported "
                                      "(Sakai 2002)"},
     )
     small_coverage: float = Field(
         0.1, ge=0, le=1,
-        description="chance a small firm's deal is announced and picked up, at full press "
-        "coverage (share)",
-        json_schema_extra={"source": "judgement: alliances of small firms are rarely reported "
+        description="chance a small firm taking part in a deal is named and placed in those "
+        "sources, at full press coverage (share)",
+        json_schema_extra={"source": "judgement: small firms' alliances are rarely reported "
                                      "(Sakai 2002)"},
     )
 
