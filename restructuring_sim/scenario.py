@@ -463,8 +463,8 @@ class Behaviour(_Strict):
     """
 
     search_rate: float = Field(
-        0.080473, ge=0, le=1, description="chance per step that a 250-employee firm seeks a partner "
-        "(probability/step)"
+        0.080473, ge=0, le=1,
+        description="chance per step that a 250-employee firm seeks a partner (probability/step)"
     )
     venture_search: float = Field(
         0.1618, ge=0, le=20,
