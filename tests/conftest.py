@@ -66,8 +66,8 @@ def has_purpose(events: pd.DataFrame, purpose: str) -> pd.Series:
 
 @pytest.fixture(scope="session")
 def baseline_run(tmp_path_factory) -> tuple[RestructuringModel, Path]:
-    """The baseline scenario (1,000 firms, seed 5) run through the runner into a run directory."""
-    scenario = load_scenario(BASELINE, ["simulation.n_firms=1000"], seed=5)
+    """The baseline scenario (3,000 firms, seed 5) run through the runner into a run directory."""
+    scenario = load_scenario(BASELINE, ["simulation.n_firms=3000"], seed=5)
     out = tmp_path_factory.mktemp("baseline_run")
     model = run_scenario(scenario, out)
     return model, out

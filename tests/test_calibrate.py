@@ -206,12 +206,19 @@ def test_time_path_point_is_a_parameter(tmp_path):
             params='[parameters."drivers.ict_cost"]\nlow = 0.1\nhigh = 0.5\n')))
 
 
-@pytest.mark.parametrize("record", ["baseline", "demography"])
-def test_the_shipped_baseline_carries_its_calibrated_values(record):
+# the round-5 record (experiments/calibration/baseline/) was not adopted: the baseline carries
+# the demography record's value and, as judgements, round 4's (baseline_round4/), but for the
+# visibility elasticity, which the finite-mean rule of the scenario replaced (0.8)
+@pytest.mark.parametrize("record,replaced", [
+    ("baseline_round4", {"behaviour.visibility_elasticity"}), ("demography", set())])
+def test_the_shipped_baseline_carries_its_calibrated_values(record, replaced):
     """The baseline scenario and the embedded defaults hold the values the shipped calibration
     record chose (to the four significant figures written into them)."""
     best = json.loads((ROOT / "experiments" / "calibration" / record / "best.json").read_text())
     baseline, embedded = load_scenario(BASELINE).to_dict(), load_scenario().to_dict()
+    assert replaced <= set(best["parameters"])
     for key, value in best["parameters"].items():
+        if key in replaced:
+            continue
         for scenario in (baseline, embedded):
             assert leaf(scenario, key) == pytest.approx(value, rel=5e-4), key

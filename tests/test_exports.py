@@ -114,14 +114,12 @@ def exporting_smes(model) -> float:
     return float(exports.exporters(f)[smes].mean())
 
 
-def sme_export_share(model) -> float:
-    """SME share of manufactured exports over their share of manufacturing revenue: the export
-    share freed of the run-to-run swings in the revenue of the few giant firms."""
+def sme_exports(model) -> float:
+    """Export revenue of active manufacturing SMEs (USD million per year), weighted to the
+    economy."""
     f = model.firms
-    manufacturing = f.active & model.world.is_manufacturing[f.sector]
-    sme = manufacturing & f.is_sme
-    exported = f.export_revenue[sme].sum() / f.export_revenue[manufacturing].sum()
-    return float(exported / (f.base_revenue[sme].sum() / f.base_revenue[manufacturing].sum()))
+    sme = f.active & model.world.is_manufacturing[f.sector] & f.is_sme
+    return float((f.export_revenue[sme] * f.weight[sme]).sum())
 
 
 def union_exports(model) -> float:
@@ -132,10 +130,12 @@ def union_exports(model) -> float:
     return float(f.exports[home][:, members].sum())
 
 
-def test_trade_openness_raises_exporting_smes_and_their_export_share():
+def test_trade_openness_raises_exporting_smes_and_their_exports():
+    # (their share of the economy's exports is not a prediction: lower trade costs also raise
+    # large exporters' sales, Melitz 2003)
     closed, opened = [*SHORT, "policy.trade_openness=0.3"], [*SHORT, "policy.trade_openness=0.95"]
     assert mean_over_seeds(opened, exporting_smes) > mean_over_seeds(closed, exporting_smes) + 0.05
-    assert mean_over_seeds(opened, sme_export_share) > mean_over_seeds(closed, sme_export_share)
+    assert mean_over_seeds(opened, sme_exports) > 1.1 * mean_over_seeds(closed, sme_exports)
 
 
 def test_currency_union_raises_exports_among_its_members():

@@ -27,7 +27,7 @@ from restructuring_sim.network import (
 )
 from restructuring_sim.runner import RUN_FILES
 
-N_FIRMS = 1000  # the size of the shared baseline_run fixture
+N_FIRMS = 3000  # the size of the shared baseline_run fixture
 N_YEARS = 13
 N_STEPS = 52
 

@@ -297,5 +297,5 @@ def test_moments_of_a_real_run_equal_counts_by_hand(small_events_and_firms):
 def small_events_and_firms():
     from conftest import run_model
 
-    model = run_model(n_firms=300, seed=4)
+    model = run_model(n_firms=2000, seed=4)
     return model.events.to_pandas(), model.firms_table().to_pandas()

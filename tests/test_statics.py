@@ -140,6 +140,6 @@ def test_venture_boom_brings_smes_of_backed_sectors_more_alliances():
     def sme_backed(f):
         return f["involves_sme"] & f["sector"].isin(backed)
 
-    assert pooled_count(boom, sme_backed) > 1.5 * pooled_count(none, sme_backed)
+    assert pooled_count(boom, sme_backed) > 1.25 * pooled_count(none, sme_backed)
     for n, b in zip(none, boom, strict=True):
         assert sme_backed(b).sum() > sme_backed(n).sum()
