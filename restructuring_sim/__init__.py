@@ -7,9 +7,9 @@ pandas or the model.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from restructuring_sim._lazy import lazy_exports
 from restructuring_sim._version import __version__
 
 _EXPORTS = {
@@ -24,14 +24,4 @@ if TYPE_CHECKING:
     from restructuring_sim.model import RestructuringModel
     from restructuring_sim.scenario import Scenario, load_scenario
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'restructuring_sim' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

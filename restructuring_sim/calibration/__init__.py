@@ -7,8 +7,9 @@ record into ``experiments/calibration/<name>/``.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from restructuring_sim._lazy import lazy_exports
 
 _EXPORTS = {
     "calibrate": "restructuring_sim.calibration.run",
@@ -22,11 +23,4 @@ if TYPE_CHECKING:
     from restructuring_sim.calibration.run import calibrate
     from restructuring_sim.calibration.spec import CalibrationSpec, load_spec
 
-
-def __getattr__(name: str):
-    # imported on first use, so that the calibrate command's module loads without pyabc
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

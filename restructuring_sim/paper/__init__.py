@@ -7,8 +7,9 @@ ensemble against the paper; :mod:`.validate` is the ``restructuring-sim validate
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from restructuring_sim._lazy import lazy_exports
 
 _EXPORTS = {
     "Figures": "restructuring_sim.paper.figures",
@@ -24,11 +25,4 @@ if TYPE_CHECKING:
     from restructuring_sim.paper.figures import Figures, Moment, load_figures
     from restructuring_sim.paper.moments import compare, replicate_moments
 
-
-def __getattr__(name: str):
-    # imported on first use, so that the validate command's module loads without pandas
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
