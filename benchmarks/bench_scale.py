@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from restructuring_sim.scenario import load_scenario
+
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
 CLI = Path(sys.executable).with_name("restructuring-sim")
@@ -85,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
                         help="firms of the `run` rows")
-    parser.add_argument("--census-firms", type=int, default=1_000_000,
-                        help="firms of the census-scale row (simulation.scale = census)")
+    parser.add_argument("--census-firms", type=int, default=None,
+                        help="firms of the census-scale row (simulation.scale = census; default "
+                        "the baseline's simulation.census_firms)")
     parser.add_argument("--no-census", action="store_true", help="skip the census-scale row")
     parser.add_argument("--ten-million", action="store_true",
                         default=bool(os.environ.get("RESTRUCTURING_BENCH_10M")),
@@ -120,16 +123,14 @@ def main(argv: list[str] | None = None) -> int:
             results[f"run_{n}"] = r
             rows.append((f"run, {n:,} firms", r))
         if not args.no_census:
-            console.print(f"[dim]measuring run at census scale ({args.census_firms:,} firms) "
-                          "...[/dim]")
-            r = measure(run_args(args.census_firms, out, ["--set", "simulation.scale=census"]),
-                        args.timeout)
-            if r.get("exit") == 2:
-                notes.append(f"census row skipped: the scenario refuses simulation.scale=census "
-                             f"({r['error']})")
-            else:
-                results["run_census"] = r
-                rows.append((f"run, census scale, {args.census_firms:,} firms", r))
+            census = args.census_firms or load_scenario(BASELINE).simulation.census_firms
+            console.print(f"[dim]measuring run at census scale ({census:,} firms) ...[/dim]")
+            census_run = ["run", str(BASELINE), "--seed", "1", "--set", "simulation.scale=census",
+                          "--set", f"simulation.census_firms={census}", "--out", str(out),
+                          "--overwrite", "-q"]
+            r = measure(census_run, args.timeout)
+            results["run_census"] = r
+            rows.append((f"run, census scale, {census:,} firms", r))
         if not args.no_validate:
             k, n = args.validate_replicates, args.validate_firms
             base = ["validate", str(BASELINE), "-n", str(k), "--set", f"simulation.n_firms={n}",
