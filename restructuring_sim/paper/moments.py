@@ -65,36 +65,22 @@ def _value(fraction: Fraction) -> float:
 def event_fractions(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, Fraction]:
     """The moments computed from one event log, as ``(numerator, denominator)``: of the deals
     the paper's database would report (``reported``), but for the JETRO ratio, which compares
-    them with every deal."""
+    them with every deal.
+
+    A moment that ``figures.toml`` builds from two counts takes them from :func:`event_counts`;
+    the two moments the paper gives without counts (services against manufacturing before
+    1995, alliances among SMEs only) are counted here.
+    """
     fig = figures or load_figures()
-    decade, early, late, final = (fig.years(p) for p in ("decade", "early", "late", "final"))
-    japan = trends.japan_reported_counts(events, fig.years("jetro"))
-    events = trends.reported(events)
-    annual = trends.annual_counts(events, decade)
-    total = int(annual.sum())
-    late_groups = trends.by_size_and_group(events, late)
-    early_groups = trends.by_size_and_group(events, early).sum(axis=0)
-    group_late = late_groups.sum(axis=0)
-    size_late = late_groups.sum(axis=1)
-    return {
-        "sme_share_of_cross_border_alliances": trends.cross_border_sme_counts(events, decade),
-        "late_share": (int(annual.loc[late[0]:late[1]].sum()), total),
-        "year_2000_share": (int(annual.loc[final[0]:final[1]].sum()), total),
-        "services_to_manufacturing_late": (group_late["services"], group_late["manufacturing"]),
-        "services_to_manufacturing_early": (early_groups["services"],
-                                            early_groups["manufacturing"]),
-        "small_to_medium_late": (size_late["small"], size_late["medium"]),
-        "small_manufacturing_to_services_late": (late_groups.loc["small", "manufacturing"],
-                                                 late_groups.loc["small", "services"]),
-        "medium_manufacturing_to_services_late": (late_groups.loc["medium", "manufacturing"],
-                                                  late_groups.loc["medium", "services"]),
-        "sme_only_share": trends.sme_only_counts(events, decade),
-        "sme_acquisition_share": trends.sme_acquisition_counts(events, decade),
-        "acquisitions_per_alliance": (trends.cross_border_counts(events, "acquisition", decade),
-                                      trends.cross_border_counts(events, "alliance_formed",
-                                                                 decade)),
-        "japan_reported_share": japan,
-    }
+    counts = _reported_counts(events, fig)
+    out = {name: (counts[m.numerator], counts[m.denominator])
+           for name, m in fig.moment.items()
+           if m.source == "events" and m.numerator in counts and m.denominator in counts}
+    shown = trends.reported(events)
+    early = trends.by_size_and_group(shown, fig.years("early")).sum(axis=0)
+    out["services_to_manufacturing_early"] = (early["services"], early["manufacturing"])
+    out["sme_only_share"] = trends.sme_only_counts(shown, fig.years("decade"))
+    return out
 
 
 def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, float]:
@@ -102,6 +88,13 @@ def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[s
     deals: at census scale they stand beside the paper's numbers; in a sample, divide them by
     ``simulation.sampling_fraction``."""
     fig = figures or load_figures()
+    return {name: value for name, value in _reported_counts(events, fig).items()
+            if name in fig.count}
+
+
+def _reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
+    """Every count the paper gives, in one event log's reported deals (JETRO's count of
+    alliances involving Japanese firms: in all deals)."""
     decade, late, final = (fig.years(p) for p in ("decade", "late", "final"))
     japan = trends.japan_reported_counts(events, fig.years("jetro"))
     events = trends.reported(events)
@@ -127,7 +120,7 @@ def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[s
         "japan_alliances_database": japan[0],
         "japan_alliances_jetro": japan[1],
     }
-    return {name: float(value) for name, value in counts.items() if name in fig.count}
+    return {name: float(value) for name, value in counts.items()}
 
 
 def matching_fraction(events: pd.DataFrame, firms: pd.DataFrame,

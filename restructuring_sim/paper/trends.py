@@ -27,14 +27,6 @@ def reported(events: pd.DataFrame) -> pd.DataFrame:
     return events.loc[events["reported"].astype(bool)]
 
 
-def cross_border_counts(events: pd.DataFrame, kind: str,
-                        years: tuple[int, int] = (1990, 2000)) -> int:
-    """Cross-border events of ``kind`` (e.g. ``alliance_formed``, ``acquisition``) in
-    ``years``."""
-    rows = events.loc[(events["kind"] == kind) & events["cross_border"].astype(bool)]
-    return len(in_years(rows, years))
-
-
 def japan_reported_counts(events: pd.DataFrame,
                           years: tuple[int, int] = (1995, 1999)) -> tuple[int, int]:
     """``(reported, all)``: cross-border alliances involving a Japanese firm formed in
