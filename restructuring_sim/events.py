@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from restructuring_sim.columns import rows_of
 from restructuring_sim.io import write_parquet
+from restructuring_sim.observer import REPORTABLE
 from restructuring_sim.scenario import PURPOSES
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
 
@@ -279,8 +280,6 @@ class EventLog:
     def _reported(self, rows: np.ndarray) -> np.ndarray:
         """Whether the deal database reports each event (see :mod:`restructuring_sim.observer`)."""
         if self.observer is None:
-            from restructuring_sim.observer import REPORTABLE
-
             return np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
         return self.observer.reported(rows["kind"], KINDS, rows["size_a"], rows["country_a"],
                                       rows["size_b"], rows["country_b"], self._names["country"])

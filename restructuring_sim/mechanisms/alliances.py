@@ -70,6 +70,9 @@ from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import innovation, search
 
+#: new alliances a firm takes on in one step at most (each dearer than the last: congestion)
+MAX_NEW_PER_STEP = 3
+
 #: value components (columns of :meth:`Valuation.components`)
 RND, LIC, ENTRY, DIST, MFG, SRC = range(6)
 #: the purpose each component stands for
@@ -264,13 +267,13 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     alliance or an earlier pair."""
     f = model.firms
     live = f.live_alliances
-    # the extra congestion of the u-th new alliance of a firm this step, for u = 1..3, for
-    # both sides (a firm takes at most a few new partners a step)
+    # the extra congestion of the u-th new alliance of a firm this step, for u = 1 ..
+    # MAX_NEW_PER_STEP, for both sides
     extra = []
     for firms in (a, b):
         base = search.congestion(model, firms, live[firms])
         extra.append([(search.congestion(model, firms, live[firms] + u) - base).tolist()
-                      for u in range(1, 4)])
+                      for u in range(1, MAX_NEW_PER_STEP + 1)])
     value_a, value_b = v_a.tolist(), v_b.tolist()
     # only firms that both have a live alliance can be allied already: the network is looked
     # up for those pairs alone
@@ -283,7 +286,7 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     keep = []
     for pos, (x, y, pair) in enumerate(zip(a.tolist(), b.tolist(), pairs, strict=True)):
         ux, uy = used.get(x, 0), used.get(y, 0)
-        if ux >= 3 or uy >= 3 or pair in seen:
+        if ux >= MAX_NEW_PER_STEP or uy >= MAX_NEW_PER_STEP or pair in seen:
             continue
         if (ux and value_a[pos] <= extra[0][ux - 1][pos]) or (
                 uy and value_b[pos] <= extra[1][uy - 1][pos]):

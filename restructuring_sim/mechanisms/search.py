@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from restructuring_sim.columns import stable_order
+from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
 
@@ -314,8 +315,6 @@ def _referral_draws(model, searchers, eligible):
 def _live_partners(model):
     """Live alliance partners of every firm as one flat array: firm ``x``'s partners are
     ``neighbours[start[x]:start[x] + count[x]]``."""
-    from restructuring_sim.deals import ALLIANCE
-
     d = model.deals
     live = d.live(ALLIANCE)
     node = np.concatenate([d.a[live], d.b[live]])
