@@ -18,6 +18,13 @@ partner rarely: the database over-represents large firms, as the paper says. All
 formations, supply contracts signed and acquisitions can be reported; dissolutions, contract
 endings, entries and exits never are.
 
+An acquisition is announced by its acquirer, who names the target: it is reported with the
+acquirer's chance alone. A listed buyer must disclose a material acquisition, and deal databases
+built from filings and the financial press cover completed M&As far more fully than alliances,
+which firms announce only when they choose to (Anand and Khanna 2000, "The structure of licensing
+contracts", J. Industrial Economics; Schilling 2009, "Understanding the alliance data", Strategic
+Management Journal). An alliance needs both partners named, since the database codes it by both.
+
 The draws come from their own generator (a child of ``model.rng`` spawned at start), one uniform
 per logged event in log order, so reporting leaves every other draw of a run as it was and the
 same run gives the same ``reported`` column however often its log is read.
@@ -83,5 +90,8 @@ class PressObserver:
         coverage = np.array([self.country_coverage.get(c, 1.0) for c in country_names]
                             + [0.0])  # code -1: no participant
         reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
+        # an acquisition is the acquirer's announcement: the target's chance does not enter
+        announced = np.asarray(kinds) == kind_names.index("acquisition")
+        size_b = np.where(announced, -1, size_b)
         p = self.chance(size_a, coverage[country_a], size_b, coverage[country_b])
         return reportable & (draws < p)

@@ -501,6 +501,15 @@ class Behaviour(_Strict):
         json_schema_extra={"source": "Gulati and Gargiulo (1999); Powell et al. (2005): "
                                      "prior alliances make a firm visible; value a judgement"},
     )
+    trust_discount: float = Field(
+        0.3, ge=0, le=1,
+        description="share of a deal's transaction and coordination cost that partners save "
+        "when they know each other: they allied before, a common partner introduced them, or "
+        "they run the deal together already (share)",
+        json_schema_extra={"source": "judgement; prior ties build trust that replaces "
+                                     "costly safeguards (Gulati 1995, 'Does familiarity breed "
+                                     "trust?'; Dyer and Singh 1998; Uzzi 1997)"},
+    )
     referral_share: float = Field(
         0.5, ge=0, le=1,
         description="chance per search that a firm with live partners asks one of them for a "
@@ -1067,8 +1076,9 @@ class Observer(_Strict):
     A deal enters the database (``reported`` in ``events.parquet``) when the sources it reads
     name and place every participant: each participant independently with chance
     ``<size class>_coverage * countries.<home>.press_coverage``, the deal with the product of
-    its participants' chances. Alliance dissolutions and supply contract endings are never
-    reported (closures are rarely announced). See :mod:`restructuring_sim.observer`.
+    its participants' chances. An acquisition is the acquirer's announcement and is reported
+    with the acquirer's chance alone. Alliance dissolutions and supply contract endings are
+    never reported (closures are rarely announced). See :mod:`restructuring_sim.observer`.
     """
 
     large_coverage: float = Field(

@@ -38,11 +38,16 @@ sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector
   sources from a better supplier (a *sourcing* tie); both scale with the share of production
   firms of the sector make or buy outside;
 
-less the cost: ``transaction_cost * (1 - capability_cost_relief * capability_i) +
-coordination_cost * ict_cost * (1 - capability_cost_relief * min(capability_i, capability_j)) +
-cross_border_cost * distance * (1 - trade_openness)`` (the cross-border term cut by the
-currency-union discount). ``tech`` is knowledge relative to the sector mean (0..1) and
-``assets`` is brand, capital and distribution, ``log(1 + employees)`` scaled to 0..1.
+less the cost: ``(transaction_cost * (1 - capability_cost_relief * capability_i) +
+coordination_cost * ict_cost * (1 - capability_cost_relief * min(capability_i, capability_j)))
+* (1 - trust_discount * known) + cross_border_cost * distance * (1 - trade_openness)`` (the
+cross-border term cut by the currency-union discount), ``known`` being 1 for partners who know
+each other: they allied before, a common partner introduced them (the ``prior_partner`` and
+``referral`` channels), or they run the deal being reviewed together already. Trust built in
+earlier ties replaces costly safeguards and monitoring (Gulati 1995; Dyer and Singh 1998), which
+is why firms return to prior partners and to their partners' partners. ``tech`` is knowledge
+relative to the sector mean (0..1) and ``assets`` is brand, capital and distribution,
+``log(1 + employees)`` scaled to 0..1.
 Complementarity drives SME-MNE deals: the SME brings technology, a niche or local market
 knowledge, the MNE capital, brand and distribution.
 
@@ -185,33 +190,38 @@ class Valuation:
         weaker partner (a capable SME runs a deal with less of its partner's time)."""
         return self._costs(i, j)[0]
 
-    def _costs(self, i, j, existing: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _costs(self, i, j, existing: bool = False,
+               known=False) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`cost` to ``i`` and to ``j``: the coordination and cross-border costs are the
         pair's (the same numbers either way round), worked out once. Each side also bears the
         congestion of the other alliances it runs (:func:`search.congestion`): all its live
-        ones for a new deal, all but this one for an ``existing`` deal."""
+        ones for a new deal, all but this one for an ``existing`` deal. Partners who know each
+        other (``known``, bool per pair, and every ``existing`` deal) save ``trust_discount`` of
+        the transaction and coordination costs."""
         f = self.model.firms
         b = self.model.scenario.behaviour
         relief = b.capability_cost_relief
         cap_i, cap_j = f.capability[i], f.capability[j]
+        trust = 1.0 - b.trust_discount * (np.asarray(known) | existing)
         coordination = (b.coordination_cost * self.cond.ict_cost
                         * (1.0 - relief * np.minimum(cap_i, cap_j)))
         border = cross_border_cost(self.model, self.cond, i, j)
-        return tuple(b.transaction_cost * (1.0 - relief * cap) + coordination + border
+        return tuple((b.transaction_cost * (1.0 - relief * cap) + coordination) * trust + border
                      + search.congestion(self.model, x, f.live_alliances[x] - existing)
                      for x, cap in ((i, cap_i), (j, cap_j)))
 
-    def evaluate(self, i, j, sector, fit=None, existing: bool = False):
+    def evaluate(self, i, j, sector, fit=None, existing: bool = False, known=False):
         """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``.
 
         ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides;
-        ``existing`` values a live deal (see :meth:`_costs`).
+        ``existing`` values a live deal and ``known`` (bool per pair) marks partners who know
+        each other (see :meth:`_costs`).
         """
         side_i, side_j, terms = self._side(i), self._side(j), self._sector_terms(sector)
         ci = self._components(side_i, side_j, terms)
         cj = self._components(side_j, side_i, terms)
         fit = 0.0 if fit is None else fit
-        cost_i, cost_j = self._costs(i, j, existing)
+        cost_i, cost_j = self._costs(i, j, existing, known)
         v_i = ci.sum(axis=1) - cost_i + fit
         v_j = cj.sum(axis=1) - cost_j + fit
         return v_i, v_j, ci + cj
@@ -236,7 +246,8 @@ def form(model, cond, valuation: Valuation) -> int:
     cand = search.draw_candidates(model, cond, searchers, room, contacted)
     sector = deal_sector(model, cand.i, cand.j)
     fit = rng.normal(0.0, model.scenario.behaviour.match_noise, len(cand))
-    v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector, fit)
+    known = (cand.channel == search.PRIOR) | (cand.channel == search.REFERRAL)
+    v_i, v_j, comps = valuation.evaluate(cand.i, cand.j, sector, fit, known=known)
     mutual = (v_i > 0) & (v_j > 0)
     # a matching-service contact is a match the service proposes (a deal that would pay both
     # sides); it becomes a formal deal only with the conversion rate, which rises with the

@@ -7,7 +7,10 @@ venture-backed sector, venture finance and its own technology (see :func:`choose
 Search never scans all pairs. Each searching firm examines a bounded sample of candidates, drawn in
 one vectorised pass:
 
-* its last partner (channel ``prior_partner``), if any;
+* one of its former partners, drawn at random among the firms it has allied with in alliances
+  that have ended (channel ``prior_partner``), if any: firms return to partners they know
+  (Gulati 1995), and a former partner's reliability is known, which saves cost (see
+  :mod:`restructuring_sim.mechanisms.alliances`);
 * a member of its own cluster (``cluster``), if it sits in one;
 * with chance ``referral_share``, if it has live partners, a partner of one of its partners
   (``referral``): a firm asks a partner it trusts to name someone (triadic closure; common third
@@ -317,14 +320,36 @@ def _live_partners(model):
     ``neighbours[start[x]:start[x] + count[x]]``."""
     d = model.deals
     live = d.live(ALLIANCE)
-    node = np.concatenate([d.a[live], d.b[live]])
-    other = np.concatenate([d.b[live], d.a[live]])
+    return _partner_lists(len(model.firms), d.a[live], d.b[live])
+
+
+def _partner_lists(n: int, a: np.ndarray, b: np.ndarray):
+    """Partners of every firm in the deals ``(a[k], b[k])`` as one flat array: firm ``x``'s
+    partners are ``neighbours[start[x]:start[x] + count[x]]`` (in deal order)."""
+    node = np.concatenate([a, b])
+    other = np.concatenate([b, a])
     order = np.argsort(node, kind="stable")
-    n = len(model.firms)
     count = np.bincount(node, minlength=n)
     start = np.zeros(n, dtype=np.int64)
     np.cumsum(count[:-1], out=start[1:])
     return start, count, other[order]
+
+
+def _former_partner_draws(model, searchers, eligible):
+    """A random former partner of each searcher: a firm it was allied with in an alliance that
+    has ended (-1 where it has none, or the one drawn is no longer eligible)."""
+    d = model.deals
+    ended = np.flatnonzero((d.layer == ALLIANCE) & ~d.alive)
+    out = np.full(len(searchers), -1)
+    if not len(ended):
+        return out
+    start, count, neighbours = _partner_lists(len(model.firms), d.a[ended], d.b[ended])
+    has = count[searchers] > 0
+    who = searchers[has]
+    pick = start[who] + np.floor(model.rng.random(len(who)) * count[who]).astype(np.int64)
+    former = neighbours[pick]
+    out[np.flatnonzero(has)] = np.where(eligible[former], former, -1)
+    return out
 
 
 def _distributor_draws(model, searchers, eligible):
@@ -378,8 +403,8 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
     i_dir, j_dir = i_dir[ok], j_dir[ok]
     reached = rng.random(len(i_dir)) < reach_probability(model, cond, i_dir, j_dir)
     i_dir, j_dir = i_dir[reached], j_dir[reached]
-    # prior partner and cluster mate
-    j_prior = f.last_partner[searchers]
+    # former partner and cluster mate
+    j_prior = _former_partner_draws(model, searchers, eligible)
     j_clu = _cluster_draws(model, searchers, eligible)
     j_ref = _referral_draws(model, searchers, eligible)
     # matching service contacts, proposed whether or not the firm searches itself
