@@ -18,12 +18,14 @@ partner rarely: the database over-represents large firms, as the paper says. All
 formations, supply contracts signed and acquisitions can be reported; dissolutions, contract
 endings, entries and exits never are.
 
-An acquisition is announced by its acquirer, who names the target: it is reported with the
-acquirer's chance alone. A listed buyer must disclose a material acquisition, and deal databases
-built from filings and the financial press cover completed M&As far more fully than alliances,
-which firms announce only when they choose to (Anand and Khanna 2000, "The structure of licensing
-contracts", J. Industrial Economics; Schilling 2009, "Understanding the alliance data", Strategic
-Management Journal). An alliance needs both partners named, since the database codes it by both.
+An acquisition is announced by its acquirer, who names the target, in the acquirer's press: the
+target's home press does not enter. A listed buyer must disclose a *material* acquisition, so the
+target's size class still counts (a small target is rarely material to a large buyer and its price
+is often undisclosed): the chance is the acquirer's ``size * country`` times the target's ``size``
+coverage. Deal databases built from filings and the financial press cover completed M&As more
+fully than alliances, which firms announce only when they choose to (Anand and Khanna 2000, "The
+structure of licensing contracts", J. Industrial Economics; Schilling 2009, "Understanding the
+alliance data", Strategic Management Journal).
 
 The draws come from their own generator (a child of ``model.rng`` spawned at start), one uniform
 per logged event in log order, so reporting leaves every other draw of a run as it was and the
@@ -90,8 +92,8 @@ class PressObserver:
         coverage = np.array([self.country_coverage.get(c, 1.0) for c in country_names]
                             + [0.0])  # code -1: no participant
         reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
-        # an acquisition is the acquirer's announcement: the target's chance does not enter
+        # an acquisition is the acquirer's announcement: the target's home press does not enter
         announced = np.asarray(kinds) == kind_names.index("acquisition")
-        size_b = np.where(announced, -1, size_b)
-        p = self.chance(size_a, coverage[country_a], size_b, coverage[country_b])
+        p = self.chance(size_a, coverage[country_a], size_b,
+                        np.where(announced, 1.0, coverage[country_b]))
         return reportable & (draws < p)

@@ -575,8 +575,14 @@ class Behaviour(_Strict):
         "(value units/year)"
     )
     post_standard_factor: float = Field(
-        0.3, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists "
-        "(multiplier)"
+        1.0, ge=0, le=1, description="R&D-alliance value multiplier once a standard exists; "
+        "before it the multiplier is 1 + pre_standard_bonus (multiplier)",
+        json_schema_extra={"source": "judgement: once a dominant design emerges, the ferment's "
+                           "extra alliances go and R&D alliances keep their ordinary value "
+                           "(Abernathy and Utterback 1978; Sakai 2002: fewer alliances once a "
+                           "standard exists). A lower value would also cut the ordinary value "
+                           "of sectors standardised in the run below that of sectors that never "
+                           "were"},
     )
     regulated_access: float = Field(
         0.05, ge=0, le=1, description="market access to a regulated sector before deregulation "
@@ -713,12 +719,12 @@ class Acquisitions(_Strict):
     candidates: int = Field(6, ge=1, le=200, description="targets examined per search (count)")
     presence_rate: float = Field(
         0.15, ge=0, le=1,
-        description="yearly chance that a multinational sets out to enter a foreign market by "
+        description="yearly chance that a large firm sets out to enter a foreign market by "
         "buying a firm there (1/year)",
-        json_schema_extra={"source": "judgement: an MNE adds a country by acquisition every six "
-                           "to seven years, as the cross-border M&A wave of the 1990s (UNCTAD "
-                           "World Investment Report 2000) implies for the few thousand MNEs "
-                           "behind most of it"},
+        json_schema_extra={"source": "fitted to cross-border M&As per cross-border alliance "
+                           "(experiments/calibration/baseline/); prior: a large firm adds a "
+                           "country by acquisition every one to ten years, as the cross-border "
+                           "M&A wave of the 1990s (UNCTAD World Investment Report 2000) implies"},
     )
     tech_premium: float = Field(
         4.0, ge=0, le=100,
@@ -1076,9 +1082,10 @@ class Observer(_Strict):
     A deal enters the database (``reported`` in ``events.parquet``) when the sources it reads
     name and place every participant: each participant independently with chance
     ``<size class>_coverage * countries.<home>.press_coverage``, the deal with the product of
-    its participants' chances. An acquisition is the acquirer's announcement and is reported
-    with the acquirer's chance alone. Alliance dissolutions and supply contract endings are
-    never reported (closures are rarely announced). See :mod:`restructuring_sim.observer`.
+    its participants' chances. An acquisition is the acquirer's announcement: the target's
+    home press does not enter its chance, only the target's size class (materiality).
+    Alliance dissolutions and supply contract endings are never reported (closures are rarely
+    announced). See :mod:`restructuring_sim.observer`.
     """
 
     large_coverage: float = Field(

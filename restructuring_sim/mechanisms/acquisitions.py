@@ -11,13 +11,16 @@ Four motives, each a rule over firms' state:
   ``market_premium * new_markets`` (size-weighted share of world markets the target sells in and
   the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
   ``price_to_sales`` times revenue. The motive is the larger of the two parts.
-* ``market`` (presence abroad): a multinational (with chance ``acquisitions.presence_rate`` a
+* ``market`` (presence abroad): a large firm (with chance ``acquisitions.presence_rate`` a
   year) sets out to enter one foreign country where it does not yet sell, chosen in proportion
   to market size, and examines ``candidates`` firms of its sector there (by visibility, smaller
   than itself); it buys the one whose value most exceeds its price and the cross-border deal
   cost. The paper: "a major motive for the acquisition of large firms is to strengthen market
   presence" in a product or service segment; such deals need targets with a customer base large
-  enough to carry the fixed cost of buying abroad, so they are mostly large and medium firms;
+  enough to carry the fixed cost of buying abroad, so they are mostly large and medium firms.
+  A firm that is not yet multinational hunts too: buying a local firm is the usual first step
+  abroad (UNCTAD, World Investment Report 2000: cross-border M&As, not greenfield investment,
+  carried most of the decade's foreign direct investment);
 * ``succession``: an SME owner past ``retirement_age`` retires (half of them in a given year);
   with chance ``successor_share`` a successor takes over, otherwise the firm is sold to the best
   buyer among larger firms of its sector (at half its price) or, if none wants it or the sale
@@ -273,12 +276,12 @@ def step(model, cond) -> dict[str, int]:
 
 
 def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
-    """Multinationals buy a firm in a foreign country where they do not sell yet (motive
+    """Large firms buy a firm in a foreign country where they do not sell yet (motive
     ``market``); the FDI and merger-control gates come after, as for every proposal."""
     f = model.firms
     rng = model.rng
     acq = model.scenario.acquisitions
-    hunters = np.flatnonzero(f.active & f.mne & (rng.random(len(f)) < acq.presence_rate))
+    hunters = np.flatnonzero(f.active & ~f.is_sme & (rng.random(len(f)) < acq.presence_rate))
     if not len(hunters):
         return []
     w = model.world
