@@ -169,7 +169,9 @@ class Sector(_Strict):
     )
     standard_year: int | None = Field(
         None, ge=1900, le=2100,
-        description="year a dominant design emerges; none = no standard in the run (year)"
+        description="year a dominant design emerges, ending a standards contest that raises "
+        "R&D-alliance value before it (behaviour.pre_standard_bonus); none = no design contest "
+        "in the run: R&D alliances keep their ordinary value (year)"
     )
     deregulation_year: int | None = Field(
         None, ge=1900, le=2100,
@@ -525,11 +527,14 @@ class Behaviour(_Strict):
     w_rnd: float = Field(1.266, ge=0, le=20, description="value weight of R&D cost sharing "
                          "(value units/year)")
     w_licensing: float = Field(
-        3.0, ge=0, le=20, description="value weight of licensing, per unit of IPR x IP "
-        "reliance x technology gap x reach (value units/year)",
-        json_schema_extra={"source": "judgement: the 2.0 it had times the 1.5 multiplier of "
-                           "sectors where licensing was typical, before sector characteristics "
-                           "replaced those multipliers"},
+        1.5, ge=0, le=20, description="value weight of licensing, per unit of IPR x IP "
+        "reliance x licensable technology (technology x cognitive distance) x reach (value "
+        "units/year)",
+        json_schema_extra={"source": "judgement: the scale at which licensing is a purpose of "
+                           "most pharmaceutical and software alliances and of a minority in "
+                           "automotive and telecom, as in the technology alliance data of the "
+                           "period (Hagedoorn 1993, 'Understanding the rationale of strategic "
+                           "technology partnering', SMJ)"},
     )
     w_marketing: float = Field(1.484, ge=0, le=20, description="value weight of market access "
                                "(value units/year)")

@@ -129,7 +129,10 @@ class World:
         growth = (1.0 + sc.drivers.rnd_cost_growth) ** elapsed
         b = sc.behaviour
         pre = 1.0 + b.pre_standard_bonus
-        cycle = np.where(t >= self.standard_year, b.post_standard_factor, pre)
+        # ferment before a sector's dominant design, its ordinary value (1) where no design
+        # contest is stated
+        cycle = np.where(np.isfinite(self.standard_year),
+                         np.where(t >= self.standard_year, b.post_standard_factor, pre), 1.0)
         deregulated = t >= self.deregulation_year
         paths = self._paths_at(step, t)
         return Conditions(

@@ -15,13 +15,17 @@ sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector
   dominant design emerges and less after; all of it times the complementarity of the two
   knowledge profiles (an inverted U in cognitive distance, see
   :func:`restructuring_sim.mechanisms.innovation.rnd_value_factor`);
-* ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * ([tech_j - tech_i]+ *
-  assets_i + [tech_i - tech_j]+ * assets_j * pressure_i * cycle_s)``: a technology firm
-  licenses its technology or grants marketing rights to a larger firm for funding; the licensee
-  gains technology it can exploit across its reach, the licensor fees in proportion to its lead
-  and the licensee's reach, which fund the share of its R&D programme it cannot fund itself (as
-  cost sharing would, hence the pressure and the technology cycle); it rises with IPR
-  protection and with how far the sector's returns rest on licensable IP;
+* ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * distance_ij * (tech_j *
+  assets_i + tech_i * assets_j * pressure_i * cycle_s)``: a technology firm licenses its
+  technology or grants marketing rights to a larger firm for funding. What can be licensed is
+  the part of the licensor's knowledge lying in fields where the licensee is weaker: its
+  technology times the cognitive distance of the two profiles (see
+  :func:`restructuring_sim.mechanisms.innovation.distance`), so that a large firm whose broad
+  profile lacks an SME's niche seeks a licence from it. The licensee gains technology it can
+  exploit across its reach (``assets_i``), the licensor fees in proportion to the licensee's
+  reach, which fund the share of its R&D programme it cannot fund itself (as cost sharing
+  would, hence the pressure and the technology cycle); it rises with IPR protection and with
+  how far the sector's returns rest on licensable IP;
 * ``market_entry``: ``w_marketing * local_presence_s * access_s * (entry_i + [assets_j -
   assets_i]+ * entry_j)``: a firm enters the markets of a partner who has the customer base
   (``entry_i``: the share of the pair's size-weighted markets that ``j`` sells in and ``i`` does
@@ -176,8 +180,9 @@ class Valuation:
         out = np.empty((len(ti), 6))
         out[:, RND] = (b.w_rnd * rnd * pressure_i * aj * cycle * tj
                        * innovation.rnd_value_factor(self.model, profile_i, profile_j))
-        out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * (
-            np.maximum(tj - ti, 0) * ai + np.maximum(ti - tj, 0) * aj * pressure_i * cycle)
+        licensable = innovation.distance(profile_i, profile_j)
+        out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * licensable * (
+            tj * ai + ti * aj * pressure_i * cycle)
         out[:, ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)
         out[:, DIST] = b.w_marketing * distribution * (access * new_i + gap_j * ti)
         out[:, MFG] = b.w_manufacturing * outsourced * gap_j * qi
