@@ -10,6 +10,9 @@ Figures (PNG, and SVG with ``--svg``), each built from the run directory's files
 * ``network_metrics``: the yearly network metrics (``network_metrics.parquet``).
 * ``firm_sizes``: the distribution of firm size (employees) among active firms at the start and
   the end of the run, and the firms per size class.
+* ``market_selection``: the exit rate of firms by their change in market share over the year
+  before, in five equal groups from the largest loss to the largest gain (see
+  :mod:`restructuring_sim.selection`).
 """
 
 from __future__ import annotations
@@ -299,6 +302,26 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
     return fig
 
 
+@styled
+def selection_figure(firms: pd.DataFrame, title: str = "") -> Figure:
+    """Exit rate by change in market share (five groups of firm-years)."""
+    from restructuring_sim.selection import exit_rates_by_share_change
+
+    fig = new_figure(7, 4.2, left=0.75, top=0.6, bottom=0.9)
+    ax = fig.subplots()
+    table = exit_rates_by_share_change(firms, groups=5)
+    x = np.arange(len(table))
+    ax.bar(x, 100 * table["exit_rate"], color="#0072B2")
+    labels = [f"{100 * (np.exp(c) - 1):+.0f}%" for c in table["share_change"]]
+    ax.set_xticks(x, labels)
+    ax.set_xlabel("mean change of market share over the year (five equal groups of firms)")
+    ax.set_ylabel("firms exiting the next year (%)")
+    ax.set_title("Market selection: exits by change in market share")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def run_title(run_dir: Path, manifest: dict) -> str:
     """A short title: scenario name and seed of the run."""
     scenario = manifest.get("scenario", {})
@@ -321,6 +344,7 @@ def build_figures(run_dir: str | Path) -> dict[str, Figure]:
         "sectors_purposes": sectors_figure(events, firms, title),
         "network_metrics": network_figure(metrics, title),
         "firm_sizes": sizes_figure(firms, title),
+        "market_selection": selection_figure(firms, title),
     }
 
 

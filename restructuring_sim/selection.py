@@ -1,0 +1,56 @@
+"""Market selection: which firms exit, by how their market share moved.
+
+The product markets (:mod:`restructuring_sim.mechanisms.market`) decide each firm's sales; a firm
+whose share falls loses revenue and margin and is the one likely to close. This module measures
+that from a run's yearly firm panel (``firms.parquet``): the firms active in two consecutive
+years are ranked by the change of their market share between them (log ratio of
+``market_share``, sales in the home market relative to the mean firm's there), cut into equal
+groups, and each group's exit rate is the share of its firms that close (status ``exited``) in
+the following year. Acquired firms do not count as exits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def exit_rates_by_share_change(firms: pd.DataFrame, groups: int = 5) -> pd.DataFrame:
+    """Exit rate of firms by their change in market share over the year before.
+
+    Parameters
+    ----------
+    firms : the firm panel (``firms.parquet``: ``firm_id``, ``year``, ``status``,
+        ``market_share``), one or more runs (rows of several runs need distinct
+        ``(run_id, firm_id)``; a ``run_id`` column is used when present).
+    groups : number of equal groups of firms by share change (quantiles), 2 or more.
+
+    Returns
+    -------
+    One row per group, from the largest loss of share (group 0) to the largest gain:
+    ``share_change`` (mean log change of market share), ``exit_rate`` (share of the group's
+    firms that exit in the next year), ``firms`` (firm-years in the group), ``exits``.
+    """
+    if groups < 2:
+        raise ValueError(f"groups: {groups} given, need at least 2")
+    keys = ["run_id", "firm_id"] if "run_id" in firms.columns else ["firm_id"]
+    panel = firms[[*keys, "year", "status", "market_share"]]
+    nxt = panel.assign(year=panel["year"] - 1)[[*keys, "year", "status"]]
+    prev = panel.assign(year=panel["year"] + 1)[[*keys, "year", "status", "market_share"]]
+    rows = (panel.merge(prev, on=[*keys, "year"], suffixes=("", "_before"))
+            .merge(nxt, on=[*keys, "year"], suffixes=("", "_after")))
+    alive = (rows["status"] == "active") & (rows["status_before"] == "active")
+    alive &= (rows["market_share"] > 0) & (rows["market_share_before"] > 0)
+    rows = rows.loc[alive]
+    change = np.log(rows["market_share"].to_numpy() / rows["market_share_before"].to_numpy())
+    exited = (rows["status_after"] == "exited").to_numpy()
+    if len(change) < groups:
+        raise ValueError(f"too few firm-years ({len(change)}) for {groups} groups")
+    # ranks cut into equal groups (ties broken by order: a stable, deterministic split)
+    rank = np.argsort(np.argsort(change, kind="stable"), kind="stable")
+    group = rank * groups // len(change)
+    table = pd.DataFrame({"group": group, "change": change, "exit": exited})
+    out = table.groupby("group").agg(share_change=("change", "mean"), exit_rate=("exit", "mean"),
+                                     firms=("exit", "size"), exits=("exit", "sum"))
+    out.index.name = "share_change_group"
+    return out
