@@ -762,6 +762,16 @@ class Acquisitions(_Strict):
         0.1, ge=0, le=1, description="yearly chance that a loss-making firm is put up for sale "
         "(probability/year)"
     )
+    max_relative_size: float = Field(
+        0.5, gt=0, le=10,
+        description="largest price a buyer can finance for one target, as a multiple of its own "
+        "value (price_to_sales x its revenue): cash, debt and new shares raise only so much "
+        "(multiple)",
+        json_schema_extra={"source": "judgement: targets are mostly far smaller than their "
+                           "buyers, about a fifth of their value on average, and mergers of "
+                           "near equals are few (Moeller, Schlingemann and Stulz 2004, 'Firm "
+                           "size and the gains from acquisitions', JFE)"},
+    )
     hhi_limit: float = Field(
         0.8, ge=0, le=1,
         description="post-merger HHI allowed at zero strictness; the limit falls linearly to 0 "

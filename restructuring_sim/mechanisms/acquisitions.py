@@ -33,7 +33,10 @@ Four motives, each a rule over firms' state:
   firm is the acquirer.
 
 A buyer pays ``price`` plus a fixed deal cost, higher abroad (``cross_border_deal_cost``: due
-diligence, legal work, integration), so that foreign buyers mostly pass over small targets.
+diligence, legal work, integration), so that foreign buyers mostly pass over small targets. It
+can finance a price up to ``max_relative_size`` times its own value (``price_to_sales`` times its
+revenue): cash, debt and new shares raise only so much, so targets are mostly far smaller than
+their buyers and large firms are seldom bought.
 Every deal passes two policy gates: a foreign acquirer is admitted with chance
 ``policy.fdi_openness``, and a deal is blocked when the merged firm would push the HHI of the
 target's (country, sector) market, measured in employees of home firms, above
@@ -88,6 +91,11 @@ class Valuer:
     def price(self, target):
         """Asking price of targets (USD million)."""
         return self.model.scenario.acquisitions.price_to_sales * self.revenue[target]
+
+    def affordable(self, acquirer, target) -> np.ndarray:
+        """Whether each acquirer can finance the target's price (see the module docstring)."""
+        acq = self.model.scenario.acquisitions
+        return self.revenue[target] <= acq.max_relative_size * self.revenue[acquirer]
 
     def deal_cost(self, acquirer, target):
         """Fixed cost of closing the deal (USD million): due diligence, legal work and
@@ -177,7 +185,8 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     s, b = s[ok], b[ok]
     # a firm for sale is offered where its owner is known: at home, abroad only as trade
     # barriers allow, whatever markets the buyer sells in
-    ok = (f.employees[b] > f.employees[s]) & _reached(model, cond, b, s, presence=False)
+    ok = ((f.employees[b] > f.employees[s]) & valuer.affordable(b, s)
+          & _reached(model, cond, b, s, presence=False))
     s, b = s[ok], b[ok]
     value, _ = valuer.value(b, s)
     surplus = value - discount * valuer.price(s) - valuer.deal_cost(b, s)
@@ -213,7 +222,7 @@ def step(model, cond) -> dict[str, int]:
         ok = (j >= 0) & (j != i)
         ok[ok] &= targets[j[ok]]
         i, j = i[ok], j[ok]
-        ok = f.employees[j] < f.employees[i]  # firms buy smaller firms
+        ok = (f.employees[j] < f.employees[i]) & valuer.affordable(i, j)  # smaller firms
         i, j = i[ok], j[ok]
         ok = _reached(model, cond, i, j)
         i, j = i[ok], j[ok]
@@ -299,7 +308,7 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
                          group=market)
     ok = (j >= 0) & (j != i)
     i, j = i[ok], j[ok]
-    ok = f.employees[j] < f.employees[i]
+    ok = (f.employees[j] < f.employees[i]) & valuer.affordable(i, j)
     i, j = i[ok], j[ok]
     if not len(i):
         return []
