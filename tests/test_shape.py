@@ -30,10 +30,11 @@ def grow_then_lead(services_from: int) -> pd.DataFrame:
 def test_yearly_counts_deals_participations_and_large_partners():
     table = shape.yearly(grow_then_lead(1995))
     assert list(table.index) == list(range(1990, 2001))
-    assert table.loc[1994].tolist() == [1, 1, 1, 0]
-    assert table.loc[1999].tolist() == [2, 2, 0, 2]
-    # 2000: three deals, two with a large firm; SME participations 1 + 1 + 2 in services
-    assert table.loc[2000].tolist() == [3, 2, 0, 4]
+    assert table.loc[1994].tolist() == [1, 1, 1, 1, 0]
+    assert table.loc[1999].tolist() == [2, 2, 2, 0, 2]
+    # 2000: three deals, two with a large firm (who comes first); SME participations 1 + 1 + 2
+    # in services
+    assert table.loc[2000].tolist() == [3, 2, 2, 0, 4]
 
 
 def test_trend_is_the_least_squares_slope_over_the_mean():
@@ -66,6 +67,17 @@ def test_checks_pool_replicates_and_judge_each_statement(services_from, passes):
     deals = 2 * (services_from - 1990) + 2 * 2 * (2001 - services_from) + 2
     assert checks.loc["sme_deals_with_a_large_firm", "model"] == pytest.approx(
         (deals - 2) / deals)
+    assert checks.loc["large_firms_start", "model"] == pytest.approx((deals - 2) / deals)
+    assert checks.loc["large_firms_start", "pass"]
+
+
+def test_large_firms_start_counts_the_first_firm_only():
+    rows = [row(A, year, ["small", "large"], ["US", "DE"]) for year in range(1990, 2001)]
+    rows += [row(A, year, ["large", "medium"], ["US", "DE"]) for year in (1995, 1996)]
+    table = shape.check([shape.yearly(frame(rows))]).set_index("name")
+    assert table.loc["large_firms_start", "model"] == pytest.approx(2 / 13)
+    assert not table.loc["large_firms_start", "pass"]
+    assert table.loc["sme_deals_with_a_large_firm", "model"] == 1.0
 
 
 def test_a_falling_series_fails_the_rise():

@@ -63,7 +63,8 @@ def test_writes_plots_and_table(ensemble):
     sc = load_scenario(BASELINE)
     assert record["source"]["seeds"] == replicate_seeds(sc.simulation.seed, 3)
     assert [c["name"] for c in record["shape"]] == ["sme_alliances_rise", "services_lead_from",
-                                                     "sme_deals_with_a_large_firm"]
+                                                     "sme_deals_with_a_large_firm",
+                                                     "large_firms_start"]
     assert all(isinstance(c["pass"], bool) for c in record["shape"])
 
 

@@ -13,6 +13,10 @@ how the decade unfolded, and these checks put that beside the model:
 * ``sme_deals_with_a_large_firm``: most alliances involving SMEs pair them with a large firm. The
   model's value is the share of the decade's cross-border SME alliances that have a large
   participant; it passes above one half.
+* ``large_firms_start``: multinationals seek small firms' technology and local knowledge, so large
+  firms start a good part of the alliances involving SMEs. The model's value is the share of the
+  decade's cross-border SME alliances whose first firm (``firm_ids[0]``, the firm that searched
+  or was proposed the contact) is large; it passes at one third or more.
 
 Every check pools the replicates' counts (as the moments do), so a single replicate's few deals
 do not decide it.
@@ -35,18 +39,21 @@ LEAD_YEAR, LEAD_WINDOW = 1995, 2
 
 
 def yearly(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.DataFrame:
-    """Per year: cross-border SME alliances, those with a large participant, and SME
-    participations in manufacturing and in services (columns ``alliances``, ``with_large``,
-    ``manufacturing``, ``services``)."""
+    """Per year: cross-border SME alliances, those with a large participant, those a large firm
+    started, and SME participations in manufacturing and in services (columns ``alliances``,
+    ``with_large``, ``started_by_large``, ``manufacturing``, ``services``)."""
     index = pd.RangeIndex(years[0], years[1] + 1, name="year")
     deals = trends.in_years(trends.sme_alliances(events), years)
     large = deals["size_classes"].map(lambda classes: "large" in list(classes)).astype(bool)
+    started = deals["size_classes"].map(lambda classes: list(classes)[0] == "large").astype(bool)
     parts = trends.in_years(trends.participations(events), years)
     groups = parts.groupby(["year", "sector_group"]).size().unstack(fill_value=0)
     groups = groups.reindex(index=index, columns=list(trends.SECTOR_GROUPS), fill_value=0)
     return pd.DataFrame({
         "alliances": deals.groupby("year").size().reindex(index, fill_value=0),
         "with_large": deals.loc[large].groupby("year").size().reindex(index, fill_value=0),
+        "started_by_large": deals.loc[started].groupby("year").size().reindex(index,
+                                                                               fill_value=0),
         "manufacturing": groups["manufacturing"],
         "services": groups["services"],
     }).astype(int)
@@ -84,6 +91,7 @@ def check(per_replicate: Sequence[pd.DataFrame]) -> pd.DataFrame:
     lead = lead_from(pooled["manufacturing"], pooled["services"])
     total = pooled["alliances"].sum()
     with_large = pooled["with_large"].sum() / total if total else float("nan")
+    started = pooled["started_by_large"].sum() / total if total else float("nan")
     rows = [
         dict(name="sme_alliances_rise",
              statement="cross-border alliances involving SMEs rise over 1990-2000",
@@ -95,5 +103,8 @@ def check(per_replicate: Sequence[pd.DataFrame]) -> pd.DataFrame:
         dict(name="sme_deals_with_a_large_firm",
              statement="most alliances involving SMEs include a large firm",
              model=with_large, rule="> 0.5", **{"pass": bool(with_large > 0.5)}),
+        dict(name="large_firms_start",
+             statement="large firms start a third or more of alliances involving SMEs",
+             model=started, rule=">= 1/3", **{"pass": bool(started >= 1 / 3)}),
     ]
     return pd.DataFrame(rows, columns=COLUMNS)
