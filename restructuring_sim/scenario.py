@@ -513,11 +513,12 @@ class Behaviour(_Strict):
                                      "trust?'; Dyer and Singh 1998; Uzzi 1997)"},
     )
     referral_share: float = Field(
-        0.5, ge=0, le=1,
+        1.0, ge=0, le=1,
         description="chance per search that a firm with live partners asks one of them for a "
         "partner of theirs (referral, closing a triangle) (share)",
-        json_schema_extra={"source": "judgement; common third parties predict new ties: "
-                                     "Gulati and Gargiulo (1999)"},
+        json_schema_extra={"source": "judgement: asking a partner costs a searching firm "
+                                     "next to nothing, so it always asks; common third parties "
+                                     "predict new ties (Gulati and Gargiulo 1999)"},
     )
     foreign_search_cost: float = Field(
         2.0, ge=0, le=50,
