@@ -69,6 +69,7 @@ SCHEMA = pa.schema(
         ("channel", pa.string()),
         ("value", pa.float64()),
         ("reported", pa.bool_()),
+        ("value_disclosed", pa.bool_()),
     ]
 )
 
@@ -273,16 +274,18 @@ class EventLog:
             "motive": _decode(rows["motive"], MOTIVES, absent=None),
             "channel": _decode(rows["channel"], CHANNELS, absent=None),
             "value": pa.array(rows["value"], pa.float64(), from_pandas=True),
-            "reported": self._reported(rows),
         }
+        data["reported"], data["value_disclosed"] = self._observed(rows)
         return pa.table(data, schema=SCHEMA)
 
-    def _reported(self, rows: np.ndarray) -> np.ndarray:
-        """Whether the deal database reports each event (see :mod:`restructuring_sim.observer`)."""
+    def _observed(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether the deal database reports each event, and gives an acquisition's price (see
+        :mod:`restructuring_sim.observer`)."""
         if self.observer is None:
-            return np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
-        return self.observer.reported(rows["kind"], KINDS, rows["size_a"], rows["country_a"],
-                                      rows["size_b"], rows["country_b"], self._names["country"])
+            reported = np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
+            return reported, reported & (rows["kind"] == KINDS.index("acquisition"))
+        return self.observer.observe(rows["kind"], KINDS, rows["size_a"], rows["country_a"],
+                                     rows["size_b"], rows["country_b"], self._names["country"])
 
     def to_pandas(self):
         """The log as a pandas DataFrame."""

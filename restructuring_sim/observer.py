@@ -18,18 +18,20 @@ partner rarely: the database over-represents large firms, as the paper says. All
 formations, supply contracts signed and acquisitions can be reported; dissolutions, contract
 endings, entries and exits never are.
 
-An acquisition is announced by its acquirer, who names the target, in the acquirer's press: the
-target's home press does not enter. A listed buyer must disclose a *material* acquisition, so the
-target's size class still counts (a small target is rarely material to a large buyer and its price
-is often undisclosed): the chance is the acquirer's ``size * country`` times the target's ``size``
-coverage. Deal databases built from filings and the financial press cover completed M&As more
-fully than alliances, which firms announce only when they choose to (Anand and Khanna 2000, "The
-structure of licensing contracts", J. Industrial Economics; Schilling 2009, "Understanding the
-alliance data", Strategic Management Journal).
+An acquisition is announced by its acquirer, who names the target, in the acquirer's press: it
+is reported with the acquirer's chance alone. Deal databases built from filings and the
+financial press cover completed M&As far more fully than alliances, which firms announce only
+when they choose to (Anand and Khanna 2000, "The structure of licensing contracts", J. Industrial
+Economics; Schilling 2009, "Understanding the alliance data", Strategic Management Journal).
+Its *price* is disclosed (``value_disclosed``) only when the deal is material to the buyer, with
+the target's size-class coverage: the price of a small private target is rarely published, which
+is why the paper can say only that *at least* 340 cross-border M&As had an SME target of known
+capitalisation.
 
-The draws come from their own generator (a child of ``model.rng`` spawned at start), one uniform
-per logged event in log order, so reporting leaves every other draw of a run as it was and the
-same run gives the same ``reported`` column however often its log is read.
+The draws come from their own generator (a child of ``model.rng`` spawned at start), two
+uniforms per logged event in log order, so reporting leaves every other draw of a run as it was
+and the same run gives the same ``reported`` and ``value_disclosed`` columns however often its
+log is read.
 """
 
 from __future__ import annotations
@@ -81,19 +83,24 @@ class PressObserver:
                        1.0)
         return p_a * p_b
 
-    def reported(self, kinds: np.ndarray, kind_names, size_a, country_a, size_b,
-                 country_b, country_names) -> np.ndarray:
-        """Which events the database reports (bool per event, in log order).
+    def observe(self, kinds: np.ndarray, kind_names, size_a, country_a, size_b,
+                country_b, country_names) -> tuple[np.ndarray, np.ndarray]:
+        """Which events the database reports, and of which reported acquisitions it gives the
+        price: ``(reported, value_disclosed)``, bool per event in log order.
 
         ``kinds`` are codes into ``kind_names``; ``country_a``/``country_b`` codes into
         ``country_names`` (-1 = no second participant)."""
         n = len(kinds)
-        draws = np.random.default_rng(self.seed).random(n)
+        draws = np.random.default_rng(self.seed).random((n, 2))
         coverage = np.array([self.country_coverage.get(c, 1.0) for c in country_names]
                             + [0.0])  # code -1: no participant
         reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
-        # an acquisition is the acquirer's announcement: the target's home press does not enter
+        # an acquisition is the acquirer's announcement: the target's chance does not enter
         announced = np.asarray(kinds) == kind_names.index("acquisition")
-        p = self.chance(size_a, coverage[country_a], size_b,
-                        np.where(announced, 1.0, coverage[country_b]))
-        return reportable & (draws < p)
+        size_b = np.asarray(size_b)
+        p = self.chance(size_a, coverage[country_a], np.where(announced, -1, size_b),
+                        coverage[country_b])
+        reported = reportable & (draws[:, 0] < p)
+        material = self.size_coverage[np.maximum(size_b, 0)]
+        disclosed = reported & announced & (draws[:, 1] < material)
+        return reported, disclosed

@@ -76,7 +76,7 @@ def test_events_schema_is_the_contract(run_dir):
         "run_id", "seed", "step", "year", "quarter", "kind", "deal_id", "firm_ids",
         "size_classes", "countries", "regions", "sector", "sector_group", "purposes",
         "joint_venture", "equity", "cross_border", "involves_sme", "motive", "channel", "value",
-        "reported",
+        "reported", "value_disclosed",
     ]
     assert table.num_rows > 0
 

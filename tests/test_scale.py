@@ -107,12 +107,31 @@ def test_more_press_coverage_reports_more_deals_and_leaves_the_deals_alone():
                     n_firms=1000, seed=2).events.to_pandas()
     high = run_model(["observer.small_coverage=1.0", "observer.medium_coverage=1.0"],
                      n_firms=1000, seed=2).events.to_pandas()
-    same = [c for c in low.columns if c not in ("reported", "run_id")]
+    same = [c for c in low.columns if c not in ("reported", "value_disclosed", "run_id")]
     pd.testing.assert_frame_equal(low[same], high[same])
     with_sme = formed(low)["size_classes"].map(lambda s: list(s) != ["large", "large"])
     assert with_sme.any()
     assert not formed(low).loc[with_sme, "reported"].any()
     assert formed(high)["reported"].mean() > formed(low)["reported"].mean()
+
+
+def test_acquisitions_are_the_acquirers_announcements_and_small_prices_stay_unknown():
+    """An acquisition is reported with its acquirer's chance alone; its price is disclosed
+    with the target's size-class coverage (never for other events)."""
+    observer = PressObserver((0.0, 0.5, 1.0), {}, seed=3)
+    kinds = ["alliance_formed", "acquisition", "supply_contract_signed"]
+    n = 4000
+    small, large = 0, 2
+    kind = np.tile([0, 1], n // 2)
+    reported, disclosed = observer.observe(kind, kinds, np.full(n, large), np.zeros(n, int),
+                                           np.full(n, small), np.zeros(n, int), ["US"])
+    assert not reported[kind == 0].any()  # an alliance needs its small partner named
+    assert reported[kind == 1].all()  # the large acquirer announces the deal
+    assert not disclosed.any()  # a small target's price is never material here
+    _, disclosed = observer.observe(kind, kinds, np.full(n, large), np.zeros(n, int),
+                                    np.full(n, 1), np.zeros(n, int), ["US"])
+    assert not disclosed[kind == 0].any()
+    assert disclosed[kind == 1].mean() == pytest.approx(0.5, abs=0.05)
 
 
 def test_count_table_scales_samples_and_passes_within_15_percent():

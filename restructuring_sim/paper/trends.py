@@ -149,12 +149,15 @@ def sme_acquisition_counts(events: pd.DataFrame, years: tuple[int, int] = (1990,
     """``(SME target, all)``: cross-border acquisitions in ``years``.
 
     As in the paper's M&A figures, a target is an SME when its capitalisation, the price paid
-    for it (the event's ``value``, USD million), is at most ``capitalisation_max``; with
-    ``capitalisation_max=None`` the target's size class (``size_classes[1]``) decides instead.
+    for it (the event's ``value``, USD million), is known (``value_disclosed``, where the log has
+    it) and at most ``capitalisation_max``; with ``capitalisation_max=None`` the target's size
+    class (``size_classes[1]``) decides instead.
     """
     acq = in_years(events.loc[(events["kind"] == "acquisition") & events["cross_border"]], years)
     if capitalisation_max is not None:
         sme = acq["value"] <= capitalisation_max
+        if "value_disclosed" in acq:
+            sme &= acq["value_disclosed"].astype(bool)
     else:
         sme = acq["size_classes"].map(lambda sizes: len(sizes) > 1 and sizes[1] in SME_CLASSES)
     return int(sme.sum()), len(acq)
