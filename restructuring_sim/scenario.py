@@ -750,9 +750,12 @@ class Acquisitions(_Strict):
         "valuation (log)"
     )
     cross_border_deal_cost: float = Field(
-        10.0, ge=0, le=1000,
+        2.0, ge=0, le=1000,
         description="fixed cost of buying a foreign firm: due diligence, legal and advisory work, "
         "integration abroad (USD million)",
+        json_schema_extra={"source": "judgement: advisers' minimum fees and the legal and "
+                           "integration work of a small cross-border deal come to a few million "
+                           "dollars, several times a domestic deal's"},
     )
     retirement_age: float = Field(65.0, ge=30, le=100, description="age at which owners retire "
                                   "(years)")
@@ -833,8 +836,23 @@ class Demography(_Strict):
     loss_shrink: float = Field(
         0.08, ge=0, le=1, description="yearly employment cut of a loss-making firm (share/year)"
     )
-    growth_noise: float = Field(0.05, ge=0, le=1, description="standard deviation of yearly "
-                                "log growth (log)")
+    growth_noise: float = Field(
+        0.3, ge=0, le=1,
+        description="standard deviation of a 10-employee firm's yearly log employment growth "
+        "from idiosyncratic shocks; it falls with size as (employees / 10) ** "
+        "-growth_noise_elasticity, and the shocks leave expected employment unchanged (log)",
+        json_schema_extra={"source": "judgement within the dispersion of small firms' yearly "
+                           "growth (Evans 1987, 'The relationship between firm growth, size, "
+                           "and age', J. Industrial Economics; Haltiwanger, Jarmin and Miranda "
+                           "2013)"},
+    )
+    growth_noise_elasticity: float = Field(
+        0.15, ge=0, le=1,
+        description="how fast the dispersion of yearly growth falls with firm size "
+        "(elasticity)",
+        json_schema_extra={"source": "Stanley et al. (1996), 'Scaling behaviour in the growth "
+                           "of companies', Nature 379: about 0.15"},
+    )
     cluster_spillover: float = Field(
         0.05, ge=0, le=1,
         description="yearly share of the gap to its cluster's mean knowledge a firm absorbs "

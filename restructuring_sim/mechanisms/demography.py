@@ -17,7 +17,10 @@
 * **Growth**: log employment moves by ``market.capacity_adjustment`` x the log change of the
   firm's sales per employee against its market's (firms gaining share hire, those losing it
   shed staff), grows by ``growth_per_deal_share`` x the deal share of revenue, shrinks by
-  ``loss_shrink`` in a loss year, plus noise; so size classes change over time.
+  ``loss_shrink`` in a loss year, plus idiosyncratic shocks whose dispersion falls with size
+  (``growth_noise`` at 10 employees, times ``(employees / 10) ** -growth_noise_elasticity``:
+  Stanley et al. 1996); so size classes change over time, and fast-growing small firms refill
+  the medium class.
 * **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years, or at once when its
   margin falls below ``-insolvency_margin``; the safety net lowers the cost of exit and so
   shortens the wait (by up to 60% at ``safety_net`` = 1).
@@ -86,10 +89,13 @@ def accounts(model, cond) -> None:
                    + dem.deal_margin * share / (1.0 + share)
                    + model.scenario.supply.contract_margin * supply_share - f.pressure)
     f.loss_years[:] = np.where(act & (f.margin < 0), f.loss_years + 1, 0)
+    # idiosyncratic shocks, more dispersed for small firms (Stanley et al. 1996), centred so
+    # that they leave expected employment unchanged
+    sigma = dem.growth_noise * (np.maximum(f.employees, 1.0) / 10.0) ** -dem.growth_noise_elasticity
     growth = (model.scenario.market.capacity_adjustment * share_change
               + dem.growth_per_deal_share * share / (1.0 + share)
               - dem.loss_shrink * (f.margin < 0)
-              + rng.normal(0.0, dem.growth_noise, n))
+              + rng.normal(0.0, 1.0, n) * sigma - 0.5 * sigma ** 2)
     with f.writing("employees") as employees:
         employees[act] = np.maximum(1.0, np.rint(employees[act] * np.exp(growth[act])))
     f.pressure[:] *= 0.5
