@@ -130,7 +130,7 @@ def test_foreign_buyer_passes_over_a_small_target_its_deal_cost_outweighs():
                knowledge=[1.0, 50.0], markets=[[True] * 21, [False] * 21])
     over = ["acquisitions.search_rate=1", "acquisitions.value_noise=0", "policy.fdi_openness=1",
             "policy.competition_strictness=0"]
-    costly = tiny(pop, over)
+    costly = tiny(pop, [*over, "acquisitions.cross_border_deal_cost=10"])
     free = tiny(pop, [*over, "acquisitions.cross_border_deal_cost=0"])
     costly.step()
     free.step()

@@ -5,8 +5,8 @@ Four motives, each a rule over firms' state:
 * ``technology`` / ``market``: a large firm (with chance ``acquisitions.search_rate`` a year)
   examines a bounded sample of smaller firms of its sector (its last partner first, then by
   visibility, half among SMEs and half among all firms, so that large targets come up too;
-  foreign ones reached as in partner search)
-  and buys the one whose value most exceeds its price. The value is the target's revenue times
+  foreign ones reached as in partner search) and buys the one whose value exceeds its price
+  and deal cost by most per dollar paid. The value is the target's revenue times
   ``tech_premium * tech_target * assets_acquirer`` (technology the acquirer can exploit) plus
   ``market_premium * new_markets`` (size-weighted share of world markets the target sells in and
   the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
@@ -14,10 +14,9 @@ Four motives, each a rule over firms' state:
 * ``market`` (presence abroad): a large firm (with chance ``acquisitions.presence_rate`` a
   year) sets out to enter one foreign country where it does not yet sell, chosen in proportion
   to market size, and examines ``candidates`` firms of its sector there (by visibility, smaller
-  than itself); it buys the one whose value most exceeds its price and the cross-border deal
-  cost. The paper: "a major motive for the acquisition of large firms is to strengthen market
-  presence" in a product or service segment; such deals need targets with a customer base large
-  enough to carry the fixed cost of buying abroad, so they are mostly large and medium firms.
+  than itself); it buys the one whose value exceeds its price and the cross-border deal cost
+  by most per dollar paid. The paper: "a major motive for the acquisition of large firms is to
+  strengthen market presence" in a product or service segment.
   A firm that is not yet multinational hunts too: buying a local firm is the usual first step
   abroad (UNCTAD, World Investment Report 2000: cross-border M&As, not greenfield investment,
   carried most of the decade's foreign direct investment);
@@ -96,6 +95,14 @@ class Valuer:
         """Whether each acquirer can finance the target's price (see the module docstring)."""
         acq = self.model.scenario.acquisitions
         return self.revenue[target] <= acq.max_relative_size * self.revenue[acquirer]
+
+    def net_return(self, value, acquirer, target) -> np.ndarray:
+        """What each deal returns on the money it takes: ``(value - price - deal cost) / (price
+        + deal cost)``. A hunting buyer takes the target with the best return, not the largest
+        surplus, which would always be the largest target it can afford: its capital goes where
+        it earns most."""
+        outlay = self.price(target) + self.deal_cost(acquirer, target)
+        return (value - outlay) / np.maximum(outlay, 1e-12)
 
     def deal_cost(self, acquirer, target):
         """Fixed cost of closing the deal (USD million): due diligence, legal work and
@@ -227,7 +234,7 @@ def step(model, cond) -> dict[str, int]:
         ok = _reached(model, cond, i, j)
         i, j = i[ok], j[ok]
         value, motive = valuer.value(i, j)
-        best = _best(i, value - valuer.price(j) - valuer.deal_cost(i, j))
+        best = _best(i, valuer.net_return(value, i, j))
         i, j = i[best], j[best]
         channel = np.where(f.last_partner[i] == j, PRIOR, DIRECT)
         proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
@@ -313,7 +320,7 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
     if not len(i):
         return []
     value, _ = valuer.value(i, j, presence=True)
-    best = _best(i, value - valuer.price(j) - valuer.deal_cost(i, j))
+    best = _best(i, valuer.net_return(value, i, j))
     i, j = i[best], j[best]
     return list(zip(i.tolist(), j.tolist(), [MARKET] * len(i), valuer.price(j).tolist(),
                     [DIRECT] * len(i), strict=True))
