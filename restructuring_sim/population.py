@@ -41,6 +41,29 @@ def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Gene
     return np.minimum(np.floor(x), size_max).astype(np.float64)
 
 
+def size_law(pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """The economy's firm-size law, as :func:`draw_employees` draws it: ``(sizes, chances)``
+    over every whole number of employees from 1 to ``size_max`` (the cap takes the tail's
+    mass)."""
+    a_s, a_l = pop.size_tail_index, pop.large_tail_index
+    k = np.arange(1, pop.size_max + 1, dtype=np.float64)
+    bound = float(SIZE_BOUNDS[1])
+    survival = np.where(k < bound, k ** -a_s, bound ** -a_s * (k / bound) ** -a_l)
+    above = np.append(survival[1:], 0.0)  # P(X >= k + 1), the cap holding the rest
+    return k, survival - above
+
+
+def visibility_class_shares(pop: Population, elasticity: float) -> np.ndarray:
+    """Expected share of the economy's size visibility (``employees ** elasticity``) held by
+    each size class (small, medium, large), from the size law: what a sample of any size would
+    hold on average, where a small sample's own split depends on the few giants it draws."""
+    k, p = size_law(pop)
+    mass = p * k ** elasticity
+    cls = np.searchsorted(np.asarray(SIZE_BOUNDS, dtype=np.float64), k, side="right")
+    shares = np.bincount(cls, weights=mass, minlength=3)[:3]
+    return shares / shares.sum()
+
+
 def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
     """Chance that ``floor(U ** (-1 / tail_index))`` equals ``k`` (a discrete Pareto cell)."""
     return k ** -tail_index - (k + 1.0) ** -tail_index

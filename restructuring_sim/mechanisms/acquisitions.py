@@ -12,11 +12,12 @@ Four motives, each a rule over firms' state:
   the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
   ``price_to_sales`` times revenue. The motive is the larger of the two parts.
 * ``market`` (presence abroad): a large firm (with chance ``acquisitions.presence_rate`` a
-  year) sets out to enter one foreign country where it does not yet sell, chosen in proportion
-  to market size, and examines ``candidates`` firms of its sector there (by visibility, smaller
-  than itself); it buys the one whose value exceeds its price and the cross-border deal cost
-  by most per dollar paid. The paper: "a major motive for the acquisition of large firms is to
-  strengthen market presence" in a product or service segment.
+  year) sets out to enter a foreign market where it does not yet sell: it examines twice
+  ``candidates`` firms of its sector anywhere (by size class and visibility, as partners are
+  found), keeps those smaller than itself in countries where it does not sell, and buys the one
+  whose value exceeds its price and the cross-border deal cost by most per dollar paid. The
+  paper: "a major motive for the acquisition of large firms is to strengthen market presence"
+  in a product or service segment.
   A firm that is not yet multinational hunts too: buying a local firm is the usual first step
   abroad (UNCTAD, World Investment Report 2000: cross-border M&As, not greenfield investment,
   carried most of the decade's foreign direct investment);
@@ -51,7 +52,7 @@ from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.alliances import assets
-from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
+from restructuring_sim.mechanisms.search import class_draws, reach_probability, visibility_draws
 
 TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = (MOTIVES.index(m) for m in ACQUISITION_MOTIVES)
 DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner", "cluster"))
@@ -173,21 +174,16 @@ def _reached(model, cond, i, j, presence: bool = True):
 def _buyers_for(model, cond, sellers, discount, valuer):
     """Best buyer of each seller among larger active firms of its sector (or -1).
 
-    Half the candidates come from the seller's own country and sector, half from its sector
-    anywhere; foreign candidates are reached as trade barriers allow. Buyers of any size class
-    qualify: a medium firm may take over a small peer.
+    Candidates come from the seller's sector anywhere, by size class and visibility as partners
+    do (:func:`restructuring_sim.mechanisms.search.class_draws`); foreign candidates are reached
+    as trade barriers allow. Drawing within the seller's own country and sector would leave a
+    small sample's thin markets without buyers. Buyers of any size class qualify: a medium firm
+    may take over a small peer.
     """
     f = model.firms
     k = model.scenario.acquisitions.candidates
     s = np.repeat(sellers, k)
-    eligible = f.active
-    market = f.market_codes(model.world.n_sectors)
-    domestic = np.arange(len(s)) % 2 == 0
-    b = np.where(
-        domestic,
-        visibility_draws(model, eligible, market[s], group=market),
-        visibility_draws(model, eligible, f.sector[s]),
-    )
+    b = class_draws(model, f.active, f.sector[s])
     ok = (b >= 0) & (b != s)
     s, b = s[ok], b[ok]
     # a firm for sale is offered where its owner is known: at home, abroad only as trade
@@ -222,7 +218,7 @@ def step(model, cond) -> dict[str, int]:
         among_smes = np.arange(len(i)) % 2 == 0
         j = np.where(among_smes,
                      visibility_draws(model, targets & f.is_sme, f.sector[i]),
-                     visibility_draws(model, targets, f.sector[i]))
+                     class_draws(model, targets, f.sector[i]))
         prior = f.last_partner[hunters]
         i = np.concatenate([hunters, i])
         j = np.concatenate([prior, j])
@@ -300,20 +296,15 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
     hunters = np.flatnonzero(f.active & ~f.is_sme & (rng.random(len(f)) < acq.presence_rate))
     if not len(hunters):
         return []
-    w = model.world
-    # one foreign country per hunter, among those it does not sell in, by market size
-    weight = np.where(f.markets[hunters], 0.0, w.market_weight[None, :])
-    total = weight.sum(axis=1)
-    hunters, weight, total = hunters[total > 0], weight[total > 0], total[total > 0]
-    cum = np.cumsum(weight, axis=1)
-    u = rng.random(len(hunters)) * total
-    country = np.minimum((cum <= u[:, None]).sum(axis=1), w.n_countries - 1)
-    k = acq.candidates
+    # candidates of the hunter's sector anywhere, by size class and visibility (twice the usual
+    # number: those in countries where it already sells drop out); the target's country is the
+    # one entered, so that countries come up in proportion to their firms, as markets do
+    k = 2 * acq.candidates
     i = np.repeat(hunters, k)
-    market = f.market_codes(w.n_sectors)
-    j = visibility_draws(model, f.active, np.repeat(country, k) * w.n_sectors + f.sector[i],
-                         group=market)
+    j = class_draws(model, f.active, f.sector[i])
     ok = (j >= 0) & (j != i)
+    i, j = i[ok], j[ok]
+    ok = ~f.markets[i, f.country[j]]
     i, j = i[ok], j[ok]
     ok = (f.employees[j] < f.employees[i]) & valuer.affordable(i, j)
     i, j = i[ok], j[ok]

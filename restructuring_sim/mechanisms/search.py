@@ -15,7 +15,9 @@ one vectorised pass:
 * with chance ``referral_share``, if it has live partners, a partner of one of its partners
   (``referral``): a firm asks a partner it trusts to name someone (triadic closure; common third
   parties are among the strongest predictors of new alliances: Gulati and Gargiulo 1999);
-* visibility-weighted draws (``direct``): mostly from its own sector, a share from any sector.
+* visibility-weighted draws (``direct``): mostly from its own sector, a share from any sector;
+  each draw's size class first, with the economy's expected shares of visibility, then a firm
+  of that class (see :func:`class_draws`).
   Visibility is ``employees ** visibility_elasticity * (1 + reputation_weight *
   alliances_formed)``: larger firms are more visible, and so are firms known as partners
   (cumulative advantage: Powell et al. 2005). The size elasticity stays below Zipf's tail index
@@ -51,6 +53,7 @@ from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
+from restructuring_sim.population import visibility_class_shares
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
     CHANNELS.index(c)
@@ -178,9 +181,39 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     return np.where(hi_d > lo_d, drawn, -1)
 
 
+def class_draws(model, eligible, group_of_draw, any_group=None):
+    """:func:`visibility_draws`, the size class of each draw first: small, medium or large with
+    the economy's expected shares of visibility (:func:`restructuring_sim.population.
+    visibility_class_shares`), then a firm of that class by visibility.
+
+    Visibility ``employees ** visibility_elasticity`` on Zipf's tail has a finite mean but no
+    finite variance: a sample's split of it between size classes depends on the few giants it
+    happens to draw, so that a small sample's SMEs would draw more of the searches. Drawing the
+    class from the size law gives every sample the economy's split; reputation and size still
+    decide which firm within the class.
+    """
+    f = model.firms
+    elasticity = model.scenario.behaviour.visibility_elasticity
+    kept = f.memo.get("class_shares")
+    if kept is None or kept[0] != elasticity:
+        shares = visibility_class_shares(model.scenario.population, elasticity)
+        kept = f.memo["class_shares"] = (elasticity, np.cumsum(shares))
+    group_of_draw = np.asarray(group_of_draw)
+    n = len(group_of_draw)
+    cls = np.minimum(np.searchsorted(kept[1], model.rng.random(n), side="right"), 2)
+    size_class = f.size_class
+    out = np.full(n, -1)
+    for c in range(3):
+        sel = np.flatnonzero(cls == c)
+        if len(sel):
+            out[sel] = visibility_draws(model, eligible & (size_class == c), group_of_draw[sel],
+                                        None if any_group is None else any_group[sel])
+    return out
+
+
 #: draw tables :func:`_draw_table` keeps (the latest first): enough for the mechanisms that
-#: alternate between a few sets of eligible firms within a step
-_KEPT_TABLES = 4
+#: alternate between a few sets of eligible firms within a step (three size classes each)
+_KEPT_TABLES = 8
 
 
 def _draw_table(model, eligible, group):
@@ -398,7 +431,7 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
     # direct: m visibility-weighted draws per searcher
     i_dir = np.repeat(searchers, m)
     any_sector = rng.random(len(i_dir)) < b.cross_sector_share
-    j_dir = visibility_draws(model, eligible, f.sector[i_dir], any_sector)
+    j_dir = class_draws(model, eligible, f.sector[i_dir], any_sector)
     ok = j_dir >= 0
     i_dir, j_dir = i_dir[ok], j_dir[ok]
     reached = rng.random(len(i_dir)) < reach_probability(model, cond, i_dir, j_dir)
