@@ -73,14 +73,13 @@ class Simulation(_Strict):
         "the paper's deal database covers (n_firms becomes census_firms) (category)",
     )
     census_firms: int = Field(
-        2_680_000, ge=10, le=20_000_000,
+        1_160_000, ge=10, le=20_000_000,
         description="firms of the economy the paper's deal database covers: the number at "
         "which a run's reported cross-border alliances of the 1990s match the paper's 42,000; "
         "validate prints it as the implied census size (count)",
         json_schema_extra={"source": "fixed from one count: Sakai (2002), about 42,000 "
-                                     "cross-border alliances in the 1990s; a census run of "
-                                     "the baseline at 2,160,000 firms formed 33,875, so "
-                                     "42,000 need 2,680,000"},
+                                     "cross-border alliances in the 1990s; 40 replicates of "
+                                     "10,000 firms of the round-6 baseline imply 1,159,580"},
     )
     seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator (integer)")
 
