@@ -53,9 +53,6 @@ def test_shares_and_per_firm_rates_do_not_depend_on_the_sample_size():
         assert small[rate] == pytest.approx(large[rate], rel=0.2), rate
 
 
-@pytest.mark.xfail(strict=True, reason="small firms' share of SME participations in "
-                   "cross-border alliances is 0.37 at 10,000 firms (4 runs) against 0.44 at "
-                   "40,000 (2 runs); the cause is not yet found")
 def test_small_firms_share_of_sme_alliances_does_not_depend_on_the_sample_size():
     small, large = _pooled(10_000, 4), _pooled(40_000, 2)
     assert small["small"] / small["participations"] == pytest.approx(
