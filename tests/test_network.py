@@ -139,18 +139,22 @@ def baseline_alliances():
     return out
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "the baseline's alliance network is thin: in 1996-2000 (10,000 firms, seeds 1-3) clustering "
-    "is 2.2-3.5, 0-4.7 and 2.8-4.5 times that of a same-density random graph, and at the end of "
-    "2000 the tied firms' degrees have a coefficient of variation of 0.83, 0.62 and 0.93 (max "
-    "6-11 partners, mean 1.6-2.1)"))
-def test_baseline_alliance_network_is_a_small_world(baseline_alliances):
+def test_baseline_alliance_network_is_clustered_like_a_small_world(baseline_alliances):
     """Clustering at least 5x a random graph of the same density in every one of the last five
-    years, and a skewed degree distribution: among tied firms, a standard deviation above the
-    mean (a Poisson degree of that mean has 1/sqrt(mean)), a long right tail (skewness above
-    1) and a top firm with at least four times the mean number of partners."""
-    for seed, (years, degree) in baseline_alliances.items():
+    years (seeds 1-3: 5.4-10.8 times), from referrals through partners and repeat ties."""
+    for seed, (years, _) in baseline_alliances.items():
         assert (years["clustering_ratio"] >= 5.0).all(), (seed, years["clustering_ratio"])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "degrees among tied firms at the end of 2000 (10,000 firms, seeds 1-3) are right-skewed "
+    "(skewness 1.2-1.9) but not heavy-tailed: coefficient of variation 0.84-0.94, top firm "
+    "9-12 partners against a mean of 2.6-2.8"))
+def test_baseline_alliance_degrees_are_heavy_tailed(baseline_alliances):
+    """A skewed degree distribution: among tied firms, a standard deviation above the mean (a
+    Poisson degree of that mean has 1/sqrt(mean)), a long right tail (skewness above 1) and a
+    top firm with at least four times the mean number of partners."""
+    for seed, (_, degree) in baseline_alliances.items():
         mean, sd = degree.mean(), degree.std()
         assert sd / mean > 1.0, (seed, sd / mean)
         assert ((degree - mean) ** 3).mean() / sd**3 > 1.0, seed
