@@ -16,6 +16,8 @@ premium for large firms, so that some small firms hold valuable niche technology
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from restructuring_sim.firms import SIZE_BOUNDS, FirmTable
@@ -57,6 +59,17 @@ def visibility_class_shares(pop: Population, elasticity: float) -> np.ndarray:
     """Expected share of the economy's size visibility (``employees ** elasticity``) held by
     each size class (small, medium, large), from the size law: what a sample of any size would
     hold on average, where a small sample's own split depends on the few giants it draws."""
+    return _class_shares(pop.size_tail_index, pop.large_tail_index, pop.size_max,
+                         float(elasticity)).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _class_shares(size_tail_index: float, large_tail_index: float, size_max: int,
+                  elasticity: float) -> np.ndarray:
+    """:func:`visibility_class_shares` for one size law (computed once per law: the law has a
+    row per whole number of employees up to ``size_max``)."""
+    pop = Population(size_tail_index=size_tail_index, large_tail_index=large_tail_index,
+                     size_max=size_max)
     k, p = size_law(pop)
     mass = p * k ** elasticity
     cls = np.searchsorted(np.asarray(SIZE_BOUNDS, dtype=np.float64), k, side="right")
