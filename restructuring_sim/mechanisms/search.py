@@ -193,14 +193,11 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
     decide which firm within the class.
     """
     f = model.firms
-    elasticity = model.scenario.behaviour.visibility_elasticity
-    kept = f.memo.get("class_shares")
-    if kept is None or kept[0] != elasticity:
-        shares = visibility_class_shares(model.scenario.population, elasticity)
-        kept = f.memo["class_shares"] = (elasticity, np.cumsum(shares))
+    cumulative = np.cumsum(visibility_class_shares(model.scenario.population,
+                                                   model.scenario.behaviour.visibility_elasticity))
     group_of_draw = np.asarray(group_of_draw)
     n = len(group_of_draw)
-    cls = np.minimum(np.searchsorted(kept[1], model.rng.random(n), side="right"), 2)
+    cls = np.minimum(np.searchsorted(cumulative, model.rng.random(n), side="right"), 2)
     size_class = f.size_class
     out = np.full(n, -1)
     for c in range(3):
@@ -339,13 +336,18 @@ def _referral_draws(model, searchers, eligible):
     start, count, neighbours = _live_partners(model)
     who = searchers[asks]
     # a random partner of the searcher, then a random partner of that partner
-    first = neighbours[start[who] + np.floor(rng.random(len(who)) * count[who]).astype(np.int64)]
-    second = neighbours[np.minimum(
-        start[first] + np.floor(rng.random(len(who)) * count[first]).astype(np.int64),
-        len(neighbours) - 1)]
+    first = _pick_partner(rng, start, count, neighbours, who)
+    second = _pick_partner(rng, start, count, neighbours, first)
     ok = (second != who) & eligible[second]
     out[np.flatnonzero(asks)[ok]] = second[ok]
     return out
+
+
+def _pick_partner(rng, start, count, neighbours, firms):
+    """One partner drawn at random from each of ``firms``' lists (see :func:`_partner_lists`;
+    every firm given has at least one)."""
+    pick = start[firms] + np.floor(rng.random(len(firms)) * count[firms]).astype(np.int64)
+    return neighbours[np.minimum(pick, len(neighbours) - 1)]
 
 
 def _live_partners(model):
@@ -378,9 +380,7 @@ def _former_partner_draws(model, searchers, eligible):
         return out
     start, count, neighbours = _partner_lists(len(model.firms), d.a[ended], d.b[ended])
     has = count[searchers] > 0
-    who = searchers[has]
-    pick = start[who] + np.floor(model.rng.random(len(who)) * count[who]).astype(np.int64)
-    former = neighbours[pick]
+    former = _pick_partner(model.rng, start, count, neighbours, searchers[has])
     out[np.flatnonzero(has)] = np.where(eligible[former], former, -1)
     return out
 

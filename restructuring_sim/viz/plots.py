@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 from restructuring_sim.io import make_out_dir
 from restructuring_sim.rundir import check_run_dir, read_table
+from restructuring_sim.selection import exit_rates_by_share_change
 from restructuring_sim.viz.common import (
     KIND_COLORS,
     LAYER_COLORS,
@@ -305,8 +306,6 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
 @styled
 def selection_figure(firms: pd.DataFrame, title: str = "") -> Figure:
     """Exit rate by change in market share (five groups of firm-years)."""
-    from restructuring_sim.selection import exit_rates_by_share_change
-
     fig = new_figure(7, 4.2, left=0.75, top=0.6, bottom=0.9)
     ax = fig.subplots()
     table = exit_rates_by_share_change(firms, groups=5)
