@@ -218,3 +218,15 @@ def test_count_table_scales_samples_and_passes_within_15_percent():
     assert table.loc["sme_alliances_late", "pass"]          # 1,350: "more than 1,300"
     assert not table.loc["sme_acquisitions_decade", "pass"]  # 300: "at least 340"
     assert implied_census_firms(runs * 2, [1000, 1000], fig) == pytest.approx(100_000)
+
+
+@pytest.mark.parametrize(("setting", "field", "allowed"), [
+    ("acquisitions.max_relative_size=-1", "acquisitions.max_relative_size = -1",
+     "greater than 0"),
+    ("behaviour.trust_discount=2", "behaviour.trust_discount = 2", "less than or equal to 1"),
+    ("demography.growth_noise_elasticity=-0.5", "demography.growth_noise_elasticity = -0.5",
+     "greater than or equal to 0"),
+])
+def test_new_parameters_refuse_bad_values_in_one_line(tmp_path, setting, field, allowed):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set", setting)
+    assert_one_line_error(result, field, allowed)
