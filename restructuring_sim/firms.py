@@ -11,9 +11,9 @@ import itertools
 import weakref
 from contextlib import contextmanager
 
-import mesa
 import numpy as np
 
+from restructuring_sim._mesa import Agent, Model
 from restructuring_sim.columns import ColumnTable, stable_order
 from restructuring_sim.world import SIZE_CLASSES
 
@@ -330,7 +330,7 @@ class _IdCounters(weakref.WeakKeyDictionary):
             return counter
 
 
-class Firm(mesa.Agent):
+class Firm(Agent):
     """A firm as a Mesa agent: a view of one row of the model's :class:`FirmTable`.
 
     Firms do not step themselves; the model's mechanisms update all firms at once.
@@ -338,7 +338,7 @@ class Firm(mesa.Agent):
 
     _ids = _IdCounters()
 
-    def __init__(self, model: mesa.Model, firm_id: int):
+    def __init__(self, model: Model, firm_id: int):
         super().__init__(model)
         self.firm_id = int(firm_id)
 

@@ -31,10 +31,10 @@ import contextlib
 import gc
 import threading
 
-import mesa
 import numpy as np
 import pyarrow as pa
 
+from restructuring_sim._mesa import Agent, AgentSet, DataCollector, Model
 from restructuring_sim._version import __version__
 from restructuring_sim.columns import Scratch
 from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
@@ -60,7 +60,7 @@ COUNTERS = ("alliances_formed", "alliances_dissolved", "supply_signed", "supply_
             "acquisitions", "acquisitions_blocked", "entries", "exits", "matching_contacts")
 
 
-class RestructuringModel(mesa.Model):
+class RestructuringModel(Model):
     """Agent-based model of firms restructuring through alliances, supply contracts,
     acquisitions, entry and exit.
 
@@ -120,7 +120,7 @@ class RestructuringModel(mesa.Model):
         #: the firm panel, one table per year ended (unless streamed: see stream_firms)
         self._firm_years: list[pa.Table] = []
         self._panel = None
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = DataCollector(
             model_reporters={
                 "year": lambda m: m.conditions.year,
                 "quarter": lambda m: m.conditions.quarter,
@@ -163,13 +163,13 @@ class RestructuringModel(mesa.Model):
     # builds no agents at all. Whenever looked at, the agent set holds exactly the active firms.
 
     @property
-    def agents(self) -> mesa.agent.AgentSet:
+    def agents(self) -> AgentSet:
         """Every active firm's agent (Mesa's ``Model.agents``)."""
         self._view_new_firms()
         return super().agents
 
     @property
-    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+    def agents_by_type(self) -> dict[type[Agent], AgentSet]:
         """Agents by class (Mesa's ``Model.agents_by_type``)."""
         self._view_new_firms()
         return super().agents_by_type

@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.events import KINDS
@@ -22,6 +21,9 @@ from restructuring_sim.io import make_out_dir, write_json, write_parquet
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.panel import ParquetStream
 from restructuring_sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RUN_FILES = (
     "events.parquet",

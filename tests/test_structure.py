@@ -114,3 +114,21 @@ def test_small_run_loads_no_calibration_stack_nor_plotting(tmp_path):
     assert "restructuring_sim.model" in loaded
     assert _heavy(loaded, ("pyabc", "scipy.stats", "matplotlib",
                            "restructuring_sim.calibration.run")) == []
+    # a run uses Mesa's Model and Agent, not its batch runner or continuous space
+    assert _heavy(loaded, ("scipy.spatial", "mesa.batchrunner", "mesa.experimental")) == []
+
+
+def test_mesa_package_completes_on_first_use_after_a_run_import():
+    """The model imports Mesa's core classes without the package's ``__init__``; any other
+    name of ``mesa`` then runs it, so users' ``import mesa`` code works as usual."""
+    code = (
+        "import restructuring_sim.model, sys\n"
+        "assert 'mesa.batchrunner' not in sys.modules\n"
+        "import mesa\n"
+        "from mesa import DataCollector, batch_run\n"
+        "assert mesa.Model is restructuring_sim.model.RestructuringModel.__mro__[1]\n"
+        "assert callable(batch_run) and mesa.__version__.startswith('3.')\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
