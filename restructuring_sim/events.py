@@ -70,6 +70,7 @@ SCHEMA = pa.schema(
         ("value", pa.float64()),
         ("reported", pa.bool_()),
         ("value_disclosed", pa.bool_()),
+        ("named_at_home", pa.list_(pa.bool_())),
     ]
 )
 
@@ -276,7 +277,18 @@ class EventLog:
             "value": pa.array(rows["value"], pa.float64(), from_pandas=True),
         }
         data["reported"], data["value_disclosed"] = self._observed(rows)
+        named = self._named_at_home(rows)[present]
+        data["named_at_home"] = pa.ListArray.from_arrays(offsets, pa.array(named, pa.bool_()))
         return pa.table(data, schema=SCHEMA)
+
+    def _named_at_home(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each participant's home press names it in the deal, ``(n, 2)`` (see
+        :meth:`restructuring_sim.observer.PressObserver.named_at_home`); without an observer,
+        every participant of an announced deal."""
+        if self.observer is None:
+            reportable = np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
+            return np.stack([reportable, reportable & (rows["b"] >= 0)], axis=1)
+        return self.observer.named_at_home(rows["kind"], KINDS, rows["size_a"], rows["size_b"])
 
     def _observed(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether the deal database reports each event, and gives an acquisition's price (see

@@ -28,9 +28,18 @@ the target's size-class coverage: the price of a small private target is rarely 
 is why the paper can say only that *at least* 340 cross-border M&As had an SME target of known
 capitalisation.
 
+A national count read from a country's own press, such as JETRO's count of international
+alliances involving Japanese firms from four Japanese newspapers, sees a deal when that press
+names its participant from the country: ``named_at_home`` says, per participant of an announced
+deal, whether its own country's press names it, with its size class's coverage at full press
+coverage (a home paper reads its own language); the foreign partner need not be named. JETRO's
+count is then the alliances involving a Japanese firm named at home, and the database's share of
+it is the paper's JETRO ratio.
+
 The draws come from their own generator (a child of ``model.rng`` spawned at start), two
-uniforms per logged event in log order, so reporting leaves every other draw of a run as it was
-and the same run gives the same ``reported`` and ``value_disclosed`` columns however often its
+uniforms per logged event in log order for ``reported`` and ``value_disclosed`` and, from a
+second stream of the same seed, one per participant for ``named_at_home``, so reporting leaves
+every other draw of a run as it was and the same run gives the same columns however often its
 log is read.
 """
 
@@ -104,3 +113,14 @@ class PressObserver:
         material = self.size_coverage[np.maximum(size_b, 0)]
         disclosed = reported & announced & (draws[:, 1] < material)
         return reported, disclosed
+
+    def named_at_home(self, kinds: np.ndarray, kind_names, size_a, size_b) -> np.ndarray:
+        """Whether each participant's own country's press names it in the deal: ``(n, 2)`` bool
+        (participants ``a`` and ``b``; false where there is no ``b`` and for events that are not
+        announced deals), each with its size class's coverage at full press coverage."""
+        n = len(kinds)
+        draws = np.random.default_rng([self.seed, 1]).random((n, 2))
+        sizes = np.stack([np.asarray(size_a), np.asarray(size_b)], axis=1)
+        reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
+        named = draws < self.size_coverage[np.maximum(sizes, 0)]
+        return named & (sizes >= 0) & reportable[:, None]

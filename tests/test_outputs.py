@@ -76,7 +76,7 @@ def test_events_schema_is_the_contract(run_dir):
         "run_id", "seed", "step", "year", "quarter", "kind", "deal_id", "firm_ids",
         "size_classes", "countries", "regions", "sector", "sector_group", "purposes",
         "joint_venture", "equity", "cross_border", "involves_sme", "motive", "channel", "value",
-        "reported", "value_disclosed",
+        "reported", "value_disclosed", "named_at_home",
     ]
     assert table.num_rows > 0
 
@@ -90,7 +90,7 @@ def test_event_schema_types_match_the_design():
         "joint_venture": pa.bool_(), "equity": pa.bool_(), "cross_border": pa.bool_(),
         "involves_sme": pa.bool_(), "motive": pa.string(), "channel": pa.string(),
         "value": pa.float64(), "step": INT, "year": INT, "quarter": INT,
-        "reported": pa.bool_(),
+        "reported": pa.bool_(), "named_at_home": pa.list_(pa.bool_()),
     }
     check_columns(SCHEMA, expected)
 

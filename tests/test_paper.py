@@ -30,7 +30,7 @@ def row(kind: str, year: int, sizes, countries, group="services", sector="softwa
         purposes=list(purposes), joint_venture=False, equity=False,
         cross_border=len(set(countries)) > 1,
         involves_sme=any(s in ("small", "medium") for s in sizes), motive="", channel=channel,
-        value=value,
+        value=value, named_at_home=[True] * len(sizes),
     )
 
 

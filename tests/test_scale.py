@@ -13,6 +13,7 @@ from restructuring_sim import load_scenario
 from restructuring_sim.mechanisms import acquisitions, demography
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.observer import PressObserver
+from restructuring_sim.paper import trends
 from restructuring_sim.paper.counts import count_table, implied_census_firms
 from restructuring_sim.paper.ensemble import run_ensemble, run_one
 from restructuring_sim.paper.figures import load_figures
@@ -181,7 +182,8 @@ def test_more_press_coverage_reports_more_deals_and_leaves_the_deals_alone():
                     n_firms=1000, seed=2).events.to_pandas()
     high = run_model(["observer.small_coverage=1.0", "observer.medium_coverage=1.0"],
                      n_firms=1000, seed=2).events.to_pandas()
-    same = [c for c in low.columns if c not in ("reported", "value_disclosed", "run_id")]
+    same = [c for c in low.columns
+            if c not in ("reported", "value_disclosed", "named_at_home", "run_id")]
     pd.testing.assert_frame_equal(low[same], high[same])
     with_sme = formed(low)["size_classes"].map(lambda s: list(s) != ["large", "large"])
     assert with_sme.any()
@@ -206,6 +208,47 @@ def test_acquisitions_are_the_acquirers_announcements_and_small_prices_stay_unkn
                                     np.full(n, 1), np.zeros(n, int), ["US"])
     assert not disclosed[kind == 0].any()
     assert disclosed[kind == 1].mean() == pytest.approx(0.5, abs=0.05)
+
+
+def test_home_press_names_firms_by_size_class_whatever_their_partner():
+    """``named_at_home``: each participant of an announced deal is named by its own country's
+    press with its size class's coverage, whatever its partner (the foreign partner need not be
+    named), never for events that are not announced deals; reporting draws are left alone."""
+    observer = PressObserver((0.1, 0.5, 1.0), {"JP": 0.2}, seed=3)
+    kinds = ["alliance_formed", "alliance_dissolved", "acquisition", "supply_contract_signed"]
+    n = 8000
+    kind = np.tile([0, 1], n // 2)
+    small, medium, large = 0, 1, 2
+    named = observer.named_at_home(kind, kinds, np.full(n, large), np.full(n, small))
+    announced = kind == 0
+    assert named[announced, 0].all() and not named[~announced].any()
+    assert named[announced, 1].mean() == pytest.approx(0.1, abs=0.02)
+    named = observer.named_at_home(kind, kinds, np.full(n, medium), np.full(n, -1))
+    assert named[announced, 0].mean() == pytest.approx(0.5, abs=0.03)
+    assert not named[:, 1].any()  # no second participant
+    before = observer.observe(kind, kinds, np.full(n, large), np.zeros(n, int),
+                              np.full(n, small), np.zeros(n, int), ["JP"])
+    observer.named_at_home(kind, kinds, np.full(n, large), np.full(n, small))
+    after = observer.observe(kind, kinds, np.full(n, large), np.zeros(n, int),
+                             np.full(n, small), np.zeros(n, int), ["JP"])
+    assert all((b == a).all() for b, a in zip(before, after, strict=True))
+
+
+def test_jetro_counts_alliances_whose_japanese_participant_its_press_names():
+    """JETRO's count (Japanese newspapers) holds a cross-border alliance of 1995-99 when its
+    Japanese participant is named at home; the database's count, when it is reported."""
+    rows = [  # (year, countries, named_at_home, reported)
+        (1996, ["JP", "US"], [True, False], True),
+        (1997, ["US", "JP"], [True, False], False),  # only the US firm named: not in JETRO's
+        (1998, ["JP", "DE"], [True, True], False),
+        (1999, ["US", "DE"], [True, True], True),  # no Japanese firm
+        (2000, ["JP", "US"], [True, True], True),  # outside 1995-99
+    ]
+    events = pd.DataFrame([dict(kind="alliance_formed", cross_border=True, year=y, countries=c,
+                                named_at_home=n, reported=r) for y, c, n, r in rows])
+    assert trends.japan_reported_counts(events, (1995, 1999)) == (1, 2)
+    assert trends.japan_reported_counts(events.drop(columns="named_at_home"),
+                                        (1995, 1999)) == (1, 3)
 
 
 def test_count_table_scales_samples_and_passes_within_15_percent():

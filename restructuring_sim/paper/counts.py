@@ -5,8 +5,9 @@ covers. A run at census scale (``simulation.scale = "census"``) is that economy,
 *reported* deals (see :mod:`restructuring_sim.observer`) stand beside the paper's as they are; a
 run of ``n_firms`` firms is a sample of it, and its counts divided by the sampling fraction
 (``n_firms / census_firms``) estimate the economy's. Counts pass within +/-15% of the paper's
-figure (from the figure to 15% over it where the paper says "more than" or "at least");
-JETRO's count of alliances involving Japanese firms is shown, not scored.
+figure (from the figure to 15% over it where the paper says "more than" or "at least").
+JETRO's count of alliances involving Japanese firms is that of a second observer, the Japanese
+press (``named_at_home`` of ``events.parquet``).
 
 The census size itself is fixed from one count: :func:`implied_census_firms` gives the number of
 firms at which a run's reported cross-border alliances of the 1990s would number the paper's

@@ -65,7 +65,7 @@ def _value(fraction: Fraction) -> float:
 def event_fractions(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, Fraction]:
     """The moments computed from one event log, as ``(numerator, denominator)``: of the deals
     the paper's database would report (``reported``), but for the JETRO ratio, which compares
-    them with every deal.
+    them with JETRO's count from Japanese newspapers (``named_at_home``).
 
     A moment that ``figures.toml`` builds from two counts takes them from :func:`event_counts`;
     the two moments the paper gives without counts (services against manufacturing before
@@ -94,7 +94,7 @@ def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[s
 
 def _reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
     """Every count the paper gives, in one event log's reported deals (JETRO's count of
-    alliances involving Japanese firms: in all deals)."""
+    alliances involving Japanese firms: those a Japanese participant's home press names)."""
     decade, late, final = (fig.years(p) for p in ("decade", "late", "final"))
     japan = trends.japan_reported_counts(events, fig.years("jetro"))
     events = trends.reported(events)
