@@ -35,7 +35,9 @@ class DealTable(ColumnTable):
     ``equity`` (bool), ``start_step``, ``end_step`` (the step its term ends), ``alive`` (bool),
     ``value`` (USD million where priced: a contract's yearly value, an acquisition's price; else
     NaN), ``value_a``/``value_b`` (an alliance's value to each side at formation, value units per
-    year), ``motive`` (acquisitions: code into :data:`restructuring_sim.events.MOTIVES`; else -1).
+    year), ``fit`` (an alliance's idiosyncratic match quality, value units per year: drawn when
+    the partners meet, part of the value of the deal to both sides as long as it lasts),
+    ``motive`` (acquisitions: code into :data:`restructuring_sim.events.MOTIVES`; else -1).
     """
 
     COLUMNS = {
@@ -53,6 +55,7 @@ class DealTable(ColumnTable):
         "value": (np.float64, np.nan),
         "value_a": (np.float64, 0.0),
         "value_b": (np.float64, 0.0),
+        "fit": (np.float64, 0.0),
         "motive": (np.int8, -1),
     }
 

@@ -265,14 +265,14 @@ def form(model, cond, valuation: Valuation) -> int:
         return 0
     keep = np.flatnonzero(mutual)
     cand, sector, comps = cand.subset(keep), sector[keep], comps[keep]
-    v_i, v_j = v_i[keep], v_j[keep]
+    v_i, v_j, fit = v_i[keep], v_j[keep], fit[keep]
     priority = np.where(cand.channel == search.MATCHING, np.inf, v_i)
     best = _best_per_searcher(cand.i, priority, rng)
     best = best[rng.permutation(len(best))]
     chosen = _feasible(model, cand.i[best], cand.j[best], v_i[best], v_j[best])
     rows = best[chosen]
     _open(model, cond, cand.subset(rows), sector[rows], comps[rows], v_i[rows], v_j[rows],
-          valuation)
+          fit[rows], valuation)
     return len(rows)
 
 
@@ -357,8 +357,9 @@ def purposes_of(comps: np.ndarray, motive: np.ndarray, threshold: float) -> np.n
     return np.bitwise_or.reduce(np.where(chosen, _BITS, 0), axis=1)
 
 
-def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
-    """Create the alliances of ``pairs`` and log them with their motive.
+def _open(model, cond, pairs, sector, comps, v_a, v_b, fit, valuation) -> None:
+    """Create the alliances of ``pairs`` and log them with their motive; each keeps the pair's
+    ``fit`` (value units per year), which its yearly review counts again.
 
     The motive, purposes, joint-venture and equity flags follow from the components (see the
     module docstring); flags and terms are drawn for all deals at once.
@@ -384,15 +385,19 @@ def _open(model, cond, pairs, sector, comps, v_a, v_b, valuation) -> None:
               & (rng.random(m) < beh.equity_propensity * tech_sme))
     spy = model.scenario.simulation.steps_per_year
     term = np.maximum(1, np.rint(rng.uniform(beh.term_years_min, beh.term_years_max, m) * spy))
-    lifecycle.open_deals(
+    deals = lifecycle.open_deals(
         model, cond, ALLIANCE, a, b, sector=sector, purposes=purposes, channel=pairs.channel,
         joint_venture=jv, equity=equity, term_steps=term.astype(np.int64), value_a=v_a,
         value_b=v_b, motive=_MOTIVE_CODES[motive],
     )
+    model.deals.fit[deals] = fit
 
 
 def review(model, cond, valuation: Valuation) -> int:
-    """End alliances whose term is over and, once a year, those no longer worth their cost."""
+    """End alliances whose term is over and, once a year, those no longer worth their cost to
+    either side: their components and costs as they are now, with the pair's match quality
+    (``fit``) drawn when the partners met. The fit is the pair's, not the year's: a deal formed
+    because two firms suited each other does not lose that at its first review."""
     d = model.deals
     live = d.live(ALLIANCE)
     if not len(live):
@@ -400,7 +405,7 @@ def review(model, cond, valuation: Valuation) -> int:
     ending = d.end_step[live] <= cond.step
     if cond.quarter == 1:
         i, j = d.a[live], d.b[live]
-        v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live], existing=True)
+        v_i, v_j, _ = valuation.evaluate(i, j, d.sector[live], d.fit[live], existing=True)
         ending |= (v_i < 0) | (v_j < 0)
     lifecycle.close_deals(model, cond, ALLIANCE, live[ending])
     return int(ending.sum())
