@@ -64,7 +64,7 @@ with chance ``jv_propensity * local_presence_s``: where a customer base must be 
 entrants and local firms set up a jointly owned company. An R&D or licensing deal between an
 SME and a large firm carries a minority equity stake with a chance rising in the SME's
 technology. An alliance ends when its term ends or, at the yearly review, when it is no longer
-worth its cost to either partner.
+worth its cost to either partner, the pair's fit drawn when they met included.
 """
 
 from __future__ import annotations
