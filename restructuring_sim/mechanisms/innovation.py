@@ -89,24 +89,82 @@ def draw_profiles(employees: np.ndarray, sector: np.ndarray, world, scenario,
 
 def fit(model) -> np.ndarray:
     """How well each firm's profile fits its sector's mix (1 = typical; see the module
-    docstring). Kept in the firm table's memo until firms are appended or a profile changes
-    (see :func:`profiles_changed`); read-only."""
+    docstring); read-only.
+
+    Kept on the model (see :class:`_FitCache`) and computed again only for the rows whose
+    profiles changed (see :func:`profiles_changed`) and for firms appended since: a step's
+    acquisitions and joint innovations touch a few thousand of a million profiles, and the
+    scores are read every step.
+    """
+    cache = model.__dict__.get("_fit_cache")
+    if cache is None:
+        cache = model._fit_cache = _FitCache()
+    return cache.values(model)
+
+
+class _FitCache:
+    """Every firm's :func:`fit`, brought up to date row by row.
+
+    Each row is computed on its own by the same product as over the whole table (``einsum``
+    sums a row's fields in the same order whatever the number of rows), so the values are
+    those a computation over every firm would give.
+    """
+
+    def __init__(self):
+        self._fit = np.zeros(0)
+        #: rows whose profiles changed since the last read: arrays of them, and single rows
+        #: (an acquisition changes one profile at a time)
+        self._stale: list[np.ndarray] = []
+        self._stale_rows: list[int] = []
+        self._all_stale = True
+
+    def mark(self, firms=None) -> None:
+        """Mark the rows of ``firms`` (a firm id or an array of them; every row when None) as
+        changed."""
+        if firms is None:
+            self._all_stale = True
+        elif self._all_stale:  # every row is computed at the next read anyway
+            return
+        elif np.ndim(firms) == 0:
+            self._stale_rows.append(int(firms))
+        else:
+            self._stale.append(np.asarray(firms, dtype=np.intp).reshape(-1))
+
+    def values(self, model) -> np.ndarray:
+        """The scores of every firm, computed again where they are stale or missing."""
+        f = model.firms
+        n = len(f)
+        if self._all_stale:
+            self._fit = _fit_rows(model, slice(None))
+            self._all_stale = False
+        elif len(self._fit) < n:  # firms appended: their rows are new
+            self._fit = np.concatenate([self._fit, _fit_rows(model, slice(len(self._fit), n))])
+        if self._stale or self._stale_rows:
+            rows = np.unique(np.concatenate(self._stale + [np.array(self._stale_rows, np.intp)]))
+            self._fit[rows] = _fit_rows(model, rows)
+        self._stale.clear()
+        self._stale_rows.clear()
+        out = self._fit.view()
+        out.flags.writeable = False
+        return out
+
+
+def _fit_rows(model, rows) -> np.ndarray:
+    """:func:`fit` of the firms in ``rows`` (an index array or a slice)."""
     f = model.firms
-    version = model.__dict__.get("_profile_version", 0)
-    kept = f.memo.get("profile_fit")
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    mix = sector_mix(model.world.sector_names)
-    scaled = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
-    out = np.einsum("ij,ij->i", f.profile, scaled[f.sector])
-    out.flags.writeable = False
-    f.memo["profile_fit"] = (version, out)
-    return out
+    scaled = model.__dict__.get("_scaled_mix")
+    if scaled is None:  # each sector's mix over its own square norm
+        mix = sector_mix(model.world.sector_names)
+        scaled = model._scaled_mix = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
+    return np.einsum("ij,ij->i", f.profile[rows], scaled[f.sector[rows]])
 
 
-def profiles_changed(model) -> None:
-    """Mark the firms' profiles as changed (values derived from them are computed again)."""
-    model._profile_version = model.__dict__.get("_profile_version", 0) + 1
+def profiles_changed(model, firms=None) -> None:
+    """Mark the profiles of ``firms`` (firm ids; every firm when None) as changed: values
+    derived from them are computed again for those rows."""
+    cache = model.__dict__.get("_fit_cache")
+    if cache is not None:
+        cache.mark(firms)
 
 
 def distance(profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
@@ -162,7 +220,7 @@ def recombine(model, cond, dt: float) -> int:
     np.add.at(f.quality, firms, quality_gain)
     np.minimum(f.quality, 1.0, out=f.quality)
     np.add.at(f.knowledge, firms, knowledge_gain)
-    profiles_changed(model)
+    profiles_changed(model, firms)
     return int(hit.sum())
 
 
@@ -172,7 +230,7 @@ def absorb_profile(model, acquirer: int, target: int) -> None:
     ka, kt = f.knowledge[acquirer], f.knowledge[target]
     f.profile[acquirer] = (ka * f.profile[acquirer] + kt * f.profile[target]) / max(ka + kt,
                                                                                    1e-300)
-    profiles_changed(model)
+    profiles_changed(model, acquirer)
 
 
 def rnd_budget(model) -> np.ndarray:
