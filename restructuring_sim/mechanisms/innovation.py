@@ -174,7 +174,12 @@ def distance(profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
 
 def complementarity(model, profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
     """Inverted-U value (0..1) of combining pairs of profiles (see the module docstring)."""
-    x = distance(profile_i, profile_j) / model.scenario.knowledge.optimal_distance
+    return complementarity_of_distance(model, distance(profile_i, profile_j))
+
+
+def complementarity_of_distance(model, d: np.ndarray) -> np.ndarray:
+    """:func:`complementarity` of pairs whose cognitive :func:`distance` is ``d`` (0..1)."""
+    x = d / model.scenario.knowledge.optimal_distance
     return np.clip(x * (2.0 - x), 0.0, 1.0)
 
 
@@ -187,8 +192,13 @@ def rnd_complementarity(model, i, j) -> np.ndarray:
 def rnd_value_factor(model, profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
     """Multiplier on the R&D value of an alliance: ``1 - w + w x complementarity`` with ``w``
     the ``knowledge.complementarity_weight``."""
+    return rnd_value_factor_of_distance(model, distance(profile_i, profile_j))
+
+
+def rnd_value_factor_of_distance(model, d: np.ndarray) -> np.ndarray:
+    """:func:`rnd_value_factor` of pairs whose cognitive :func:`distance` is ``d`` (0..1)."""
     w = model.scenario.knowledge.complementarity_weight
-    return (1.0 - w) + w * complementarity(model, profile_i, profile_j)
+    return (1.0 - w) + w * complementarity_of_distance(model, d)
 
 
 def recombine(model, cond, dt: float) -> int:
@@ -254,16 +264,37 @@ def rnd_pressure(model, cond, firms=None) -> np.ndarray:
 def tech_score(model) -> np.ndarray:
     """Technology of every firm relative to its sector's mean among active firms (0..1): its
     knowledge in the fields its sector draws on (``knowledge x fit``, see :func:`fit`)."""
-    f = model.firms
-    active = f.active
-    n_s = model.world.n_sectors
-    stock = f.knowledge * fit(model)
-    # sums over every firm in firm order, inactive firms adding zero: the sums of the active
-    # firms' knowledge (positive) and their counts, without gathering them
-    total = np.bincount(f.sector, weights=np.where(active, stock, 0.0), minlength=n_s)
-    count = np.bincount(f.sector, weights=active, minlength=n_s)
-    mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
-    return stock / (stock + mean[f.sector])
+    return TechScores(model).every_firm()
+
+
+class TechScores:
+    """:func:`tech_score` of the firms asked for: ``scores[firms]`` gives the scores of those
+    firms alone (the same numbers as ``tech_score(model)[firms]``).
+
+    The sector means read every firm and are worked out once, when the object is made; the
+    scores themselves are worked out only for the firms a caller reads (a step values deals
+    among a few thousand of a million firms).
+    """
+
+    def __init__(self, model):
+        f = model.firms
+        active = f.active
+        n_s = model.world.n_sectors
+        self._sector = f.sector
+        self._stock = stock = f.knowledge * fit(model)
+        # sums over every firm in firm order, inactive firms adding zero: the sums of the
+        # active firms' knowledge (positive) and their counts, without gathering them
+        total = np.bincount(self._sector, weights=np.where(active, stock, 0.0), minlength=n_s)
+        count = np.bincount(self._sector, weights=active, minlength=n_s)
+        self._mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
+
+    def __getitem__(self, firms) -> np.ndarray:
+        stock = self._stock[firms]
+        return stock / (stock + self._mean[self._sector[firms]])
+
+    def every_firm(self) -> np.ndarray:
+        """The scores of every firm."""
+        return self[slice(None)]
 
 
 def step(model, cond, dt: float) -> None:

@@ -1,0 +1,69 @@
+"""Values that mechanisms keep from call to call, or work out for a few firms only, equal the
+values computed afresh over every firm, byte for byte (the run's outputs rest on it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from restructuring_sim.mechanisms import alliances, innovation
+from conftest import make_model
+
+
+def fresh_fit(model) -> np.ndarray:
+    """:func:`innovation.fit` computed over every firm, as without a kept copy."""
+    mix = innovation.sector_mix(model.world.sector_names)
+    scaled = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
+    f = model.firms
+    return np.einsum("ij,ij->i", f.profile, scaled[f.sector])
+
+
+@pytest.fixture(scope="module")
+def stepped_model():
+    """A model stepped past two years' acquisitions, entries and joint innovations, with more
+    joint innovation than the baseline so that profiles change every step."""
+    model = make_model(["knowledge.innovation_rate=5"], n_firms=1500, seed=4)
+    for _ in range(9):
+        model.step()
+        innovation.fit(model)  # read every step, as the mechanisms do
+    return model
+
+
+def test_kept_fit_equals_fit_over_every_firm(stepped_model):
+    model = stepped_model
+    kept = innovation.fit(model)
+    assert kept.tobytes() == fresh_fit(model).tobytes()
+    assert not kept.flags.writeable
+
+
+def test_fit_follows_changed_profiles_and_appended_firms():
+    model = make_model(n_firms=300, seed=2)
+    innovation.fit(model)
+    f = model.firms
+    f.profile[[3, 7]] = f.profile[[7, 3]][:, ::-1]  # two firms' profiles change
+    innovation.profiles_changed(model, np.array([3, 7]))
+    innovation.absorb_profile(model, 11, 12)
+    f.append(employees=[20.0], sector=[1], country=[0], knowledge=[1.0],
+             profile=[f.profile[5]])
+    assert innovation.fit(model).tobytes() == fresh_fit(model).tobytes()
+    f.profile[:] = f.profile[::-1]  # every profile changes
+    innovation.profiles_changed(model)
+    assert innovation.fit(model).tobytes() == fresh_fit(model).tobytes()
+
+
+def test_scores_of_some_firms_equal_those_of_every_firm(stepped_model):
+    model = stepped_model
+    firms = np.random.default_rng(1).integers(0, len(model.firms), 200)
+    every = innovation.tech_score(model)
+    assert innovation.TechScores(model)[firms].tobytes() == every[firms].tobytes()
+
+
+def test_both_sides_of_a_pair_valued_at_once_as_one_by_one(stepped_model):
+    model = stepped_model
+    rng = np.random.default_rng(2)
+    i, j = rng.integers(0, len(model.firms), (2, 300))
+    valuation = alliances.Valuation(model, model.world.conditions(model.step_index))
+    sector = alliances.deal_sector(model, i, j)
+    _, _, both = valuation.evaluate(i, j, sector)
+    one_by_one = valuation.components(i, j, sector) + valuation.components(j, i, sector)
+    assert both.tobytes() == one_by_one.tobytes()
