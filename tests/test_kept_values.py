@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import make_model
 
 from restructuring_sim.mechanisms import alliances, innovation
-from conftest import make_model
 
 
 def fresh_fit(model) -> np.ndarray:
