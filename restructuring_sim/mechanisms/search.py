@@ -52,7 +52,7 @@ import numpy as np
 from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
+from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
 from restructuring_sim.population import visibility_class_shares
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
@@ -163,7 +163,12 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     country-sector market). Only eligible firms enter the cumulative weights (ineligible ones
     weigh nothing and would only repeat a running sum).
     """
-    table = _draw_table(model, eligible, group)
+    return _draw(model, _draw_table(model, eligible, group), group_of_draw, any_group)
+
+
+def _draw(model, table, group_of_draw, any_group=None):
+    """One firm of ``table`` (see :func:`_draw_table`) per entry, by visibility, within the
+    entry's group or, where ``any_group``, from all groups (-1 where there is none)."""
     if table is None:
         return np.full(len(group_of_draw), -1)
     chosen, cum, below, upto, last = table
@@ -192,33 +197,32 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
     class from the size law gives every sample the economy's split; reputation and size still
     decide which firm within the class.
     """
-    f = model.firms
     cumulative = np.cumsum(visibility_class_shares(model.scenario.population,
                                                    model.scenario.behaviour.visibility_elasticity))
     group_of_draw = np.asarray(group_of_draw)
     n = len(group_of_draw)
     cls = np.minimum(np.searchsorted(cumulative, model.rng.random(n), side="right"), 2)
-    size_class = f.size_class
+    tables = _class_tables(model, eligible)
     out = np.full(n, -1)
     for c in range(3):
         sel = np.flatnonzero(cls == c)
         if len(sel):
-            out[sel] = visibility_draws(model, eligible & (size_class == c), group_of_draw[sel],
-                                        None if any_group is None else any_group[sel])
+            out[sel] = _draw(model, tables[c], group_of_draw[sel],
+                             None if any_group is None else any_group[sel])
     return out
 
 
-#: draw tables :func:`_draw_table` keeps (the latest first): enough for the mechanisms that
-#: alternate between a few sets of eligible firms within a step (three size classes each)
+#: draw tables :func:`_draw_table` and :func:`_class_tables` keep (the latest first): enough for
+#: the mechanisms that alternate between a few sets of eligible firms within a step
 _KEPT_TABLES = 8
 
 
 def _draw_table(model, eligible, group):
-    """What :func:`visibility_draws` reads for one set of eligible firms and one grouping:
-    the eligible firms in group order, the running sum of their weights, the running weight
-    before and at the end of every group code (up to one past the largest code of any firm,
-    which stands for the empty groups past the end) and the last firm of the whole population
-    in group order; None when the eligible firms weigh nothing.
+    """What :func:`_draw` reads for one set of eligible firms and one grouping: the eligible
+    firms in group order, the running sum of their weights, the running weight before and at
+    the end of every group code (up to one past the largest code of any firm, which stands for
+    the empty groups past the end) and the last firm of the whole population in group order;
+    None when the eligible firms weigh nothing.
 
     A table is kept (in the firm table's ``memo``, see :data:`_KEPT_TABLES`) and used again
     while the weights are the same array (they are computed again, as a new array, only once
@@ -239,18 +243,72 @@ def _draw_table(model, eligible, group):
                 and same_bytes(kept_eligible, eligible)):
             return table
     order = f.order_by("sector") if group is f.sector else _group_order(f, group)
-    chosen = order[eligible[order]]  # eligible firms, by group
-    cum = np.cumsum(weight[chosen])
-    table = None
-    if cum.size and cum[-1] > 0:
-        start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
-        below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-        upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
-        table = (chosen, cum, below, upto, order[-1])
-    kept.insert(0, (weight, group if not group.flags.writeable else group.copy(), count,
-                    eligible.copy(), table))
-    del kept[_KEPT_TABLES:]
+    table = _table_of(order[eligible[order]], weight, group, order[-1])
+    _keep(kept, (weight, group if not group.flags.writeable else group.copy(), count,
+                 eligible.copy(), table))
     return table
+
+
+def _class_tables(model, eligible) -> tuple:
+    """The draw tables (see :func:`_draw_table`, grouped by sector) of the eligible firms of
+    each size class, small, medium and large. Kept as :func:`_draw_table` keeps its tables;
+    the firms they list are kept longer (see :func:`_class_members`), as the weights change
+    every step and the eligible firms seldom do."""
+    f = model.firms
+    weight = visibility(model)
+    kept = f.memo.setdefault("class_tables", [])
+    count = np.count_nonzero(eligible)
+    for kept_weight, kept_count, kept_eligible, tables in kept:
+        if (kept_weight is weight and kept_count == count
+                and same_bytes(kept_eligible, eligible)):
+            return tables
+    last = f.order_by("sector")[-1]
+    tables = tuple(_table_of(members, weight, f.sector, last)
+                   for members in _class_members(model, eligible, count))
+    _keep(kept, (weight, count, eligible.copy(), tables))
+    return tables
+
+
+def _class_members(model, eligible, count: int) -> tuple[np.ndarray, ...]:
+    """The eligible firms of each size class in sector order (``count`` of them in all),
+    found in one pass over the firms: the eligible firms in sector order, split by class, are
+    in the order a table of one class alone lists them. Kept (in the firm table's ``memo``)
+    while the size classes are the same array (computed again only once employees change)
+    and the same firms are eligible (compared byte by byte)."""
+    f = model.firms
+    size_class = f.derived("employees", "size_class", size_class_codes)
+    kept = f.memo.setdefault("class_members", [])
+    for kept_class, kept_count, kept_eligible, members in kept:
+        if (kept_class is size_class and kept_count == count
+                and same_bytes(kept_eligible, eligible)):
+            return members
+    order = f.order_by("sector")
+    chosen = order[eligible[order]]
+    class_of = size_class[chosen]
+    members = tuple(chosen[class_of == c] for c in range(3))
+    _keep(kept, (size_class, count, eligible.copy(), members))
+    return members
+
+
+def _keep(kept: list, entry: tuple) -> None:
+    """Put ``entry`` first in ``kept``, a list of entries whose first item is the array they
+    were made from, and drop those made from another array (weights and size classes are
+    computed again as new arrays, so older entries can never match: dropping them frees
+    their memory) and those beyond :data:`_KEPT_TABLES`."""
+    kept[:] = [entry] + [e for e in kept if e[0] is entry[0]][:_KEPT_TABLES - 1]
+
+
+def _table_of(chosen, weight, group, last):
+    """The draw table (see :func:`_draw_table`) of the firms ``chosen``, in group order, with
+    visibility ``weight`` and group codes ``group`` (of every firm); ``last`` is the last firm
+    of the whole population in group order. None when the chosen firms weigh nothing."""
+    cum = np.cumsum(weight[chosen])
+    if not (cum.size and cum[-1] > 0):
+        return None
+    start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    return chosen, cum, below, upto, last
 
 
 def visibility(model) -> np.ndarray:
