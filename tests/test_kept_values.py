@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import make_model
 
-from restructuring_sim.mechanisms import alliances, innovation
+from restructuring_sim.mechanisms import alliances, innovation, search
+from restructuring_sim.population import visibility_class_shares
 
 
 def fresh_fit(model) -> np.ndarray:
@@ -67,3 +68,36 @@ def test_both_sides_of_a_pair_valued_at_once_as_one_by_one(stepped_model):
     _, _, both = valuation.evaluate(i, j, sector)
     one_by_one = valuation.components(i, j, sector) + valuation.components(j, i, sector)
     assert both.tobytes() == one_by_one.tobytes()
+
+
+def class_draws_one_class_at_a_time(model, eligible, groups, any_group):
+    """:func:`search.class_draws` with a draw table made for each size class on its own."""
+    f = model.firms
+    shares = visibility_class_shares(model.scenario.population,
+                                     model.scenario.behaviour.visibility_elasticity)
+    cls = np.minimum(np.searchsorted(np.cumsum(shares), model.rng.random(len(groups)),
+                                     side="right"), 2)
+    out = np.full(len(groups), -1)
+    for c in range(3):
+        sel = np.flatnonzero(cls == c)
+        if len(sel):
+            out[sel] = search.visibility_draws(model, eligible & (f.size_class == c),
+                                               groups[sel], any_group[sel])
+    return out
+
+
+def test_class_draws_from_kept_tables_equal_tables_made_class_by_class(stepped_model):
+    model = stepped_model
+    f = model.firms
+    rng = np.random.default_rng(3)
+    groups = f.sector[rng.integers(0, len(f), 3000)]
+    any_group = rng.random(3000) < 0.2
+    eligible = f.active.copy()
+    fewer = eligible & (rng.random(len(f)) < 0.5)  # another set of eligible firms
+    for firms in (eligible, fewer, eligible, fewer):
+        state = model.rng.bit_generator.state
+        drawn = search.class_draws(model, firms, groups, any_group)
+        model.rng.bit_generator.state = state
+        expected = class_draws_one_class_at_a_time(model, firms, groups, any_group)
+        assert drawn.tolist() == expected.tolist()
+        assert firms[drawn[drawn >= 0]].all()
