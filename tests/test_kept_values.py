@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import make_model
 
+from restructuring_sim.firms import ACTIVE, EXITED
 from restructuring_sim.mechanisms import alliances, innovation, search
 from restructuring_sim.population import visibility_class_shares
 
@@ -52,11 +53,32 @@ def test_fit_follows_changed_profiles_and_appended_firms():
     assert innovation.fit(model).tobytes() == fresh_fit(model).tobytes()
 
 
+def fresh_tech_score(model) -> np.ndarray:
+    """:func:`innovation.tech_score` computed afresh over every firm."""
+    f = model.firms
+    stock = f.knowledge * fresh_fit(model)
+    n_s = model.world.n_sectors
+    total = np.bincount(f.sector, weights=np.where(f.active, stock, 0.0), minlength=n_s)
+    count = np.bincount(f.sector, weights=f.active, minlength=n_s)
+    mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
+    return stock / (stock + mean[f.sector])
+
+
 def test_scores_of_some_firms_equal_those_of_every_firm(stepped_model):
     model = stepped_model
     firms = np.random.default_rng(1).integers(0, len(model.firms), 200)
     every = innovation.tech_score(model)
+    assert every.tobytes() == fresh_tech_score(model).tobytes()
     assert innovation.TechScores(model)[firms].tobytes() == every[firms].tobytes()
+
+
+def test_scores_follow_firms_that_leave():
+    model = make_model(n_firms=300, seed=5)
+    innovation.tech_score(model)
+    f = model.firms
+    f.status[f.sector == f.sector[0]] = EXITED  # a whole sector leaves but one firm
+    f.status[0] = ACTIVE
+    assert innovation.tech_score(model).tobytes() == fresh_tech_score(model).tobytes()
 
 
 def test_both_sides_of_a_pair_valued_at_once_as_one_by_one(stepped_model):

@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim.deals import ALLIANCE, purpose_mask
-from restructuring_sim.firms import N_FIELDS
+from restructuring_sim.firms import N_FIELDS, same_bytes
 
 #: technology fields of knowledge profiles (``profile`` columns, in this order)
 FIELDS = ("biochemistry", "materials", "electronics", "software", "networks", "production",
@@ -126,9 +126,15 @@ class _FitCache:
         elif self._all_stale:  # every row is computed at the next read anyway
             return
         elif np.ndim(firms) == 0:
-            self._stale_rows.append(int(firms))
+            self.mark_one(int(firms))
         else:
             self._stale.append(np.asarray(firms, dtype=np.intp).reshape(-1))
+
+    def mark_one(self, firm: int) -> None:
+        """Mark the row of one firm as changed (:meth:`mark` for one firm id, without its
+        checks: acquisitions come one at a time)."""
+        if not self._all_stale:
+            self._stale_rows.append(firm)
 
     def values(self, model) -> np.ndarray:
         """The scores of every firm, computed again where they are stale or missing."""
@@ -235,12 +241,20 @@ def recombine(model, cond, dt: float) -> int:
 
 
 def absorb_profile(model, acquirer: int, target: int) -> None:
-    """An acquirer's profile after taking over a target: the knowledge-weighted mix of both."""
+    """An acquirer's profile after taking over a target: the knowledge-weighted mix of both.
+
+    Worked out on Python floats (the same double-precision operations as numpy's, field by
+    field): acquisitions come one at a time, where numpy's per-call cost would exceed the
+    arithmetic on eight fields."""
     f = model.firms
-    ka, kt = f.knowledge[acquirer], f.knowledge[target]
-    f.profile[acquirer] = (ka * f.profile[acquirer] + kt * f.profile[target]) / max(ka + kt,
-                                                                                   1e-300)
-    profiles_changed(model, acquirer)
+    ka, kt = float(f.knowledge[acquirer]), float(f.knowledge[target])
+    total = max(ka + kt, 1e-300)
+    f.profile[acquirer] = [(ka * a + kt * t) / total
+                           for a, t in zip(f.profile[acquirer].tolist(),
+                                           f.profile[target].tolist(), strict=True)]
+    cache = model.__dict__.get("_fit_cache")
+    if cache is not None:
+        cache.mark_one(int(acquirer))
 
 
 def rnd_budget(model) -> np.ndarray:
@@ -285,7 +299,7 @@ class TechScores:
         # sums over every firm in firm order, inactive firms adding zero: the sums of the
         # active firms' knowledge (positive) and their counts, without gathering them
         total = np.bincount(self._sector, weights=np.where(active, stock, 0.0), minlength=n_s)
-        count = np.bincount(self._sector, weights=active, minlength=n_s)
+        count = _active_count(model, active, n_s)
         self._mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
 
     def __getitem__(self, firms) -> np.ndarray:
@@ -295,6 +309,19 @@ class TechScores:
     def every_firm(self) -> np.ndarray:
         """The scores of every firm."""
         return self[slice(None)]
+
+
+def _active_count(model, active: np.ndarray, n_sectors: int) -> np.ndarray:
+    """Active firms in each sector (as floats), kept in the firm table's ``memo`` while the
+    firms' statuses are the same (compared byte by byte): firms enter, exit and are acquired
+    at few steps of a year, and the scores are read several times a step."""
+    f = model.firms
+    kept = f.memo.get("active_count")
+    if kept is not None and same_bytes(kept[0], f.status):
+        return kept[1]
+    count = np.bincount(f.sector, weights=active, minlength=n_sectors)
+    f.memo["active_count"] = (f.status.copy(), count)
+    return count
 
 
 def step(model, cond, dt: float) -> None:
