@@ -391,41 +391,48 @@ def _referral_draws(model, searchers, eligible):
         rng.random(len(searchers)) < model.scenario.behaviour.referral_share)
     if not asks.any():
         return out
-    start, count, neighbours = _live_partners(model)
+    d = model.deals
+    live = d.live(ALLIANCE)
+    a, b = d.a[live], d.b[live]
     who = searchers[asks]
     # a random partner of the searcher, then a random partner of that partner
-    first = _pick_partner(rng, start, count, neighbours, who)
-    second = _pick_partner(rng, start, count, neighbours, first)
+    first = PartnerLists(len(f), a, b, who).pick(rng, who)
+    second = PartnerLists(len(f), a, b, first).pick(rng, first)
     ok = (second != who) & eligible[second]
     out[np.flatnonzero(asks)[ok]] = second[ok]
     return out
 
 
-def _pick_partner(rng, start, count, neighbours, firms):
-    """One partner drawn at random from each of ``firms``' lists (see :func:`_partner_lists`;
-    every firm given has at least one)."""
-    pick = start[firms] + np.floor(rng.random(len(firms)) * count[firms]).astype(np.int64)
-    return neighbours[np.minimum(pick, len(neighbours) - 1)]
+class PartnerLists:
+    """The partners of ``firms`` in the deals ``(a[k], b[k])``: each firm's partners in the
+    deals where it is ``a``, in deal order, then those where it is ``b``.
 
+    Only the deals of the firms asked for are sorted (a step asks for a few thousand firms'
+    partners among a million firms' deals).
+    """
 
-def _live_partners(model):
-    """Live alliance partners of every firm as one flat array: firm ``x``'s partners are
-    ``neighbours[start[x]:start[x] + count[x]]``."""
-    d = model.deals
-    live = d.live(ALLIANCE)
-    return _partner_lists(len(model.firms), d.a[live], d.b[live])
+    def __init__(self, n: int, a: np.ndarray, b: np.ndarray, firms: np.ndarray):
+        node = np.concatenate([a, b])
+        other = np.concatenate([b, a])
+        asked = np.zeros(n, dtype=bool)
+        asked[firms] = True
+        mine = asked[node]
+        node, other = node[mine], other[mine]
+        order = np.argsort(node, kind="stable")
+        self._node = node[order]
+        self._partners = other[order]
 
+    def count(self, firms: np.ndarray) -> np.ndarray:
+        """Partners of each of ``firms`` (which must be among the firms asked for)."""
+        return (np.searchsorted(self._node, firms, side="right")
+                - np.searchsorted(self._node, firms, side="left"))
 
-def _partner_lists(n: int, a: np.ndarray, b: np.ndarray):
-    """Partners of every firm in the deals ``(a[k], b[k])`` as one flat array: firm ``x``'s
-    partners are ``neighbours[start[x]:start[x] + count[x]]`` (in deal order)."""
-    node = np.concatenate([a, b])
-    other = np.concatenate([b, a])
-    order = np.argsort(node, kind="stable")
-    count = np.bincount(node, minlength=n)
-    start = np.zeros(n, dtype=np.int64)
-    np.cumsum(count[:-1], out=start[1:])
-    return start, count, other[order]
+    def pick(self, rng, firms: np.ndarray) -> np.ndarray:
+        """One partner drawn at random for each of ``firms`` (each has at least one)."""
+        start = np.searchsorted(self._node, firms, side="left")
+        count = np.searchsorted(self._node, firms, side="right") - start
+        pick = start + np.floor(rng.random(len(firms)) * count).astype(np.int64)
+        return self._partners[np.minimum(pick, len(self._partners) - 1)]
 
 
 def _former_partner_draws(model, searchers, eligible):
@@ -436,9 +443,9 @@ def _former_partner_draws(model, searchers, eligible):
     out = np.full(len(searchers), -1)
     if not len(ended):
         return out
-    start, count, neighbours = _partner_lists(len(model.firms), d.a[ended], d.b[ended])
-    has = count[searchers] > 0
-    former = _pick_partner(model.rng, start, count, neighbours, searchers[has])
+    lists = PartnerLists(len(model.firms), d.a[ended], d.b[ended], searchers)
+    has = lists.count(searchers) > 0
+    former = lists.pick(model.rng, searchers[has])
     out[np.flatnonzero(has)] = np.where(eligible[former], former, -1)
     return out
 
