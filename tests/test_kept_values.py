@@ -123,3 +123,20 @@ def test_class_draws_from_kept_tables_equal_tables_made_class_by_class(stepped_m
         expected = class_draws_one_class_at_a_time(model, firms, groups, any_group)
         assert drawn.tolist() == expected.tolist()
         assert firms[drawn[drawn >= 0]].all()
+
+
+def test_partner_lists_of_some_firms_pick_as_lists_of_every_firm():
+    rng = np.random.default_rng(6)
+    n = 500
+    a, b = rng.integers(0, n, (2, 3000))
+    # lists of every firm's partners: deals where it is ``a`` in deal order, then ``b``
+    node, other = np.concatenate([a, b]), np.concatenate([b, a])
+    every = [other[node == x] for x in range(n)]
+    firms = np.unique(rng.integers(0, n, 60))
+    lists = search.PartnerLists(n, a, b, firms)
+    assert lists.count(firms).tolist() == [len(every[x]) for x in firms]
+    picker = np.random.default_rng(7)
+    picked = lists.pick(picker, firms)
+    u = np.random.default_rng(7).random(len(firms))
+    expected = [every[x][int(np.floor(v * len(every[x])))] for x, v in zip(firms, u, strict=True)]
+    assert picked.tolist() == expected
