@@ -242,8 +242,14 @@ def _draw_table(model, eligible, group):
                      else same_bytes(kept_group, group))
                 and same_bytes(kept_eligible, eligible)):
             return table
-    order = f.order_by("sector") if group is f.sector else _group_order(f, group)
-    table = _table_of(order[eligible[order]], weight, group, order[-1])
+    if group is f.sector:
+        order = f.order_by("sector")
+        chosen = _eligible_in_order(f, order, eligible, count)
+    else:
+        order = _group_order(f, group)
+        chosen = (order[eligible[order]] if group.flags.writeable  # an order made for this call
+                  else _eligible_in_order(f, order, eligible, count))
+    table = _table_of(chosen, weight, group, order[-1])
     _keep(kept, (weight, group if not group.flags.writeable else group.copy(), count,
                  eligible.copy(), table))
     return table
@@ -282,12 +288,36 @@ def _class_members(model, eligible, count: int) -> tuple[np.ndarray, ...]:
         if (kept_class is size_class and kept_count == count
                 and same_bytes(kept_eligible, eligible)):
             return members
-    order = f.order_by("sector")
-    chosen = order[eligible[order]]
+    chosen = _eligible_in_order(f, f.order_by("sector"), eligible, count)
     class_of = size_class[chosen]
     members = tuple(chosen[class_of == c] for c in range(3))
     _keep(kept, (size_class, count, eligible.copy(), members))
     return members
+
+
+#: lists of eligible firms :func:`_eligible_in_order` keeps (the latest used first)
+_KEPT_ELIGIBLE = 6
+
+
+def _eligible_in_order(f, order: np.ndarray, eligible: np.ndarray, count: int) -> np.ndarray:
+    """``order[eligible[order]]``: the ``count`` eligible firms in the order ``order`` (a
+    read-only order kept until firms are appended, e.g. :meth:`FirmTable.order_by`).
+
+    Kept (in the firm table's ``memo``, see :data:`_KEPT_ELIGIBLE`) and used again while the
+    same firms are eligible (compared byte by byte): the firms that may be drawn change only
+    when firms enter, exit, are acquired or change size, while draws from them are made every
+    step, with new weights.
+    """
+    kept = f.memo.setdefault("eligible_in_order", [])
+    for k, (kept_order, kept_count, kept_eligible, chosen) in enumerate(kept):
+        if kept_order is order and kept_count == count and same_bytes(kept_eligible, eligible):
+            kept.insert(0, kept.pop(k))
+            return chosen
+    chosen = order[eligible[order]]
+    chosen.flags.writeable = False
+    kept.insert(0, (order, count, eligible.copy(), chosen))
+    del kept[_KEPT_ELIGIBLE:]
+    return chosen
 
 
 def _keep(kept: list, entry: tuple) -> None:
@@ -369,7 +399,7 @@ def _cluster_draws(model, searchers, eligible):
     # members themselves, without a sort every step)
     order = f.order_by("cluster")
     clustered = f.static_derived("clustered_order", lambda: order[f.cluster[order] >= 0])
-    members = clustered[eligible[clustered]]
+    members = _eligible_in_order(f, clustered, eligible, np.count_nonzero(eligible))
     if not len(members):
         return np.full(len(searchers), -1)
     codes = f.cluster[members]
