@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import make_model
 
+from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.firms import ACTIVE, EXITED
 from restructuring_sim.mechanisms import alliances, innovation, search
 from restructuring_sim.population import visibility_class_shares
@@ -140,3 +141,21 @@ def test_partner_lists_of_some_firms_pick_as_lists_of_every_firm():
     u = np.random.default_rng(7).random(len(firms))
     expected = [every[x][int(np.floor(v * len(every[x])))] for x, v in zip(firms, u, strict=True)]
     assert picked.tolist() == expected
+
+
+def test_new_combinations_move_the_partners_profiles_alone():
+    model = make_model(["knowledge.innovation_rate=10", "knowledge.recombination=1"],
+                       n_firms=3000, seed=8)
+    for _ in range(8):
+        model.step()
+    f = model.firms
+    before = f.profile.copy()
+    cond = model.world.conditions(model.step_index)
+    assert innovation.recombine(model, cond, 1.0) > 0
+    moved = np.flatnonzero((f.profile != before).any(axis=1))
+    d = model.deals
+    live = d.live(ALLIANCE)
+    partners = np.union1d(d.a[live], d.b[live])
+    assert len(moved) and np.isin(moved, partners).all()
+    assert (f.profile >= 0).all() and np.allclose(f.profile.sum(axis=1), 1.0)
+    assert innovation.fit(model).tobytes() == fresh_fit(model).tobytes()

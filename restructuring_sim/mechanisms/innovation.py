@@ -231,8 +231,9 @@ def recombine(model, cond, dt: float) -> int:
     quality_gain = kn.innovation_quality * (1.0 - f.quality[firms])
     knowledge_gain = kn.innovation_knowledge * f.knowledge[firms]
     np.add.at(p, firms, shift)
-    np.maximum(p, 0.0, out=p)
-    p[firms] /= p[firms].sum(axis=1, keepdims=True)
+    # only these rows moved: every other profile is non-negative already
+    moved = np.maximum(p[firms], 0.0)
+    p[firms] = moved / moved.sum(axis=1, keepdims=True)
     np.add.at(f.quality, firms, quality_gain)
     np.minimum(f.quality, 1.0, out=f.quality)
     np.add.at(f.knowledge, firms, knowledge_gain)
