@@ -100,14 +100,15 @@ def has_room(model) -> np.ndarray:
     return model.firms.active
 
 
-def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndarray:
+def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     """Firms that look for a partner this step.
 
     The chance rises with size and the sector's Internet boost and, for an SME of a
     venture-backed sector, with venture finance: by the factor ``1 + venture_search *
-    venture_capital * tech``, ``tech`` being its technology score (0..1). Investors back the
-    SMEs with technology, and push them to find corporate partners who bring distribution,
-    credibility and, in the end, a buyer.
+    venture_capital * tech``, ``tech`` being its technology score (0..1; an array over every
+    firm or :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few
+    firms that may search alone). Investors back the SMEs with technology, and push them to
+    find corporate partners who bring distribution, credibility and, in the end, a buyer.
     """
     f = model.firms
     b = model.scenario.behaviour
