@@ -134,8 +134,9 @@ class Valuation:
         self.cond = cond
 
     @cached_property
-    def tech(self) -> np.ndarray:
-        return innovation.tech_score(self.model)
+    def tech(self) -> innovation.TechScores:
+        """Technology scores (``tech[firms]``), worked out for the firms read alone."""
+        return innovation.TechScores(self.model)
 
     @cached_property
     def assets(self) -> np.ndarray:
@@ -143,7 +144,9 @@ class Valuation:
 
     def components(self, i, j, sector) -> np.ndarray:
         """(pairs, 6) value components to ``i`` (before costs): RND, LIC, ENTRY, DIST, MFG, SRC."""
-        return self._components(self._side(i), self._side(j), self._sector_terms(sector))
+        own, other = self._side(i), self._side(j)
+        return self._components(own, other, self._sector_terms(sector),
+                                self._pair_terms(own, other)[0])
 
     def _side(self, firms) -> tuple[np.ndarray, ...]:
         """What the value formula reads of one side of each pair: technology, assets, quality,
@@ -164,23 +167,38 @@ class Valuation:
                 w.local_presence[sector], w.distribution_weight[sector],
                 w.outsourced_production[sector])
 
-    def _components(self, own, other, terms) -> np.ndarray:
-        """Value components to the ``own`` side (see :meth:`components` and the module)."""
-        b = self.model.scenario.behaviour
-        ti, ai, qi, markets_i, pressure_i, profile_i = own
-        tj, aj, qj, markets_j, _, profile_j = other
-        cycle, access, rnd, ip, local, distribution, outsourced = terms
+    def _pair_terms(self, one, two) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+        """What the value formula reads of the two profiles and market sets of each pair, as
+        seen from side ``one`` and from side ``two``: the world share of markets each side
+        enters through the other, the share of its enlarged market that is new, the cognitive
+        distance and the R&D complementarity factor. Worked out once for both sides: the
+        enlarged markets, the distance and the factor are the same numbers either way round
+        (``|a - b|`` and ``|b - a|`` are equal in floating point), and what one side enters is
+        what the other opens."""
+        markets_1, profile_1 = one[3], one[5]
+        markets_2, profile_2 = two[3], two[5]
         share = self.model.world.market_share
-        new_i = share(markets_j & ~markets_i)  # markets i enters through j (world share)
-        new_j = share(markets_i & ~markets_j)  # and j through i
+        new_1 = share(markets_2 & ~markets_1)  # markets side one enters through side two
+        new_2 = share(markets_1 & ~markets_2)  # and side two through side one
         # for an entrant, what counts is the share of its enlarged market that is new
-        enlarged = share(markets_i | markets_j)
-        entry_i, entry_j = (new / np.maximum(enlarged, 1e-12) for new in (new_i, new_j))
+        enlarged = share(markets_1 | markets_2)
+        entry_1, entry_2 = (new / np.maximum(enlarged, 1e-12) for new in (new_1, new_2))
+        licensable = innovation.distance(profile_1, profile_2)
+        rnd_factor = innovation.rnd_value_factor_of_distance(self.model, licensable)
+        return ((new_1, entry_1, entry_2, licensable, rnd_factor),
+                (new_2, entry_2, entry_1, licensable, rnd_factor))
+
+    def _components(self, own, other, terms, pair) -> np.ndarray:
+        """Value components to the ``own`` side (see :meth:`components` and the module);
+        ``pair`` is what :meth:`_pair_terms` gives for this side."""
+        b = self.model.scenario.behaviour
+        ti, ai, qi, _, pressure_i, _ = own
+        tj, aj, qj, _, _, _ = other
+        cycle, access, rnd, ip, local, distribution, outsourced = terms
+        new_i, entry_i, entry_j, licensable, rnd_factor = pair
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
         out = np.empty((len(ti), 6))
-        out[:, RND] = (b.w_rnd * rnd * pressure_i * aj * cycle * tj
-                       * innovation.rnd_value_factor(self.model, profile_i, profile_j))
-        licensable = innovation.distance(profile_i, profile_j)
+        out[:, RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj * rnd_factor
         out[:, LIC] = b.w_licensing * self.cond.ipr_protection * ip * licensable * (
             tj * ai + ti * aj * pressure_i * cycle)
         out[:, ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)
@@ -223,8 +241,9 @@ class Valuation:
         each other (see :meth:`_costs`).
         """
         side_i, side_j, terms = self._side(i), self._side(j), self._sector_terms(sector)
-        ci = self._components(side_i, side_j, terms)
-        cj = self._components(side_j, side_i, terms)
+        pair_i, pair_j = self._pair_terms(side_i, side_j)
+        ci = self._components(side_i, side_j, terms, pair_i)
+        cj = self._components(side_j, side_i, terms, pair_j)
         fit = 0.0 if fit is None else fit
         cost_i, cost_j = self._costs(i, j, existing, known)
         v_i = ci.sum(axis=1) - cost_i + fit

@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim.deals import ALLIANCE, purpose_mask
-from restructuring_sim.firms import N_FIELDS
+from restructuring_sim.firms import N_FIELDS, same_bytes
 
 #: technology fields of knowledge profiles (``profile`` columns, in this order)
 FIELDS = ("biochemistry", "materials", "electronics", "software", "networks", "production",
@@ -89,24 +89,88 @@ def draw_profiles(employees: np.ndarray, sector: np.ndarray, world, scenario,
 
 def fit(model) -> np.ndarray:
     """How well each firm's profile fits its sector's mix (1 = typical; see the module
-    docstring). Kept in the firm table's memo until firms are appended or a profile changes
-    (see :func:`profiles_changed`); read-only."""
+    docstring); read-only.
+
+    Kept on the model (see :class:`_FitCache`) and computed again only for the rows whose
+    profiles changed (see :func:`profiles_changed`) and for firms appended since: a step's
+    acquisitions and joint innovations touch a few thousand of a million profiles, and the
+    scores are read every step.
+    """
+    cache = model.__dict__.get("_fit_cache")
+    if cache is None:
+        cache = model._fit_cache = _FitCache()
+    return cache.values(model)
+
+
+class _FitCache:
+    """Every firm's :func:`fit`, brought up to date row by row.
+
+    Each row is computed on its own by the same product as over the whole table (``einsum``
+    sums a row's fields in the same order whatever the number of rows), so the values are
+    those a computation over every firm would give.
+    """
+
+    def __init__(self):
+        self._fit = np.zeros(0)
+        #: rows whose profiles changed since the last read: arrays of them, and single rows
+        #: (an acquisition changes one profile at a time)
+        self._stale: list[np.ndarray] = []
+        self._stale_rows: list[int] = []
+        self._all_stale = True
+
+    def mark(self, firms=None) -> None:
+        """Mark the rows of ``firms`` (a firm id or an array of them; every row when None) as
+        changed."""
+        if firms is None:
+            self._all_stale = True
+        elif self._all_stale:  # every row is computed at the next read anyway
+            return
+        elif np.ndim(firms) == 0:
+            self.mark_one(int(firms))
+        else:
+            self._stale.append(np.asarray(firms, dtype=np.intp).reshape(-1))
+
+    def mark_one(self, firm: int) -> None:
+        """Mark the row of one firm as changed (:meth:`mark` for one firm id, without its
+        checks: acquisitions come one at a time)."""
+        if not self._all_stale:
+            self._stale_rows.append(firm)
+
+    def values(self, model) -> np.ndarray:
+        """The scores of every firm, computed again where they are stale or missing."""
+        f = model.firms
+        n = len(f)
+        if self._all_stale:
+            self._fit = _fit_rows(model, slice(None))
+            self._all_stale = False
+        elif len(self._fit) < n:  # firms appended: their rows are new
+            self._fit = np.concatenate([self._fit, _fit_rows(model, slice(len(self._fit), n))])
+        if self._stale or self._stale_rows:
+            rows = np.unique(np.concatenate(self._stale + [np.array(self._stale_rows, np.intp)]))
+            self._fit[rows] = _fit_rows(model, rows)
+        self._stale.clear()
+        self._stale_rows.clear()
+        out = self._fit.view()
+        out.flags.writeable = False
+        return out
+
+
+def _fit_rows(model, rows) -> np.ndarray:
+    """:func:`fit` of the firms in ``rows`` (an index array or a slice)."""
     f = model.firms
-    version = model.__dict__.get("_profile_version", 0)
-    kept = f.memo.get("profile_fit")
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    mix = sector_mix(model.world.sector_names)
-    scaled = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
-    out = np.einsum("ij,ij->i", f.profile, scaled[f.sector])
-    out.flags.writeable = False
-    f.memo["profile_fit"] = (version, out)
-    return out
+    scaled = model.__dict__.get("_scaled_mix")
+    if scaled is None:  # each sector's mix over its own square norm
+        mix = sector_mix(model.world.sector_names)
+        scaled = model._scaled_mix = mix / np.einsum("ij,ij->i", mix, mix)[:, None]
+    return np.einsum("ij,ij->i", f.profile[rows], scaled[f.sector[rows]])
 
 
-def profiles_changed(model) -> None:
-    """Mark the firms' profiles as changed (values derived from them are computed again)."""
-    model._profile_version = model.__dict__.get("_profile_version", 0) + 1
+def profiles_changed(model, firms=None) -> None:
+    """Mark the profiles of ``firms`` (firm ids; every firm when None) as changed: values
+    derived from them are computed again for those rows."""
+    cache = model.__dict__.get("_fit_cache")
+    if cache is not None:
+        cache.mark(firms)
 
 
 def distance(profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
@@ -116,7 +180,12 @@ def distance(profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
 
 def complementarity(model, profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
     """Inverted-U value (0..1) of combining pairs of profiles (see the module docstring)."""
-    x = distance(profile_i, profile_j) / model.scenario.knowledge.optimal_distance
+    return complementarity_of_distance(model, distance(profile_i, profile_j))
+
+
+def complementarity_of_distance(model, d: np.ndarray) -> np.ndarray:
+    """:func:`complementarity` of pairs whose cognitive :func:`distance` is ``d`` (0..1)."""
+    x = d / model.scenario.knowledge.optimal_distance
     return np.clip(x * (2.0 - x), 0.0, 1.0)
 
 
@@ -129,8 +198,13 @@ def rnd_complementarity(model, i, j) -> np.ndarray:
 def rnd_value_factor(model, profile_i: np.ndarray, profile_j: np.ndarray) -> np.ndarray:
     """Multiplier on the R&D value of an alliance: ``1 - w + w x complementarity`` with ``w``
     the ``knowledge.complementarity_weight``."""
+    return rnd_value_factor_of_distance(model, distance(profile_i, profile_j))
+
+
+def rnd_value_factor_of_distance(model, d: np.ndarray) -> np.ndarray:
+    """:func:`rnd_value_factor` of pairs whose cognitive :func:`distance` is ``d`` (0..1)."""
     w = model.scenario.knowledge.complementarity_weight
-    return (1.0 - w) + w * complementarity(model, profile_i, profile_j)
+    return (1.0 - w) + w * complementarity_of_distance(model, d)
 
 
 def recombine(model, cond, dt: float) -> int:
@@ -157,22 +231,31 @@ def recombine(model, cond, dt: float) -> int:
     quality_gain = kn.innovation_quality * (1.0 - f.quality[firms])
     knowledge_gain = kn.innovation_knowledge * f.knowledge[firms]
     np.add.at(p, firms, shift)
-    np.maximum(p, 0.0, out=p)
-    p[firms] /= p[firms].sum(axis=1, keepdims=True)
+    # only these rows moved: every other profile is non-negative already
+    moved = np.maximum(p[firms], 0.0)
+    p[firms] = moved / moved.sum(axis=1, keepdims=True)
     np.add.at(f.quality, firms, quality_gain)
     np.minimum(f.quality, 1.0, out=f.quality)
     np.add.at(f.knowledge, firms, knowledge_gain)
-    profiles_changed(model)
+    profiles_changed(model, firms)
     return int(hit.sum())
 
 
 def absorb_profile(model, acquirer: int, target: int) -> None:
-    """An acquirer's profile after taking over a target: the knowledge-weighted mix of both."""
+    """An acquirer's profile after taking over a target: the knowledge-weighted mix of both.
+
+    Worked out on Python floats (the same double-precision operations as numpy's, field by
+    field): acquisitions come one at a time, where numpy's per-call cost would exceed the
+    arithmetic on eight fields."""
     f = model.firms
-    ka, kt = f.knowledge[acquirer], f.knowledge[target]
-    f.profile[acquirer] = (ka * f.profile[acquirer] + kt * f.profile[target]) / max(ka + kt,
-                                                                                   1e-300)
-    profiles_changed(model)
+    ka, kt = float(f.knowledge[acquirer]), float(f.knowledge[target])
+    total = max(ka + kt, 1e-300)
+    f.profile[acquirer] = [(ka * a + kt * t) / total
+                           for a, t in zip(f.profile[acquirer].tolist(),
+                                           f.profile[target].tolist(), strict=True)]
+    cache = model.__dict__.get("_fit_cache")
+    if cache is not None:
+        cache.mark_one(int(acquirer))
 
 
 def rnd_budget(model) -> np.ndarray:
@@ -196,16 +279,50 @@ def rnd_pressure(model, cond, firms=None) -> np.ndarray:
 def tech_score(model) -> np.ndarray:
     """Technology of every firm relative to its sector's mean among active firms (0..1): its
     knowledge in the fields its sector draws on (``knowledge x fit``, see :func:`fit`)."""
+    return TechScores(model).every_firm()
+
+
+class TechScores:
+    """:func:`tech_score` of the firms asked for: ``scores[firms]`` gives the scores of those
+    firms alone (the same numbers as ``tech_score(model)[firms]``).
+
+    The sector means read every firm and are worked out once, when the object is made; the
+    scores themselves are worked out only for the firms a caller reads (a step values deals
+    among a few thousand of a million firms).
+    """
+
+    def __init__(self, model):
+        f = model.firms
+        active = f.active
+        n_s = model.world.n_sectors
+        self._sector = f.sector
+        self._stock = stock = f.knowledge * fit(model)
+        # sums over every firm in firm order, inactive firms adding zero: the sums of the
+        # active firms' knowledge (positive) and their counts, without gathering them
+        total = np.bincount(self._sector, weights=np.where(active, stock, 0.0), minlength=n_s)
+        count = _active_count(model, active, n_s)
+        self._mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
+
+    def __getitem__(self, firms) -> np.ndarray:
+        stock = self._stock[firms]
+        return stock / (stock + self._mean[self._sector[firms]])
+
+    def every_firm(self) -> np.ndarray:
+        """The scores of every firm."""
+        return self[slice(None)]
+
+
+def _active_count(model, active: np.ndarray, n_sectors: int) -> np.ndarray:
+    """Active firms in each sector (as floats), kept in the firm table's ``memo`` while the
+    firms' statuses are the same (compared byte by byte): firms enter, exit and are acquired
+    at few steps of a year, and the scores are read several times a step."""
     f = model.firms
-    active = f.active
-    n_s = model.world.n_sectors
-    stock = f.knowledge * fit(model)
-    # sums over every firm in firm order, inactive firms adding zero: the sums of the active
-    # firms' knowledge (positive) and their counts, without gathering them
-    total = np.bincount(f.sector, weights=np.where(active, stock, 0.0), minlength=n_s)
-    count = np.bincount(f.sector, weights=active, minlength=n_s)
-    mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
-    return stock / (stock + mean[f.sector])
+    kept = f.memo.get("active_count")
+    if kept is not None and same_bytes(kept[0], f.status):
+        return kept[1]
+    count = np.bincount(f.sector, weights=active, minlength=n_sectors)
+    f.memo["active_count"] = (f.status.copy(), count)
+    return count
 
 
 def step(model, cond, dt: float) -> None:

@@ -52,7 +52,7 @@ import numpy as np
 from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import SIZE_BOUNDS, same_bytes
+from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
 from restructuring_sim.population import visibility_class_shares
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
@@ -100,14 +100,15 @@ def has_room(model) -> np.ndarray:
     return model.firms.active
 
 
-def choose_searchers(model, cond, room: np.ndarray, tech: np.ndarray) -> np.ndarray:
+def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     """Firms that look for a partner this step.
 
     The chance rises with size and the sector's Internet boost and, for an SME of a
     venture-backed sector, with venture finance: by the factor ``1 + venture_search *
-    venture_capital * tech``, ``tech`` being its technology score (0..1). Investors back the
-    SMEs with technology, and push them to find corporate partners who bring distribution,
-    credibility and, in the end, a buyer.
+    venture_capital * tech``, ``tech`` being its technology score (0..1; an array over every
+    firm or :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few
+    firms that may search alone). Investors back the SMEs with technology, and push them to
+    find corporate partners who bring distribution, credibility and, in the end, a buyer.
     """
     f = model.firms
     b = model.scenario.behaviour
@@ -163,7 +164,12 @@ def visibility_draws(model, eligible, group_of_draw, any_group=None, group=None)
     country-sector market). Only eligible firms enter the cumulative weights (ineligible ones
     weigh nothing and would only repeat a running sum).
     """
-    table = _draw_table(model, eligible, group)
+    return _draw(model, _draw_table(model, eligible, group), group_of_draw, any_group)
+
+
+def _draw(model, table, group_of_draw, any_group=None):
+    """One firm of ``table`` (see :func:`_draw_table`) per entry, by visibility, within the
+    entry's group or, where ``any_group``, from all groups (-1 where there is none)."""
     if table is None:
         return np.full(len(group_of_draw), -1)
     chosen, cum, below, upto, last = table
@@ -192,33 +198,32 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
     class from the size law gives every sample the economy's split; reputation and size still
     decide which firm within the class.
     """
-    f = model.firms
     cumulative = np.cumsum(visibility_class_shares(model.scenario.population,
                                                    model.scenario.behaviour.visibility_elasticity))
     group_of_draw = np.asarray(group_of_draw)
     n = len(group_of_draw)
     cls = np.minimum(np.searchsorted(cumulative, model.rng.random(n), side="right"), 2)
-    size_class = f.size_class
+    tables = _class_tables(model, eligible)
     out = np.full(n, -1)
     for c in range(3):
         sel = np.flatnonzero(cls == c)
         if len(sel):
-            out[sel] = visibility_draws(model, eligible & (size_class == c), group_of_draw[sel],
-                                        None if any_group is None else any_group[sel])
+            out[sel] = _draw(model, tables[c], group_of_draw[sel],
+                             None if any_group is None else any_group[sel])
     return out
 
 
-#: draw tables :func:`_draw_table` keeps (the latest first): enough for the mechanisms that
-#: alternate between a few sets of eligible firms within a step (three size classes each)
+#: draw tables :func:`_draw_table` and :func:`_class_tables` keep (the latest first): enough for
+#: the mechanisms that alternate between a few sets of eligible firms within a step
 _KEPT_TABLES = 8
 
 
 def _draw_table(model, eligible, group):
-    """What :func:`visibility_draws` reads for one set of eligible firms and one grouping:
-    the eligible firms in group order, the running sum of their weights, the running weight
-    before and at the end of every group code (up to one past the largest code of any firm,
-    which stands for the empty groups past the end) and the last firm of the whole population
-    in group order; None when the eligible firms weigh nothing.
+    """What :func:`_draw` reads for one set of eligible firms and one grouping: the eligible
+    firms in group order, the running sum of their weights, the running weight before and at
+    the end of every group code (up to one past the largest code of any firm, which stands for
+    the empty groups past the end) and the last firm of the whole population in group order;
+    None when the eligible firms weigh nothing.
 
     A table is kept (in the firm table's ``memo``, see :data:`_KEPT_TABLES`) and used again
     while the weights are the same array (they are computed again, as a new array, only once
@@ -238,19 +243,103 @@ def _draw_table(model, eligible, group):
                      else same_bytes(kept_group, group))
                 and same_bytes(kept_eligible, eligible)):
             return table
-    order = f.order_by("sector") if group is f.sector else _group_order(f, group)
-    chosen = order[eligible[order]]  # eligible firms, by group
-    cum = np.cumsum(weight[chosen])
-    table = None
-    if cum.size and cum[-1] > 0:
-        start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
-        below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-        upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
-        table = (chosen, cum, below, upto, order[-1])
-    kept.insert(0, (weight, group if not group.flags.writeable else group.copy(), count,
-                    eligible.copy(), table))
-    del kept[_KEPT_TABLES:]
+    if group is f.sector:
+        order = f.order_by("sector")
+        chosen = _eligible_in_order(f, order, eligible, count)
+    else:
+        order = _group_order(f, group)
+        chosen = (order[eligible[order]] if group.flags.writeable  # an order made for this call
+                  else _eligible_in_order(f, order, eligible, count))
+    table = _table_of(chosen, weight, group, order[-1])
+    _keep(kept, (weight, group if not group.flags.writeable else group.copy(), count,
+                 eligible.copy(), table))
     return table
+
+
+def _class_tables(model, eligible) -> tuple:
+    """The draw tables (see :func:`_draw_table`, grouped by sector) of the eligible firms of
+    each size class, small, medium and large. Kept as :func:`_draw_table` keeps its tables;
+    the firms they list are kept longer (see :func:`_class_members`), as the weights change
+    every step and the eligible firms seldom do."""
+    f = model.firms
+    weight = visibility(model)
+    kept = f.memo.setdefault("class_tables", [])
+    count = np.count_nonzero(eligible)
+    for kept_weight, kept_count, kept_eligible, tables in kept:
+        if (kept_weight is weight and kept_count == count
+                and same_bytes(kept_eligible, eligible)):
+            return tables
+    last = f.order_by("sector")[-1]
+    tables = tuple(_table_of(members, weight, f.sector, last)
+                   for members in _class_members(model, eligible, count))
+    _keep(kept, (weight, count, eligible.copy(), tables))
+    return tables
+
+
+def _class_members(model, eligible, count: int) -> tuple[np.ndarray, ...]:
+    """The eligible firms of each size class in sector order (``count`` of them in all),
+    found in one pass over the firms: the eligible firms in sector order, split by class, are
+    in the order a table of one class alone lists them. Kept (in the firm table's ``memo``)
+    while the size classes are the same array (computed again only once employees change)
+    and the same firms are eligible (compared byte by byte)."""
+    f = model.firms
+    size_class = f.derived("employees", "size_class", size_class_codes)
+    kept = f.memo.setdefault("class_members", [])
+    for kept_class, kept_count, kept_eligible, members in kept:
+        if (kept_class is size_class and kept_count == count
+                and same_bytes(kept_eligible, eligible)):
+            return members
+    chosen = _eligible_in_order(f, f.order_by("sector"), eligible, count)
+    class_of = size_class[chosen]
+    members = tuple(chosen[class_of == c] for c in range(3))
+    _keep(kept, (size_class, count, eligible.copy(), members))
+    return members
+
+
+#: lists of eligible firms :func:`_eligible_in_order` keeps (the latest used first)
+_KEPT_ELIGIBLE = 6
+
+
+def _eligible_in_order(f, order: np.ndarray, eligible: np.ndarray, count: int) -> np.ndarray:
+    """``order[eligible[order]]``: the ``count`` eligible firms in the order ``order`` (a
+    read-only order kept until firms are appended, e.g. :meth:`FirmTable.order_by`).
+
+    Kept (in the firm table's ``memo``, see :data:`_KEPT_ELIGIBLE`) and used again while the
+    same firms are eligible (compared byte by byte): the firms that may be drawn change only
+    when firms enter, exit, are acquired or change size, while draws from them are made every
+    step, with new weights.
+    """
+    kept = f.memo.setdefault("eligible_in_order", [])
+    for k, (kept_order, kept_count, kept_eligible, chosen) in enumerate(kept):
+        if kept_order is order and kept_count == count and same_bytes(kept_eligible, eligible):
+            kept.insert(0, kept.pop(k))
+            return chosen
+    chosen = order[eligible[order]]
+    chosen.flags.writeable = False
+    kept.insert(0, (order, count, eligible.copy(), chosen))
+    del kept[_KEPT_ELIGIBLE:]
+    return chosen
+
+
+def _keep(kept: list, entry: tuple) -> None:
+    """Put ``entry`` first in ``kept``, a list of entries whose first item is the array they
+    were made from, and drop those made from another array (weights and size classes are
+    computed again as new arrays, so older entries can never match: dropping them frees
+    their memory) and those beyond :data:`_KEPT_TABLES`."""
+    kept[:] = [entry] + [e for e in kept if e[0] is entry[0]][:_KEPT_TABLES - 1]
+
+
+def _table_of(chosen, weight, group, last):
+    """The draw table (see :func:`_draw_table`) of the firms ``chosen``, in group order, with
+    visibility ``weight`` and group codes ``group`` (of every firm); ``last`` is the last firm
+    of the whole population in group order. None when the chosen firms weigh nothing."""
+    cum = np.cumsum(weight[chosen])
+    if not (cum.size and cum[-1] > 0):
+        return None
+    start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
+    return chosen, cum, below, upto, last
 
 
 def visibility(model) -> np.ndarray:
@@ -311,7 +400,7 @@ def _cluster_draws(model, searchers, eligible):
     # members themselves, without a sort every step)
     order = f.order_by("cluster")
     clustered = f.static_derived("clustered_order", lambda: order[f.cluster[order] >= 0])
-    members = clustered[eligible[clustered]]
+    members = _eligible_in_order(f, clustered, eligible, np.count_nonzero(eligible))
     if not len(members):
         return np.full(len(searchers), -1)
     codes = f.cluster[members]
@@ -333,41 +422,48 @@ def _referral_draws(model, searchers, eligible):
         rng.random(len(searchers)) < model.scenario.behaviour.referral_share)
     if not asks.any():
         return out
-    start, count, neighbours = _live_partners(model)
+    d = model.deals
+    live = d.live(ALLIANCE)
+    a, b = d.a[live], d.b[live]
     who = searchers[asks]
     # a random partner of the searcher, then a random partner of that partner
-    first = _pick_partner(rng, start, count, neighbours, who)
-    second = _pick_partner(rng, start, count, neighbours, first)
+    first = PartnerLists(len(f), a, b, who).pick(rng, who)
+    second = PartnerLists(len(f), a, b, first).pick(rng, first)
     ok = (second != who) & eligible[second]
     out[np.flatnonzero(asks)[ok]] = second[ok]
     return out
 
 
-def _pick_partner(rng, start, count, neighbours, firms):
-    """One partner drawn at random from each of ``firms``' lists (see :func:`_partner_lists`;
-    every firm given has at least one)."""
-    pick = start[firms] + np.floor(rng.random(len(firms)) * count[firms]).astype(np.int64)
-    return neighbours[np.minimum(pick, len(neighbours) - 1)]
+class PartnerLists:
+    """The partners of ``firms`` in the deals ``(a[k], b[k])``: each firm's partners in the
+    deals where it is ``a``, in deal order, then those where it is ``b``.
 
+    Only the deals of the firms asked for are sorted (a step asks for a few thousand firms'
+    partners among a million firms' deals).
+    """
 
-def _live_partners(model):
-    """Live alliance partners of every firm as one flat array: firm ``x``'s partners are
-    ``neighbours[start[x]:start[x] + count[x]]``."""
-    d = model.deals
-    live = d.live(ALLIANCE)
-    return _partner_lists(len(model.firms), d.a[live], d.b[live])
+    def __init__(self, n: int, a: np.ndarray, b: np.ndarray, firms: np.ndarray):
+        node = np.concatenate([a, b])
+        other = np.concatenate([b, a])
+        asked = np.zeros(n, dtype=bool)
+        asked[firms] = True
+        mine = asked[node]
+        node, other = node[mine], other[mine]
+        order = np.argsort(node, kind="stable")
+        self._node = node[order]
+        self._partners = other[order]
 
+    def count(self, firms: np.ndarray) -> np.ndarray:
+        """Partners of each of ``firms`` (which must be among the firms asked for)."""
+        return (np.searchsorted(self._node, firms, side="right")
+                - np.searchsorted(self._node, firms, side="left"))
 
-def _partner_lists(n: int, a: np.ndarray, b: np.ndarray):
-    """Partners of every firm in the deals ``(a[k], b[k])`` as one flat array: firm ``x``'s
-    partners are ``neighbours[start[x]:start[x] + count[x]]`` (in deal order)."""
-    node = np.concatenate([a, b])
-    other = np.concatenate([b, a])
-    order = np.argsort(node, kind="stable")
-    count = np.bincount(node, minlength=n)
-    start = np.zeros(n, dtype=np.int64)
-    np.cumsum(count[:-1], out=start[1:])
-    return start, count, other[order]
+    def pick(self, rng, firms: np.ndarray) -> np.ndarray:
+        """One partner drawn at random for each of ``firms`` (each has at least one)."""
+        start = np.searchsorted(self._node, firms, side="left")
+        count = np.searchsorted(self._node, firms, side="right") - start
+        pick = start + np.floor(rng.random(len(firms)) * count).astype(np.int64)
+        return self._partners[np.minimum(pick, len(self._partners) - 1)]
 
 
 def _former_partner_draws(model, searchers, eligible):
@@ -378,9 +474,9 @@ def _former_partner_draws(model, searchers, eligible):
     out = np.full(len(searchers), -1)
     if not len(ended):
         return out
-    start, count, neighbours = _partner_lists(len(model.firms), d.a[ended], d.b[ended])
-    has = count[searchers] > 0
-    former = _pick_partner(model.rng, start, count, neighbours, searchers[has])
+    lists = PartnerLists(len(model.firms), d.a[ended], d.b[ended], searchers)
+    has = lists.count(searchers) > 0
+    former = lists.pick(model.rng, searchers[has])
     out[np.flatnonzero(has)] = np.where(eligible[former], former, -1)
     return out
 
