@@ -146,22 +146,9 @@ def step(model, cond) -> int:
     stay = ex.market_cost * factor
     least = _least_draws(ex, table.max(axis=1)[rows], appeal * sales_home,
                          np.minimum(enter, stay))
-    # standard normal draws of the lognormal demand shocks exp(N(0, sd)): numpy's
-    # normal(0, sd) is 0 + sd x a standard normal draw, so scaling them gives the same shocks
-    # from the same draws. They are drawn in firm order into the model's scratch memory (the
-    # same draws as into a new array, and as in one call), a block of firms at a time, each
-    # compared with its firms' least draws while it is still in the core's cache.
-    draws = model.scratch.array("export_shock", exporting.shape)
-    width = draws.shape[1]
-    reach = []
-    for start in range(0, len(firms), _BLOCK):
-        block = model.export_rng.standard_normal(out=draws[start:start + _BLOCK])
-        if least is not None:
-            reach.append(start * width
-                         + np.flatnonzero(block >= least[start:start + _BLOCK, None]))
-    reach = np.concatenate(reach) if least is not None else np.arange(draws.size)
-    firm, country = np.divmod(reach, width)
-    shock = draws.reshape(-1)[reach] * ex.demand_noise
+    reach, shock = _reached_draws(model, len(firms), exporting.shape[1], least)
+    firm, country = np.divmod(reach, exporting.shape[1])
+    shock *= ex.demand_noise
     np.exp(shock, out=shock)
     # variable profit, demand x appeal x home sales x shock / elasticity, in the order the
     # formula multiplies them
@@ -180,6 +167,36 @@ def step(model, cond) -> int:
     # firms exporting: the distinct rows of the served entries (in row order)
     rows = np.flatnonzero(serve) // serve.shape[1]
     return int(np.count_nonzero(rows[1:] != rows[:-1])) + 1 if len(rows) else 0
+
+
+def _reached_draws(model, n_firms: int, width: int,
+                   least: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The standard normal draws of the lognormal demand shocks (``exp(N(0, sd))``: numpy's
+    ``normal(0, sd)`` is ``sd`` times a standard normal draw, so scaling them gives the same
+    shocks from the same draws) of ``n_firms`` x ``width`` (firm, country) entries, drawn in
+    firm order; return the flat positions of the entries whose draw reaches the firm's least
+    draw (every entry when ``least`` is None) and those draws.
+
+    The draws are made a block of firms at a time into one small buffer of the model's scratch
+    memory (the same draws as into one firms x countries array, in one call), and each block is
+    compared with its firms' least draws while it is still in the core's cache; only the few
+    draws that reach are kept, so a year's draws never take firms x countries of memory.
+    """
+    rng = model.export_rng
+    rows = min(_BLOCK, max(n_firms, 1))
+    buffer = model.scratch.array("export_shock", (rows, width))
+    reach, kept = [], []
+    for start in range(0, n_firms, _BLOCK):
+        block = buffer[:min(_BLOCK, n_firms - start)]
+        rng.standard_normal(out=block)
+        flat = block.reshape(-1)
+        where = (np.flatnonzero(block >= least[start:start + _BLOCK, None])
+                 if least is not None else np.arange(flat.size))
+        reach.append(start * width + where)
+        kept.append(flat[where])
+    if not reach:
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    return np.concatenate(reach), np.concatenate(kept)
 
 
 #: relative margin by which a firm's best possible profit in a country must fall short of its
