@@ -302,7 +302,8 @@ def full_state(model):
     events = out.pop("events")
     f, net = model.firms, model.network
     out["firms"].update({name: getattr(f, name).tolist() for name in
-                         ("employees", "knowledge", "capital", "markets", "status", "owner")})
+                         ("employees", "knowledge", "profile", "capital", "markets", "status",
+                          "owner")})
     out["adjacency"] = [(u, [(v, list(keys)) for v, keys in nbrs.items()])
                         for u, nbrs in net.graph.adj.items()]
     out["live_rows"] = list(net._row.items())
