@@ -269,11 +269,20 @@ class RestructuringModel(mesa.Model):
         f = self.firms
         self.network.record_metrics(year)
         f.owner_age[f.active] += 1.0
-        table = self._year_table(year)
         if self._panel is not None:
-            self._panel.write(table)
+            self._wait_for_panel()
+            self._panel.write(self._year_table(year))
         else:
-            self._firm_years.append(table)
+            self._firm_years.append(self._year_table(year))
+
+    def _wait_for_panel(self) -> None:
+        """Wait until the stream has taken in the last year's table (if it can say so, as
+        :meth:`restructuring_sim.panel.ParquetStream.wait` does) before building the next: at a
+        million firms a year's table is some 300 MB, and two of them at once would be the
+        largest item of a run's memory."""
+        wait = getattr(self._panel, "wait", None)
+        if wait is not None:
+            wait()
 
     def _year_table(self, year: int) -> pa.Table:
         """The rows of the firm table for ``year``: every firm that ever existed, as it is at

@@ -73,6 +73,9 @@ class ParquetStream:
         self._compression = compression
         self._rows = int(row_group_rows)
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
+        #: tables handed to write, and tables the writer has taken in (see wait)
+        self._given = self._taken = 0
+        self._progress = threading.Condition()
         self._error: BaseException | None = None
         self._open = True
         self._complete = False
@@ -91,6 +94,8 @@ class ParquetStream:
         if self._error is not None:
             self.abort()
             raise self._error
+        with self._progress:
+            self._given += 1
         self._queue.put(table)
 
     def close(self) -> None:
@@ -110,6 +115,20 @@ class ParquetStream:
             self._finish()
         Path(self._tmp).unlink(missing_ok=True)
 
+    def wait(self) -> None:
+        """Wait until every table handed to :meth:`write` has been taken in by the writer (its
+        full row groups written), so that a caller about to build the next table holds at most
+        that one in memory besides the rows left over for the next row group."""
+        with self._progress:
+            self._progress.wait_for(lambda: self._taken >= self._given
+                                    or self._error is not None)
+
+    def _took(self) -> None:
+        """Count one more table taken in by the writer (see :meth:`wait`)."""
+        with self._progress:
+            self._taken += 1
+            self._progress.notify_all()
+
     def _finish(self) -> None:
         self._open = False
         self._queue.put(_DONE)
@@ -128,10 +147,16 @@ class ParquetStream:
                                               compression=self._compression)
                 pending.append(table)
                 held += table.num_rows
-                while held >= self._rows:
-                    rows = pa.concat_tables(pending)
-                    _write_group(writer, rows.slice(0, self._rows))
-                    pending, held = [rows.slice(self._rows)], held - self._rows
+                if held >= self._rows:
+                    while held >= self._rows:
+                        rows = pa.concat_tables(pending)
+                        _write_group(writer, rows.slice(0, self._rows))
+                        pending, held = [rows.slice(self._rows)], held - self._rows
+                    # the rows left over are a slice of the last table: a copy of them lets
+                    # the table's memory go while they wait for the next one
+                    pending = [_compact(pending[0])] if held else []
+                table = rows = None  # hold nothing of the table while waiting for the next
+                self._took()
             done = True
             pending = [] if not held else pending
             if writer is None:  # no table came: the file of an empty table
@@ -141,12 +166,21 @@ class ParquetStream:
                     _write_group(writer, pa.concat_tables(pending))
                 writer.close()
         except BaseException as exc:  # handed to the caller by write or close
-            self._error = exc
+            with self._progress:
+                self._error = exc
+                self._progress.notify_all()
             if writer is not None:
                 with contextlib.suppress(Exception):  # the first error is the one to report
                     writer.close()
             while not done:  # keep draining, so that ``write`` never waits forever
                 done = self._queue.get() is _DONE
+
+
+def _compact(rows: pa.Table) -> pa.Table:
+    """A copy of ``rows`` (one chunk per column) that holds only their own values, not the
+    buffers of the table they were sliced from."""
+    return pa.Table.from_arrays([pa.concat_arrays(column.chunks) for column in rows.columns],
+                                schema=rows.schema)
 
 
 def _write_group(writer: pq.ParquetWriter, rows: pa.Table) -> None:
