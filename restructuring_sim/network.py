@@ -139,8 +139,10 @@ class NetworkTracker:
         self._flags: dict[str, list[bool]] = {name: [] for name in _FLAGS}
         self._codes: list[int] = []  # each tie's layer code, beside the history
         self._row: dict[int, int] = {}  # live edge id -> its row of the history
-        self._pairs: set[tuple[int, int, int]] = set()  # (layer, low, high) ever tied
-        self._partnered: set[tuple[int, int]] = set()  # (low, high) ever tied in any layer
+        #: pairs of firms ever tied, per layer and in any layer, as ``low << 32 | high`` (one
+        #: int per pair rather than a tuple of ints: a third of the memory)
+        self._pairs: tuple[set[int], ...] = tuple(set() for _ in LAYERS)
+        self._partnered: set[int] = set()
         self._year_start = 0  # first row of the history started in the current year
         self._metrics: list[dict] = []
         self._degrees: dict[str, list] = {name: [] for name in DEGREE_SCHEMA.names}
@@ -162,8 +164,9 @@ class NetworkTracker:
         ids = np.asarray(firm_ids, dtype=np.int64).ravel()
         if not len(ids):
             return
-        if ids.min() < 0:
-            raise ValueError(f"firm id {int(ids.min())} is negative")
+        if ids.min() < 0 or ids.max() >= 2**32:
+            bad = int(ids.min()) if ids.min() < 0 else int(ids.max())
+            raise ValueError(f"firm id {bad} is not in 0 .. 2**32 - 1")
         top = int(ids.max()) + 1
         if top > len(self._member):
             grown = np.zeros(max(top, 2 * len(self._member)), dtype=bool)
@@ -259,12 +262,12 @@ class NetworkTracker:
                     if code in ties.values() and code in other.values():
                         closes = True
                         break
-        pair = (u, v) if u < v else (v, u)
-        key_in_layer = (code, *pair)
-        repeats = key_in_layer in self._pairs
+        pair = _pair_key(u, v)
+        in_layer = self._pairs[code]
+        repeats = pair in in_layer
         repeats_any = repeats or pair in self._partnered
         if not repeats:
-            self._pairs.add(key_in_layer)
+            in_layer.add(pair)
             self._partnered.add(pair)
         if nu is None:
             nu = adj[u] = {}
@@ -464,6 +467,11 @@ class NetworkTracker:
         write_parquet(self.edges_table(), directory / "network_edges.parquet")
         write_parquet(self.metrics_table(), directory / "network_metrics.parquet")
         write_parquet(self.degrees_table(), directory / "network_degrees.parquet")
+
+
+def _pair_key(u: int, v: int) -> int:
+    """One int for the unordered pair of firms ``u`` and ``v`` (firm ids are below 2**32)."""
+    return u << 32 | v if u < v else v << 32 | u
 
 
 def _pick(values: list, rows: list[int]) -> list:

@@ -569,11 +569,11 @@ def test_network_shape_equals_networkx(ties, hub):
 @given(seed=st.integers(0, 2**16))
 def test_home_sales_reading_the_mnes_rows_alone_equals_reading_all(seed):
     model = make_model(n_firms=N_FIRMS, seed=seed)
-    firms = np.flatnonzero(model.firms.active)
+    f = model.firms
+    firms = np.flatnonzero(f.active)
     abroad = exports.affiliates(model, firms)
-    mne = np.flatnonzero(model.firms.mne[firms])
-    every_row = exports.home_sales(model, firms, abroad)
-    assert exports.home_sales(model, firms, abroad, mne).tolist() == every_row.tolist()
+    weight = (exports.relative_size(model)[f.country[firms]] * abroad).sum(axis=1)
+    every_row = f.base_revenue[firms] / (1.0 + weight)
     assert exports.home_sales(model, firms).tolist() == every_row.tolist()
 
 
@@ -587,7 +587,7 @@ def _exports_everywhere(model, cond) -> np.ndarray:
     abroad = exports.affiliates(model, firms)
     shock = np.exp(model.export_rng.standard_normal(exporting.shape) * ex.demand_noise)
     profit = exports.export_demand(model, cond, firms)
-    profit *= exports.home_sales(model, firms, abroad)[:, None]
+    profit *= exports.home_sales(model, firms)[:, None]
     profit *= shock
     profit /= ex.elasticity
     factor = exports.fixed_cost_factor(model, cond, firms)[:, None]
