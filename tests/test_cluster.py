@@ -140,6 +140,22 @@ def test_parquet_stream_waited_for_writes_the_same_file(tmp_path):
     assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
 
 
+def test_event_log_streamed_by_row_group_writes_the_same_file(tmp_path):
+    """A log of several row groups is written one group at a time: the file of its whole table
+    (the observer's draws included, which are made for the whole log)."""
+    from restructuring_sim import RestructuringModel, load_scenario
+
+    model = RestructuringModel(load_scenario(BASELINE, ["simulation.n_firms=300"]), seed=2)
+    model.run()
+    log = model.events
+    assert len(log) > 3 * 100
+    log.write(tmp_path / "s.parquet", row_group_rows=100)
+    pq.write_table(log.to_arrow(), tmp_path / "w.parquet", compression="zstd",
+                   row_group_size=100)
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert pq.ParquetFile(tmp_path / "s.parquet").metadata.num_row_groups > 3
+
+
 def test_parquet_stream_abort_leaves_no_file(tmp_path):
     stream = ParquetStream(tmp_path / "s.parquet")
     stream.write(pa.table({"x": [1]}))
