@@ -135,35 +135,48 @@ class ParquetStream:
         self._thread.join()
 
     def _work(self) -> None:
-        """Take tables off the queue and write full row groups until told that none follow."""
+        """Take tables off the queue and write full row groups until told that none follow.
+
+        The rows left over after a table's full row groups wait for the next table as a copy,
+        one array per column; the next group is made of them and the new table's first rows
+        column by column, letting each left-over column go once joined, so that the rows of
+        a group are held twice only a column at a time (at a million firms a group is some
+        170 MB)."""
         writer = None
-        pending: list[pa.Table] = []
-        held = 0  # rows in ``pending``
+        schema = None
+        left: list[pa.Array] = []  # the rows left over, one array per column (none: empty)
+        held = 0  # rows in ``left``
         done = False
         try:
             while (table := self._queue.get()) is not _DONE:
                 if writer is None:
-                    writer = pq.ParquetWriter(self._tmp, table.schema,
-                                              compression=self._compression)
-                pending.append(table)
-                held += table.num_rows
-                if held >= self._rows:
-                    while held >= self._rows:
-                        rows = pa.concat_tables(pending)
-                        _write_group(writer, rows.slice(0, self._rows))
-                        pending, held = [rows.slice(self._rows)], held - self._rows
-                    # the rows left over are a slice of the last table: a copy of them lets
-                    # the table's memory go while they wait for the next one
-                    pending = [_compact(pending[0])] if held else []
-                table = rows = None  # hold nothing of the table while waiting for the next
+                    schema = table.schema
+                    writer = pq.ParquetWriter(self._tmp, schema, compression=self._compression)
+                elif not table.schema.equals(schema):
+                    raise pa.ArrowInvalid(f"{self.path}: table schema differs from the "
+                                          f"stream's schema:\n{table.schema}\nvs\n{schema}")
+                start = 0
+                if held and held + table.num_rows >= self._rows:  # the left-over rows' group
+                    start = self._rows - held
+                    _write_group(writer, pa.Table.from_arrays(
+                        _join(left, table.slice(0, start)), schema=schema))
+                    left, held = [], 0
+                while table.num_rows - start >= self._rows:  # groups within the table
+                    _write_group(writer, table.slice(start, self._rows))
+                    start += self._rows
+                if start < table.num_rows:  # a copy, so that the table's memory can go
+                    rest = table.slice(start)
+                    left = (_join(left, rest) if held
+                            else [pa.concat_arrays(column.chunks) for column in rest.columns])
+                    held += rest.num_rows
+                table = rest = None  # hold nothing of the table while waiting for the next
                 self._took()
             done = True
-            pending = [] if not held else pending
             if writer is None:  # no table came: the file of an empty table
                 pq.write_table(pa.table({}), self._tmp, compression=self._compression)
             else:
-                if pending:
-                    _write_group(writer, pa.concat_tables(pending))
+                if held:
+                    _write_group(writer, pa.Table.from_arrays(left, schema=schema))
                 writer.close()
         except BaseException as exc:  # handed to the caller by write or close
             with self._progress:
@@ -176,11 +189,15 @@ class ParquetStream:
                 done = self._queue.get() is _DONE
 
 
-def _compact(rows: pa.Table) -> pa.Table:
-    """A copy of ``rows`` (one chunk per column) that holds only their own values, not the
-    buffers of the table they were sliced from."""
-    return pa.Table.from_arrays([pa.concat_arrays(column.chunks) for column in rows.columns],
-                                schema=rows.schema)
+def _join(left: list[pa.Array], rows: pa.Table) -> list[pa.Array]:
+    """Each column of ``left`` followed by the same column of ``rows``, as one array; the
+    entries of ``left`` are dropped as they are joined (the caller's list holds nothing
+    afterwards), so that their memory goes a column at a time."""
+    joined = []
+    for k, column in enumerate(rows.columns):
+        joined.append(pa.concat_arrays([left[k], *column.chunks]))
+        left[k] = None
+    return joined
 
 
 def _write_group(writer: pq.ParquetWriter, rows: pa.Table) -> None:
