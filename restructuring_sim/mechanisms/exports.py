@@ -37,6 +37,7 @@ acquisitions read.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from restructuring_sim.firms import FirmTable, count_rows
 
@@ -123,9 +124,10 @@ def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
 def step(model, cond) -> int:
     """Every active firm enters and leaves foreign markets; return the firms exporting.
 
-    Every (firm, country) gets its demand shock, but the profit is worked out only where the
-    shock is large enough for the firm to possibly serve the country (see
-    :func:`_least_draws`): elsewhere it falls short of the cost for sure, and most firms are
+    Every (firm, country) has its demand shock, but only the shocks large enough for the firm
+    to possibly serve the country (see :func:`_least_draws`) are drawn, with the law they have
+    among independent draws for every entry (see :func:`_draws_reaching`), and the profit is
+    worked out there alone: elsewhere it falls short of the cost for sure, and most firms are
     too small to serve most countries whatever the draw. The firms' export markets are then
     written where the profit was worked out; no firms x countries array is made besides the
     column itself (at a million firms each took 20 MB).
@@ -148,7 +150,8 @@ def step(model, cond) -> int:
     stay = ex.market_cost * factor
     least = _least_draws(ex, table.max(axis=1)[rows], appeal * sales_home,
                          np.minimum(enter, stay))
-    reach, shock = _reached_draws(model, len(firms), width, least)
+    reach, shock = (_reached_draws(model, len(firms), width, least) if least is None
+                    else _draws_reaching(model.export_rng, least, width))
     firm, country = np.divmod(reach, width)
     shock *= ex.demand_noise
     np.exp(shock, out=shock)
@@ -173,6 +176,36 @@ def step(model, cond) -> int:
     # firms exporting: the distinct firms of the served entries (in firm order)
     served = firm[serve]
     return int(np.count_nonzero(served[1:] != served[:-1])) + 1 if len(served) else 0
+
+
+def _draws_reaching(rng: np.random.Generator, least: np.ndarray,
+                    width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (firm, country) entries whose standard normal draw of the demand shock reaches the
+    firm's least draw, and those draws: the flat positions ``firm x width + country`` in
+    increasing order, and the draws.
+
+    Only the entries that reach are drawn, with their joint distribution when every one of the
+    ``firms x width`` entries gets an independent standard normal draw: a firm reaches in each
+    country with chance ``q = P(Z >= least)``, so in a number of countries drawn from
+    ``Binomial(width, q)``, a set of that many countries drawn uniformly, and in each of them a
+    draw from the normal distribution above ``least`` (by inversion: ``-ndtri(u x q)``, ``u``
+    uniform on (0, 1]). A year at a million firms draws a few hundred thousand numbers rather
+    than twenty million normal draws (most firms are far too small to serve any country: their
+    ``q`` is tiny).
+    """
+    chance = ndtr(-least)
+    count = rng.binomial(width, chance)
+    firms = np.flatnonzero(count)
+    reach = []
+    for start in range(0, len(firms), _BLOCK):
+        these = firms[start:start + _BLOCK]
+        # the first ``count`` countries of each firm in a uniformly random order
+        rank = rng.random((len(these), width)).argsort(axis=1).argsort(axis=1)
+        row, country = np.nonzero(rank < count[these, None])
+        reach.append(these[row] * width + country)
+    reach = np.concatenate(reach) if reach else np.zeros(0, dtype=np.intp)
+    u = 1.0 - rng.random(len(reach))
+    return reach, -ndtri(u * chance[reach // width])
 
 
 def _reached_draws(model, n_firms: int, width: int,
