@@ -464,7 +464,10 @@ class _FixedColumns:
         are converted now)."""
         if n > self._rows or not self._arrays:
             self._extend(model, n)
-        return {name: array[:n] for name, array in self._arrays.items()}
+        views = {name: array[:n] for name, array in self._arrays.items()}
+        for view in views.values():
+            view.flags.writeable = False
+        return views
 
     def _extend(self, model, n: int) -> None:
         """Convert the rows of firms ``_rows`` to ``n``; a column that is full moves to a new
