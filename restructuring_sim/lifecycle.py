@@ -34,7 +34,7 @@ from restructuring_sim.firms import (
     size_class_code,
     size_class_codes,
 )
-from restructuring_sim.mechanisms.innovation import absorb_profile
+from restructuring_sim.mechanisms.innovation import absorb_profile, profiles_changed
 
 _KIND = {kind: code for code, kind in enumerate(KINDS)}
 _OPENED = {ALLIANCE: "alliance_formed", SUPPLY: "supply_contract_signed", OWNERSHIP: "acquisition"}
@@ -332,6 +332,20 @@ def absorb(model, acquirer: int, target: int) -> None:
     model.remove_agent_of(target)
 
 
+def _absorb_at_once(f, acquirers: np.ndarray, targets: np.ndarray) -> None:
+    """:func:`absorb`'s knowledge, profile, capital, markets and owner for acquisitions that
+    share no firm (array twin; the profile is mixed as
+    :func:`restructuring_sim.mechanisms.innovation.absorb_profile` mixes it, on the knowledge
+    before the acquisition)."""
+    ka, kt = f.knowledge[acquirers], f.knowledge[targets]
+    f.profile[acquirers] = ((ka[:, None] * f.profile[acquirers] + kt[:, None] * f.profile[targets])
+                            / np.maximum(ka + kt, 1e-300)[:, None])
+    f.knowledge[acquirers] = np.where(kt > ka, kt, ka)  # max(ka, kt), as Python's max picks
+    f.capital[acquirers] += f.capital[targets]
+    f.markets[acquirers] |= f.markets[targets]
+    f.owner[targets] = acquirers
+
+
 def exit_firm(model, cond, firm: int) -> None:
     """Close ``firm``: end its deals, log its exit, drop it and its subsidiaries from the net."""
     f = model.firms
@@ -455,10 +469,12 @@ class AcquisitionBatch:
     """Acquisitions made one after the other, as :func:`acquire` makes them, whose deal rows,
     events and network ties are written at once by :meth:`commit`.
 
-    Each :meth:`acquire` changes the firms at once (the acquirer's size, the target's status), so
-    that a mechanism can decide the next acquisition on the state the earlier ones left; the
-    bookkeeping waits for :meth:`commit`, which must come before any other deal opens or closes.
-    After it, deals, events, firms and network are those of the same calls to :func:`acquire`.
+    Each :meth:`acquire` changes at once what the next acquisition is decided on (the acquirer's
+    size, the target's status), so that a mechanism can decide it on the state the earlier ones
+    left; the rest waits for :meth:`commit`, which must come before any other deal opens or
+    closes and before the firms' knowledge, profiles, capital, markets or owners are read: the
+    bookkeeping, and what the acquirers absorb (see :meth:`_absorb`). After it, deals, events,
+    firms and network are those of the same calls to :func:`acquire`.
     """
 
     def __init__(self, model, cond):
@@ -474,6 +490,9 @@ class AcquisitionBatch:
         self._ended: list[int] = []  # contracts of the targets, in the order they end
         #: (deal id, participants' employees then) of each event, in log order
         self._logged: list[tuple[int, float, float]] = []
+        #: wave of each acquisition (see :meth:`_absorb`), and the last wave of every firm in one
+        self._waves: list[int] = []
+        self._last_wave: dict[int, int] = {}
 
     def acquire(self, acquirer: int, target: int, *, motive: int, price: float,
                 channel: int) -> int:
@@ -496,8 +515,35 @@ class AcquisitionBatch:
         deal = self._first + len(self._owners)
         self._owners.append((acquirer, target, motive, price, channel))
         self._logged.append((deal, employees[acquirer], employees[target]))
-        absorb(model, acquirer, target)
+        # now: what the next acquisitions are decided on; the rest of absorb at commit
+        f.write("employees", acquirer, employees[acquirer] + employees[target])
+        status[target] = ACQUIRED
+        last = self._last_wave
+        wave = max(last.get(acquirer, -1), last.get(target, -1)) + 1
+        last[acquirer] = last[target] = wave
+        self._waves.append(wave)
         return deal
+
+    def _absorb(self, acquirers: np.ndarray, targets: np.ndarray) -> None:
+        """What :func:`absorb` does besides the acquirer's employees and the target's status
+        (done by :meth:`acquire`), for every acquisition of the batch, with the same numbers.
+
+        Each acquisition is in a *wave*: one after the last wave of an earlier acquisition of
+        either of its firms. The acquisitions of a wave share no firm, so they are made at
+        once, and every firm goes through its acquisitions in their order, as one by one (a
+        firm that bought others and is then bought passes on what it absorbed).
+        """
+        model = self.model
+        f = model.firms
+        waves = np.array(self._waves, dtype=np.int64)
+        order = np.argsort(waves, kind="stable")
+        bounds = np.searchsorted(waves[order], np.arange(waves.max() + 2))
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            at = order[lo:hi]
+            _absorb_at_once(f, acquirers[at], targets[at])
+        profiles_changed(model)
+        for target in targets.tolist():
+            model.remove_agent_of(target)
 
     def commit(self) -> None:
         """Write the deals, events and network ties of the acquisitions made so far."""
@@ -510,6 +556,7 @@ class AcquisitionBatch:
             raise ValueError("deals were opened while acquisitions were pending")
         a, b, motive, value, channel = zip(*self._owners, strict=True)
         a, b = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
+        self._absorb(a, b)
         deals = d.append(
             a=a, b=b, layer=OWNERSHIP, sector=f.sector[b], purposes=0, channel=np.array(channel),
             joint_venture=False, equity=False, start_step=cond.step, end_step=cond.step,

@@ -73,6 +73,9 @@ class ParquetStream:
         self._compression = compression
         self._rows = int(row_group_rows)
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
+        #: tables handed to write, and tables the writer has taken in (see wait)
+        self._given = self._taken = 0
+        self._progress = threading.Condition()
         self._error: BaseException | None = None
         self._open = True
         self._complete = False
@@ -91,6 +94,8 @@ class ParquetStream:
         if self._error is not None:
             self.abort()
             raise self._error
+        with self._progress:
+            self._given += 1
         self._queue.put(table)
 
     def close(self) -> None:
@@ -110,43 +115,89 @@ class ParquetStream:
             self._finish()
         Path(self._tmp).unlink(missing_ok=True)
 
+    def wait(self) -> None:
+        """Wait until every table handed to :meth:`write` has been taken in by the writer (its
+        full row groups written), so that a caller about to build the next table holds at most
+        that one in memory besides the rows left over for the next row group."""
+        with self._progress:
+            self._progress.wait_for(lambda: self._taken >= self._given
+                                    or self._error is not None)
+
+    def _took(self) -> None:
+        """Count one more table taken in by the writer (see :meth:`wait`)."""
+        with self._progress:
+            self._taken += 1
+            self._progress.notify_all()
+
     def _finish(self) -> None:
         self._open = False
         self._queue.put(_DONE)
         self._thread.join()
 
     def _work(self) -> None:
-        """Take tables off the queue and write full row groups until told that none follow."""
+        """Take tables off the queue and write full row groups until told that none follow.
+
+        The rows left over after a table's full row groups wait for the next table as a copy,
+        one array per column; the next group is made of them and the new table's first rows
+        column by column, letting each left-over column go once joined, so that the rows of
+        a group are held twice only a column at a time (at a million firms a group is some
+        170 MB)."""
         writer = None
-        pending: list[pa.Table] = []
-        held = 0  # rows in ``pending``
+        schema = None
+        left: list[pa.Array] = []  # the rows left over, one array per column (none: empty)
+        held = 0  # rows in ``left``
         done = False
         try:
             while (table := self._queue.get()) is not _DONE:
                 if writer is None:
-                    writer = pq.ParquetWriter(self._tmp, table.schema,
-                                              compression=self._compression)
-                pending.append(table)
-                held += table.num_rows
-                while held >= self._rows:
-                    rows = pa.concat_tables(pending)
-                    _write_group(writer, rows.slice(0, self._rows))
-                    pending, held = [rows.slice(self._rows)], held - self._rows
+                    schema = table.schema
+                    writer = pq.ParquetWriter(self._tmp, schema, compression=self._compression)
+                elif not table.schema.equals(schema):
+                    raise pa.ArrowInvalid(f"{self.path}: table schema differs from the "
+                                          f"stream's schema:\n{table.schema}\nvs\n{schema}")
+                start = 0
+                if held and held + table.num_rows >= self._rows:  # the left-over rows' group
+                    start = self._rows - held
+                    _write_group(writer, pa.Table.from_arrays(
+                        _join(left, table.slice(0, start)), schema=schema))
+                    left, held = [], 0
+                while table.num_rows - start >= self._rows:  # groups within the table
+                    _write_group(writer, table.slice(start, self._rows))
+                    start += self._rows
+                if start < table.num_rows:  # a copy, so that the table's memory can go
+                    rest = table.slice(start)
+                    left = (_join(left, rest) if held
+                            else [pa.concat_arrays(column.chunks) for column in rest.columns])
+                    held += rest.num_rows
+                table = rest = None  # hold nothing of the table while waiting for the next
+                self._took()
             done = True
-            pending = [] if not held else pending
             if writer is None:  # no table came: the file of an empty table
                 pq.write_table(pa.table({}), self._tmp, compression=self._compression)
             else:
-                if pending:
-                    _write_group(writer, pa.concat_tables(pending))
+                if held:
+                    _write_group(writer, pa.Table.from_arrays(left, schema=schema))
                 writer.close()
         except BaseException as exc:  # handed to the caller by write or close
-            self._error = exc
+            with self._progress:
+                self._error = exc
+                self._progress.notify_all()
             if writer is not None:
                 with contextlib.suppress(Exception):  # the first error is the one to report
                     writer.close()
             while not done:  # keep draining, so that ``write`` never waits forever
                 done = self._queue.get() is _DONE
+
+
+def _join(left: list[pa.Array], rows: pa.Table) -> list[pa.Array]:
+    """Each column of ``left`` followed by the same column of ``rows``, as one array; the
+    entries of ``left`` are dropped as they are joined (the caller's list holds nothing
+    afterwards), so that their memory goes a column at a time."""
+    joined = []
+    for k, column in enumerate(rows.columns):
+        joined.append(pa.concat_arrays([left[k], *column.chunks]))
+        left[k] = None
+    return joined
 
 
 def _write_group(writer: pq.ParquetWriter, rows: pa.Table) -> None:

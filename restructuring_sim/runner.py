@@ -81,15 +81,17 @@ def write_run(model: RestructuringModel, out: Path, wall_time: float) -> None:
     """Write every file of the run directory for a finished model (the firm panel by
     finishing the stream it was written to, if the model streamed it).
 
-    The event log is encoded on a second thread while this one writes the other files (pyarrow
-    releases the GIL while it encodes); each file is written atomically as before."""
+    The firm panel comes first, so that the memory its last year holds is free before the
+    event log is built (at a million firms each takes some 400 MB); the event log is then
+    encoded on a second thread while this one writes the other files (pyarrow releases the GIL
+    while it encodes); each file is written atomically as before."""
+    if model.streamed_firms is not None:
+        model.streamed_firms.close()
+    else:
+        write_parquet(model.firms_table(), out / "firms.parquet")
     with ThreadPoolExecutor(1) as pool:
         events = pool.submit(model.events.write, out / "events.parquet")
         try:
-            if model.streamed_firms is not None:
-                model.streamed_firms.close()
-            else:
-                write_parquet(model.firms_table(), out / "firms.parquet")
             write_parquet(model.timeseries_table(), out / "timeseries.parquet")
             model.network.write(out)
         finally:

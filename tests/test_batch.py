@@ -12,6 +12,7 @@ import pytest
 from conftest import make_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from restructuring_sim import lifecycle
 from restructuring_sim.columns import Scratch, stable_order
@@ -302,7 +303,8 @@ def full_state(model):
     events = out.pop("events")
     f, net = model.firms, model.network
     out["firms"].update({name: getattr(f, name).tolist() for name in
-                         ("employees", "knowledge", "capital", "markets", "status", "owner")})
+                         ("employees", "knowledge", "profile", "capital", "markets", "status",
+                          "owner")})
     out["adjacency"] = [(u, [(v, list(keys)) for v, keys in nbrs.items()])
                         for u, nbrs in net.graph.adj.items()]
     out["live_rows"] = list(net._row.items())
@@ -568,25 +570,25 @@ def test_network_shape_equals_networkx(ties, hub):
 @given(seed=st.integers(0, 2**16))
 def test_home_sales_reading_the_mnes_rows_alone_equals_reading_all(seed):
     model = make_model(n_firms=N_FIRMS, seed=seed)
-    firms = np.flatnonzero(model.firms.active)
+    f = model.firms
+    firms = np.flatnonzero(f.active)
     abroad = exports.affiliates(model, firms)
-    mne = np.flatnonzero(model.firms.mne[firms])
-    every_row = exports.home_sales(model, firms, abroad)
-    assert exports.home_sales(model, firms, abroad, mne).tolist() == every_row.tolist()
+    weight = (exports.relative_size(model)[f.country[firms]] * abroad).sum(axis=1)
+    every_row = f.base_revenue[firms] / (1.0 + weight)
     assert exports.home_sales(model, firms).tolist() == every_row.tolist()
 
 
-def _exports_everywhere(model, cond) -> np.ndarray:
+def _exports_everywhere(model, cond, draws: np.ndarray) -> np.ndarray:
     """The export decision of every active firm worked out at every country (the rule of
-    ``exports.step``, firms x countries), from the same draws."""
+    ``exports.step``, firms x countries), from standard normal ``draws`` (firms x countries)."""
     f = model.firms
     ex = model.scenario.exports
     firms = np.flatnonzero(f.active)
     exporting = f.exports[firms]
     abroad = exports.affiliates(model, firms)
-    shock = np.exp(model.export_rng.standard_normal(exporting.shape) * ex.demand_noise)
+    shock = np.exp(draws * ex.demand_noise)
     profit = exports.export_demand(model, cond, firms)
-    profit *= exports.home_sales(model, firms, abroad)[:, None]
+    profit *= exports.home_sales(model, firms)[:, None]
     profit *= shock
     profit /= ex.elasticity
     factor = exports.fixed_cost_factor(model, cond, firms)[:, None]
@@ -602,16 +604,60 @@ def _exports_everywhere(model, cond) -> np.ndarray:
     ["exports.demand_noise=4", "population.exporter_share=0.6"],
 ])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_export_profit_worked_out_where_firms_may_serve_equals_everywhere(overrides, seed):
+def test_export_profit_worked_out_where_firms_may_serve_equals_everywhere(overrides, seed,
+                                                                          monkeypatch):
+    """The step decides from the draws that reach each firm's least draw alone: the same as
+    deciding everywhere, with the draws that do not reach (below the least draw, so below any
+    profitable one) as low as can be."""
     model = make_model(overrides, n_firms=400, seed=seed)
     for _ in range(5):
         model.step()
     cond = model.world.conditions(model.step_index)
+    width = model.firms.exports.shape[1]
+    drawn = {}
+
+    def keep(*args):
+        reach, draws = reaching(*args)
+        drawn["reach"], drawn["draws"] = reach.copy(), draws.copy()  # the step scales its own
+        return reach, draws
+
+    reaching = exports._draws_reaching
+    monkeypatch.setattr(exports, "_draws_reaching", keep)
+    before = model.firms.exports.copy()
     state = model.export_rng.bit_generator.state
-    expected = _exports_everywhere(model, cond)
-    model.export_rng.bit_generator.state = state
     exports.step(model, cond)
-    assert model.firms.exports[model.firms.active].tolist() == expected.tolist()
+    after = model.firms.exports.copy()
+    if "reach" in drawn:
+        draws = np.full((int(model.firms.active.sum()), width), -np.inf)
+        draws.reshape(-1)[drawn["reach"]] = drawn["draws"]
+    else:  # no bound (no noise): every entry drawn, in firm order
+        model.export_rng.bit_generator.state = state
+        draws = model.export_rng.standard_normal((int(model.firms.active.sum()), width))
+    with model.firms.writing("exports") as markets:
+        markets[:] = before
+    assert after[model.firms.active].tolist() == _exports_everywhere(model, cond, draws).tolist()
+
+
+@pytest.mark.parametrize("least", [1.0, -0.5, 3.0])
+def test_draws_reaching_the_least_draw_have_the_law_of_independent_normal_draws(least):
+    """Entries reach with chance P(Z >= least), in every country alike, and their draws follow
+    the normal law above ``least``: as if every entry had had its own standard normal draw."""
+    rng = np.random.default_rng(7)
+    n, width = 40_000, 21
+    bounds = np.full(n, least)
+    bounds[::4] = -np.inf  # every entry of these firms reaches
+    reach, draws = exports._draws_reaching(rng, bounds, width)
+    assert (np.diff(reach) > 0).all() and (draws >= bounds[reach // width]).all()
+    free = reach // width % 4 == 0
+    assert free.sum() == n // 4 * width
+    assert abs(draws[free].mean()) < 0.01 and abs(draws[free].std() - 1.0) < 0.01
+    law = stats.truncnorm(least, np.inf)
+    bounded = draws[~free]
+    expected = (n - n // 4) * width * stats.norm.sf(least)
+    assert abs(len(bounded) - expected) < 5 * np.sqrt(expected)
+    assert stats.kstest(bounded, law.cdf).pvalue > 0.001
+    countries = np.bincount(reach[~free] % width, minlength=width)
+    assert stats.chisquare(countries).pvalue > 0.001
 
 
 @pytest.mark.parametrize("overrides", [[], ["behaviour.venture_search=3"],

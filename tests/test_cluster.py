@@ -122,6 +122,40 @@ def test_parquet_stream_cuts_row_groups_across_tables(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet", "w.parquet"]
 
 
+def test_parquet_stream_waited_for_writes_the_same_file(tmp_path):
+    """Waiting for the writer after each table (as the model does before building the next)
+    and dictionary columns, whose left-over rows are copied, change no byte."""
+    labels = pa.array(["a", "b", "c"])
+    parts = [pa.table({"x": list(range(k, k + n)),
+                       "s": pa.DictionaryArray.from_arrays(pa.array([i % 3 for i in range(n)],
+                                                                    pa.int32()), labels)})
+             for k, n in ((0, 5), (5, 7), (12, 1), (13, 6), (19, 4))]
+    stream = ParquetStream(tmp_path / "s.parquet", row_group_rows=4)
+    for part in parts:
+        stream.write(part)
+        stream.wait()
+    stream.close()
+    whole = pa.concat_tables(parts).combine_chunks()
+    pq.write_table(whole, tmp_path / "w.parquet", compression="zstd", row_group_size=4)
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+
+
+def test_event_log_streamed_by_row_group_writes_the_same_file(tmp_path):
+    """A log of several row groups is written one group at a time: the file of its whole table
+    (the observer's draws included, which are made for the whole log)."""
+    from restructuring_sim import RestructuringModel, load_scenario
+
+    model = RestructuringModel(load_scenario(BASELINE, ["simulation.n_firms=300"]), seed=2)
+    model.run()
+    log = model.events
+    assert len(log) > 3 * 100
+    log.write(tmp_path / "s.parquet", row_group_rows=100)
+    pq.write_table(log.to_arrow(), tmp_path / "w.parquet", compression="zstd",
+                   row_group_size=100)
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert pq.ParquetFile(tmp_path / "s.parquet").metadata.num_row_groups > 3
+
+
 def test_parquet_stream_abort_leaves_no_file(tmp_path):
     stream = ParquetStream(tmp_path / "s.parquet")
     stream.write(pa.table({"x": [1]}))
@@ -133,6 +167,7 @@ def test_parquet_stream_reports_a_writer_error(tmp_path):
     stream = ParquetStream(tmp_path / "s.parquet")
     stream.write(pa.table({"x": [1]}))
     stream.write(pa.table({"x": ["not an integer"]}))  # another schema: the writer fails
+    stream.wait()  # returns: the writer has stopped
     with pytest.raises(pa.ArrowInvalid, match="(?i)schema"):
         stream.close()
     assert list(tmp_path.iterdir()) == []

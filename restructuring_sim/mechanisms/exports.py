@@ -37,6 +37,7 @@ acquisitions read.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from restructuring_sim.firms import FirmTable, count_rows
 
@@ -123,22 +124,25 @@ def fixed_cost_factor(model, cond, firms: np.ndarray) -> np.ndarray:
 def step(model, cond) -> int:
     """Every active firm enters and leaves foreign markets; return the firms exporting.
 
-    Every (firm, country) gets its demand shock, but the profit is worked out only where the
-    shock is large enough for the firm to possibly serve the country (see
-    :func:`_least_draws`): elsewhere it falls short of the cost for sure, and most firms are
-    too small to serve most countries whatever the draw.
+    Every (firm, country) has its demand shock, but only the shocks large enough for the firm
+    to possibly serve the country (see :func:`_least_draws`) are drawn, with the law they have
+    among independent draws for every entry (see :func:`_draws_reaching`), and the profit is
+    worked out there alone: elsewhere it falls short of the cost for sure, and most firms are
+    too small to serve most countries whatever the draw. The firms' export markets are then
+    written where the profit was worked out; no firms x countries array is made besides the
+    column itself (at a million firms each took 20 MB).
     """
     f = model.firms
     ex = model.scenario.exports
     firms = np.flatnonzero(f.active)
     if not len(firms):
         return 0
-    exporting = f.exports[firms]
-    abroad, mne = _affiliates(model, firms)
+    width = f.exports.shape[1]
+    mne, abroad = _affiliates_of_mnes(model, firms)
     table = demand_table(model, cond)
     rows = demand_rows(model, firms)
     appeal = _appeal(model, firms)
-    sales_home = home_sales(model, firms, abroad, mne)
+    sales_home = _home_sales(model, firms, mne, abroad)
     factor = fixed_cost_factor(model, cond, firms)
     # firms enter where the profit covers the yearly cost and the sunk cost spread over the
     # payback years; an exporter stays while it covers the yearly cost alone
@@ -146,22 +150,10 @@ def step(model, cond) -> int:
     stay = ex.market_cost * factor
     least = _least_draws(ex, table.max(axis=1)[rows], appeal * sales_home,
                          np.minimum(enter, stay))
-    # standard normal draws of the lognormal demand shocks exp(N(0, sd)): numpy's
-    # normal(0, sd) is 0 + sd x a standard normal draw, so scaling them gives the same shocks
-    # from the same draws. They are drawn in firm order into the model's scratch memory (the
-    # same draws as into a new array, and as in one call), a block of firms at a time, each
-    # compared with its firms' least draws while it is still in the core's cache.
-    draws = model.scratch.array("export_shock", exporting.shape)
-    width = draws.shape[1]
-    reach = []
-    for start in range(0, len(firms), _BLOCK):
-        block = model.export_rng.standard_normal(out=draws[start:start + _BLOCK])
-        if least is not None:
-            reach.append(start * width
-                         + np.flatnonzero(block >= least[start:start + _BLOCK, None]))
-    reach = np.concatenate(reach) if least is not None else np.arange(draws.size)
+    reach, shock = (_reached_draws(model, len(firms), width, least) if least is None
+                    else _draws_reaching(model.export_rng, least, width))
     firm, country = np.divmod(reach, width)
-    shock = draws.reshape(-1)[reach] * ex.demand_noise
+    shock *= ex.demand_noise
     np.exp(shock, out=shock)
     # variable profit, demand x appeal x home sales x shock / elasticity, in the order the
     # formula multiplies them
@@ -169,17 +161,81 @@ def step(model, cond) -> int:
     profit *= appeal[firm]
     profit *= sales_home[firm]
     profit *= shock
-    profit /= ex.elasticity
-    serve = np.zeros(exporting.shape, dtype=bool)
-    serve.reshape(-1)[reach] = profit >= np.where(exporting.reshape(-1)[reach], stay[firm],
-                                                  enter[firm])
-    serve &= ~abroad
-    serve[np.arange(len(firms)), f.country[firms]] = False
+    ids = firms[firm]
     with f.writing("exports") as markets:
-        markets[firms] = serve
-    # firms exporting: the distinct rows of the served entries (in row order)
-    rows = np.flatnonzero(serve) // serve.shape[1]
-    return int(np.count_nonzero(rows[1:] != rows[:-1])) + 1 if len(rows) else 0
+        serve = profit / ex.elasticity >= np.where(markets[ids, country], stay[firm],
+                                                   enter[firm])
+        # never at home, nor where the firm has an affiliate
+        serve &= country != f.country[ids]
+        at = np.full(len(firms), -1)
+        at[mne] = np.arange(len(mne))
+        mne_entry = np.flatnonzero(at[firm] >= 0)
+        serve[mne_entry] &= ~abroad[at[firm[mne_entry]], country[mne_entry]]
+        markets[firms] = False
+        markets[ids[serve], country[serve]] = True
+    # firms exporting: the distinct firms of the served entries (in firm order)
+    served = firm[serve]
+    return int(np.count_nonzero(served[1:] != served[:-1])) + 1 if len(served) else 0
+
+
+def _draws_reaching(rng: np.random.Generator, least: np.ndarray,
+                    width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (firm, country) entries whose standard normal draw of the demand shock reaches the
+    firm's least draw, and those draws: the flat positions ``firm x width + country`` in
+    increasing order, and the draws.
+
+    Only the entries that reach are drawn, with their joint distribution when every one of the
+    ``firms x width`` entries gets an independent standard normal draw: a firm reaches in each
+    country with chance ``q = P(Z >= least)``, so in a number of countries drawn from
+    ``Binomial(width, q)``, a set of that many countries drawn uniformly, and in each of them a
+    draw from the normal distribution above ``least`` (by inversion: ``-ndtri(u x q)``, ``u``
+    uniform on (0, 1]). A year at a million firms draws a few hundred thousand numbers rather
+    than twenty million normal draws (most firms are far too small to serve any country: their
+    ``q`` is tiny).
+    """
+    chance = ndtr(-least)
+    count = rng.binomial(width, chance)
+    firms = np.flatnonzero(count)
+    reach = []
+    for start in range(0, len(firms), _BLOCK):
+        these = firms[start:start + _BLOCK]
+        # the first ``count`` countries of each firm in a uniformly random order
+        rank = rng.random((len(these), width)).argsort(axis=1).argsort(axis=1)
+        row, country = np.nonzero(rank < count[these, None])
+        reach.append(these[row] * width + country)
+    reach = np.concatenate(reach) if reach else np.zeros(0, dtype=np.intp)
+    u = 1.0 - rng.random(len(reach))
+    return reach, -ndtri(u * chance[reach // width])
+
+
+def _reached_draws(model, n_firms: int, width: int,
+                   least: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The standard normal draws of the lognormal demand shocks (``exp(N(0, sd))``: numpy's
+    ``normal(0, sd)`` is ``sd`` times a standard normal draw, so scaling them gives the same
+    shocks from the same draws) of ``n_firms`` x ``width`` (firm, country) entries, drawn in
+    firm order; return the flat positions of the entries whose draw reaches the firm's least
+    draw (every entry when ``least`` is None) and those draws.
+
+    The draws are made a block of firms at a time into one small buffer of the model's scratch
+    memory (the same draws as into one firms x countries array, in one call), and each block is
+    compared with its firms' least draws while it is still in the core's cache; only the few
+    draws that reach are kept, so a year's draws never take firms x countries of memory.
+    """
+    rng = model.export_rng
+    rows = min(_BLOCK, max(n_firms, 1))
+    buffer = model.scratch.array("export_shock", (rows, width))
+    reach, kept = [], []
+    for start in range(0, n_firms, _BLOCK):
+        block = buffer[:min(_BLOCK, n_firms - start)]
+        rng.standard_normal(out=block)
+        flat = block.reshape(-1)
+        where = (np.flatnonzero(block >= least[start:start + _BLOCK, None])
+                 if least is not None else np.arange(flat.size))
+        reach.append(start * width + where)
+        kept.append(flat[where])
+    if not reach:
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    return np.concatenate(reach), np.concatenate(kept)
 
 
 #: relative margin by which a firm's best possible profit in a country must fall short of its
@@ -205,13 +261,19 @@ def _least_draws(ex, best_demand: np.ndarray, scale: np.ndarray,
     (best_demand x scale)) - 2 x margin) / demand_noise``; the margin (:data:`_MARGIN`) covers
     the rounding of both sides. Where that bound is not a finite number (a zero or negative
     cost, say) it is minus infinity, and there is none when the draws are not scaled.
+    ``best_demand`` and ``scale`` are overwritten (the bound is worked out in place: a firm's
+    worth of floats each, at a million firms 8 MB an array).
     """
     noise = ex.demand_noise
     if not 0.0 < noise < 100.0:
         return None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_gap = (np.log(cost * ex.elasticity) - np.log(best_demand)) - np.log(scale)
-        least = (log_gap - 2.0 * _MARGIN) / noise
+        least = cost * ex.elasticity
+        np.log(least, out=least)
+        least -= np.log(best_demand, out=best_demand)
+        least -= np.log(scale, out=scale)
+        least -= 2.0 * _MARGIN
+        least /= noise
     least[np.isnan(least)] = -np.inf
     return least
 
@@ -219,35 +281,37 @@ def _least_draws(ex, best_demand: np.ndarray, scale: np.ndarray,
 def affiliates(model, firms: np.ndarray) -> np.ndarray:
     """Foreign countries where ``firms`` produce through affiliates (an MNE's foreign markets;
     firms x countries)."""
-    return _affiliates(model, firms)[0]
+    mne, abroad = _affiliates_of_mnes(model, firms)
+    out = np.zeros((len(firms), model.firms.markets.shape[1]), dtype=bool)
+    out[mne] = abroad
+    return out
 
 
-def _affiliates(model, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`affiliates`, and the positions of the MNEs among ``firms``: the only rows it
-    fills."""
+def _affiliates_of_mnes(model, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the MNEs among ``firms`` (only MNEs have affiliates), and the rows of
+    :func:`affiliates` of those alone (MNEs x countries)."""
     f = model.firms
-    out = np.zeros((len(firms), f.markets.shape[1]), dtype=bool)
-    mne = np.flatnonzero(f.mne[firms])  # only MNEs have affiliates: fill their rows alone
-    out[mne] = f.markets[firms[mne]]
-    out[mne, f.country[firms[mne]]] = False
-    return out, mne
+    mne = np.flatnonzero(f.mne[firms])
+    abroad = f.markets[firms[mne]]
+    abroad[np.arange(len(mne)), f.country[firms[mne]]] = False
+    return mne, abroad
 
 
-def home_sales(model, firms: np.ndarray, abroad: np.ndarray | None = None,
-               mne: np.ndarray | None = None) -> np.ndarray:
+def home_sales(model, firms: np.ndarray) -> np.ndarray:
     """Sales in the home market (USD million per year): an MNE's revenue is shared between home
-    and its affiliates' countries (``abroad``, :func:`affiliates` unless given) in proportion
-    to their relative size. ``mne``, if given, holds the positions of the only rows of
-    ``abroad`` that may name a country (as :func:`affiliates` fills it): the others are not
-    read."""
+    and its affiliates' countries (see :func:`affiliates`) in proportion to their relative
+    size."""
+    return _home_sales(model, firms, *_affiliates_of_mnes(model, firms))
+
+
+def _home_sales(model, firms: np.ndarray, mne: np.ndarray, abroad: np.ndarray) -> np.ndarray:
+    """:func:`home_sales` given the MNEs among ``firms`` and their affiliates' countries (as
+    :func:`_affiliates_of_mnes` gives them)."""
     f = model.firms
-    if abroad is None:
-        abroad, mne = _affiliates(model, firms)
-    # firms without affiliates keep weight 0
-    rows = (np.flatnonzero(count_rows(abroad)) if mne is None
-            else mne[count_rows(abroad[mne]) > 0])
+    has = count_rows(abroad) > 0  # firms without affiliates keep weight 0
+    rows = mne[has]
     weight = np.zeros(len(firms))
-    weight[rows] = (relative_size(model)[f.country[firms[rows]]] * abroad[rows]).sum(axis=1)
+    weight[rows] = (relative_size(model)[f.country[firms[rows]]] * abroad[has]).sum(axis=1)
     return f.base_revenue[firms] / (1.0 + weight)
 
 
