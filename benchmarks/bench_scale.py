@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per row up to 10,000 firms and of --help; the fastest counts")
     parser.add_argument("--no-validate", action="store_true",
                         help="skip validate on local processes against Dask")
-    parser.add_argument("--validate-replicates", type=int, default=8)
+    parser.add_argument("--validate-replicates", type=int, default=40,
+                        help="replicates of the validate rows (40, as the documented "
+                        "'validate --replicates 40': a cluster's start-up is spread over a "
+                        "realistic run)")
     parser.add_argument("--validate-firms", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per process")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
