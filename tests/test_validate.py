@@ -5,6 +5,7 @@ directories, the table, the JSON document, the plots, and every user error (exit
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -13,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from restructuring_sim import load_scenario
+from restructuring_sim.errors import UserError
 from restructuring_sim.paper import load_figures
-from restructuring_sim.paper.ensemble import replicate_seeds
-from restructuring_sim.paper.moments import pass_chances
+from restructuring_sim.paper.ensemble import replicate_seeds, run_ensemble, run_one
+from restructuring_sim.paper.moments import FIRM_COLUMNS, pass_chances
 from restructuring_sim.runner import run_scenario
 
 SMALL = ["--set", "simulation.n_firms=300"]
@@ -181,3 +183,24 @@ def test_subsample_needs_more_replicates(size, tmp_path):
                                  "--out", tmp_path, *SMALL),
                           "--subsample", size, "below the number of replicates (3)")
     assert not (tmp_path / "moments.json").exists()  # refused before anything ran
+
+
+def _killed(data, seed):
+    """A replicate whose worker process is killed (as the kernel does when memory runs out)."""
+    os._exit(9)
+
+
+def test_a_killed_worker_is_a_one_line_error_naming_the_workers():
+    scenario = load_scenario(BASELINE, ["simulation.n_firms=100"])
+    with pytest.raises(UserError, match=r"--workers 2: a worker process was killed"):
+        run_ensemble(scenario, 2, workers=2, task=_killed)
+
+
+def test_ensemble_runs_keep_only_the_firm_columns_the_moments_read():
+    data = load_scenario(BASELINE, ["simulation.n_firms=300",
+                                    "simulation.end_year=1990"]).to_dict()
+    events, firms = run_one(data, 3, firm_columns=FIRM_COLUMNS)
+    whole_events, whole = run_one(data, 3)
+    assert list(firms.columns) == list(FIRM_COLUMNS)
+    assert events.equals(whole_events)
+    assert firms.astype(object).equals(whole[list(FIRM_COLUMNS)].astype(object))

@@ -37,9 +37,9 @@ def scenario_data(base: dict, point: Mapping[str, float]) -> dict:
 def moments_task(data: dict, seed: int) -> dict[str, tuple[float, float]]:
     """Run one replicate of a scenario (plain data) and return its moments as fractions."""
     from restructuring_sim.paper.ensemble import run_one
-    from restructuring_sim.paper.moments import replicate_fractions
+    from restructuring_sim.paper.moments import FIRM_COLUMNS, replicate_fractions
 
-    events, firms = run_one(data, seed)
+    events, firms = run_one(data, seed, firm_columns=FIRM_COLUMNS)
     return replicate_fractions(events, firms)
 
 

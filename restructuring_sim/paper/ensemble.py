@@ -10,16 +10,23 @@ crosses process boundaries.
 from __future__ import annotations
 
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.paper import sectors, shape, trends
 from restructuring_sim.paper.figures import load_figures
-from restructuring_sim.paper.moments import Fraction, event_counts, replicate_fractions
+from restructuring_sim.paper.moments import (
+    FIRM_COLUMNS,
+    Fraction,
+    event_counts,
+    replicate_fractions,
+)
 from restructuring_sim.rundir import check_run_dir, read_table
 
 #: files a run directory must hold for validation
@@ -75,19 +82,42 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
     return [int(child.generate_state(1)[0]) for child in children]
 
 
-def run_one(scenario_data: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replicate of a scenario (given as plain data) in memory: (events, firms)."""
+class _KeptColumns:
+    """A firm-panel stream (see :meth:`restructuring_sim.model.RestructuringModel.stream_firms`)
+    that keeps only ``columns`` of each year's table in memory: at census scale the whole panel
+    of a run (some 20 million firm-years) would take several GB in each worker."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self.tables: list[pa.Table] = []
+
+    def write(self, table: pa.Table) -> None:
+        self.tables.append(table.select(self.columns))
+
+    def frame(self) -> pd.DataFrame:
+        return pa.concat_tables(self.tables).to_pandas() if self.tables else pd.DataFrame()
+
+
+def run_one(scenario_data: dict, seed: int,
+            firm_columns=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replicate of a scenario (given as plain data) in memory: (events, firms), the
+    firm table with only ``firm_columns`` when given."""
     from restructuring_sim.model import RestructuringModel
     from restructuring_sim.scenario import Scenario
 
     model = RestructuringModel(Scenario.model_validate(scenario_data), seed=seed)
+    if firm_columns is None:
+        model.run()
+        return model.events.to_pandas(), model.firms_table().to_pandas()
+    kept = _KeptColumns(firm_columns)
+    model.stream_firms(kept)
     model.run()
-    return model.events.to_pandas(), model.firms_table().to_pandas()
+    return model.events.to_pandas(), kept.frame()
 
 
 def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
     """Run one replicate and reduce it to its summary (the unit of work of a worker)."""
-    events, firms = run_one(scenario_data, seed)
+    events, firms = run_one(scenario_data, seed, firm_columns=FIRM_COLUMNS)
     return summarise_run(events, firms, label=f"seed {seed}",
                          simulation=scenario_data.get("simulation"))
 
@@ -118,10 +148,16 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
                 progress(len(results))
         return results
     with ProcessPoolExecutor(max_workers=min(workers, replicates)) as pool:
-        for result in pool.map(task, [data] * len(seeds), seeds):
-            results.append(result)
-            if progress is not None:
-                progress(len(results))
+        try:
+            for result in pool.map(task, [data] * len(seeds), seeds):
+                results.append(result)
+                if progress is not None:
+                    progress(len(results))
+        except BrokenProcessPool:
+            raise UserError(
+                f"--workers {workers}: a worker process was killed while running a replicate "
+                f"of {scenario.simulation.n_firms:,} firms (most often the machine ran out of "
+                "memory); run fewer workers at once or fewer firms") from None
     return results
 
 

@@ -123,6 +123,12 @@ def _reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
     return {name: float(value) for name, value in counts.items()}
 
 
+#: the firm table's columns the moments read (:func:`firm_fractions`): an ensemble's runs keep
+#: only these of their yearly firm panel
+FIRM_COLUMNS = ("firm_id", "year", "registered", "size_class", "status", "sector_group",
+                "export_revenue", "cross_border_revenue_share", "weight")
+
+
 def matching_fraction(events: pd.DataFrame, firms: pd.DataFrame,
                       years: tuple[int, int] = (1988, 2000)) -> Fraction:
     """``(linked, registered)``: SMEs ever registered with the matching service (in ``years``),
