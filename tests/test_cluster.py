@@ -2,7 +2,8 @@
 same calibration record as on local processes, resumption after an interrupted cluster
 calibration, the firm panel streamed to Parquet, and the executor options' errors.
 
-The clusters are in-process ``LocalCluster`` threads (as in ``test_sweep``), kept small.
+The clusters are in-process ``LocalCluster`` threads (as in ``test_sweep``), kept small; the
+killed-worker test runs one worker process, which its task kills.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import BASELINE, assert_one_line_error, invoke
 
+from restructuring_sim import load_scenario
 from restructuring_sim.calibration.run import calibrate
+from restructuring_sim.errors import UserError
 from restructuring_sim.experiments.executors import open_executor
 from restructuring_sim.panel import ParquetStream
+from restructuring_sim.paper.ensemble import run_ensemble
 from restructuring_sim.paper.validate import run_validate
 
 SMALL = ["simulation.n_firms=300"]
@@ -184,3 +188,20 @@ def test_streamed_firm_panel_equals_the_kept_one(tmp_path):
     model.run()
     assert pq.read_table(tmp_path / "run" / "firms.parquet").equals(model.firms_table())
     assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".")]
+
+
+def test_a_dask_worker_killed_on_every_try_is_a_one_line_error():
+    """A replicate whose worker process dies each time it runs (as when its machine runs out of
+    memory) ends the ensemble with a one-line error, not Dask's KilledWorker traceback."""
+    import dask
+
+    def killed(data, seed):  # pickled by value: the worker process needs no test module
+        import os
+
+        os._exit(9)
+
+    scenario = load_scenario(BASELINE, SMALL)
+    with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+          open_executor("dask", dask_workers=1) as (executor, _),
+          pytest.raises(UserError, match="a Dask worker was killed")):
+        run_ensemble(scenario, 1, task=killed, executor=executor)

@@ -9,6 +9,7 @@ crosses process boundaries.
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -136,10 +137,19 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
     data = scenario.to_dict()
     results = []
     if executor is not None:  # results come back in replicate order, whatever ran them
-        for result in executor.map(task, [data] * len(seeds), seeds):
-            results.append(result)
-            if progress is not None:
-                progress(len(results))
+        try:
+            for result in executor.map(task, [data] * len(seeds), seeds):
+                results.append(result)
+                if progress is not None:
+                    progress(len(results))
+        except Exception as exc:
+            if not _killed_worker(exc):
+                raise
+            raise UserError(
+                f"a Dask worker was killed while running a replicate of "
+                f"{scenario.simulation.n_firms:,} firms, each time the replicate was retried "
+                "(most often its machine ran out of memory); give the workers more memory or "
+                "run fewer firms") from None
         return results
     if workers == 1 or replicates == 1:
         for s in seeds:
@@ -159,6 +169,13 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
                 f"of {scenario.simulation.n_firms:,} firms (most often the machine ran out of "
                 "memory); run fewer workers at once or fewer firms") from None
     return results
+
+
+def _killed_worker(exc: Exception) -> bool:
+    """Whether ``exc`` is Dask's report that the workers running a task kept dying
+    (``distributed.KilledWorker``; distributed is loaded whenever a Dask executor is used)."""
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(exc, distributed.KilledWorker)
 
 
 def load_run_dir(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
