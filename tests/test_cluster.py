@@ -203,5 +203,5 @@ def test_a_dask_worker_killed_on_every_try_is_a_one_line_error():
     scenario = load_scenario(BASELINE, SMALL)
     with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
           open_executor("dask", dask_workers=1) as (executor, _),
-          pytest.raises(UserError, match="a Dask worker was killed")):
+          pytest.raises(UserError, match="a worker process was killed")):
         run_ensemble(scenario, 1, task=killed, executor=executor)

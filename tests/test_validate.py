@@ -190,9 +190,9 @@ def _killed(data, seed):
     os._exit(9)
 
 
-def test_a_killed_worker_is_a_one_line_error_naming_the_workers():
+def test_a_killed_worker_is_a_one_line_error():
     scenario = load_scenario(BASELINE, ["simulation.n_firms=100"])
-    with pytest.raises(UserError, match=r"--workers 2: a worker process was killed"):
+    with pytest.raises(UserError, match=r"a worker process was killed .* fewer workers"):
         run_ensemble(scenario, 2, workers=2, task=_killed)
 
 

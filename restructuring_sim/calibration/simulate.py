@@ -107,7 +107,12 @@ class PointEvaluator:
         data = scenario_from_dict(scenario_data(self.base, point)).to_dict()
         if self.executor is None or len(seeds) == 1:
             return [moments_task(data, s) for s in seeds]
-        return list(self.executor.map(moments_task, [data] * len(seeds), seeds))
+        try:
+            return list(self.executor.map(moments_task, [data] * len(seeds), seeds))
+        except Exception as exc:
+            from restructuring_sim.paper.ensemble import killed_worker_error
+
+            raise killed_worker_error(exc, data["simulation"]["n_firms"]) from None
 
     def __call__(self, point: Mapping[str, float]) -> dict[str, float]:
         point = {k: float(point[k]) for k in self.keys}

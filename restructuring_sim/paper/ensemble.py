@@ -143,13 +143,7 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
                 if progress is not None:
                     progress(len(results))
         except Exception as exc:
-            if not _killed_worker(exc):
-                raise
-            raise UserError(
-                f"a Dask worker was killed while running a replicate of "
-                f"{scenario.simulation.n_firms:,} firms, each time the replicate was retried "
-                "(most often its machine ran out of memory); give the workers more memory or "
-                "run fewer firms") from None
+            raise killed_worker_error(exc, scenario.simulation.n_firms) from None
         return results
     if workers == 1 or replicates == 1:
         for s in seeds:
@@ -163,19 +157,24 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
                 results.append(result)
                 if progress is not None:
                     progress(len(results))
-        except BrokenProcessPool:
-            raise UserError(
-                f"--workers {workers}: a worker process was killed while running a replicate "
-                f"of {scenario.simulation.n_firms:,} firms (most often the machine ran out of "
-                "memory); run fewer workers at once or fewer firms") from None
+        except BrokenProcessPool as exc:
+            raise killed_worker_error(exc, scenario.simulation.n_firms) from None
     return results
 
 
-def _killed_worker(exc: Exception) -> bool:
-    """Whether ``exc`` is Dask's report that the workers running a task kept dying
-    (``distributed.KilledWorker``; distributed is loaded whenever a Dask executor is used)."""
-    distributed = sys.modules.get("distributed")
-    return distributed is not None and isinstance(exc, distributed.KilledWorker)
+def killed_worker_error(exc: BaseException, n_firms: int) -> BaseException:
+    """The one-line error for a replicate whose worker process was killed, if ``exc`` says so
+    (a local pool's ``BrokenProcessPool``; Dask's ``KilledWorker`` once its retries are spent),
+    else ``exc`` itself, to be raised again."""
+    distributed = sys.modules.get("distributed")  # loaded whenever a Dask executor is used
+    killed = isinstance(exc, BrokenProcessPool) or (
+        distributed is not None and isinstance(exc, distributed.KilledWorker))
+    if not killed:
+        return exc
+    return UserError(
+        f"a worker process was killed while running a replicate of {n_firms:,} firms (most "
+        "often its machine ran out of memory); run fewer workers at once (--workers, "
+        "budget.workers or the cluster's) or fewer firms")
 
 
 def load_run_dir(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
