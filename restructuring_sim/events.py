@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from restructuring_sim.columns import rows_of
 from restructuring_sim.io import write_atomic
-from restructuring_sim.observer import REPORTABLE
+from restructuring_sim.observer import reportable
 from restructuring_sim.panel import ROW_GROUP_ROWS, ParquetStream
 from restructuring_sim.scenario import PURPOSES
 from restructuring_sim.world import SECTOR_GROUPS, SIZE_CLASSES
@@ -295,27 +295,21 @@ class EventLog:
         return pa.table(data, schema=SCHEMA)
 
     def _observations(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What the observers see of ``rows`` (the whole log): ``reported``, ``value_disclosed``
-        (bool per event) and ``named_at_home`` (bool per participant, ``(n, 2)``)."""
-        return (*self._observed(rows), self._named_at_home(rows))
-
-    def _named_at_home(self, rows: np.ndarray) -> np.ndarray:
-        """Whether each participant's home press names it in the deal, ``(n, 2)`` (see
-        :meth:`restructuring_sim.observer.PressObserver.named_at_home`); without an observer,
-        every participant of an announced deal."""
+        """What the observers see of ``rows`` (the whole log, see
+        :mod:`restructuring_sim.observer`): whether the deal database reports each event and
+        gives an acquisition's price (bool per event), and whether each participant's home press
+        names it (``named_at_home``, bool per participant, ``(n, 2)``). Without an observer,
+        every announced deal and every participant of one."""
+        kind = rows["kind"]
         if self.observer is None:
-            reportable = np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
-            return np.stack([reportable, reportable & (rows["b"] >= 0)], axis=1)
-        return self.observer.named_at_home(rows["kind"], KINDS, rows["size_a"], rows["size_b"])
-
-    def _observed(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Whether the deal database reports each event, and gives an acquisition's price (see
-        :mod:`restructuring_sim.observer`)."""
-        if self.observer is None:
-            reported = np.isin(rows["kind"], [KINDS.index(k) for k in REPORTABLE])
-            return reported, reported & (rows["kind"] == KINDS.index("acquisition"))
-        return self.observer.observe(rows["kind"], KINDS, rows["size_a"], rows["country_a"],
-                                     rows["size_b"], rows["country_b"], self._names["country"])
+            announced = reportable(kind, KINDS)
+            return (announced, announced & (kind == KINDS.index("acquisition")),
+                    np.stack([announced, announced & (rows["b"] >= 0)], axis=1))
+        reported, disclosed = self.observer.observe(
+            kind, KINDS, rows["size_a"], rows["country_a"], rows["size_b"], rows["country_b"],
+            self._names["country"])
+        named = self.observer.named_at_home(kind, KINDS, rows["size_a"], rows["size_b"])
+        return reported, disclosed, named
 
     def to_pandas(self):
         """The log as a pandas DataFrame."""

@@ -53,6 +53,12 @@ from restructuring_sim.world import SIZE_CLASSES
 REPORTABLE = ("alliance_formed", "supply_contract_signed", "acquisition")
 
 
+def reportable(kinds, kind_names) -> np.ndarray:
+    """Which events are announced deals (kinds in :data:`REPORTABLE`), bool per event;
+    ``kinds`` are codes into ``kind_names``."""
+    return np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
+
+
 class PressObserver:
     """Decides which logged events the deal database reports.
 
@@ -103,13 +109,12 @@ class PressObserver:
         draws = np.random.default_rng(self.seed).random((n, 2))
         coverage = np.array([self.country_coverage.get(c, 1.0) for c in country_names]
                             + [0.0])  # code -1: no participant
-        reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
         # an acquisition is the acquirer's announcement: the target's chance does not enter
         announced = np.asarray(kinds) == kind_names.index("acquisition")
         size_b = np.asarray(size_b)
         p = self.chance(size_a, coverage[country_a], np.where(announced, -1, size_b),
                         coverage[country_b])
-        reported = reportable & (draws[:, 0] < p)
+        reported = reportable(kinds, kind_names) & (draws[:, 0] < p)
         material = self.size_coverage[np.maximum(size_b, 0)]
         disclosed = reported & announced & (draws[:, 1] < material)
         return reported, disclosed
@@ -121,6 +126,5 @@ class PressObserver:
         n = len(kinds)
         draws = np.random.default_rng([self.seed, 1]).random((n, 2))
         sizes = np.stack([np.asarray(size_a), np.asarray(size_b)], axis=1)
-        reportable = np.isin(kinds, [kind_names.index(k) for k in REPORTABLE])
         named = draws < self.size_coverage[np.maximum(sizes, 0)]
-        return named & (sizes >= 0) & reportable[:, None]
+        return named & (sizes >= 0) & reportable(kinds, kind_names)[:, None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,28 +137,23 @@ def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] |
     seeds = seeds if seeds is not None else replicate_seeds(scenario.simulation.seed, replicates)
     data = scenario.to_dict()
     results = []
-    if executor is not None:  # results come back in replicate order, whatever ran them
-        try:
-            for result in executor.map(task, [data] * len(seeds), seeds):
-                results.append(result)
-                if progress is not None:
-                    progress(len(results))
-        except Exception as exc:
-            raise killed_worker_error(exc, scenario.simulation.n_firms) from None
-        return results
-    if workers == 1 or replicates == 1:
+    if executor is None and (workers == 1 or replicates == 1):
         for s in seeds:
             results.append(task(data, s))
             if progress is not None:
                 progress(len(results))
         return results
-    with ProcessPoolExecutor(max_workers=min(workers, replicates)) as pool:
+    # a Dask executor, or a process pool of this command's own; results come back in replicate
+    # order, whatever ran them
+    pool = (nullcontext(executor) if executor is not None
+            else ProcessPoolExecutor(max_workers=min(workers, replicates)))
+    with pool as runner:
         try:
-            for result in pool.map(task, [data] * len(seeds), seeds):
+            for result in runner.map(task, [data] * len(seeds), seeds):
                 results.append(result)
                 if progress is not None:
                     progress(len(results))
-        except BrokenProcessPool as exc:
+        except Exception as exc:
             raise killed_worker_error(exc, scenario.simulation.n_firms) from None
     return results
 
