@@ -626,6 +626,17 @@ class Behaviour(_Strict):
         description="alliances a firm's management runs at the reference cost, per decade of "
         "size above one employee (alliances)",
     )
+    division_elasticity: float = Field(
+        0.35, ge=0, le=1,
+        description="elasticity in employees of the number of a large firm's units that seek "
+        "and manage partners on their own: (employees / 250) ** division_elasticity units "
+        "above 250 employees, each searching with the firm's chance and running a management "
+        "span of its own size; 0 = one unit whatever the size (elasticity)",
+        json_schema_extra={"source": "the volatility of firms' growth falls as size ** -0.15 "
+                           "to -0.2 (Stanley et al. 1996, Nature 379; Amaral et al. 1997, J. "
+                           "Phys. I France 7): a firm of independent units has about size ** "
+                           "0.3-0.4 of them (Sutton 2002, Physica A 312)"},
+    )
     congestion_cost: float = Field(
         0.5, ge=0, le=20,
         description="cost of managing one more alliance when a firm already runs as many as "

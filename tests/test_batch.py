@@ -675,6 +675,9 @@ def test_searchers_chosen_among_firms_below_the_bound_equal_those_of_every_firm(
     backed = f.is_sme & cond.venture_backed[f.sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
     p = np.minimum(1.0, p * cond.internet[f.sector] * venture)
-    expected = np.flatnonzero(room & (model.rng.random(len(f)) < p))
+    units = np.maximum(f.employees / 250.0, 1.0) ** b.division_elasticity
+    draw = model.rng.random(len(f))
+    searches = np.where(room, np.floor(p * units) + (draw < p * units - np.floor(p * units)), 0)
+    expected = np.repeat(np.arange(len(f)), searches.astype(int))
     model.rng.bit_generator.state = state
     assert search.choose_searchers(model, cond, room, tech).tolist() == expected.tolist()

@@ -262,6 +262,58 @@ def test_venture_finance_raises_search_of_technology_smes_in_backed_sectors_only
     assert rate[1] > rate[0] > rate[2]
 
 
+@pytest.mark.parametrize("elasticity", [0.0, 0.35, 0.7])
+def test_a_large_firm_searches_and_manages_as_several_units(elasticity):
+    """A firm of (employees / 250) ** division_elasticity units runs that many searches a
+    quarter on average (every unit searching for sure here) and a management span of
+    ``1 + alliance_capacity * log10(employees / units)`` per unit; an SME is one unit."""
+    sizes = np.array([100, 250, 2_500, 25_000])
+    pop = dict(employees=np.repeat(sizes, 50), sector=["software"] * 200, country=["US"] * 200)
+    over = ["behaviour.search_rate=1", "behaviour.search_size_elasticity=0",
+            f"behaviour.division_elasticity={elasticity}"]
+    model = tiny(pop, over)
+    tech = innovation.tech_score(model)
+    counts = np.zeros(200)
+    for _ in range(40):
+        counts += np.bincount(search.choose_searchers(model, model.conditions,
+                                                      model.firms.active, tech), minlength=200)
+    units = np.maximum(sizes / 250, 1.0) ** elasticity
+    assert counts.reshape(4, 50).mean(axis=1) / 40 == pytest.approx(units, rel=0.03)
+    capacity = model.scenario.behaviour.alliance_capacity
+    span = search.management_span(model).reshape(4, 50)[:, 0]
+    assert span == pytest.approx(units * (1 + capacity * np.log10(sizes / units)))
+
+
+def test_each_search_of_a_firm_proposes_its_next_best_deal():
+    """A firm that searched k times keeps its k best candidates (one at least, for a firm
+    proposed a contact without searching); ties are broken at random."""
+    rng = np.random.default_rng(3)
+    i = np.array([0, 0, 0, 1, 1, 2, 0])
+    v = np.array([1.0, 5.0, 3.0, 2.0, 4.0, 7.0, 4.0])
+    best = alliances._best_per_searcher(i, v, rng, np.array([3, 0, 1]))
+    assert sorted(best.tolist()) == [1, 2, 4, 5, 6]
+
+
+def test_units_give_large_firms_the_alliances_their_size_bears():
+    """Comparative statics: with units, the alliances a large firm forms rise faster with its
+    size (log-log slope over firms of 250 employees or more, seeds 1-3 pooled, 3,000 firms:
+    0.74 against 0.59 when every firm is one unit)."""
+    slope = {}
+    for elasticity in (0.0, 0.35):
+        size, formed = [], []
+        for seed in (1, 2, 3):
+            model = RestructuringModel(load_scenario(None, [
+                "simulation.n_firms=3000", f"behaviour.division_elasticity={elasticity}"]),
+                seed=seed)
+            model.run()
+            large = model.firms.employees >= 250
+            size.append(model.firms.employees[large])
+            formed.append(model.firms.alliances_formed[large])
+        slope[elasticity] = np.polyfit(np.log(np.concatenate(size)),
+                                       np.log1p(np.concatenate(formed)), 1)[0]
+    assert slope[0.35] > slope[0.0] + 0.08, slope
+
+
 def test_non_exporter_reaches_foreign_markets_through_a_distributor():
     markets = np.zeros((2, 21), dtype=bool)
     markets[0, 0] = True

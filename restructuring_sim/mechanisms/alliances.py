@@ -79,7 +79,8 @@ from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import innovation, search
 
-#: new alliances a firm takes on in one step at most (each dearer than the last: congestion)
+#: new alliances each unit of a firm (:func:`search.divisions`, rounded up) takes on in one step
+#: at most (each dearer than the last: congestion)
 MAX_NEW_PER_STEP = 3
 
 #: value components (columns of :meth:`Valuation.components`)
@@ -251,12 +252,16 @@ class Valuation:
         return v_i, v_j, ci + cj
 
 
-def _best_per_searcher(i, v, rng):
-    """Index of the highest-valued row of every searcher in ``i`` (ties broken at random)."""
+def _best_per_searcher(i, v, rng, searches):
+    """Indices of the ``searches[i]`` (at least one) highest-valued rows of every searcher in
+    ``i`` (ties broken at random): each search of a firm proposes the best deal its units'
+    pooled candidates leave it."""
     order = np.lexsort((rng.random(len(i)), -v, i))
     first = np.ones(len(order), dtype=bool)
     first[1:] = i[order][1:] != i[order][:-1]
-    return order[first]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    rank = np.arange(len(order)) - start
+    return order[rank < np.maximum(searches[i[order]], 1)]
 
 
 def form(model, cond, valuation: Valuation) -> int:
@@ -286,7 +291,8 @@ def form(model, cond, valuation: Valuation) -> int:
     cand, sector, comps = cand.subset(keep), sector[keep], comps[keep]
     v_i, v_j, fit = v_i[keep], v_j[keep], fit[keep]
     priority = np.where(cand.channel == search.MATCHING, np.inf, v_i)
-    best = _best_per_searcher(cand.i, priority, rng)
+    searches = np.bincount(searchers, minlength=len(model.firms))
+    best = _best_per_searcher(cand.i, priority, rng, searches)
     best = best[rng.permutation(len(best))]
     chosen = _feasible(model, cand.i[best], cand.j[best], v_i[best], v_j[best])
     rows = best[chosen]
@@ -302,13 +308,17 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     alliance or an earlier pair."""
     f = model.firms
     live = f.live_alliances
-    # the extra congestion of the u-th new alliance of a firm this step, for u = 1 ..
-    # MAX_NEW_PER_STEP, for both sides
-    extra = []
+    # the extra congestion of a firm's u-th new alliance this step: congestion_cost * ((live +
+    # u) ** 2 - live ** 2) / span ** 2; each of its divisions takes up to MAX_NEW_PER_STEP
+    span = search.management_span(model)
+    cost = model.scenario.behaviour.congestion_cost
+    limit = np.ceil(MAX_NEW_PER_STEP * search.divisions(model))
+    sides = []
     for firms in (a, b):
-        base = search.congestion(model, firms, live[firms])
-        extra.append([(search.congestion(model, firms, live[firms] + u) - base).tolist()
-                      for u in range(1, MAX_NEW_PER_STEP + 1)])
+        sides.append((live[firms].tolist(), span[firms].tolist(),
+                      search.congestion(model, firms, live[firms]).tolist(),
+                      limit[firms].tolist()))
+    (live_a, span_a, base_a, limit_a), (live_b, span_b, base_b, limit_b) = sides
     value_a, value_b = v_a.tolist(), v_b.tolist()
     # only firms that both have a live alliance can be allied already: the network is looked
     # up for those pairs alone
@@ -321,10 +331,10 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     keep = []
     for pos, (x, y, pair) in enumerate(zip(a.tolist(), b.tolist(), pairs, strict=True)):
         ux, uy = used.get(x, 0), used.get(y, 0)
-        if ux >= MAX_NEW_PER_STEP or uy >= MAX_NEW_PER_STEP or pair in seen:
+        if ux >= limit_a[pos] or uy >= limit_b[pos] or pair in seen:
             continue
-        if (ux and value_a[pos] <= extra[0][ux - 1][pos]) or (
-                uy and value_b[pos] <= extra[1][uy - 1][pos]):
+        if (ux and value_a[pos] <= _extra(cost, live_a[pos] + ux, span_a[pos], base_a[pos])) or (
+                uy and value_b[pos] <= _extra(cost, live_b[pos] + uy, span_b[pos], base_b[pos])):
             continue
         if both_allied[pos] and has_tie(x, y, "alliance"):
             continue
@@ -333,6 +343,13 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
         seen.add(pair)
         keep.append(pos)
     return np.array(keep, dtype=np.int64)
+
+
+def _extra(cost: float, live: int, span: float, base: float) -> float:
+    """Congestion cost at ``live`` alliances over that at the firm's alliances before the step
+    (``base``), as :func:`search.congestion` works it out (value units/year)."""
+    ratio = live / span
+    return cost * (ratio * ratio) - base
 
 
 def matching_conversion(model, cond, firms) -> np.ndarray:

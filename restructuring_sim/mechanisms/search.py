@@ -41,6 +41,13 @@ No firm is barred from searching by its size: the cost of managing one more alli
 the square of the alliances a firm already runs over its management span (see
 :func:`management_span` and :func:`congestion`), so that a firm with many partners looks for more
 only where a deal is worth much.
+
+A large firm is several units that look for partners on their own (:func:`divisions`): business
+units and country affiliates each run their own deals, with their own managers. The number of
+units grows as a power of employees (``division_elasticity``), so a firm of 25,000 employees
+searches and manages alliances as about five firms of 5,000 do. That is why alliance degrees
+have a heavy tail that follows the firm-size law (Zipf's, through the units' power), and not a
+ceiling at the chance of one search a quarter.
 """
 
 from __future__ import annotations
@@ -79,11 +86,28 @@ class Candidates:
 
 
 def management_span(model) -> np.ndarray:
-    """Alliances each firm's management runs at the reference cost: ``1 + alliance_capacity *
-    log10(employees)`` (read-only; computed again only once employees change)."""
-    per_decade = model.scenario.behaviour.alliance_capacity
-    return model.firms.derived("employees", ("alliance_capacity", per_decade),
-                               lambda e: 1 + per_decade * np.log10(np.maximum(e, 1)))
+    """Alliances each firm's management runs at the reference cost: each of its
+    :func:`divisions` runs ``1 + alliance_capacity * log10(employees / divisions)`` (read-only;
+    computed again only once employees change)."""
+    b = model.scenario.behaviour
+    per_decade, beta = b.alliance_capacity, b.division_elasticity
+
+    def span(e):
+        units = np.maximum(e / 250.0, 1.0) ** beta
+        return units * (1 + per_decade * np.log10(np.maximum(e / units, 1)))
+
+    return model.firms.derived("employees", ("alliance_capacity", per_decade, beta), span)
+
+
+def divisions(model) -> np.ndarray:
+    """Units of each firm that seek and manage partners on their own: 1 up to 250 employees,
+    then ``(employees / 250) ** division_elasticity`` (a real number; read-only). Each unit
+    searches with the firm's chance a quarter (:func:`choose_searchers`), runs its own
+    management span (:func:`management_span`) and takes on up to
+    :data:`restructuring_sim.mechanisms.alliances.MAX_NEW_PER_STEP` alliances a step."""
+    beta = model.scenario.behaviour.division_elasticity
+    return model.firms.derived("employees", ("divisions", beta),
+                               lambda e: np.maximum(e / 250.0, 1.0) ** beta)
 
 
 def congestion(model, firms, live) -> np.ndarray:
@@ -109,6 +133,10 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     firm or :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few
     firms that may search alone). Investors back the SMEs with technology, and push them to
     find corporate partners who bring distribution, credibility and, in the end, a buyer.
+
+    A firm of several :func:`divisions` runs that many searches on average: the whole number
+    of ``chance * divisions``, plus one more with the chance of its fraction (one draw per firm:
+    a single-unit firm searches once with its chance). A firm appears once per search.
     """
     f = model.firms
     b = model.scenario.behaviour
@@ -124,12 +152,16 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     lift = 1.0 + b.venture_search * cond.venture_capital
     bound = base * cond.internet.max(initial=0.0)
     bound *= max(lift, 1.0)
+    bound = bound * divisions(model)
     maybe = np.flatnonzero(room & (draw < bound))
     sector = f.sector[maybe]
     backed = (f.employees[maybe] < SIZE_BOUNDS[1]) & cond.venture_backed[sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech[maybe]
     p = np.minimum(1.0, base[maybe] * cond.internet[sector] * venture)
-    return maybe[draw[maybe] < p]
+    searches = p * divisions(model)[maybe]
+    whole = np.floor(searches)
+    count = whole.astype(np.int64) + (draw[maybe] < searches - whole)
+    return np.repeat(maybe, count)
 
 
 def contacted_firms(model, room: np.ndarray) -> np.ndarray:
