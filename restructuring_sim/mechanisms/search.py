@@ -1,8 +1,8 @@
 """Partner search: which firms look for a partner this step, and whom they consider.
 
-A firm with room for another alliance searches with a chance rising with its size (search has
-fixed costs: trade fairs, agents, travel), the Internet boost of its sector and, for an SME of a
-venture-backed sector, venture finance and its own technology (see :func:`choose_searchers`).
+A firm searches with a chance rising with its size (search has fixed costs: trade fairs, agents,
+travel) and, for an SME of a venture-backed sector, with venture finance and its own technology,
+as often again as its sector's Internet boost (see :func:`choose_searchers`).
 
 Search never scans all pairs. Each searching firm examines a bounded sample of candidates, drawn in
 one vectorised pass:
@@ -127,16 +127,18 @@ def has_room(model) -> np.ndarray:
 def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     """Firms that look for a partner this step.
 
-    The chance rises with size and the sector's Internet boost and, for an SME of a
-    venture-backed sector, with venture finance: by the factor ``1 + venture_search *
-    venture_capital * tech``, ``tech`` being its technology score (0..1; an array over every
-    firm or :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few
-    firms that may search alone). Investors back the SMEs with technology, and push them to
-    find corporate partners who bring distribution, credibility and, in the end, a buyer.
+    A unit's chance (at most 1) rises with size and, for an SME of a venture-backed sector,
+    with venture finance: by the factor ``1 + venture_search * venture_capital * tech``,
+    ``tech`` being its technology score (0..1; an array over every firm or
+    :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few firms
+    that may search alone). Investors back the SMEs with technology, and push them to find
+    corporate partners who bring distribution, credibility and, in the end, a buyer.
 
-    A firm of several :func:`divisions` runs that many searches on average: the whole number
-    of ``chance * divisions``, plus one more with the chance of its fraction (one draw per firm:
-    a single-unit firm searches once with its chance). A firm appears once per search.
+    A firm runs ``chance * divisions * internet`` searches on average: the whole number, plus
+    one more with the chance of its fraction (one draw per firm: a single-unit SME searches
+    once with its chance times the boost). The sector's Internet boost multiplies searches, not
+    a capped chance, so that it reaches the large firms that search every quarter too: the Web
+    made each search cheaper for every firm. A firm appears once per search.
     """
     f = model.firms
     b = model.scenario.behaviour
@@ -157,8 +159,8 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     sector = f.sector[maybe]
     backed = (f.employees[maybe] < SIZE_BOUNDS[1]) & cond.venture_backed[sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech[maybe]
-    p = np.minimum(1.0, base[maybe] * cond.internet[sector] * venture)
-    searches = p * divisions(model)[maybe]
+    p = np.minimum(1.0, base[maybe] * venture)
+    searches = p * cond.internet[sector] * divisions(model)[maybe]
     whole = np.floor(searches)
     count = whole.astype(np.int64) + (draw[maybe] < searches - whole)
     return np.repeat(maybe, count)
