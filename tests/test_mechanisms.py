@@ -294,6 +294,26 @@ def test_each_search_of_a_firm_proposes_its_next_best_deal():
     assert sorted(best.tolist()) == [1, 2, 4, 5, 6]
 
 
+def test_a_unit_learns_from_its_alliance_and_the_firm_by_its_share():
+    """Knowledge absorbed in an R&D alliance reaches the unit that runs it: a firm of 25,000
+    employees (five units at division_elasticity 0.35) gains a fifth of what an SME with the
+    same gap to the same kind of partner gains."""
+    pop = dict(employees=[25_000, 100, 20, 20], sector=["pharma"] * 4, country=["US"] * 4,
+               knowledge=[1.0, 1.0, 9.0, 9.0])
+    model = tiny(pop, ["behaviour.division_elasticity=0.35"])
+    cond = model.world.conditions(0)
+    from restructuring_sim import lifecycle
+    from restructuring_sim.deals import ALLIANCE, purpose_mask
+    for firm, partner in ((0, 2), (1, 3)):
+        lifecycle.open_deal(model, cond, ALLIANCE, firm, partner, sector=1,
+                            purposes=purpose_mask(["rnd"]), term_steps=40)
+    before = model.firms.knowledge.copy()
+    alliances.learn(model, 1.0)
+    gain = model.firms.knowledge - before
+    assert gain[1] == pytest.approx(model.scenario.behaviour.alliance_learning * 8.0)
+    assert gain[0] == pytest.approx(gain[1] / 100 ** 0.35)
+
+
 def test_units_give_large_firms_the_alliances_their_size_bears():
     """Comparative statics: with units, the alliances a large firm forms rise faster with its
     size (log-log slope over firms of 250 employees or more, seeds 1-3 pooled, 3,000 firms:

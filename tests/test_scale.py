@@ -34,6 +34,7 @@ def _alliance_statistics(data: dict, seed: int) -> dict[str, float]:
                 acquisitions=int((events["kind"] == "acquisition").sum()))
 
 
+@cache
 def _pooled(n_firms: int, replicates: int) -> pd.Series:
     scenario = load_scenario(BASELINE, [f"simulation.n_firms={n_firms}"])
     rows = run_ensemble(scenario, replicates, workers=1, task=_alliance_statistics)
@@ -41,12 +42,12 @@ def _pooled(n_firms: int, replicates: int) -> pd.Series:
 
 
 def test_shares_and_per_firm_rates_do_not_depend_on_the_sample_size():
-    """Four runs of 10,000 firms against two of 40,000: the same economy, sampled. Partner and
+    """Eight runs of 10,000 firms against four of 40,000: the same economy, sampled. Partner and
     buyer draws take each draw's size class from the economy's size law
     (``search.class_draws``), so a small sample's SMEs do not draw more of the searches.
     """
-    small, large = _pooled(10_000, 4), _pooled(40_000, 2)
-    assert small["sme"] * 10_000 * 4 > 500 and large["sme"] * 40_000 * 2 > 500
+    small, large = _pooled(10_000, 8), _pooled(40_000, 4)
+    assert small["sme"] * 10_000 * 8 > 500 and large["sme"] * 40_000 * 4 > 500
     for top, bottom, tolerance in (("sme", "cross", 0.05), ("services", "participations", 0.1)):
         assert small[top] / small[bottom] == pytest.approx(large[top] / large[bottom],
                                                            abs=tolerance), top
@@ -55,7 +56,7 @@ def test_shares_and_per_firm_rates_do_not_depend_on_the_sample_size():
 
 
 def test_small_firms_share_of_sme_alliances_does_not_depend_on_the_sample_size():
-    small, large = _pooled(10_000, 4), _pooled(40_000, 2)
+    small, large = _pooled(10_000, 8), _pooled(40_000, 4)
     assert small["small"] / small["participations"] == pytest.approx(
         large["small"] / large["participations"], abs=0.05)
 

@@ -77,9 +77,9 @@ from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
 from restructuring_sim.firms import SIZE_BOUNDS
-from restructuring_sim.mechanisms import innovation, search
+from restructuring_sim.mechanisms import innovation, search, units
 
-#: new alliances each unit of a firm (:func:`search.divisions`, rounded up) takes on in one step
+#: new alliances each unit of a firm (:func:`units.divisions`, rounded up) takes on in one step
 #: at most (each dearer than the last: congestion)
 MAX_NEW_PER_STEP = 3
 
@@ -312,7 +312,7 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     # u) ** 2 - live ** 2) / span ** 2; each of its divisions takes up to MAX_NEW_PER_STEP
     span = search.management_span(model)
     cost = model.scenario.behaviour.congestion_cost
-    limit = np.ceil(MAX_NEW_PER_STEP * search.divisions(model))
+    limit = np.ceil(MAX_NEW_PER_STEP * units.divisions(model))
     sides = []
     for firms in (a, b):
         sides.append((live[firms].tolist(), span[firms].tolist(),
@@ -448,7 +448,9 @@ def review(model, cond, valuation: Valuation) -> int:
 
 
 def learn(model, dt: float) -> None:
-    """Partners in live R&D or licensing alliances absorb part of each other's knowledge lead."""
+    """Partners in live R&D or licensing alliances absorb part of each other's knowledge lead:
+    ``alliance_learning`` of it a year, in the unit that runs the alliance, so that the firm's
+    knowledge rises by that share over its number of units (:mod:`units`)."""
     d = model.deals
     live = d.live(ALLIANCE)
     bits = purpose_mask(["rnd", "licensing"])
@@ -458,8 +460,9 @@ def learn(model, dt: float) -> None:
     k = model.firms.knowledge
     a, b = d.a[live], d.b[live]
     rate = model.scenario.behaviour.alliance_learning * dt
-    gain_a = rate * np.maximum(k[b] - k[a], 0)
-    gain_b = rate * np.maximum(k[a] - k[b], 0)
+    per_unit = 1.0 / units.divisions(model)
+    gain_a = rate * np.maximum(k[b] - k[a], 0) * per_unit[a]
+    gain_b = rate * np.maximum(k[a] - k[b], 0) * per_unit[b]
     np.add.at(k, a, gain_a)
     np.add.at(k, b, gain_b)
 

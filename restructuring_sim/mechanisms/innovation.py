@@ -33,7 +33,9 @@ chance ``knowledge.innovation_rate x c x cycle_s`` (the technology cycle: more b
 sector's dominant design): both partners' quality closes ``innovation_quality`` of its gap to
 1 (which raises their appeal and market share, see :mod:`restructuring_sim.mechanisms.market`),
 their knowledge grows by ``innovation_knowledge``, and their profiles move ``recombination`` of
-the way toward each other, so that repeated joint R&D exhausts its novelty.
+the way toward each other, so that repeated joint R&D exhausts its novelty. In a large firm of
+several units (:mod:`restructuring_sim.mechanisms.units`) the innovation is the unit's that runs
+the alliance: the firm's quality, knowledge and profile move by ``1 / units`` of that.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import numpy as np
 
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.firms import N_FIELDS, same_bytes
+from restructuring_sim.mechanisms.units import divisions
 
 #: technology fields of knowledge profiles (``profile`` columns, in this order)
 FIELDS = ("biochemistry", "materials", "electronics", "software", "networks", "production",
@@ -227,9 +230,11 @@ def recombine(model, cond, dt: float) -> int:
     firms = np.concatenate([a, b])
     p = f.profile
     mean = 0.5 * (p[a] + p[b])
-    shift = kn.recombination * (np.concatenate([mean, mean]) - p[firms])
-    quality_gain = kn.innovation_quality * (1.0 - f.quality[firms])
-    knowledge_gain = kn.innovation_knowledge * f.knowledge[firms]
+    # the combination is the unit's that runs the alliance: the firm's averages move by its share
+    share = 1.0 / divisions(model)[firms]
+    shift = kn.recombination * share[:, None] * (np.concatenate([mean, mean]) - p[firms])
+    quality_gain = kn.innovation_quality * share * (1.0 - f.quality[firms])
+    knowledge_gain = kn.innovation_knowledge * share * f.knowledge[firms]
     np.add.at(p, firms, shift)
     # only these rows moved: every other profile is non-negative already
     moved = np.maximum(p[firms], 0.0)

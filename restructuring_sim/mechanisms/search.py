@@ -42,7 +42,7 @@ the square of the alliances a firm already runs over its management span (see
 :func:`management_span` and :func:`congestion`), so that a firm with many partners looks for more
 only where a deal is worth much.
 
-A large firm is several units that look for partners on their own (:func:`divisions`): business
+A large firm is several units that look for partners on their own (:mod:`units`): business
 units and country affiliates each run their own deals, with their own managers. The number of
 units grows as a power of employees (``division_elasticity``), so a firm of 25,000 employees
 searches and manages alliances as about five firms of 5,000 do. That is why alliance degrees
@@ -60,6 +60,7 @@ from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
+from restructuring_sim.mechanisms.units import divisions
 from restructuring_sim.population import visibility_class_shares
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
@@ -87,7 +88,8 @@ class Candidates:
 
 def management_span(model) -> np.ndarray:
     """Alliances each firm's management runs at the reference cost: each of its
-    :func:`divisions` runs ``1 + alliance_capacity * log10(employees / divisions)`` (read-only;
+    units (:func:`~restructuring_sim.mechanisms.units.divisions`) runs ``1 + alliance_capacity *
+    log10(employees / units)`` (read-only;
     computed again only once employees change)."""
     b = model.scenario.behaviour
     per_decade, beta = b.alliance_capacity, b.division_elasticity
@@ -97,17 +99,6 @@ def management_span(model) -> np.ndarray:
         return units * (1 + per_decade * np.log10(np.maximum(e / units, 1)))
 
     return model.firms.derived("employees", ("alliance_capacity", per_decade, beta), span)
-
-
-def divisions(model) -> np.ndarray:
-    """Units of each firm that seek and manage partners on their own: 1 up to 250 employees,
-    then ``(employees / 250) ** division_elasticity`` (a real number; read-only). Each unit
-    searches with the firm's chance a quarter (:func:`choose_searchers`), runs its own
-    management span (:func:`management_span`) and takes on up to
-    :data:`restructuring_sim.mechanisms.alliances.MAX_NEW_PER_STEP` alliances a step."""
-    beta = model.scenario.behaviour.division_elasticity
-    return model.firms.derived("employees", ("divisions", beta),
-                               lambda e: np.maximum(e / 250.0, 1.0) ** beta)
 
 
 def congestion(model, firms, live) -> np.ndarray:
