@@ -2,20 +2,23 @@
 
 Four motives, each a rule over firms' state:
 
-* ``technology`` / ``market``: a large firm (with chance ``acquisitions.search_rate`` a year)
-  examines a bounded sample of smaller firms of its sector (its last partner first, then by
-  visibility, half among SMEs and half among all firms, so that large targets come up too;
-  foreign ones reached as in partner search) and buys the one whose value exceeds its price
+* ``technology`` / ``market``: each unit of a large firm (with chance
+  ``acquisitions.search_rate`` a year; a firm of several units, see
+  :mod:`restructuring_sim.mechanisms.units`, runs as many hunts, as it runs as many partner
+  searches) examines a bounded sample of smaller firms of its sector (its last partner first,
+  then by visibility, half among SMEs and half among all firms, so that large targets come up
+  too; foreign ones reached as in partner search) and buys the one whose value exceeds its price
   and deal cost by most per dollar paid. The value is the target's revenue times
   ``tech_premium * tech_target * assets_acquirer`` (technology the acquirer can exploit) plus
   ``market_premium * new_markets`` (size-weighted share of world markets the target sells in and
   the acquirer does not), scaled by an idiosyncratic lognormal factor; the price is
   ``price_to_sales`` times revenue. The motive is the larger of the two parts.
-* ``market`` (presence abroad): a large firm (with chance ``acquisitions.presence_rate`` a
-  year) sets out to enter a foreign market where it does not yet sell: it examines twice
-  ``candidates`` firms of its sector anywhere (by size class and visibility, as partners are
-  found), keeps those smaller than itself in countries where it does not sell, and buys the one
-  whose value exceeds its price and the cross-border deal cost by most per dollar paid. The
+* ``market`` (presence abroad): each unit of a large firm (with chance
+  ``acquisitions.presence_rate`` a year) sets out to enter a foreign market where it does not
+  yet sell: it examines twice ``candidates`` firms of its sector anywhere (by size class and
+  visibility, as partners are found), keeps those smaller than itself in countries where it
+  does not sell, and buys the one whose value exceeds its price and the cross-border deal cost
+  by most per dollar paid. The
   paper: "a major motive for the acquisition of large firms is to strengthen market presence"
   in a product or service segment.
   A firm that is not yet multinational hunts too: buying a local firm is the usual first step
@@ -50,7 +53,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
-from restructuring_sim.mechanisms import innovation
+from restructuring_sim.mechanisms import innovation, units
 from restructuring_sim.mechanisms.alliances import assets
 from restructuring_sim.mechanisms.search import class_draws, reach_probability, visibility_draws
 
@@ -157,13 +160,37 @@ def _admitted(model, cond, acquirer: int, target: int) -> bool:
     return f.country[acquirer] == f.country[target] or model.rng.random() < cond.fdi_openness
 
 
-def _best(i, score):
-    """Row of the best positive score per ``i`` (rows sorted by i, then by score)."""
+def _best(i, score, count=None, j=None):
+    """Rows of the best positive score per ``i`` (rows sorted by i, then by score): one, or
+    the ``count[i]`` best rows with distinct ``j`` (a target met twice is one target)."""
     order = np.lexsort((-score, i))
+    if count is not None and len(order):
+        # each pair's first row in this order is its best
+        pair = i[order].astype(np.int64) * (int(j.max()) + 1) + j[order]
+        kept = np.zeros(len(order), dtype=bool)
+        kept[np.unique(pair, return_index=True)[1]] = True
+        order = order[kept]
     first = np.ones(len(order), dtype=bool)
     first[1:] = i[order][1:] != i[order][:-1]
-    best = order[first]
+    if count is None:
+        best = order[first]
+    else:
+        start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        best = order[np.arange(len(order)) - start < count[i[order]]]
     return best[score[best] > 0]
+
+
+def _hunts(model, rate: float) -> np.ndarray:
+    """Large active firms that hunt for a target this year, once per hunt: each of a firm's
+    units (:func:`restructuring_sim.mechanisms.units.divisions`) hunts with chance ``rate``, so
+    a firm runs ``rate * units`` hunts on average (the whole number, plus one more with the
+    chance of its fraction; one draw per firm)."""
+    f = model.firms
+    draw = model.rng.random(len(f))
+    large = np.flatnonzero(f.active & ~f.is_sme)
+    hunts = rate * units.divisions(model)[large]
+    whole = np.floor(hunts)
+    return np.repeat(large, whole.astype(np.int64) + (draw[large] < hunts - whole))
 
 
 def _reached(model, cond, i, j, presence: bool = True):
@@ -209,8 +236,9 @@ def step(model, cond) -> dict[str, int]:
     proposals: list[tuple[int, int, int, float, int]] = []  # acquirer, target, motive, price, ch
 
     # technology and market acquisitions by large firms
-    hunters = np.flatnonzero(f.active & ~f.is_sme & (rng.random(len(f)) < acq.search_rate))
+    hunters = _hunts(model, acq.search_rate)
     if len(hunters):
+        count = np.bincount(hunters, minlength=len(f))
         k = acq.candidates
         i = np.repeat(hunters, k)
         targets = f.active
@@ -230,7 +258,7 @@ def step(model, cond) -> dict[str, int]:
         ok = _reached(model, cond, i, j)
         i, j = i[ok], j[ok]
         value, motive = valuer.value(i, j)
-        best = _best(i, valuer.net_return(value, i, j))
+        best = _best(i, valuer.net_return(value, i, j), count, j)
         i, j = i[best], j[best]
         channel = np.where(f.last_partner[i] == j, PRIOR, DIRECT)
         proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
@@ -291,11 +319,11 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
     """Large firms buy a firm in a foreign country where they do not sell yet (motive
     ``market``); the FDI and merger-control gates come after, as for every proposal."""
     f = model.firms
-    rng = model.rng
     acq = model.scenario.acquisitions
-    hunters = np.flatnonzero(f.active & ~f.is_sme & (rng.random(len(f)) < acq.presence_rate))
+    hunters = _hunts(model, acq.presence_rate)
     if not len(hunters):
         return []
+    count = np.bincount(hunters, minlength=len(f))
     # candidates of the hunter's sector anywhere, by size class and visibility (twice the usual
     # number: those in countries where it already sells drop out); the target's country is the
     # one entered, so that countries come up in proportion to their firms, as markets do
@@ -311,7 +339,7 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
     if not len(i):
         return []
     value, _ = valuer.value(i, j, presence=True)
-    best = _best(i, valuer.net_return(value, i, j))
+    best = _best(i, valuer.net_return(value, i, j), count, j)
     i, j = i[best], j[best]
     return list(zip(i.tolist(), j.tolist(), [MARKET] * len(i), valuer.price(j).tolist(),
                     [DIRECT] * len(i), strict=True))

@@ -7,9 +7,11 @@ independent units gives with about ``size ** 0.3`` to ``0.4`` units (Sutton 2002
 
 Each unit seeks partners with the firm's chance a quarter, manages a span of alliances of its
 own size and takes on up to three alliances a step (see
-:mod:`restructuring_sim.mechanisms.search` and :mod:`restructuring_sim.mechanisms.alliances`):
-so a large firm's alliances rise with its size, and the alliance network's degrees follow the
-heavy tail of firm sizes. What one alliance teaches or yields (knowledge absorbed, new
+:mod:`restructuring_sim.mechanisms.search` and :mod:`restructuring_sim.mechanisms.alliances`),
+and hunts for acquisitions with the firm's yearly chances (see
+:mod:`restructuring_sim.mechanisms.acquisitions`): so a large firm's alliances and acquisitions
+rise with its size alike, and the alliance network's degrees follow the heavy tail of firm
+sizes. What one alliance teaches or yields (knowledge absorbed, new
 combinations, quality) reaches the unit that runs it, and the firm's averages move by that
 unit's share, ``1 / units`` (see :func:`restructuring_sim.mechanisms.alliances.learn` and
 :func:`restructuring_sim.mechanisms.innovation.recombine`): a firm of ten units with thirty
