@@ -194,6 +194,8 @@ def test_a_dask_worker_killed_on_every_try_is_a_one_line_error():
     """A replicate whose worker process dies each time it runs (as when its machine runs out of
     memory) ends the ensemble with a one-line error, not Dask's KilledWorker traceback."""
     import dask
+    import distributed  # noqa: F401  (its config defaults first: leaving the set below would
+    # otherwise drop the whole "distributed" section, and later clusters fail to start)
 
     def killed(data, seed):  # pickled by value: the worker process needs no test module
         import os
