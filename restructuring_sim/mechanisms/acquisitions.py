@@ -271,9 +271,9 @@ def step(model, cond) -> dict[str, int]:
 
 def _make(model, cond, gate, batch, proposals, counts, closing) -> None:
     """Make the ``proposals`` one after the other: each where both firms are still active, the
-    acquirer is admitted (the FDI gate: a foreign acquirer with chance ``fdi_openness``) and merger control allows it
-    (:meth:`Competition.allows`); count the motives and blocked deals, and add the targets of
-    refused successions to ``closing``.
+    acquirer is admitted (the FDI gate: a foreign acquirer with chance ``fdi_openness``) and
+    merger control allows it (:meth:`Competition.allows`); count the motives and blocked deals,
+    and add the targets of refused successions to ``closing``.
 
     What does not change while the proposals are made (the firms' activity before the first,
     their countries and markets) is looked up for all proposals at once; the FDI gate's
@@ -297,25 +297,26 @@ def _make(model, cond, gate, batch, proposals, counts, closing) -> None:
     draws = rng.random(int(np.count_nonzero(np.logical_and(live, foreign)))).tolist()
     used = 0
     taken: set[int] = set()  # firms acquired so far (no longer active)
-    acquire, allows = batch.acquire, gate.allows
-    for p, acquirer in enumerate(acquirers):
-        target = targets[p]
-        if not live[p] or acquirer in taken or target in taken:
-            continue
-        if foreign[p]:
-            admitted = draws[used] < openness
-            used += 1
-        else:
-            admitted = True
-        allowed = admitted and (not contested[p] or allows(acquirer, target))
-        counts["blocked"] += admitted and not allowed
-        if not allowed:
-            if motives[p] == SUCCESSION:
-                closing.append(target)  # the retiring owner finds no permitted buyer
-            continue
-        acquire(acquirer, target, motive=motives[p], price=prices[p], channel=channels[p])
-        taken.add(target)
-        counts[MOTIVES[motives[p]]] += 1
+    take, allows = batch.take, gate.allows
+    with f.writing("employees") as employees:
+        for p, acquirer in enumerate(acquirers):
+            target = targets[p]
+            if not live[p] or acquirer in taken or target in taken:
+                continue
+            if foreign[p]:
+                admitted = draws[used] < openness
+                used += 1
+            else:
+                admitted = True
+            allowed = admitted and (not contested[p] or allows(acquirer, target))
+            counts["blocked"] += admitted and not allowed
+            if not allowed:
+                if motives[p] == SUCCESSION:
+                    closing.append(target)  # the retiring owner finds no permitted buyer
+                continue
+            take(acquirer, target, motives[p], prices[p], channels[p], employees)
+            taken.add(target)
+            counts[MOTIVES[motives[p]]] += 1
     rng.bit_generator.state = state
     rng.random(used)
 
