@@ -551,7 +551,7 @@ class AcquisitionBatch:
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             at = order[lo:hi]
             _absorb_at_once(f, acquirers[at], targets[at])
-        profiles_changed(model)
+        profiles_changed(model, acquirers)  # only the acquirers' profiles change
         for target in targets.tolist():
             model.remove_agent_of(target)
 
