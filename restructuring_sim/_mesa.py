@@ -34,10 +34,58 @@ def _register_mesa_package() -> None:
     sys.modules["mesa"] = package
 
 
+class _FrameLookup:
+    """The three calls Mesa's logging makes of :mod:`inspect` while ``mesa.model`` is
+    imported, answered from the frames themselves: the same frames, function names and
+    modules, without the source context of every frame on the stack and the scan of every
+    loaded module for each frame that :mod:`inspect` makes (0.1-0.2 s of a run's start once
+    pandas and scipy are loaded)."""
+
+    @staticmethod
+    def currentframe():
+        return sys._getframe(1)
+
+    @staticmethod
+    def getouterframes(frame, context: int = 1):
+        out = []
+        while frame is not None:
+            out.append((frame, frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name,
+                        None, None))
+            frame = frame.f_back
+        return out
+
+    @classmethod
+    def stack(cls, context: int = 1):
+        return cls.getouterframes(sys._getframe(1), context)
+
+    @staticmethod
+    def getmodule(frame):
+        return sys.modules.get(frame.f_globals.get("__name__"))
+
+
+def _import_model():
+    """``mesa.model.Model``, imported with Mesa's logging reading the importing frames through
+    :class:`_FrameLookup` (its loggers get the same names)."""
+    # imported by name: ``from mesa import ...`` would run the package's ``__init__``
+    mesa_logging = importlib.import_module("mesa.mesa_logging")
+    inspect = getattr(mesa_logging, "inspect", None)
+    if inspect is None:  # a Mesa whose logging no longer reads frames: nothing to answer
+        from mesa.model import Model
+
+        return Model
+    mesa_logging.inspect = _FrameLookup
+    try:
+        from mesa.model import Model
+    finally:
+        mesa_logging.inspect = inspect
+    return Model
+
+
 _register_mesa_package()
 
 from mesa.agent import Agent, AgentSet  # noqa: E402
 from mesa.datacollection import DataCollector  # noqa: E402
-from mesa.model import Model  # noqa: E402
+
+Model = _import_model()
 
 __all__ = ["Agent", "AgentSet", "DataCollector", "Model"]

@@ -147,6 +147,13 @@ class FirmTable(ColumnTable):
         super()._refresh()
         for name in self.STATIC + (self.GUARDED if self._guarding else ()):
             self.__dict__[name].flags.writeable = False
+        self.release_caches()
+
+    def release_caches(self) -> None:
+        """Forget every value kept to save work (derived values, the copies their columns are
+        compared with, the mechanisms' memos): each is made again when next asked for, as
+        after firms are appended. At the end of a run at a million firms they hold some
+        hundreds of MB that writing the run directory can use."""
         self._static: dict[object, np.ndarray] = {}  # see static_derived
         self._derived: dict[tuple[str, object], tuple[int, np.ndarray]] = {}
         #: per column read by :meth:`derived`: a copy of its contents and their version number

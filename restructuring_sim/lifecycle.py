@@ -504,7 +504,15 @@ class AcquisitionBatch:
         status = f.status
         if status[acquirer] != ACTIVE or status[target] != ACTIVE:
             raise ValueError(f"deal between {acquirer} and {target}: both firms must be active")
-        employees = f.employees
+        with f.writing("employees") as employees:
+            return self.take(acquirer, target, motive, price, channel, employees)
+
+    def take(self, acquirer: int, target: int, motive: int, price: float, channel: int,
+             employees: np.ndarray) -> int:
+        """:meth:`acquire` for two firms known to be distinct and active, with the firms'
+        employees column made writable by the caller (``firms.writing("employees")``): for a
+        mechanism making many acquisitions in one loop."""
+        model = self.model
         contracts = _contracts(model, target)
         if contracts:
             d = model.deals
@@ -512,12 +520,14 @@ class AcquisitionBatch:
             self._logged += [(deal, employees[d.a[deal]], employees[d.b[deal]])
                              for deal in contracts]
             self._ended += contracts
-        deal = self._first + len(self._owners)
-        self._owners.append((acquirer, target, motive, price, channel))
-        self._logged.append((deal, employees[acquirer], employees[target]))
+        owners = self._owners
+        deal = self._first + len(owners)
+        owners.append((acquirer, target, motive, price, channel))
+        e_a, e_t = employees[acquirer], employees[target]
+        self._logged.append((deal, e_a, e_t))
         # now: what the next acquisitions are decided on; the rest of absorb at commit
-        f.write("employees", acquirer, employees[acquirer] + employees[target])
-        status[target] = ACQUIRED
+        employees[acquirer] = e_a + e_t
+        model.firms.status[target] = ACQUIRED
         last = self._last_wave
         wave = max(last.get(acquirer, -1), last.get(target, -1)) + 1
         last[acquirer] = last[target] = wave
@@ -541,7 +551,7 @@ class AcquisitionBatch:
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             at = order[lo:hi]
             _absorb_at_once(f, acquirers[at], targets[at])
-        profiles_changed(model)
+        profiles_changed(model, acquirers)  # only the acquirers' profiles change
         for target in targets.tolist():
             model.remove_agent_of(target)
 

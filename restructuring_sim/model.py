@@ -365,6 +365,16 @@ class RestructuringModel(Model):
         df = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
         return pa.Table.from_pandas(df, preserve_index=False)
 
+    def release_caches(self) -> None:
+        """Forget what the model keeps only to save work in later steps (the firm table's
+        derived values and memos, the fit scores, work arrays, the panel's fixed columns):
+        each is made again when next asked for, so nothing the model gives changes; at the end
+        of a run at a million firms this frees some hundreds of MB for writing its files."""
+        self.firms.release_caches()
+        self.__dict__.pop("_fit_cache", None)
+        self.scratch = Scratch()
+        self._fixed = _FixedColumns()
+
     def manifest(self) -> dict:
         """What was run: scenario, seed, version, hash, counts."""
         return {

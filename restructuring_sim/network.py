@@ -254,14 +254,11 @@ class NetworkTracker:
         nu, nv = adj.get(u), adj.get(v)
         closes = closes_any = False
         if nu and nv:
-            small, large = (nu, nv) if len(nu) <= len(nv) else (nv, nu)
-            for w, ties in small.items():
-                other = large.get(w)
-                if other is not None:
-                    closes_any = True
-                    if code in ties.values() and code in other.values():
-                        closes = True
-                        break
+            # the common partners, found in C (most pairs of tied firms have none)
+            common = nu.keys() & nv.keys()
+            if common:
+                closes_any = True
+                closes = any(code in nu[w].values() and code in nv[w].values() for w in common)
         pair = _pair_key(u, v)
         in_layer = self._pairs[code]
         repeats = pair in in_layer

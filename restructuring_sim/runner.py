@@ -84,7 +84,9 @@ def write_run(model: RestructuringModel, out: Path, wall_time: float) -> None:
     The firm panel comes first, so that the memory its last year holds is free before the
     event log is built (at a million firms each takes some 400 MB); the event log is then
     encoded on a second thread while this one writes the other files (pyarrow releases the GIL
-    while it encodes); each file is written atomically as before."""
+    while it encodes); each file is written atomically as before. What the model keeps only to
+    save work in later steps is let go of first (:meth:`RestructuringModel.release_caches`)."""
+    model.release_caches()
     if model.streamed_firms is not None:
         model.streamed_firms.close()
     else:

@@ -154,12 +154,6 @@ class Competition:
         return True
 
 
-def _admitted(model, cond, acquirer: int, target: int) -> bool:
-    """FDI gate: a foreign acquirer is admitted with chance ``fdi_openness``."""
-    f = model.firms
-    return f.country[acquirer] == f.country[target] or model.rng.random() < cond.fdi_openness
-
-
 def _best(i, score, count=None, j=None):
     """Rows of the best positive score per ``i`` (rows sorted by i, then by score): one, or
     the ``count[i]`` best rows with distinct ``j`` (a target met twice is one target)."""
@@ -295,24 +289,64 @@ def step(model, cond) -> dict[str, int]:
 
     counts = dict.fromkeys([*ACQUISITION_MOTIVES, "blocked", "closed"], 0)
     batch = lifecycle.AcquisitionBatch(model, cond)
-    status = f.status
-    for acquirer, target, motive, price, channel in proposals:
-        if acquirer == target or status[acquirer] != ACTIVE or status[target] != ACTIVE:
-            continue
-        admitted = _admitted(model, cond, acquirer, target)
-        allowed = admitted and gate.allows(acquirer, target)
-        counts["blocked"] += admitted and not allowed
-        if not allowed:
-            if motive == SUCCESSION:
-                closing.append(target)  # the retiring owner finds no permitted buyer
-            continue
-        batch.acquire(acquirer, target, motive=motive, price=price, channel=channel)
-        counts[MOTIVES[motive]] += 1
+    _make(model, cond, gate, batch, proposals, counts, closing)
     batch.commit()
     closing = [firm for firm in dict.fromkeys(closing) if f.status[firm] == ACTIVE]
     lifecycle.exit_firms(model, cond, closing)
     counts["closed"] = len(closing)
     return counts
+
+
+def _make(model, cond, gate, batch, proposals, counts, closing) -> None:
+    """Make the ``proposals`` one after the other: each where both firms are still active, the
+    acquirer is admitted (the FDI gate: a foreign acquirer with chance ``fdi_openness``) and
+    merger control allows it (:meth:`Competition.allows`); count the motives and blocked deals,
+    and add the targets of refused successions to ``closing``.
+
+    What does not change while the proposals are made (the firms' activity before the first,
+    their countries and markets) is looked up for all proposals at once; the FDI gate's
+    uniform draws are taken from ``model.rng`` in one call and the generator is then put where
+    the draws one by one would have left it (one draw per active foreign pair, in order), so
+    the same numbers decide the same proposals.
+    """
+    if not proposals:
+        return
+    f = model.firms
+    rng = model.rng
+    acquirers, targets, motives, prices, channels = (list(c) for c in zip(*proposals,
+                                                                          strict=True))
+    a, t = np.array(acquirers, dtype=np.int64), np.array(targets, dtype=np.int64)
+    live = ((a != t) & (f.status[a] == ACTIVE) & (f.status[t] == ACTIVE)).tolist()
+    foreign = (f.country[a] != f.country[t]).tolist()
+    market = gate.market
+    contested = ((market[a] == market[t]) & (gate.total[market[t]] > 0)).tolist()
+    openness = cond.fdi_openness
+    state = rng.bit_generator.state
+    draws = rng.random(int(np.count_nonzero(np.logical_and(live, foreign)))).tolist()
+    used = 0
+    taken: set[int] = set()  # firms acquired so far (no longer active)
+    take, allows = batch.take, gate.allows
+    with f.writing("employees") as employees:
+        for p, acquirer in enumerate(acquirers):
+            target = targets[p]
+            if not live[p] or acquirer in taken or target in taken:
+                continue
+            if foreign[p]:
+                admitted = draws[used] < openness
+                used += 1
+            else:
+                admitted = True
+            allowed = admitted and (not contested[p] or allows(acquirer, target))
+            counts["blocked"] += admitted and not allowed
+            if not allowed:
+                if motives[p] == SUCCESSION:
+                    closing.append(target)  # the retiring owner finds no permitted buyer
+                continue
+            take(acquirer, target, motives[p], prices[p], channels[p], employees)
+            taken.add(target)
+            counts[MOTIVES[motives[p]]] += 1
+    rng.bit_generator.state = state
+    rng.random(used)
 
 
 def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:

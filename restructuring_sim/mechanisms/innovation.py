@@ -339,7 +339,10 @@ def step(model, cond, dt: float) -> None:
     funded = np.minimum(1.0, rnd_budget(model) / cost)
     rate = b.knowledge_growth * np.sqrt(funded) - b.knowledge_depreciation
     # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
-    np.multiply(f.knowledge, np.exp(rate * dt), out=f.knowledge, where=act)
+    # (the growth factor is worked out for active firms alone: the others' is never read)
+    rate *= dt
+    np.exp(rate, out=rate, where=act)
+    np.multiply(f.knowledge, rate, out=f.knowledge, where=act)
     sme = act & f.is_sme
     cap, quality = f.capability, f.quality
     np.add(cap, b.capability_uptake * cond.sme_capability * (1.0 - cap) * dt, out=cap, where=sme)
