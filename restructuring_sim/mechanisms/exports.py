@@ -200,9 +200,9 @@ def _draws_reaching(rng: np.random.Generator, least: np.ndarray,
     for start in range(0, len(firms), _BLOCK):
         these = firms[start:start + _BLOCK]
         # the first ``count`` countries of each firm (every one here reaches one at least) in a
-        # uniformly random order: those whose
-        # key is at most the firm's count-th smallest key (one sort of the block's rows, not
-        # the two argsorts of ranking every key; keys never tie among uniform doubles here)
+        # uniformly random order: those whose key is at most the firm's count-th smallest key
+        # (one sort of the block's rows, not the two argsorts of ranking every key; keys never
+        # tie among uniform doubles here)
         keys = rng.random((len(these), width))
         kth = np.sort(keys, axis=1)[np.arange(len(these)), count[these] - 1]
         row, country = np.nonzero(keys <= kth[:, None])
