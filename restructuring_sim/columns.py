@@ -129,6 +129,15 @@ def stable_order(codes: np.ndarray) -> np.ndarray:
     return np.argsort(codes, kind="stable")
 
 
+def rank_in_runs(keys: np.ndarray) -> np.ndarray:
+    """Position of each entry of ``keys`` (sorted, or at least grouped) within its run of
+    equal keys: 0 for the first of a run, 1 for the next, and so on."""
+    n = len(keys)
+    first = np.ones(n, dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+
+
 def rows_of(value) -> int | None:
     """Number of rows a column value gives, or None for a scalar (it applies to every row)."""
     if isinstance(value, np.ndarray):

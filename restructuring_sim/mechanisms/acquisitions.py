@@ -51,6 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim import lifecycle
+from restructuring_sim.columns import rank_in_runs
 from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation, units
@@ -164,13 +165,8 @@ def _best(i, score, count=None, j=None):
         kept = np.zeros(len(order), dtype=bool)
         kept[np.unique(pair, return_index=True)[1]] = True
         order = order[kept]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = i[order][1:] != i[order][:-1]
-    if count is None:
-        best = order[first]
-    else:
-        start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        best = order[np.arange(len(order)) - start < count[i[order]]]
+    rank = rank_in_runs(i[order])
+    best = order[rank < (1 if count is None else count[i[order]])]
     return best[score[best] > 0]
 
 
@@ -182,9 +178,7 @@ def _hunts(model, rate: float) -> np.ndarray:
     f = model.firms
     draw = model.rng.random(len(f))
     large = np.flatnonzero(f.active & ~f.is_sme)
-    hunts = rate * units.divisions(model)[large]
-    whole = np.floor(hunts)
-    return np.repeat(large, whole.astype(np.int64) + (draw[large] < hunts - whole))
+    return units.repeat_by_count(large, rate * units.divisions(model)[large], draw[large])
 
 
 def _reached(model, cond, i, j, presence: bool = True):

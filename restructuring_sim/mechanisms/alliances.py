@@ -74,6 +74,7 @@ from functools import cached_property
 import numpy as np
 
 from restructuring_sim import lifecycle
+from restructuring_sim.columns import rank_in_runs
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
 from restructuring_sim.firms import SIZE_BOUNDS
@@ -257,11 +258,7 @@ def _best_per_searcher(i, v, rng, searches):
     ``i`` (ties broken at random): each search of a firm proposes the best deal its units'
     pooled candidates leave it."""
     order = np.lexsort((rng.random(len(i)), -v, i))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = i[order][1:] != i[order][:-1]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-    rank = np.arange(len(order)) - start
-    return order[rank < np.maximum(searches[i[order]], 1)]
+    return order[rank_in_runs(i[order]) < np.maximum(searches[i[order]], 1)]
 
 
 def form(model, cond, valuation: Valuation) -> int:

@@ -60,7 +60,7 @@ from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
-from restructuring_sim.mechanisms.units import divisions
+from restructuring_sim.mechanisms.units import divisions, of_size, repeat_by_count
 from restructuring_sim.population import visibility_class_shares
 
 DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
@@ -87,15 +87,14 @@ class Candidates:
 
 
 def management_span(model) -> np.ndarray:
-    """Alliances each firm's management runs at the reference cost: each of its
-    units (:func:`~restructuring_sim.mechanisms.units.divisions`) runs ``1 + alliance_capacity *
-    log10(employees / units)`` (read-only;
-    computed again only once employees change)."""
+    """Alliances each firm's management runs at the reference cost: each of its units
+    (:func:`~restructuring_sim.mechanisms.units.divisions`) runs ``1 + alliance_capacity *
+    log10(employees / units)`` (read-only; computed again only once employees change)."""
     b = model.scenario.behaviour
     per_decade, beta = b.alliance_capacity, b.division_elasticity
 
     def span(e):
-        units = np.maximum(e / 250.0, 1.0) ** beta
+        units = of_size(e, beta)
         return units * (1 + per_decade * np.log10(np.maximum(e / units, 1)))
 
     return model.firms.derived("employees", ("alliance_capacity", per_decade, beta), span)
@@ -151,10 +150,8 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     backed = (f.employees[maybe] < SIZE_BOUNDS[1]) & cond.venture_backed[sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech[maybe]
     p = np.minimum(1.0, base[maybe] * venture)
-    searches = p * cond.internet[sector] * divisions(model)[maybe]
-    whole = np.floor(searches)
-    count = whole.astype(np.int64) + (draw[maybe] < searches - whole)
-    return np.repeat(maybe, count)
+    return repeat_by_count(maybe, p * cond.internet[sector] * divisions(model)[maybe],
+                           draw[maybe])
 
 
 def contacted_firms(model, room: np.ndarray) -> np.ndarray:

@@ -23,9 +23,21 @@ from __future__ import annotations
 import numpy as np
 
 
+def of_size(employees: np.ndarray, elasticity: float) -> np.ndarray:
+    """Units of firms of ``employees``: 1 up to 250, then ``(employees / 250) ** elasticity``."""
+    return np.maximum(employees / 250.0, 1.0) ** elasticity
+
+
 def divisions(model) -> np.ndarray:
-    """Units of every firm: 1 up to 250 employees, then ``(employees / 250) **
-    division_elasticity`` (read-only; computed again only once employees change)."""
+    """Units of every firm (:func:`of_size` at ``behaviour.division_elasticity``; read-only,
+    computed again only once employees change)."""
     beta = model.scenario.behaviour.division_elasticity
-    return model.firms.derived("employees", ("divisions", beta),
-                               lambda e: np.maximum(e / 250.0, 1.0) ** beta)
+    return model.firms.derived("employees", ("divisions", beta), lambda e: of_size(e, beta))
+
+
+def repeat_by_count(firms: np.ndarray, expected: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Each of ``firms`` once per search or hunt it runs: the whole number of its ``expected``
+    count, plus one more where its uniform ``draw`` falls below the fraction (a single unit
+    with a chance below 1 runs one with that chance)."""
+    whole = np.floor(expected)
+    return np.repeat(firms, whole.astype(np.int64) + (draw < expected - whole))
