@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BASELINE
+from conftest import BASELINE, assert_one_line_error, invoke
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.scenario import (
@@ -419,6 +419,12 @@ def test_out_of_range_plain_field():
     message = user_error(None, ["policy.matching_service.conversion=2"])
     assert "policy.matching_service.conversion = 2" in message and "less than or equal to 1" \
         in message
+
+
+def test_units_elasticity_out_of_range_is_one_line_exit_2(tmp_path):
+    result = invoke("run", str(BASELINE), "--set", "behaviour.division_elasticity=2",
+                    "--out", str(tmp_path / "run"))
+    assert_one_line_error(result, "behaviour.division_elasticity = 2", "less than or equal to 1")
 
 
 def test_export_fields_have_defaults_and_checked_ranges():
