@@ -35,8 +35,17 @@ def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Gene
     The two indices play two parts: ``tail_index`` sets how many firms of the sample are
     large (enough partners for SMEs in a sample of a few thousand firms), ``large_tail_index``
     how large they are (Zipf's law), and with them the SMEs' share of jobs and sales.
+
+    ``U`` is stratified (Cochran 1977, ch. 5): one draw in each of ``n`` equal slices of (0, 1],
+    the slices dealt to the firms in random order. A sample then holds the law's expected
+    number of firms above any size, give or take one, rather than a Poisson number: the few
+    giants, which make a large part of the economy's sales and most of its exports (Bernard et
+    al. 2007), come in proportion to the sample's size, so that sums over firms (exports,
+    employment) vary far less from sample to sample and a small sample's shares match a large
+    one's.
     """
-    x = rng.random(n) ** (-1.0 / tail_index)
+    u = 1.0 - (rng.permutation(n) + rng.random(n)) / n  # in (0, 1]
+    x = u ** (-1.0 / tail_index)
     if large_tail_index is not None:
         large = x >= SIZE_BOUNDS[1]
         x[large] = SIZE_BOUNDS[1] * (x[large] / SIZE_BOUNDS[1]) ** (tail_index / large_tail_index)

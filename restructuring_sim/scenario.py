@@ -792,13 +792,15 @@ class Acquisitions(_Strict):
     )
     max_relative_size: float = Field(
         0.5, gt=0, le=10,
-        description="largest price a buyer can finance for one target, as a multiple of its own "
-        "value (price_to_sales x its revenue): cash, debt and new shares raise only so much "
-        "(multiple)",
+        description="largest price the buying unit can finance and absorb for one target, as a "
+        "multiple of its own value (price_to_sales x the firm's revenue / its units, "
+        "behaviour.division_elasticity): cash, debt and new shares raise only so much, and a "
+        "unit's managers integrate only so much at once (multiple)",
         json_schema_extra={"source": "judgement: targets are mostly far smaller than their "
-                           "buyers, about a fifth of their value on average, and mergers of "
-                           "near equals are few (Moeller, Schlingemann and Stulz 2004, 'Firm "
-                           "size and the gains from acquisitions', JFE)"},
+                           "buyers, about a fifth of their value on average, smaller relative "
+                           "to larger buyers, and mergers of near equals are few (Moeller, "
+                           "Schlingemann and Stulz 2004, 'Firm size and the gains from "
+                           "acquisitions', JFE); managerial limits to growth: Penrose (1959)"},
     )
     hhi_limit: float = Field(
         0.8, ge=0, le=1,
@@ -840,7 +842,8 @@ class Demography(_Strict):
     )
     deal_revenue: float = Field(
         0.05, ge=0, le=1,
-        description="revenue gain per value unit of a live alliance (share of revenue/year)",
+        description="revenue gain per value unit of a live alliance, as a share of the revenue "
+        "of the unit that runs it (share of revenue/year)",
     )
     deal_margin: float = Field(
         0.3, ge=0, le=1, description="margin gain per unit of deal-revenue share (share of revenue)"

@@ -36,10 +36,15 @@ Four motives, each a rule over firms' state:
   firm is the acquirer.
 
 A buyer pays ``price`` plus a fixed deal cost, higher abroad (``cross_border_deal_cost``: due
-diligence, legal work, integration), so that foreign buyers mostly pass over small targets. It
-can finance a price up to ``max_relative_size`` times its own value (``price_to_sales`` times its
-revenue): cash, debt and new shares raise only so much, so targets are mostly far smaller than
-their buyers and large firms are seldom bought.
+diligence, legal work, integration), so that foreign buyers mostly pass over small targets. The
+unit that finds a target buys and absorbs it: it can take on a price up to
+``max_relative_size`` times its own value (``price_to_sales`` times the firm's revenue over its
+units, see :mod:`restructuring_sim.mechanisms.units`). Cash, debt and new shares raise only so
+much, and a unit's managers can integrate only so much at once (Penrose 1959), so targets are
+mostly far smaller than their buyers, the larger the buyer the smaller relative to it (Moeller,
+Schlingemann and Stulz 2004), and large firms are seldom bought. A firm's growth by acquisition
+is then about proportional to its size, as its hunts (one per unit) are: Gibrat's law, not the
+runaway growth of the largest firms that a whole-firm budget per hunt would give.
 Every deal passes two policy gates: a foreign acquirer is admitted with chance
 ``policy.fdi_openness``, and a deal is blocked when the merged firm would push the HHI of the
 target's (country, sector) market, measured in employees of home firms, above
@@ -70,6 +75,8 @@ class Valuer:
         self.tech = innovation.tech_score(model)
         self.assets = assets(model)
         self.revenue = model.firms.base_revenue
+        #: revenue of the unit that would buy and absorb a target (USD million per year)
+        self.unit_revenue = self.revenue / units.divisions(model)
 
     def value(self, acquirer, target, presence: bool = False):
         """``(value, motive)``: USD million, TECH or MARKET by the larger part.
@@ -97,9 +104,10 @@ class Valuer:
         return self.model.scenario.acquisitions.price_to_sales * self.revenue[target]
 
     def affordable(self, acquirer, target) -> np.ndarray:
-        """Whether each acquirer can finance the target's price (see the module docstring)."""
+        """Whether the acquirer's unit can finance and absorb the target (see the module
+        docstring): its price at most ``max_relative_size`` times the unit's value."""
         acq = self.model.scenario.acquisitions
-        return self.revenue[target] <= acq.max_relative_size * self.revenue[acquirer]
+        return self.revenue[target] <= acq.max_relative_size * self.unit_revenue[acquirer]
 
     def net_return(self, value, acquirer, target) -> np.ndarray:
         """What each deal returns on the money it takes: ``(value - price - deal cost) / (price

@@ -4,8 +4,11 @@
   :mod:`restructuring_sim.mechanisms.market`): a firm's market revenue (its base revenue) is
   its share of its markets' demand, and its *market margin* falls below ``margin_mean`` as far
   as its sales per employee fell against its market's. Revenue from live deals is
-  ``demography.deal_revenue`` x the deal's value to the firm (value units) x its base revenue
-  for alliances, and the contract value for a supplier. Deals add ``deal_margin`` x the deal
+  ``demography.deal_revenue`` x the deal's value to the firm (value units) x the base revenue
+  of the unit that runs it (the firm's over its units, see
+  :mod:`restructuring_sim.mechanisms.units`) for alliances, and the contract value for a
+  supplier: a firm of ten units with thirty alliances earns from them what ten firms of three
+  alliances each do. Deals add ``deal_margin`` x the deal
   share of revenue to the margin, and the supplier's ``contract_margin`` on contracts, less
   price pressure.
   Direct exports (sales in export markets, see :mod:`restructuring_sim.mechanisms.exports`)
@@ -41,7 +44,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import SIZE_BOUNDS
-from restructuring_sim.mechanisms import exports, market
+from restructuring_sim.mechanisms import exports, market, units
 from restructuring_sim.population import (
     design_weights,
     draw_sectors_countries,
@@ -64,8 +67,9 @@ def accounts(model, cond) -> None:
     live = d.live(ALLIANCE)
     a, b = d.a[live], d.b[live]
     xb = f.country[a] != f.country[b]
+    divisions = units.divisions(model)
     for side, val in ((a, d.value_a[live]), (b, d.value_b[live])):
-        gain = dem.deal_revenue * np.maximum(val, 0.0)
+        gain = dem.deal_revenue * np.maximum(val, 0.0) / divisions[side]
         np.add.at(share, side, gain)
         np.add.at(cross, side, gain * xb)
     live = d.live(SUPPLY)
