@@ -320,6 +320,45 @@ def test_a_firm_hunting_twice_buys_two_different_targets():
                                                                       (1, 8)]
 
 
+@pytest.mark.parametrize("elasticity", [0.0, 0.35])
+def test_the_buying_unit_finances_and_absorbs_the_target(elasticity):
+    """A hunt is one unit's: it can pay up to max_relative_size times the unit's value, the
+    firm's over its units. A firm of 62,500 employees (250 ** 0.35, about 6.9 units at 0.35)
+    can buy a firm of 20,000 employees as one unit, not as several, while a firm of 2,500
+    employees (2.2 units) can still buy one of 500."""
+    pop = dict(employees=[62_500, 20_000, 2_500, 500], sector=["software"] * 4,
+               country=["US"] * 4, efficiency=[0.5] * 4, quality=[0.5] * 4)
+    model = tiny(pop, [f"behaviour.division_elasticity={elasticity}",
+                       "acquisitions.max_relative_size=0.5"])
+    valuer = acquisitions.Valuer(model)
+    big = valuer.affordable(np.array([0, 2]), np.array([1, 3]))
+    revenue = model.firms.base_revenue
+    units = np.maximum(np.array([62_500, 2_500]) / 250, 1.0) ** elasticity
+    assert big.tolist() == (revenue[[1, 3]] <= 0.5 * revenue[[0, 2]] / units).tolist()
+    assert big.tolist() == ([True, True] if elasticity == 0 else [False, True])
+
+
+def test_an_alliance_earns_for_the_unit_that_runs_it():
+    """Deal revenue as a share of the firm's revenue: a firm of 25,000 employees (five units at
+    division_elasticity 0.35) earns a fifth of the share that an SME earns from an alliance of
+    the same value, as one of its units would."""
+    pop = dict(employees=[25_000, 100, 20, 20], sector=["pharma"] * 4, country=["US"] * 4)
+    model = tiny(pop, ["behaviour.division_elasticity=0.35"])
+    cond = model.world.conditions(0)
+    from restructuring_sim import lifecycle
+    from restructuring_sim.deals import ALLIANCE, purpose_mask
+    for firm, partner in ((0, 2), (1, 3)):
+        lifecycle.open_deal(model, cond, ALLIANCE, firm, partner, sector=1,
+                            purposes=purpose_mask(["rnd"]), term_steps=40)
+    d = model.deals
+    d.value_a[:2] = 2.0
+    demography.accounts(model, cond)
+    f = model.firms
+    share = f.deal_revenue / f.base_revenue
+    assert share[1] == pytest.approx(model.scenario.demography.deal_revenue * 2.0)
+    assert share[0] == pytest.approx(share[1] / 100 ** 0.35)
+
+
 def test_a_unit_learns_from_its_alliance_and_the_firm_by_its_share():
     """Knowledge absorbed in an R&D alliance reaches the unit that runs it: a firm of 25,000
     employees (five units at division_elasticity 0.35) gains a fifth of what an SME with the

@@ -12,9 +12,12 @@ import mesa
 import numpy as np
 import pytest
 from conftest import BASELINE, formed, make_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from restructuring_sim import RestructuringModel, Scenario, load_scenario, network
 from restructuring_sim.firms import ACQUIRED, SIZE_BOUNDS, size_class_codes
+from restructuring_sim.population import draw_employees, size_law
 from restructuring_sim.scenario import PURPOSES
 
 
@@ -123,6 +126,21 @@ def test_large_firms_follow_their_own_tail_above_250_employees():
     assert np.mean(large) < 0.5 * np.mean(single[single >= 250])
     hill = len(large) / np.log(large / 250).sum()  # maximum-likelihood tail index
     assert hill == pytest.approx(1.06, abs=0.15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5_000), seed=st.integers(0, 2**32 - 1),
+       size=st.sampled_from([2, 10, 50, 250, 1_000, 10_000, 100_000]))
+def test_a_sample_holds_the_expected_firms_above_any_size_give_or_take_one(n, seed, size):
+    """Stratified size draws: the number of firms of at least ``size`` employees in a sample of
+    ``n`` is within one of ``n`` times the law's chance (a Poisson number would stray by its
+    square root), so rare giants come in proportion to the sample."""
+    pop = Scenario().population
+    employees = draw_employees(n, pop.size_tail_index, pop.size_max, np.random.default_rng(seed),
+                               pop.large_tail_index)
+    sizes, chances = size_law(pop)
+    expected = n * chances[sizes >= size].sum()
+    assert abs((employees >= size).sum() - expected) <= 1 + 1e-9
 
 
 def test_design_weights_turn_the_sample_back_into_the_economy():
