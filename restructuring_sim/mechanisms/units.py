@@ -8,14 +8,19 @@ independent units gives with about ``size ** 0.3`` to ``0.4`` units (Sutton 2002
 Each unit seeks partners with the firm's chance a quarter, manages a span of alliances of its
 own size and takes on up to three alliances a step (see
 :mod:`restructuring_sim.mechanisms.search` and :mod:`restructuring_sim.mechanisms.alliances`),
-and hunts for acquisitions with the firm's yearly chances (see
-:mod:`restructuring_sim.mechanisms.acquisitions`): so a large firm's alliances and acquisitions
-rise with its size alike, and the alliance network's degrees follow the heavy tail of firm
-sizes. What one alliance teaches or yields (knowledge absorbed, new
-combinations, quality) reaches the unit that runs it, and the firm's averages move by that
-unit's share, ``1 / units`` (see :func:`restructuring_sim.mechanisms.alliances.learn` and
-:func:`restructuring_sim.mechanisms.innovation.recombine`): a firm of ten units with thirty
-alliances learns as ten firms of three alliances each do, not as one firm of thirty.
+and hunts for acquisitions with the firm's yearly chances, buying and absorbing targets of up to
+a multiple of its own value (see :mod:`restructuring_sim.mechanisms.acquisitions`): so a large
+firm's alliances and acquisitions rise with its size alike, and the alliance network's degrees
+follow the heavy tail of firm sizes. What one alliance teaches or yields (knowledge absorbed,
+new combinations, quality, revenue) reaches the unit that runs it, and the firm's averages and
+revenue share move by that unit's share, ``1 / units`` (see
+:func:`restructuring_sim.mechanisms.alliances.learn`,
+:func:`restructuring_sim.mechanisms.innovation.recombine` and
+:func:`restructuring_sim.mechanisms.demography.accounts`): a firm of ten units with thirty
+alliances learns and earns as ten firms of three alliances each do, not as one firm of thirty.
+A firm's growth from its deals is then about proportional to its size, as Gibrat's law has it,
+instead of faster the larger the firm (which made the largest firms of a large sample grow
+sevenfold in twelve years).
 """
 
 from __future__ import annotations
