@@ -1,5 +1,5 @@
-"""Mesa's ``Model``, ``Agent``, ``AgentSet`` and ``DataCollector`` without the rest of Mesa's
-package start-up.
+"""Mesa's ``Model``, ``Agent``, ``AgentSet`` and ``DataCollector`` (imported on first use) without
+the rest of Mesa's package start-up.
 
 ``import mesa`` runs the package's ``__init__``, which loads the batch runner, the experimental
 continuous space (with scipy.spatial) and the grid spaces: about 0.3 s of every command's start
@@ -84,8 +84,19 @@ def _import_model():
 _register_mesa_package()
 
 from mesa.agent import Agent, AgentSet  # noqa: E402
-from mesa.datacollection import DataCollector  # noqa: E402
 
 Model = _import_model()
 
-__all__ = ["Agent", "AgentSet", "DataCollector", "Model"]
+
+def __getattr__(name: str):
+    """``DataCollector`` on first use: Mesa's data collection imports pandas (about 0.2 s),
+    which a run that nobody watches does not need."""
+    if name == "DataCollector":
+        from mesa.datacollection import DataCollector
+
+        globals()[name] = DataCollector
+        return DataCollector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["Agent", "AgentSet", "DataCollector", "Model"]  # noqa: F822 (see __getattr__)

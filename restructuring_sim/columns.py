@@ -143,3 +143,89 @@ def rows_of(value) -> int | None:
     if isinstance(value, np.ndarray):
         return len(value) if value.ndim else None
     return len(value) if isinstance(value, (list, tuple, range)) else None
+
+
+# ---------------------------------------------------------------------- Arrow arrays
+# ``pyarrow.array`` asks its pandas shim whether every argument is a pandas object, and that
+# shim imports pandas the first time it is asked (about 0.2 s of a run's start on a 2-core
+# machine, for a run that never uses pandas). The functions below build the same arrays from
+# their buffers, which asks nothing of pandas.
+
+
+def arrow_array(values, type=None, mask: np.ndarray | None = None):
+    """``pyarrow.array(values, type, mask=mask)`` for a numpy array (or sequence) of numbers or
+    booleans: the same array (values converted to ``type`` as numpy converts them; ``mask``
+    True = null), built from its buffers (numbers without a copy when already contiguous and of
+    the type)."""
+    import pyarrow as pa
+
+    values = np.asarray(values)
+    if type is None:
+        type = pa.from_numpy_dtype(values.dtype)
+    n = len(values)
+    if type == pa.bool_():
+        data = pa.py_buffer(np.packbits(np.asarray(values, dtype=bool), bitorder="little"))
+    else:
+        data = pa.py_buffer(np.ascontiguousarray(values, dtype=type.to_pandas_dtype()))
+    validity, nulls = None, 0
+    if mask is not None and (nulls := int(np.count_nonzero(mask))):
+        validity = pa.py_buffer(np.packbits(~np.asarray(mask, dtype=bool), bitorder="little"))
+    return pa.Array.from_buffers(type, n, [validity, data], null_count=nulls)
+
+
+def arrow_strings(strings):
+    """``pyarrow.array(list(strings), pyarrow.string())`` for a sequence of ``str`` (a None
+    among them is a null), built from its buffers."""
+    import pyarrow as pa
+
+    strings = list(strings)
+    missing = np.fromiter((s is None for s in strings), dtype=bool, count=len(strings))
+    encoded = [b"" if s is None else s.encode("utf-8") for s in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    validity, n_null = None, int(np.count_nonzero(missing))
+    if n_null:
+        validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), len(encoded),
+                                 [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))],
+                                 null_count=n_null)
+
+
+def arrow_repeated_string(value: str, n: int):
+    """``pyarrow.array([value] * n, pyarrow.string())``, built from its buffers."""
+    import pyarrow as pa
+
+    raw = value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int32) * np.int32(len(raw))
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(raw * n)], null_count=0)
+
+
+def arrow_table(columns: dict, schema):
+    """``pyarrow.table(columns, schema=schema)`` for columns that are Arrow arrays, numpy arrays
+    or lists (numbers or booleans, a None among them a null; or ``str``), built without
+    ``pyarrow.array`` (see :func:`arrow_array`)."""
+    import pyarrow as pa
+
+    arrays = {}
+    for field in schema:
+        value = columns[field.name]
+        if isinstance(value, (pa.Array, pa.ChunkedArray)):
+            arrays[field.name] = value
+        elif isinstance(value, np.ndarray):
+            arrays[field.name] = arrow_array(value, field.type)
+        elif pa.types.is_string(field.type):
+            arrays[field.name] = arrow_strings(value)
+        else:
+            missing = np.fromiter((v is None for v in value), dtype=bool, count=len(value))
+            fill = False if pa.types.is_boolean(field.type) else 0
+            dtype = field.type.to_pandas_dtype()
+            values = np.array([fill if v is None else v for v in value], dtype=dtype)
+            arrays[field.name] = arrow_array(values, field.type, mask=missing)
+    return pa.table(arrays, schema=schema)
+
+
+def arrow_rows(rows: list[dict], schema):
+    """``pyarrow.Table.from_pylist(rows, schema=schema)`` (a key a row lacks is a null) through
+    :func:`arrow_table`."""
+    return arrow_table({name: [row.get(name) for row in rows] for name in schema.names}, schema)

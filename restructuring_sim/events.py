@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from restructuring_sim.columns import rows_of
+from restructuring_sim.columns import arrow_array, arrow_repeated_string, arrow_strings, rows_of
 from restructuring_sim.io import write_atomic
 from restructuring_sim.observer import reportable
 from restructuring_sim.panel import ROW_GROUP_ROWS, ParquetStream
@@ -261,6 +261,7 @@ class EventLog:
         has_b = rows["b"] >= 0
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(1 + has_b, out=offsets[1:])
+        offsets = arrow_array(offsets)
 
         present = np.stack([np.ones(n, bool), has_b], axis=1)
 
@@ -270,8 +271,8 @@ class EventLog:
             return pa.ListArray.from_arrays(offsets, _decode(values, names))
 
         data = {
-            "run_id": pa.array([self.run_id] * n, pa.string()),
-            "seed": pa.array(np.full(n, self.seed, dtype=np.int64)),
+            "run_id": arrow_repeated_string(self.run_id, n),
+            "seed": arrow_array(np.full(n, self.seed, dtype=np.int64)),
             "step": rows["step"], "year": rows["year"], "quarter": rows["quarter"],
             "kind": _decode(rows["kind"], KINDS),
             "deal_id": rows["deal_id"],
@@ -286,12 +287,15 @@ class EventLog:
             # absent values are nulls (not "" or NaN), as SQL engines expect
             "motive": _decode(rows["motive"], MOTIVES, absent=None),
             "channel": _decode(rows["channel"], CHANNELS, absent=None),
-            "value": pa.array(rows["value"], pa.float64(), from_pandas=True),
+            "value": arrow_array(rows["value"], pa.float64(), mask=np.isnan(rows["value"])),
         }
         reported, disclosed, named = self._observations(rows) if observed is None else observed
         data["reported"], data["value_disclosed"] = reported, disclosed
-        data["named_at_home"] = pa.ListArray.from_arrays(offsets,
-                                                         pa.array(named[present], pa.bool_()))
+        data["named_at_home"] = pa.ListArray.from_arrays(offsets, arrow_array(named[present]))
+        # numpy columns as Arrow arrays of the schema's types (see columns.arrow_array)
+        for name, value in data.items():
+            if isinstance(value, np.ndarray):
+                data[name] = arrow_array(value, SCHEMA.field(name).type)
         return pa.table(data, schema=SCHEMA)
 
     def _observations(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -353,9 +357,9 @@ def _decode(codes: np.ndarray, names, absent: str | None = "") -> pa.Array:
     """Values of ``codes`` (an int64 array when ``names`` is None, else strings; -1 = ``absent``,
     a null when None)."""
     if names is None:
-        return pa.array(codes.astype(np.int64))
-    vocabulary = pa.array([absent, *names], pa.string())
-    return vocabulary.take(pa.array(codes.astype(np.int64) + 1))
+        return arrow_array(codes.astype(np.int64))
+    vocabulary = arrow_strings([absent, *names])
+    return vocabulary.take(arrow_array(codes.astype(np.int64) + 1))
 
 
 def _purposes(masks: np.ndarray) -> pa.Array:
@@ -364,4 +368,4 @@ def _purposes(masks: np.ndarray) -> pa.Array:
     offsets = np.zeros(len(masks) + 1, dtype=np.int32)
     np.cumsum(bits.sum(axis=1), out=offsets[1:])
     _, which = np.nonzero(bits)
-    return pa.ListArray.from_arrays(offsets, _decode(which, PURPOSES))
+    return pa.ListArray.from_arrays(arrow_array(offsets), _decode(which, PURPOSES))

@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import sys
 import threading
 
 import numpy as np
 import pyarrow as pa
 
-from restructuring_sim._mesa import Agent, AgentSet, DataCollector, Model
+from restructuring_sim._mesa import Agent, AgentSet, Model
 from restructuring_sim._version import __version__
-from restructuring_sim.columns import Scratch
+from restructuring_sim.columns import Scratch, arrow_array, arrow_strings
 from restructuring_sim.deals import ALLIANCE, SUPPLY, DealTable
 from restructuring_sim.events import EventLog
 from restructuring_sim.firms import STATUS_NAMES, Firm, size_class_codes
@@ -121,32 +123,34 @@ class RestructuringModel(Model):
         self._firm_years: list[pa.Table] = []
         self._panel = None
         self._fixed = _FixedColumns()  # the panel's columns that never change for a firm
-        self.datacollector = DataCollector(
-            model_reporters={
-                "year": lambda m: m.conditions.year,
-                "quarter": lambda m: m.conditions.quarter,
-                "active_firms": lambda m: int(np.count_nonzero(m._shared("active"))),
-                "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
-                "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
-                **{name: _counter(name) for name in COUNTERS},
-                "sme_share_of_firms": lambda m: _share(m._shared("sme"), m._shared("active")),
-                "ict_cost": lambda m: m.conditions.ict_cost,
-                "trade_openness": lambda m: m.conditions.trade_openness,
-                "mean_knowledge": lambda m: _mean(m.firms.knowledge[m._shared("active")]),
-                "mean_sme_capability": lambda m: _mean(
-                    m.firms.capability[m._shared("active_sme")]
-                ),
-                "registered_smes": lambda m: int(np.count_nonzero(
-                    m.firms.registered & m._shared("active_sme")
-                )),
-                "exporting_sme_share": lambda m: _share(
-                    m._shared("export_markets") > 0, m._shared("active_sme")
-                ),
-                "mean_export_markets": lambda m: _mean_export_markets(
-                    m._shared("export_markets"), m._shared("active")
-                ),
-            }
-        )
+        #: the model-level reporters, collected every step into ``_model_vars`` (one list per
+        #: reporter; Mesa's DataCollector reads the same lists, see :attr:`datacollector`)
+        self._model_reporters = {
+            "year": lambda m: m.conditions.year,
+            "quarter": lambda m: m.conditions.quarter,
+            "active_firms": lambda m: int(np.count_nonzero(m._shared("active"))),
+            "live_alliances": lambda m: int(len(m.deals.live(ALLIANCE))),
+            "live_supply_contracts": lambda m: int(len(m.deals.live(SUPPLY))),
+            **{name: _counter(name) for name in COUNTERS},
+            "sme_share_of_firms": lambda m: _share(m._shared("sme"), m._shared("active")),
+            "ict_cost": lambda m: m.conditions.ict_cost,
+            "trade_openness": lambda m: m.conditions.trade_openness,
+            "mean_knowledge": lambda m: _mean(m.firms.knowledge[m._shared("active")]),
+            "mean_sme_capability": lambda m: _mean(
+                m.firms.capability[m._shared("active_sme")]
+            ),
+            "registered_smes": lambda m: int(np.count_nonzero(
+                m.firms.registered & m._shared("active_sme")
+            )),
+            "exporting_sme_share": lambda m: _share(
+                m._shared("export_markets") > 0, m._shared("active_sme")
+            ),
+            "mean_export_markets": lambda m: _mean_export_markets(
+                m._shared("export_markets"), m._shared("active")
+            ),
+        }
+        self._model_vars: dict[str, list] = {name: [] for name in self._model_reporters}
+        self._datacollector = None
         #: firm masks the reporters share while the step's data are collected (None otherwise)
         self._reports: dict[str, np.ndarray] | None = None
 
@@ -246,9 +250,26 @@ class RestructuringModel(Model):
             self.counters[name] = self.events.count(kind) - before[kind]
         self._reports = {}
         try:
-            self.datacollector.collect(self)
+            if self._datacollector is not None:
+                self._datacollector.collect(self)
+            else:  # what DataCollector.collect records of reporters that give numbers
+                for name, reporter in self._model_reporters.items():
+                    self._model_vars[name].append(reporter(self))
         finally:
             self._reports = None
+
+    @property
+    def datacollector(self):
+        """Mesa's ``DataCollector`` of the model-level reporters, holding every step's values
+        so far (made when first asked for: Mesa's data collection imports pandas, which a run
+        that nobody watches does not need; from then on it collects the steps itself)."""
+        if self._datacollector is None:
+            from mesa.datacollection import DataCollector
+
+            collector = DataCollector(model_reporters=self._model_reporters)
+            collector.model_vars = self._model_vars  # the same lists
+            self._datacollector = collector
+        return self._datacollector
 
     def _shared(self, name: str) -> np.ndarray:
         """A firm mask or count several reporters read (see :data:`_SHARED`): computed once
@@ -327,7 +348,9 @@ class RestructuringModel(Model):
             status=_labels(f.status, STATUS_NAMES),
             weight=fixed["weight"],
         )
-        return pa.table(cols)
+        # numpy columns as Arrow arrays of their own types (see columns.arrow_array)
+        return pa.table({name: arrow_array(value) if isinstance(value, np.ndarray) else value
+                         for name, value in cols.items()})
 
     def stream_firms(self, stream) -> None:
         """Hand each year's rows of the firm table to ``stream.write`` (e.g. a
@@ -362,8 +385,13 @@ class RestructuringModel(Model):
 
     def timeseries_table(self) -> pa.Table:
         """Model-level reporters per step (from the DataCollector)."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
-        return pa.Table.from_pandas(df, preserve_index=False)
+        steps = len(next(iter(self._model_vars.values()), ()))
+        if "pandas" in sys.modules or not steps:  # pandas's own table, as it is here
+            df = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
+            return pa.Table.from_pandas(df, preserve_index=False)
+        return _table_as_from_pandas({"step": np.arange(steps, dtype=np.int64),
+                                      **{name: np.asarray(values)
+                                         for name, values in self._model_vars.items()}})
 
     def release_caches(self) -> None:
         """Forget what the model keeps only to save work in later steps (the firm table's
@@ -509,5 +537,26 @@ class _FixedColumns:
 def _labels(codes: np.ndarray, names) -> pa.Array:
     """Dictionary-encoded string column from integer codes."""
     return pa.DictionaryArray.from_arrays(
-        pa.array(np.asarray(codes, dtype=np.int32)), pa.array(list(names), pa.string())
+        arrow_array(np.asarray(codes, dtype=np.int32)), arrow_strings(names)
     )
+
+
+def _table_as_from_pandas(columns: dict[str, np.ndarray]) -> pa.Table:
+    """The table ``pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)`` gives
+    for columns of int64, float64 or bool (NaN a null, as pandas has it), its pandas metadata
+    included, without importing pandas (about 0.2 s of a run's start)."""
+    from importlib.metadata import version
+
+    arrays, described = {}, []
+    for name, values in columns.items():
+        kind = values.dtype.name
+        if kind not in ("int64", "float64", "bool"):
+            raise TypeError(f"{name}: {kind} column")
+        arrays[name] = arrow_array(values, mask=np.isnan(values) if kind == "float64" else None)
+        described.append({"name": name, "field_name": name, "pandas_type": kind,
+                          "numpy_type": kind, "metadata": None})
+    metadata = {"index_columns": [], "column_indexes": [], "columns": described,
+                "attributes": {}, "creator": {"library": "pyarrow", "version": pa.__version__},
+                "pandas_version": version("pandas")}
+    return pa.table(arrays).replace_schema_metadata(
+        {b"pandas": json.dumps(metadata).encode("utf8")})

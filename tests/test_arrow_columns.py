@@ -1,0 +1,79 @@
+"""Arrow arrays built from their buffers (restructuring_sim.columns) are those pyarrow.array
+builds, and the time series table built without pandas is pandas's own."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from restructuring_sim.columns import (
+    arrow_array,
+    arrow_repeated_string,
+    arrow_rows,
+    arrow_strings,
+    arrow_table,
+)
+from restructuring_sim.model import _table_as_from_pandas
+
+
+@pytest.mark.parametrize("values, kind", [
+    (np.arange(7, dtype=np.int64), None),
+    (np.arange(7, dtype=np.int16)[::2], None),
+    (np.arange(7, dtype=np.int64), pa.int32()),
+    (np.array([True, False, True] * 5), None),
+    (np.array([1.5, 2.0, -3.0]), None),
+    (np.array([], dtype=np.float64), None),
+])
+def test_arrow_array_is_pyarrow_array(values, kind):
+    built = arrow_array(values, kind)
+    built.validate(full=True)
+    assert built.equals(pa.array(values, kind))
+
+
+def test_mask_makes_nulls():
+    values = np.array([1.0, np.nan, 3.0, 4.0])
+    built = arrow_array(values, mask=np.isnan(values))
+    assert built.equals(pa.array(values, from_pandas=True))
+    assert built.null_count == 1
+
+
+def test_strings_tables_and_rows():
+    assert arrow_strings(["a", None, "bcé"]).equals(pa.array(["a", None, "bcé"], pa.string()))
+    assert arrow_repeated_string("r-s1", 4).equals(pa.array(["r-s1"] * 4, pa.string()))
+    schema = pa.schema([("k", pa.string()), ("n", pa.int64()), ("x", pa.float64()),
+                        ("b", pa.bool_())])
+    rows = [{"k": "a", "n": 1, "x": 0.5, "b": True}, {"k": "b", "x": 2.5},
+            {"k": "c", "n": 3, "x": None, "b": False}]
+    assert arrow_rows(rows, schema).equals(pa.Table.from_pylist(rows, schema=schema))
+    columns = {"k": ["a", "b"], "n": np.array([1, 2]), "x": [1.0, None], "b": [True, None]}
+    assert arrow_table(columns, schema).equals(pa.table(columns, schema=schema))
+
+
+def test_time_series_table_is_pandas_table():
+    columns = {"step": np.arange(3, dtype=np.int64), "n": np.array([1, 2, 3]),
+               "share": np.array([0.5, np.nan, 0.25]), "flag": np.array([True, False, True])}
+    expected = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+    built = _table_as_from_pandas(columns)
+    assert built.equals(expected)
+    assert built.schema.metadata == expected.schema.metadata
+
+
+def test_run_does_not_import_pandas_for_its_own_outputs(tmp_path):
+    """A run's events, firm panel and time series are built without pandas (its import is
+    0.2 s of a small run's start)."""
+    code = (
+        "import sys\n"
+        "from restructuring_sim.model import RestructuringModel\n"
+        "from restructuring_sim.scenario import Scenario\n"
+        "m = RestructuringModel(Scenario.model_validate({'simulation': {'n_firms': 300,"
+        " 'start_year': 1990, 'end_year': 1991}}))\n"
+        "m.run()\n"
+        "m.events.to_arrow(); m.firms_table(); m.timeseries_table()\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=True)
+    assert out.stdout.strip() == "False"
