@@ -28,7 +28,13 @@ import pyarrow as pa
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from restructuring_sim.columns import ColumnTable
+from restructuring_sim.columns import (
+    ColumnTable,
+    arrow_array,
+    arrow_rows,
+    arrow_strings,
+    arrow_table,
+)
 from restructuring_sim.io import write_parquet
 
 if TYPE_CHECKING:
@@ -451,20 +457,20 @@ class NetworkTracker:
     def edges_table(self) -> pa.Table:
         """The temporal edge list (one row per tie that ever existed)."""
         h = self._history
-        return pa.table({
-            "edge_id": h.edge_id, "layer": pa.array(LAYERS, pa.string()).take(h.code),
+        return arrow_table({
+            "edge_id": h.edge_id, "layer": arrow_strings(LAYERS).take(arrow_array(h.code)),
             "source": h.source, "target": h.target, "start_step": h.start_step,
-            "end_step": pa.array(h.end_step, pa.int32(), mask=h.end_step < 0),
-        }, schema=EDGE_SCHEMA)
+            "end_step": arrow_array(h.end_step, pa.int32(), mask=h.end_step < 0),
+        }, EDGE_SCHEMA)
 
     def metrics_table(self) -> pa.Table:
         """Yearly metrics recorded so far (see :data:`METRIC_COLUMNS`)."""
-        return pa.Table.from_pylist(self._metrics, schema=METRIC_SCHEMA)
+        return arrow_rows(self._metrics, METRIC_SCHEMA)
 
     def degrees_table(self) -> pa.Table:
         """Degree histograms recorded so far: per year and layer, the number of active firms
         (``count``) with each number of distinct partners (``degree``; zero included)."""
-        return pa.table(self._degrees, schema=DEGREE_SCHEMA)
+        return arrow_table(self._degrees, DEGREE_SCHEMA)
 
     def write(self, directory: str | Path) -> None:
         """Write ``network_edges.parquet``, ``network_metrics.parquet`` and
