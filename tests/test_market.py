@@ -62,10 +62,11 @@ def test_demand_growth_of_a_sector_raises_its_firms_revenue():
     """Comparative statics: a demand shock (faster growth) in one sector raises the revenue of
     its firms, not that of another sector's firms (medians averaged over three seeds: the runs'
     paths part once the software firms' deals differ, so one seed's automotive median moves
-    by up to a tenth)."""
+    by up to a tenth; 2,000 firms, as a sector's few large firms weigh on its markets in
+    every country)."""
     def revenue(growth: float) -> pd.Series:
         # (no idiosyncratic growth shocks: the same firms in both runs)
-        scenario = load_scenario(None, ["simulation.n_firms=800", "simulation.end_year=1992",
+        scenario = load_scenario(None, ["simulation.n_firms=2000", "simulation.end_year=1992",
                                         "demography.growth_noise=0",
                                         f"sectors.software.demand_growth={growth}"])
         medians = []

@@ -38,7 +38,18 @@ its markets; innovation through quality and technology.
 
 **The same model at any size.** A sampled firm stands for ``weight`` firms of the economy, and
 both ``D_m`` (set from the weighted capacity of the sample) and ``A_m`` are weighted sums over
-the sample, so a firm's revenue does not depend on the number of firms drawn.
+the sample, so a firm's revenue does not depend on the number of firms drawn. The economy's
+market of a country and sector holds thousands of firms, among them dozens of large ones; a
+sample of 10,000 firms spread over 168 markets holds about one large firm per market, so most
+sampled markets have none and a few one giant. Their SMEs' prices ``D_m / A_m``, a convex
+function of the large firms' part of ``A_m``, would then be higher on average in a small sample
+than in a large one (by 10% by 2000 at 10,000 against 200,000 firms) and the SMEs' sales,
+exports and budgets with them. The large firms' part of each market's sums (capacity,
+appeal-weighted capacity, firms) is therefore the *synthetic estimate* of small-area statistics
+(Rao and Molina 2015, ch. 3): the sample's large firms of the sector, pooled over countries and
+shared out to each country in proportion to the chance that a firm is at home there
+(:func:`restructuring_sim.population.country_shares`) times the growth of its market's demand
+since the start year. SMEs, about 60 to a sampled market, enter with their own market's sums.
 
 **Margins and growth** (in :func:`restructuring_sim.mechanisms.demography.accounts`). A firm's
 costs per employee are set a year ahead on last year's sales per employee ``r_i(t-1)`` and
@@ -66,8 +77,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from restructuring_sim.firms import REVENUE_PER_EMPLOYEE
+from restructuring_sim.firms import REVENUE_PER_EMPLOYEE, SIZE_BOUNDS
 from restructuring_sim.mechanisms import exports, innovation
+from restructuring_sim.population import country_shares
 
 
 class ProductMarket:
@@ -87,7 +99,9 @@ class ProductMarket:
         #: yearly log growth of each market's demand
         self.growth = np.log1p((gdp[:, None] + sector[None, :] - world_gdp).clip(-0.99)).ravel()
         self.start = float(sc.simulation.start_year)
-        capacity = self._capacity(model)[0]
+        #: chance that a firm of the economy is at home in each country
+        self.country_share = country_shares(sc, w)
+        capacity = self._capacity(model, self.start)[0]
         # a market no firm sells in: the capacity its share of world GDP would give
         expected = capacity.sum() * np.repeat(w.market_weight, w.n_sectors) / w.n_sectors
         #: weighted capacity of every market's home firms in the start year (employees)
@@ -117,13 +131,29 @@ class ProductMarket:
         """Demand of every market at calendar time ``t`` (USD million per year)."""
         return self.demand0 * self.growth_since_start(t)
 
-    def _capacity(self, model, psi: np.ndarray | None = None):
+    def large_firm_shares(self, t: float) -> np.ndarray:
+        """Each market's share of its sector's large firms at calendar time ``t`` (sums to 1
+        over the countries of a sector): the country's share of the economy's firms times its
+        market's demand growth since the start year."""
+        reach = (self.country_share[:, None]
+                 * self.growth_since_start(t).reshape(-1, self.n_sectors))
+        return (reach / reach.sum(axis=0)).ravel()
+
+    def _market_sums(self, home, sector, large, values, t: float) -> np.ndarray:
+        """Per market: SMEs' ``values`` summed in their home market, plus the sector's large
+        firms' sum shared out by :meth:`large_firm_shares`."""
+        n_cells = len(self.growth)
+        own = np.bincount(home[~large], weights=values[~large], minlength=n_cells)
+        pooled = np.bincount(sector[large], weights=values[large], minlength=self.n_sectors)
+        return own + np.tile(pooled, n_cells // self.n_sectors) * self.large_firm_shares(t)
+
+    def _capacity(self, model, t: float, psi: np.ndarray | None = None):
         """Weighted capacity of every market's home firms, and (given ``psi``) their
-        appeal-weighted capacity; and where active firms sell: their home markets and shares
+        appeal-weighted capacity and weighted number, the large firms' parts pooled by sector
+        (:meth:`_market_sums`); and where active firms sell: their home markets and shares
         ``omega_home``, and the affiliates' markets of MNEs (positions among the firms,
         markets, shares). Only the MNEs' rows of ``markets`` are read."""
         f = model.firms
-        n_cells = model.world.n_countries * self.n_sectors
         firms = np.flatnonzero(f.active)
         home = f.market_codes(self.n_sectors)[firms]
         omega_home = np.ones(len(firms))
@@ -138,18 +168,21 @@ class ProductMarket:
         pos = mne[r]
         foreign = c * self.n_sectors + f.sector[firms[pos]]
         capacity = f.weight[firms] * f.employees[firms] * omega_home
-        plain = np.bincount(home, weights=capacity, minlength=n_cells)
-        weighted = (None if psi is None
-                    else np.bincount(home, weights=capacity * psi[firms], minlength=n_cells))
-        return plain, weighted, (firms, home, omega_home, pos, foreign, share[r, c])
+        sector, large = f.sector[firms], f.employees[firms] >= SIZE_BOUNDS[1]
+        plain = self._market_sums(home, sector, large, capacity, t)
+        weighted = count = None
+        if psi is not None:
+            weighted = self._market_sums(home, sector, large, capacity * psi[firms], t)
+            count = self._market_sums(home, sector, large, f.weight[firms], t)
+        return plain, weighted, count, (firms, home, omega_home, pos, foreign, share[r, c])
 
     def clear(self, model, cond) -> None:
         """Share every market's demand among its active firms: set ``market_revenue`` and
         ``market_share`` of every active firm (inactive firms keep theirs)."""
         f = model.firms
         psi = appeal(model)
-        plain, weighted, (firms, home, omega_home, pos, foreign, omega) = self._capacity(
-            model, psi)
+        plain, weighted, count, (firms, home, omega_home, pos, foreign, omega) = (
+            self._capacity(model, cond.t, psi))
         # demand follows part of the change in capacity selling in the market (crowding < 1)
         keep = 1.0 - model.scenario.market.crowding
         demand = self.demand(cond.t) * np.where(plain > 0, plain / self.capacity0, 1.0) ** keep
@@ -162,7 +195,6 @@ class ProductMarket:
         f.market_revenue[firms] = own * per_unit
         # sales at home against the mean firm's there: own appeal-weighted capacity over the
         # market's appeal-weighted capacity per firm of the economy
-        count = np.bincount(home, weights=f.weight[firms], minlength=len(demand))
         mean = weighted[home] / np.maximum(count[home], 1e-300)
         f.market_share[firms] = own * omega_home / mean
 
