@@ -58,6 +58,33 @@ def test_better_quality_of_a_rival_takes_sales_from_the_others():
     assert after.sum() == pytest.approx(before.sum())  # the market's demand is the same
 
 
+def test_a_large_rival_competes_in_its_sector_in_every_country():
+    """A market's large firms enter its sums as the sector's large firms pooled over countries
+    and shared out by the country mix: a large rival's better appeal takes sales from the
+    sector's SMEs at home and abroad alike, and not from another sector's; an SME rival's only
+    from its own market."""
+    sectors = ["electronics"] * 4 + ["pharma"]
+    pop = same_firms(5, employees=[5_000, 20, 20, 20, 20], sector=sectors,
+                     country=["DE", "DE", "FR", "DE", "DE"])
+    model = tiny(pop)
+    f = model.firms
+    cond = model.world.conditions(4)
+
+    def loss(firm: int) -> np.ndarray:
+        model.market.clear(model, cond)
+        before = f.market_revenue.copy()
+        f.quality[firm] += 0.3
+        model.market.clear(model, cond)
+        f.quality[firm] -= 0.3
+        return f.market_revenue / before - 1.0
+
+    large = loss(0)
+    assert (large[1:4] < -0.05).all()  # at home (1, 3) and abroad (2) alike
+    assert large[4] == pytest.approx(0.0, abs=1e-12)  # another sector's firms keep their sales
+    sme = loss(1)
+    assert sme[3] < 0 and sme[2] == pytest.approx(0.0, abs=1e-12)  # only its own market
+
+
 def test_demand_growth_of_a_sector_raises_its_firms_revenue():
     """Comparative statics: a demand shock (faster growth) in one sector raises the revenue of
     its firms, not that of another sector's firms (medians averaged over three seeds: the runs'

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from restructuring_sim import RestructuringModel, Scenario, load_scenario, network
 from restructuring_sim.firms import ACQUIRED, SIZE_BOUNDS, size_class_codes
-from restructuring_sim.population import draw_employees, size_law
+from restructuring_sim.population import draw_employees, size_law, top_slice_mean
 from restructuring_sim.scenario import PURPOSES
 
 
@@ -141,6 +141,21 @@ def test_a_sample_holds_the_expected_firms_above_any_size_give_or_take_one(n, se
     sizes, chances = size_law(pop)
     expected = n * chances[sizes >= size].sum()
     assert abs((employees >= size).sum() - expected) <= 1 + 1e-9
+
+
+@pytest.mark.parametrize("n", [1, 30, 2_000, 10_000, 200_000])
+def test_the_top_size_slice_takes_its_mean_size(n):
+    """The firm of the top slice (U in (0, 1/n]) has the slice's mean size, so that a sample's
+    sums over firms hold the giants' expected mass: the closed form against a midpoint rule."""
+    pop = Scenario().population
+    a_s, a_l, cap = pop.size_tail_index, pop.large_tail_index, pop.size_max
+    u = (np.arange(1_000_000) + 0.5) / 1_000_000 / n
+    x = u ** (-1.0 / a_s)
+    x = np.where(x >= 250, 250 * (x / 250) ** (a_s / a_l), x)
+    numeric = np.minimum(x, cap).mean()
+    assert top_slice_mean(n, a_s, cap, a_l) == pytest.approx(numeric, rel=1e-4)
+    employees = draw_employees(n, a_s, cap, np.random.default_rng(3), a_l)
+    assert employees.max() == round(top_slice_mean(n, a_s, cap, a_l))
 
 
 def test_design_weights_turn_the_sample_back_into_the_economy():

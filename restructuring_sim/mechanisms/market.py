@@ -48,8 +48,9 @@ exports and budgets with them. The large firms' part of each market's sums (capa
 appeal-weighted capacity, firms) is therefore the *synthetic estimate* of small-area statistics
 (Rao and Molina 2015, ch. 3): the sample's large firms of the sector, pooled over countries and
 shared out to each country in proportion to the chance that a firm is at home there
-(:func:`restructuring_sim.population.country_shares`) times the growth of its market's demand
-since the start year. SMEs, about 60 to a sampled market, enter with their own market's sums.
+(:func:`restructuring_sim.population.country_shares`; sizes, sectors and countries are drawn
+apart, and a firm's capacity follows its share of its market, not the market's demand). SMEs,
+about 60 to a sampled market, enter with their own market's sums.
 
 **Margins and growth** (in :func:`restructuring_sim.mechanisms.demography.accounts`). A firm's
 costs per employee are set a year ahead on last year's sales per employee ``r_i(t-1)`` and
@@ -101,7 +102,7 @@ class ProductMarket:
         self.start = float(sc.simulation.start_year)
         #: chance that a firm of the economy is at home in each country
         self.country_share = country_shares(sc, w)
-        capacity = self._capacity(model, self.start)[0]
+        capacity = self._capacity(model)[0]
         # a market no firm sells in: the capacity its share of world GDP would give
         expected = capacity.sum() * np.repeat(w.market_weight, w.n_sectors) / w.n_sectors
         #: weighted capacity of every market's home firms in the start year (employees)
@@ -131,23 +132,15 @@ class ProductMarket:
         """Demand of every market at calendar time ``t`` (USD million per year)."""
         return self.demand0 * self.growth_since_start(t)
 
-    def large_firm_shares(self, t: float) -> np.ndarray:
-        """Each market's share of its sector's large firms at calendar time ``t`` (sums to 1
-        over the countries of a sector): the country's share of the economy's firms times its
-        market's demand growth since the start year."""
-        reach = (self.country_share[:, None]
-                 * self.growth_since_start(t).reshape(-1, self.n_sectors))
-        return (reach / reach.sum(axis=0)).ravel()
-
-    def _market_sums(self, home, sector, large, values, t: float) -> np.ndarray:
+    def _market_sums(self, home, sector, large, values) -> np.ndarray:
         """Per market: SMEs' ``values`` summed in their home market, plus the sector's large
-        firms' sum shared out by :meth:`large_firm_shares`."""
+        firms' sum shared out over countries by ``country_share``."""
         n_cells = len(self.growth)
         own = np.bincount(home[~large], weights=values[~large], minlength=n_cells)
         pooled = np.bincount(sector[large], weights=values[large], minlength=self.n_sectors)
-        return own + np.tile(pooled, n_cells // self.n_sectors) * self.large_firm_shares(t)
+        return own + (self.country_share[:, None] * pooled[None, :]).ravel()
 
-    def _capacity(self, model, t: float, psi: np.ndarray | None = None):
+    def _capacity(self, model, psi: np.ndarray | None = None):
         """Weighted capacity of every market's home firms, and (given ``psi``) their
         appeal-weighted capacity and weighted number, the large firms' parts pooled by sector
         (:meth:`_market_sums`); and where active firms sell: their home markets and shares
@@ -169,11 +162,11 @@ class ProductMarket:
         foreign = c * self.n_sectors + f.sector[firms[pos]]
         capacity = f.weight[firms] * f.employees[firms] * omega_home
         sector, large = f.sector[firms], f.employees[firms] >= SIZE_BOUNDS[1]
-        plain = self._market_sums(home, sector, large, capacity, t)
+        plain = self._market_sums(home, sector, large, capacity)
         weighted = count = None
         if psi is not None:
-            weighted = self._market_sums(home, sector, large, capacity * psi[firms], t)
-            count = self._market_sums(home, sector, large, f.weight[firms], t)
+            weighted = self._market_sums(home, sector, large, capacity * psi[firms])
+            count = self._market_sums(home, sector, large, f.weight[firms])
         return plain, weighted, count, (firms, home, omega_home, pos, foreign, share[r, c])
 
     def clear(self, model, cond) -> None:
@@ -182,7 +175,7 @@ class ProductMarket:
         f = model.firms
         psi = appeal(model)
         plain, weighted, count, (firms, home, omega_home, pos, foreign, omega) = (
-            self._capacity(model, cond.t, psi))
+            self._capacity(model, psi))
         # demand follows part of the change in capacity selling in the market (crowding < 1)
         keep = 1.0 - model.scenario.market.crowding
         demand = self.demand(cond.t) * np.where(plain > 0, plain / self.capacity0, 1.0) ** keep
