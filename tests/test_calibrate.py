@@ -99,7 +99,13 @@ def test_check_candidates_run_the_check_and_the_most_within_tolerance_is_chosen(
     assert result.exit_code == 0, result.stderr
     best = json.loads((tmp_path / "tiny" / "best.json").read_text())
     candidates = best["candidates"]
-    assert set(candidates) == {"best_particle", "particle_2", "particle_3", "posterior_mean"}
+    assert set(candidates) == {"best_particle", "particle_2", "particle_3", "posterior_mean",
+                               "incumbent"}
+    # the incumbent: the scenario's own values of the fitted parameters
+    scenario = load_scenario(BASELINE)
+    assert candidates["incumbent"]["parameters"] == {
+        "behaviour.sample_size": scenario.behaviour.sample_size,
+        "drivers.rnd_cost_growth": scenario.drivers.rnd_cost_growth}
     assert all(0 <= c["check_within"] <= 4 for c in candidates.values())
     top = max(c["check_within"] for c in candidates.values())
     tied = [c for c in candidates.values() if c["check_within"] == top]

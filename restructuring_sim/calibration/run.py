@@ -1,9 +1,11 @@
 """``calibrate``: fit a spec's free parameters to the paper's moments and write the record.
 
 :func:`calibrate` validates the spec, runs or resumes the ABC-SMC generations (:mod:`.smc`),
-evaluates the lowest-loss particles and the posterior mean on a check ensemble, chooses the one
-with the most fitted moments within tolerance there (then the one whose worst moment lies deepest
-inside its tolerance, then the lowest check loss) and writes every output (:mod:`.record`).
+evaluates the lowest-loss particles, the posterior mean and the scenario's own values of the
+fitted parameters (the *incumbent*) on a check ensemble, chooses the one with the most fitted
+moments within tolerance there (then the one whose worst moment lies deepest inside its
+tolerance, then the lowest check loss) and writes every output (:mod:`.record`). A refit is
+then adopted only where it does better than the values it would replace on the same seeds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from restructuring_sim.calibration import record
 from restructuring_sim.calibration.loss import Loss, deviations
 from restructuring_sim.calibration.simulate import PointEvaluator, ensemble_moments
 from restructuring_sim.calibration.smc import DB_NAME, best_particles, read_history, run_smc
-from restructuring_sim.calibration.spec import load_spec, set_leaf
+from restructuring_sim.calibration.spec import leaf, load_spec, set_leaf
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_json, write_text
 from restructuring_sim.runner import git_commit
@@ -49,6 +51,15 @@ def base_hash(base: dict, keys: list[str]) -> str:
         set_leaf(data, key, None)
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def incumbent(base: dict, keys: list[str]) -> dict[str, float]:
+    """The scenario's own values of the fitted parameters ``keys`` (dotted), defaults filled
+    in: what a refit would replace, and so a candidate of the check."""
+    from restructuring_sim.scenario import scenario_from_dict
+
+    data = scenario_from_dict(base).to_dict()
+    return {key: float(leaf(data, key)) for key in keys}
 
 
 def _prepare(spec, base: dict, spec_path: Path, out: Path) -> None:
@@ -132,12 +143,13 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     loss = Loss([fig.moment[n] for n in names])
     seeds = record.check_seeds(spec.seed, spec.budget.check_replicates)
     posterior_mean = {k: float(history[f"mean:{k}"].iloc[-1]) for k in keys}
-    # the lowest single loss is flattered by noise: the lowest-loss particles and the posterior
-    # mean run the check ensemble (same seeds), and one is chosen by _rank
+    # the lowest single loss is flattered by noise: the lowest-loss particles, the posterior
+    # mean and the incumbent run the check ensemble (same seeds), and one is chosen by _rank
     points = {"best_particle": best["parameters"]}
     for rank, point in enumerate(best_particles(db, keys, spec.budget.check_candidates)[1:], 2):
         points[f"particle_{rank}"] = point
     points["posterior_mean"] = posterior_mean
+    points["incumbent"] = incumbent(base, keys)
     candidates = {}
     size = spec.budget.ensemble_size
     workers = spec.budget.workers
