@@ -14,7 +14,7 @@ from restructuring_sim.mechanisms import acquisitions, demography
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.observer import PressObserver
 from restructuring_sim.paper import trends
-from restructuring_sim.paper.counts import count_table, implied_census_firms
+from restructuring_sim.paper.counts import count_table, implied_census_firms, single_runs
 from restructuring_sim.paper.ensemble import run_ensemble, run_one
 from restructuring_sim.paper.figures import load_figures
 from restructuring_sim.world import SIZE_CLASSES
@@ -264,6 +264,39 @@ def test_count_table_scales_samples_and_passes_within_15_percent():
     assert table.loc["sme_alliances_late", "pass"]          # 1,350: "more than 1,300"
     assert not table.loc["sme_acquisitions_decade", "pass"]  # 300: "at least 340"
     assert implied_census_firms(runs * 2, [1000, 1000], fig) == pytest.approx(100_000)
+
+
+def test_single_runs_count_the_moments_and_counts_each_run_puts_within_tolerance():
+    """A run alone: its own moments and its counts scaled by its sampling fraction; every one
+    within tolerance only where all are."""
+    fig = load_figures()
+    names = list(fig.moment)
+    good = {n: (fig.moment[n].value, 1.0) for n in names}
+    bad = {**good, "late_share": (0.0, 1.0), "year_2000_share": (1.0, 0.0)}  # off; no deals
+    counts = {n: c.value * 1.05 for n, c in fig.count.items()}  # within 15% (at_least too)
+    table = single_runs([good, bad, good], [counts, counts, {**counts, "sme_alliances_decade":
+                                                             100.0}], [0.5, 0.5, 0.5], fig)
+    assert table["moments"].tolist() == [len(names)] * 3
+    assert table["moments_within"].tolist() == [len(names), len(names) - 2, len(names)]
+    scored = sum(c.scored for c in fig.count.values())
+    assert table["counts"].tolist() == [scored] * 3
+    # counts are scaled by the sampling fraction: twice the paper's at 0.5, all outside
+    assert table["counts_within"].tolist() == [0, 0, 0]
+    whole = single_runs([good], [{n: c.value * 0.525 for n, c in fig.count.items()}], [0.5],
+                        fig)
+    assert whole["counts_within"].tolist() == [scored] and whole["all_within"].tolist() == [True]
+    assert not table["all_within"].any()
+
+
+def test_validate_reports_single_runs(tmp_path):
+    out = tmp_path / "v"
+    result = invoke("validate", BASELINE, "-n", "2", "--set", "simulation.n_firms=300",
+                    "--set", "simulation.end_year=1992", "--out", out, "-q")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out / "single_runs.csv")
+    assert list(table.columns) == ["replicate", "moments_within", "moments", "counts_within",
+                                   "counts", "all_within"]
+    assert len(table) == 2 and "single runs:" in result.stdout
 
 
 @pytest.mark.parametrize(("setting", "field", "allowed"), [

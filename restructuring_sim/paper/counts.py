@@ -54,6 +54,30 @@ def count_table(per_replicate: list[dict[str, float]], fractions: list[float],
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def single_runs(per_replicate_fractions: list[dict[str, tuple[float, float]]],
+                per_replicate_counts: list[dict[str, float]], fractions: list[float],
+                figures: Figures | None = None) -> pd.DataFrame:
+    """How each run alone fares: per replicate, its moments within tolerance (each its own
+    value, numerator over denominator) and its scored counts within tolerance (scaled to the
+    economy by its sampling fraction), out of how many, and whether every one is. The paper's
+    database is one economy, so at census scale a single run is what stands beside it."""
+    fig = figures or load_figures()
+    rows = []
+    for moments, counts, fraction in zip(per_replicate_fractions, per_replicate_counts,
+                                         fractions, strict=True):
+        within = [bool(fig.moment[name].passes(top / bottom if bottom else math.nan))
+                  for name, (top, bottom) in moments.items() if name in fig.moment]
+        scored = [(count, counts[name] / fraction) for name, count in fig.count.items()
+                  if count.scored and name in counts]
+        inside = [lo <= value <= hi for count, value in scored
+                  for lo, hi in [count.interval(fig.tolerance)]]
+        rows.append(dict(moments_within=sum(within), moments=len(within),
+                         counts_within=sum(inside), counts=len(inside),
+                         all_within=all(within) and all(inside)))
+    return pd.DataFrame(rows, columns=["moments_within", "moments", "counts_within", "counts",
+                                       "all_within"])
+
+
 def implied_census_firms(per_replicate: list[dict[str, float]], n_firms: list[int],
                          figures: Figures | None = None) -> float:
     """Firms of the economy at which the runs' reported cross-border alliances of the 1990s
