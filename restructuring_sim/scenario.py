@@ -479,8 +479,9 @@ class Behaviour(_Strict):
     )
     venture_search: float = Field(
         0.1618, ge=0, le=20,
-        description="rise in a venture-backed SME's search per unit of the venture capital "
-        "index and of its technology score, which lies in 0..1 (multiplier)",
+        description="rise in a venture-backed SME's search, and in its visibility to "
+        "searchers, per unit of the venture capital index and of its technology score, which "
+        "lies in 0..1 (multiplier)",
     )
     search_size_elasticity: float = Field(
         2.113, ge=0, le=3, description="elasticity of search activity to firm size in employees "

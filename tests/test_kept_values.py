@@ -10,7 +10,6 @@ from conftest import make_model
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.firms import ACTIVE, EXITED
 from restructuring_sim.mechanisms import alliances, innovation, search
-from restructuring_sim.population import visibility_class_shares
 
 
 def fresh_fit(model) -> np.ndarray:
@@ -96,9 +95,8 @@ def test_both_sides_of_a_pair_valued_at_once_as_one_by_one(stepped_model):
 def class_draws_one_class_at_a_time(model, eligible, groups, any_group):
     """:func:`search.class_draws` with a draw table made for each size class on its own."""
     f = model.firms
-    shares = visibility_class_shares(model.scenario.population,
-                                     model.scenario.behaviour.visibility_elasticity)
-    cls = np.minimum(np.searchsorted(np.cumsum(shares), model.rng.random(len(groups)),
+    cls = np.minimum(np.searchsorted(np.cumsum(search.class_shares(model)),
+                                     model.rng.random(len(groups)),
                                      side="right"), 2)
     out = np.full(len(groups), -1)
     for c in range(3):

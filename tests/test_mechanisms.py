@@ -453,3 +453,65 @@ def test_acquired_target_ends_its_deals_and_keeps_only_the_ownership_tie():
     assert layers == ["ownership"]
     kinds = model.events.to_pandas()["kind"].tolist()
     assert kinds.index("alliance_dissolved") < kinds.index("acquisition")
+
+
+def test_a_hunter_buys_one_unit_of_a_group_it_could_not_buy_whole():
+    """A group of 20,000 employees (80 ** 0.35, about 4.6 units) is too large for a hunting
+    unit of a firm of 100,000 employees to finance whole, but one of its units is not: the unit
+    splits off as a spin-off of its seller and is acquired; the seller stays active with the
+    rest, and no employee is lost or made."""
+    pop = dict(employees=[100_000, 20_000], sector=["pharma"] * 2, country=["US"] * 2,
+               knowledge=[1.0, 50.0], efficiency=[0.5] * 2, quality=[0.5] * 2)
+    model = tiny(pop, ["acquisitions.search_rate=1", "acquisitions.presence_rate=0",
+                       "acquisitions.value_noise=0", "acquisitions.max_relative_size=0.5",
+                       "behaviour.division_elasticity=0.35", "policy.competition_strictness=0",
+                       "acquisitions.hhi_limit=1"])
+    f = model.firms
+    revenue = f.market_revenue[1]
+    share = float(acquisitions.offered_share(model, np.array([1]))[0])
+    assert share == pytest.approx(1 / 80 ** 0.35)
+    assert float(acquisitions.offered_share(model, np.array([0]))[0]) < 1
+    model.step()
+    entered = events_of(model, "firm_entered")
+    acq = events_of(model, "acquisition")
+    assert len(entered) == 1 and len(acq) == 1
+    unit = int(entered.iloc[0]["firm_ids"][0])
+    assert list(entered.iloc[0]["firm_ids"]) == [unit, 1]  # a spin-off of the seller
+    assert list(acq.iloc[0]["firm_ids"]) == [0, unit]
+    assert acq.iloc[0]["value"] == pytest.approx(revenue * share)  # price: the unit's sales
+    size = round(20_000 * share)
+    assert f.status[1] == ACTIVE and f.employees[1] == 20_000 - size
+    assert f.status[unit] == ACQUIRED and f.owner[unit] == 0
+    assert f.employees[0] == 100_000 + size
+    assert f.market_revenue[1] == pytest.approx(revenue * (1 - share))
+    assert f.markets[unit].sum() == 1 and f.markets[unit, f.country[1]]
+
+
+def test_a_firm_of_one_unit_is_offered_whole():
+    pop = dict(employees=[1_000, 200, 20], sector=["pharma"] * 3, country=["US"] * 3)
+    model = tiny(pop, ["behaviour.division_elasticity=0.35"])
+    assert acquisitions.offered_share(model, np.arange(3)).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_venture_capital_makes_backed_smes_visible():
+    """With venture capital, a technology SME of a venture-backed sector weighs more in
+    searchers' draws, its class draws more of them, and a firm of a sector without venture
+    backing or a large firm weighs as before."""
+    pop = dict(employees=[20_000, 100, 100], sector=["software", "software", "automotive"],
+               country=["US"] * 3, knowledge=[1.0, 5.0, 5.0])
+    flat = tiny(pop, ["behaviour.venture_search=0"])
+    boom = tiny(pop, ["behaviour.venture_search=1", "drivers.venture_capital={1988=10.0}"])
+    for model in (flat, boom):
+        model.conditions = model.world.conditions(0)
+    before, after = search.visibility(flat), search.visibility(boom)
+    assert boom.world.venture_backed[boom.firms.sector[1]]
+    assert not boom.world.venture_backed[boom.firms.sector[2]]
+    tech = innovation.TechScores(boom)[np.array([1])][0]
+    assert after[1] == pytest.approx(before[1] * (1 + 10 * tech))
+    assert after[0] == before[0] and after[2] == before[2]
+    draws = {}
+    for name, model in (("flat", flat), ("boom", boom)):
+        sector = np.full(4000, model.firms.sector[1])
+        drawn = search.class_draws(model, model.firms.active, sector, np.ones(4000, bool))
+        draws[name] = np.mean(drawn != 0)  # SMEs drawn
+    assert draws["boom"] > draws["flat"] + 0.05

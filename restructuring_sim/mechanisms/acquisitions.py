@@ -35,6 +35,14 @@ Four motives, each a rule over firms' state:
   (capped at 1), with a peer supplier of its sector and country; the larger
   firm is the acquirer.
 
+A hunting buyer (``technology``, ``market``) is offered a firm of two units or more (see
+:mod:`restructuring_sim.mechanisms.units`) one unit at a time, not whole
+(:func:`offered_share`): a unit brings its share of the firm's revenue and employees, the
+firm's technology and its home market. An agreed sale splits the unit off as a firm of its
+own, entering as a spin-off of its seller, which its buyer then acquires (see
+:func:`_sell_units`); the seller keeps its deals and its other units. The paper's "market
+presence in a product or service segment" is often bought this way.
+
 A buyer pays ``price`` plus a fixed deal cost, higher abroad (``cross_border_deal_cost``: due
 diligence, legal work, integration), so that foreign buyers mostly pass over small targets. The
 unit that finds a target buys and absorbs it: it can take on a price up to
@@ -67,6 +75,23 @@ TECH, MARKET, SUCCESSION, DISTRESS, CONSOLIDATION = (MOTIVES.index(m) for m in A
 DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner", "cluster"))
 
 
+def offered_share(model, firms: np.ndarray) -> np.ndarray:
+    """Share of each of ``firms`` a hunting buyer can acquire: one unit (``1 / units``, see
+    :func:`restructuring_sim.mechanisms.units.divisions`) of a firm of two units or more, else
+    the whole firm.
+
+    A firm of several business units and affiliates sells units it does not need (divestiture),
+    and a buyer seeking a product segment or a foreign market buys such a unit rather than the
+    whole group, which few could finance or run. In the 1990s large firms sold units about as
+    often as whole firms were taken over (Mulherin and Boone 2000, "Comparing acquisitions and
+    divestitures", J. Corporate Finance), and about half the plants that changed owner did so
+    in sales of part of a firm (Maksimovic and Phillips 2001, "The market for corporate
+    assets", J. Finance).
+    """
+    u = units.divisions(model)[firms]
+    return np.where(u >= 2.0, 1.0 / u, 1.0)
+
+
 class Valuer:
     """Acquirers' valuation of targets, from firms' state at the start of the year."""
 
@@ -78,43 +103,52 @@ class Valuer:
         #: revenue of the unit that would buy and absorb a target (USD million per year)
         self.unit_revenue = self.revenue / units.divisions(model)
 
-    def value(self, acquirer, target, presence: bool = False):
+    def value(self, acquirer, target, presence: bool = False, share=1.0):
         """``(value, motive)``: USD million, TECH or MARKET by the larger part.
 
         The market part is ``market_premium`` times the size-weighted share of world markets
         the target sells in and the acquirer does not or, with ``presence`` (a multinational
         entering a country), times the share of the combined firm's markets the target opens.
+        ``share`` is the part of each target on offer (see :func:`offered_share`): a unit
+        brings its share of the firm's revenue, its technology, and its home market alone.
         """
         model = self.model
         f = model.firms
         acq = model.scenario.acquisitions
-        share = model.world.market_share
-        new_markets = share(f.markets[target] & ~f.markets[acquirer])
+        share = np.broadcast_to(np.asarray(share, dtype=float), np.shape(target))
+        world_share = model.world.market_share
+        sells = f.markets[target]
+        unit = share < 1.0
+        if unit.any():
+            sells[unit] = False
+            sells[np.flatnonzero(unit), f.country[target[unit]]] = True
+        new_markets = world_share(sells & ~f.markets[acquirer])
         if presence:
-            new_markets = new_markets / np.maximum(share(f.markets[acquirer]) + new_markets,
+            new_markets = new_markets / np.maximum(world_share(f.markets[acquirer]) + new_markets,
                                                    1e-12)
         tech = acq.tech_premium * self.tech[target] * self.assets[acquirer]
         market = acq.market_premium * new_markets
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
         motive = np.where(tech >= market, TECH, MARKET)
-        return self.revenue[target] * (tech + market) * noise, motive
+        return self.revenue[target] * share * (tech + market) * noise, motive
 
-    def price(self, target):
-        """Asking price of targets (USD million)."""
-        return self.model.scenario.acquisitions.price_to_sales * self.revenue[target]
+    def price(self, target, share=1.0):
+        """Asking price of targets, or of the ``share`` of each on offer (USD million)."""
+        return self.model.scenario.acquisitions.price_to_sales * self.revenue[target] * share
 
-    def affordable(self, acquirer, target) -> np.ndarray:
-        """Whether the acquirer's unit can finance and absorb the target (see the module
-        docstring): its price at most ``max_relative_size`` times the unit's value."""
+    def affordable(self, acquirer, target, share=1.0) -> np.ndarray:
+        """Whether the acquirer's unit can finance and absorb the target, or the ``share`` of
+        it on offer (see the module docstring): its price at most ``max_relative_size`` times
+        the unit's value."""
         acq = self.model.scenario.acquisitions
-        return self.revenue[target] <= acq.max_relative_size * self.unit_revenue[acquirer]
+        return self.revenue[target] * share <= acq.max_relative_size * self.unit_revenue[acquirer]
 
-    def net_return(self, value, acquirer, target) -> np.ndarray:
+    def net_return(self, value, acquirer, target, share=1.0) -> np.ndarray:
         """What each deal returns on the money it takes: ``(value - price - deal cost) / (price
         + deal cost)``. A hunting buyer takes the target with the best return, not the largest
         surplus, which would always be the largest target it can afford: its capital goes where
         it earns most."""
-        outlay = self.price(target) + self.deal_cost(acquirer, target)
+        outlay = self.price(target, share) + self.deal_cost(acquirer, target)
         return (value - outlay) / np.maximum(outlay, 1e-12)
 
     def deal_cost(self, acquirer, target):
@@ -148,14 +182,16 @@ class Competition:
         self.total = np.bincount(market, weights=size, minlength=w.n_countries * w.n_sectors)
         self.hhi = np.bincount(market, weights=size ** 2, minlength=len(self.total))
 
-    def allows(self, acquirer: int, target: int) -> bool:
-        """Whether merger control lets ``acquirer`` buy ``target`` (and book the merger if so)."""
+    def allows(self, acquirer: int, target: int, size: float | None = None) -> bool:
+        """Whether merger control lets ``acquirer`` buy ``target``, or a unit of ``size``
+        employees of it (and book the merger if so)."""
         f = self.model.firms
         m = self.market[target]
         total = self.total[m]
         if self.market[acquirer] != m or total <= 0:
             return True  # the acquirer is not in the target's market: concentration unchanged
-        e_a, e_t = f.employees[acquirer], f.employees[target]
+        e_a = f.employees[acquirer]
+        e_t = f.employees[target] if size is None else size
         f = self.fraction
         if f * (self.hhi[m] + f * 2 * e_a * e_t) / total ** 2 > self.limit:
             return False
@@ -229,7 +265,8 @@ def step(model, cond) -> dict[str, int]:
     acq = model.scenario.acquisitions
     valuer = Valuer(model)
     gate = Competition(model, cond)
-    proposals: list[tuple[int, int, int, float, int]] = []  # acquirer, target, motive, price, ch
+    #: acquirer, target, motive, price, channel, and the share of the target bought (1: whole)
+    proposals: list[tuple[int, int, int, float, int, float]] = []
 
     # technology and market acquisitions by large firms
     hunters = _hunts(model, acq.search_rate)
@@ -249,16 +286,19 @@ def step(model, cond) -> dict[str, int]:
         ok = (j >= 0) & (j != i)
         ok[ok] &= targets[j[ok]]
         i, j = i[ok], j[ok]
-        ok = (f.employees[j] < f.employees[i]) & valuer.affordable(i, j)  # smaller firms
-        i, j = i[ok], j[ok]
+        share = offered_share(model, j)
+        ok = ((f.employees[j] * share < f.employees[i])  # smaller firms, or units
+              & valuer.affordable(i, j, share))
+        i, j, share = i[ok], j[ok], share[ok]
         ok = _reached(model, cond, i, j)
-        i, j = i[ok], j[ok]
-        value, motive = valuer.value(i, j)
-        best = _best(i, valuer.net_return(value, i, j), count, j)
-        i, j = i[best], j[best]
+        i, j, share = i[ok], j[ok], share[ok]
+        value, motive = valuer.value(i, j, share=share)
+        best = _best(i, valuer.net_return(value, i, j, share), count, j)
+        i, j, share = i[best], j[best], share[best]
         channel = np.where(f.last_partner[i] == j, PRIOR, DIRECT)
         proposals += zip(i.tolist(), j.tolist(), motive[best].tolist(),
-                         valuer.price(j).tolist(), channel.tolist(), strict=True)
+                         valuer.price(j, share).tolist(), channel.tolist(), share.tolist(),
+                         strict=True)
 
     proposals += _presence_hunts(model, valuer)
 
@@ -273,7 +313,7 @@ def step(model, cond) -> dict[str, int]:
         buyers, prices = _buyers_for(model, cond, sellers, 0.5, valuer)
         for s, b, p in zip(sellers.tolist(), buyers.tolist(), prices.tolist(), strict=True):
             if b >= 0:
-                proposals.append((b, s, SUCCESSION, p, DIRECT))
+                proposals.append((b, s, SUCCESSION, p, DIRECT, 1.0))
             else:
                 closing.append(s)
 
@@ -284,26 +324,33 @@ def step(model, cond) -> dict[str, int]:
         buyers, prices = _buyers_for(model, cond, distressed, 0.5, valuer)
         for s, b, p in zip(distressed.tolist(), buyers.tolist(), prices.tolist(), strict=True):
             if b >= 0:
-                proposals.append((b, s, DISTRESS, p, DIRECT))
+                proposals.append((b, s, DISTRESS, p, DIRECT, 1.0))
 
     # consolidation of medium suppliers under price pressure
     proposals += _consolidations(model, valuer)
 
-    counts = dict.fromkeys([*ACQUISITION_MOTIVES, "blocked", "closed"], 0)
+    counts = dict.fromkeys([*ACQUISITION_MOTIVES, "blocked", "closed", "units_sold"], 0)
     batch = lifecycle.AcquisitionBatch(model, cond)
-    _make(model, cond, gate, batch, proposals, counts, closing)
+    sales = _make(model, cond, gate, batch, proposals, counts, closing)
     batch.commit()
+    _sell_units(model, cond, sales, counts)
     closing = [firm for firm in dict.fromkeys(closing) if f.status[firm] == ACTIVE]
     lifecycle.exit_firms(model, cond, closing)
     counts["closed"] = len(closing)
     return counts
 
 
-def _make(model, cond, gate, batch, proposals, counts, closing) -> None:
+def _make(model, cond, gate, batch, proposals, counts, closing) -> list[tuple]:
     """Make the ``proposals`` one after the other: each where both firms are still active, the
     acquirer is admitted (the FDI gate: a foreign acquirer with chance ``fdi_openness``) and
     merger control allows it (:meth:`Competition.allows`); count the motives and blocked deals,
     and add the targets of refused successions to ``closing``.
+
+    A proposal for a unit (a share below 1) is agreed here: the seller gives up the unit's
+    employees at once, and the unit is split off and bought after the batch (see
+    :func:`_sell_units`); the sales agreed are returned, as ``(acquirer, seller, motive,
+    price, channel, employees, share)``. A firm that sold or bought a unit this year is not bought
+    whole in the same year: one deal with it is under way.
 
     What does not change while the proposals are made (the firms' activity before the first,
     their countries and markets) is looked up for all proposals at once; the FDI gate's
@@ -312,11 +359,11 @@ def _make(model, cond, gate, batch, proposals, counts, closing) -> None:
     the same numbers decide the same proposals.
     """
     if not proposals:
-        return
+        return []
     f = model.firms
     rng = model.rng
-    acquirers, targets, motives, prices, channels = (list(c) for c in zip(*proposals,
-                                                                          strict=True))
+    acquirers, targets, motives, prices, channels, shares = (
+        list(c) for c in zip(*proposals, strict=True))
     a, t = np.array(acquirers, dtype=np.int64), np.array(targets, dtype=np.int64)
     live = ((a != t) & (f.status[a] == ACTIVE) & (f.status[t] == ACTIVE)).tolist()
     foreign = (f.country[a] != f.country[t]).tolist()
@@ -327,31 +374,87 @@ def _make(model, cond, gate, batch, proposals, counts, closing) -> None:
     draws = rng.random(int(np.count_nonzero(np.logical_and(live, foreign)))).tolist()
     used = 0
     taken: set[int] = set()  # firms acquired so far (no longer active)
+    busy: set[int] = set()  # firms that sold or bought a unit this year
+    sales: list[tuple] = []
     take, allows = batch.take, gate.allows
     with f.writing("employees") as employees:
         for p, acquirer in enumerate(acquirers):
             target = targets[p]
-            if not live[p] or acquirer in taken or target in taken:
+            unit = shares[p] < 1.0
+            if not live[p] or acquirer in taken or target in taken or target in busy:
                 continue
             if foreign[p]:
                 admitted = draws[used] < openness
                 used += 1
             else:
                 admitted = True
-            allowed = admitted and (not contested[p] or allows(acquirer, target))
+            size = round(employees[target] * shares[p]) if unit else None
+            allowed = admitted and (not contested[p] or allows(acquirer, target, size))
             counts["blocked"] += admitted and not allowed
             if not allowed:
                 if motives[p] == SUCCESSION:
                     closing.append(target)  # the retiring owner finds no permitted buyer
                 continue
+            counts[MOTIVES[motives[p]]] += 1
+            if unit:
+                employees[target] -= size
+                busy.update((acquirer, target))
+                sales.append((acquirer, target, motives[p], prices[p], channels[p], size,
+                              shares[p]))
+                continue
             take(acquirer, target, motives[p], prices[p], channels[p], employees)
             taken.add(target)
-            counts[MOTIVES[motives[p]]] += 1
     rng.bit_generator.state = state
     rng.random(used)
+    return sales
 
 
-def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
+#: firm columns a unit sold off starts with as its seller has them (the rest take their fill
+#: values, as an entrant's do; employees and the extensive columns are set apart)
+_UNIT_KEEPS = ("sector", "country", "region", "cluster", "knowledge", "quality",
+               "owner_age", "capability", "efficiency", "delivery", "margin_base", "margin",
+               "weight", "profile", "unit_revenue", "demand_shock")
+#: firm columns a unit takes its share of from its seller (stocks and flows in USD million)
+_UNIT_SPLITS = ("capital", "market_revenue", "market_share")
+
+
+def _sell_units(model, cond, sales, counts) -> None:
+    """Split each unit sold off its seller as a firm of its own and let its buyer take it over.
+
+    The unit enters as a spin-off of its seller (``firm_entered``, the seller as parent) with
+    the employees agreed in :func:`_make` (already taken off the seller), its share of the
+    seller's capital and sales, the seller's technology, profile and costs, and the seller's
+    home market alone (a business unit, not the seller's network of affiliates); its buyer
+    then acquires it (``acquisition``, with the motive of the hunt), as any target. The
+    seller keeps its deals, its other markets and its other units.
+    """
+    if not sales:
+        return
+    f = model.firms
+    acquirers, sellers, motives, prices, channels, sizes, share = (
+        np.array(c) for c in zip(*sales, strict=True))
+    sellers = sellers.astype(np.int64)
+    cols = {name: getattr(f, name)[sellers] for name in _UNIT_KEEPS}
+    for name in _UNIT_SPLITS:
+        column = getattr(f, name)
+        cols[name] = column[sellers] * share
+        column[sellers] = column[sellers] * (1.0 - share)
+    cols["employees"] = sizes.astype(np.float64)
+    markets = np.zeros((len(sellers), model.world.n_countries), dtype=bool)
+    markets[np.arange(len(sellers)), cols["country"]] = True
+    cols["markets"] = markets
+    units_ = lifecycle.add_firms(model, cond, cols, sellers)
+    batch = lifecycle.AcquisitionBatch(model, cond)
+    with f.writing("employees") as employees:
+        for acquirer, unit, motive, price, channel in zip(
+                acquirers.tolist(), units_.tolist(), motives.tolist(), prices.tolist(),
+                channels.tolist(), strict=True):
+            batch.take(acquirer, unit, motive, price, channel, employees)
+    batch.commit()
+    counts["units_sold"] = len(sales)
+
+
+def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int, float]]:
     """Large firms buy a firm in a foreign country where they do not sell yet (motive
     ``market``); the FDI and merger-control gates come after, as for every proposal."""
     f = model.firms
@@ -370,18 +473,19 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int]]:
     i, j = i[ok], j[ok]
     ok = ~f.markets[i, f.country[j]]
     i, j = i[ok], j[ok]
-    ok = (f.employees[j] < f.employees[i]) & valuer.affordable(i, j)
-    i, j = i[ok], j[ok]
+    share = offered_share(model, j)
+    ok = (f.employees[j] * share < f.employees[i]) & valuer.affordable(i, j, share)
+    i, j, share = i[ok], j[ok], share[ok]
     if not len(i):
         return []
-    value, _ = valuer.value(i, j, presence=True)
-    best = _best(i, valuer.net_return(value, i, j), count, j)
-    i, j = i[best], j[best]
-    return list(zip(i.tolist(), j.tolist(), [MARKET] * len(i), valuer.price(j).tolist(),
-                    [DIRECT] * len(i), strict=True))
+    value, _ = valuer.value(i, j, presence=True, share=share)
+    best = _best(i, valuer.net_return(value, i, j, share), count, j)
+    i, j, share = i[best], j[best], share[best]
+    return list(zip(i.tolist(), j.tolist(), [MARKET] * len(i), valuer.price(j, share).tolist(),
+                    [DIRECT] * len(i), share.tolist(), strict=True))
 
 
-def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
+def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int, float]]:
     """Medium suppliers under pressure merge with a peer of their sector and country."""
     f = model.firms
     rng = model.rng
@@ -408,5 +512,6 @@ def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int]]:
         acquirer, target = (firm, peer) if f.employees[firm] >= f.employees[peer] else (peer, firm)
         channel = CLUSTER if f.cluster[firm] >= 0 and f.cluster[firm] == f.cluster[peer] \
             else DIRECT
-        out.append((acquirer, target, CONSOLIDATION, float(valuer.price(target)), channel))
+        out.append((acquirer, target, CONSOLIDATION, float(valuer.price(target)), channel, 1.0))
     return out
+

@@ -60,6 +60,7 @@ from restructuring_sim.columns import stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
+from restructuring_sim.mechanisms import innovation
 from restructuring_sim.mechanisms.units import divisions, of_size, repeat_by_count
 from restructuring_sim.population import visibility_class_shares
 
@@ -147,9 +148,7 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     bound = bound * divisions(model)
     maybe = np.flatnonzero(room & (draw < bound))
     sector = f.sector[maybe]
-    backed = (f.employees[maybe] < SIZE_BOUNDS[1]) & cond.venture_backed[sector]
-    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech[maybe]
-    p = np.minimum(1.0, base[maybe] * venture)
+    p = np.minimum(1.0, base[maybe] * venture_lift(model, cond, maybe, tech[maybe]))
     return repeat_by_count(maybe, p * cond.internet[sector] * divisions(model)[maybe],
                            draw[maybe])
 
@@ -220,8 +219,7 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
     class from the size law gives every sample the economy's split; reputation and size still
     decide which firm within the class.
     """
-    cumulative = np.cumsum(visibility_class_shares(model.scenario.population,
-                                                   model.scenario.behaviour.visibility_elasticity))
+    cumulative = np.cumsum(class_shares(model))
     group_of_draw = np.asarray(group_of_draw)
     n = len(group_of_draw)
     cls = np.minimum(np.searchsorted(cumulative, model.rng.random(n), side="right"), 2)
@@ -233,6 +231,18 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
             out[sel] = _draw(model, tables[c], group_of_draw[sel],
                              None if any_group is None else any_group[sel])
     return out
+
+
+def class_shares(model) -> np.ndarray:
+    """Chance that a draw of :func:`class_draws` is of each size class (small, medium, large):
+    the class's expected share of the economy's size visibility (see
+    :func:`restructuring_sim.population.visibility_class_shares`) times its venture lift, the
+    ratio of its active firms' visibility with :func:`venture_lift` to without (1 for large
+    firms, and for every class without venture capital)."""
+    shares = visibility_class_shares(model.scenario.population,
+                                     model.scenario.behaviour.visibility_elasticity)
+    shares = shares * _visibility(model)[1]
+    return shares / shares.sum()
 
 
 #: draw tables :func:`_draw_table` and :func:`_class_tables` keep (the latest first): enough for
@@ -366,20 +376,59 @@ def _table_of(chosen, weight, group, last):
 
 def visibility(model) -> np.ndarray:
     """Every firm's visibility to searchers: ``employees ** visibility_elasticity * (1 +
-    reputation_weight * alliances_formed)`` (the same array for a whole step: alliances formed
-    during the step count from the next)."""
+    reputation_weight * alliances_formed)``, times :func:`venture_lift` for an SME of a
+    venture-backed sector (the same array for a whole step: alliances formed during the step
+    count from the next)."""
+    return _visibility(model)[0]
+
+
+def venture_lift(model, cond, firms: np.ndarray, tech) -> np.ndarray:
+    """``1 + venture_search * venture_capital * tech`` for each of ``firms`` that is an SME of a
+    venture-backed sector, 1 for the others (``tech``: their technology scores, 0..1).
+
+    Venture investors back the SMEs with technology: they push them to find corporate partners
+    (more searches, see :func:`choose_searchers`) and introduce them to the corporations they
+    know, whose venturing units scout start-ups in proportion to the venture money chasing
+    them (more visibility, see :func:`visibility`). Venture-backed start-ups ally more and
+    sooner (Hsu 2006, "Venture capitalists and cooperative start-up commercialization
+    strategy", Management Science; Lindsey 2008, "Blurring firm boundaries: the role of venture
+    capital in strategic alliances", J. Finance); corporate venture investment rose and fell
+    with venture capital (Dushnitsky and Lenox 2006, J. Business Venturing).
+    """
+    f = model.firms
+    backed = (f.employees[firms] < SIZE_BOUNDS[1]) & cond.venture_backed[f.sector[firms]]
+    return 1.0 + backed * (model.scenario.behaviour.venture_search
+                           * cond.venture_capital) * tech
+
+
+def _visibility(model) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`visibility` and, per size class (small, medium, large), the ratio of its active
+    firms' visibility to what it would be without the venture lift (kept for the step)."""
     f = model.firms
     b = model.scenario.behaviour
     elasticity = b.visibility_elasticity
     size = f.derived("employees", ("visibility", elasticity), lambda e: e ** elasticity)
-    if b.reputation_weight == 0:
-        return size
     kept = f.memo.get("visibility")
     if kept is not None and kept[0] == model.step_index and kept[1] is size:
-        return kept[2]
-    weight = size * (1.0 + b.reputation_weight * f.alliances_formed[:len(size)])
-    f.memo["visibility"] = (model.step_index, size, weight)
-    return weight
+        return kept[2], kept[3]
+    weight = size
+    if b.reputation_weight:
+        weight = size * (1.0 + b.reputation_weight * f.alliances_formed[:len(size)])
+    cond = model.conditions
+    lift = np.ones(3)
+    if b.venture_search and cond.venture_capital and cond.venture_backed.any():
+        backed = np.flatnonzero(f.active & f.is_sme & cond.venture_backed[f.sector])
+        gain = venture_lift(model, cond, backed, innovation.TechScores(model)[backed])
+        size_class = f.derived("employees", "size_class", size_class_codes)
+        active = f.active
+        plain = np.bincount(size_class[active], weights=weight[active], minlength=3)
+        extra = np.bincount(size_class[backed], weights=weight[backed] * (gain - 1.0),
+                            minlength=3)
+        lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
+        weight = weight.copy() if weight is size else weight
+        weight[backed] *= gain
+    f.memo["visibility"] = (model.step_index, size, weight, lift)
+    return weight, lift
 
 
 def _group_order(f, group) -> np.ndarray:
