@@ -871,7 +871,8 @@ class Demography(_Strict):
         0.3, ge=0, le=1,
         description="standard deviation of a 10-employee firm's yearly log employment growth "
         "from idiosyncratic shocks; it falls with size as (employees / 10) ** "
-        "-growth_noise_elasticity, and the shocks leave expected employment unchanged (log)",
+        "-growth_noise_elasticity; the shocks are centred in logs, so the median firm keeps its "
+        "size and expected employment grows by about half their variance (log)",
         json_schema_extra={"source": "judgement within the dispersion of small firms' yearly "
                            "growth (Evans 1987, 'The relationship between firm growth, size, "
                            "and age', J. Industrial Economics; Haltiwanger, Jarmin and Miranda "

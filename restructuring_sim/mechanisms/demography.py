@@ -22,8 +22,14 @@
   shed staff), grows by ``growth_per_deal_share`` x the deal share of revenue, shrinks by
   ``loss_shrink`` in a loss year, plus idiosyncratic shocks whose dispersion falls with size
   (``growth_noise`` at 10 employees, times ``(employees / 10) ** -growth_noise_elasticity``:
-  Stanley et al. 1996); so size classes change over time, and fast-growing small firms refill
-  the medium class.
+  Stanley et al. 1996). The shocks are centred in logs: the median firm keeps its size, and a
+  few grow fast, so that expected employment grows by about half the shocks' variance, faster
+  the smaller the firm. Gibrat's law holds for large firms but not for small ones, which grow
+  faster on average among survivors (Evans 1987, "The relationship between firm growth,
+  size, and age", and Hall 1987, J. Industrial Economics; Sutton 1997, "Gibrat's legacy",
+  J. Economic Literature), while the median continuing firm does not grow
+  (Haltiwanger, Jarmin and Miranda 2013). So size classes change over time, and fast-growing
+  small firms refill the medium class as acquisitions, exits and decline empty it.
 * **Exit**: a firm exits after ``exit_loss_years`` consecutive loss years, or at once when its
   margin falls below ``-insolvency_margin``; the safety net lowers the cost of exit and so
   shortens the wait (by up to 60% at ``safety_net`` = 1).
@@ -93,13 +99,13 @@ def accounts(model, cond) -> None:
                    + dem.deal_margin * share / (1.0 + share)
                    + model.scenario.supply.contract_margin * supply_share - f.pressure)
     f.loss_years[:] = np.where(act & (f.margin < 0), f.loss_years + 1, 0)
-    # idiosyncratic shocks, more dispersed for small firms (Stanley et al. 1996), centred so
-    # that they leave expected employment unchanged
+    # idiosyncratic shocks, more dispersed for small firms (Stanley et al. 1996), centred in
+    # logs: the median firm keeps its size (see the module docstring)
     sigma = dem.growth_noise * (np.maximum(f.employees, 1.0) / 10.0) ** -dem.growth_noise_elasticity
     growth = (model.scenario.market.capacity_adjustment * share_change
               + dem.growth_per_deal_share * share / (1.0 + share)
               - dem.loss_shrink * (f.margin < 0)
-              + rng.normal(0.0, 1.0, n) * sigma - 0.5 * sigma ** 2)
+              + rng.normal(0.0, 1.0, n) * sigma)
     with f.writing("employees") as employees:
         employees[act] = np.maximum(1.0, np.rint(employees[act] * np.exp(growth[act])))
     f.pressure[:] *= 0.5
