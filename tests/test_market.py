@@ -287,3 +287,24 @@ def test_profiles_are_shares_and_spinoffs_carry_their_parents():
     assert np.allclose(f.profile.sum(axis=1), 1.0) and (f.profile >= 0).all()
     assert len(f) == 11 and f.profile[10].tolist() == f.profile[0].tolist()
     assert market.appeal(model).shape == (11,)
+
+
+@pytest.mark.parametrize("size", [40, 4_000])
+def test_growth_shocks_keep_the_median_firm_and_let_small_firms_grow_faster(size):
+    """Idiosyncratic growth shocks are centred in logs: among identical firms, against the same
+    firms without shocks, the median firm keeps its size and mean employment grows by about half
+    the shocks' variance, ``growth_noise ** 2 * (size / 10) ** (-2 * elasticity) / 2``, so that
+    small firms grow faster on average than large ones (Evans 1987; Hall 1987)."""
+    from restructuring_sim.mechanisms import demography
+
+    n = 4_000
+    sizes = {}
+    for noise in ("0.3", "0"):
+        model = tiny(same_firms(n, employees=[size] * n), [f"demography.growth_noise={noise}"])
+        demography.accounts(model, model.world.conditions(3))
+        sizes[noise] = model.firms.employees.copy()
+    ratio = sizes["0.3"] / sizes["0"]
+    elasticity = model.scenario.demography.growth_noise_elasticity
+    sigma = 0.3 * (size / 10) ** -elasticity
+    assert np.median(np.log(ratio)) == pytest.approx(0.0, abs=0.01)
+    assert ratio.mean() - 1 == pytest.approx(np.expm1(sigma ** 2 / 2), abs=0.01)
