@@ -151,8 +151,10 @@ def test_currency_union_raises_exports_among_its_members():
 
 
 def test_cheaper_ict_means_more_exporters():
+    """ICT at a fifth of its 1988 cost: at least a fifth more exporting SMEs (about two fifths
+    more on the baseline)."""
     cheap, dear = ["drivers.ict_cost=0.2"], ["drivers.ict_cost=1.0"]
-    assert mean_over_seeds(cheap, exporting_smes) > mean_over_seeds(dear, exporting_smes) + 0.05
+    assert mean_over_seeds(cheap, exporting_smes) > 1.2 * mean_over_seeds(dear, exporting_smes)
 
 
 def test_export_information_services_mean_more_exporters():
