@@ -197,6 +197,20 @@ def test_bad_budget(tmp_path, field, value):
     assert_one_line_error(invoke("calibrate", path), f"budget.{field}")
 
 
+def test_a_census_share_is_fitted_and_recorded(tmp_path):
+    """A count of the paper at census scale can be fitted on a small sample as its share of the
+    cross-border alliances that fix the census size (``census_<count>``)."""
+    text = spec_text(2).replace('"sme_only_share", "small_to_medium_late"',
+                                '"census_sme_alliances_decade"')
+    result = invoke("calibrate", write_spec(tmp_path, text), "-q")
+    assert result.exit_code == 0, result.stderr
+    best = json.loads((tmp_path / "tiny" / "best.json").read_text())
+    fitted = best["fitted_moments"]["census_sme_alliances_decade"]
+    assert fitted["paper"] == pytest.approx(2400 / 42000) and fitted["tolerance"] == "+/-15%"
+    table = pd.read_csv(tmp_path / "tiny" / "moments.csv")
+    assert "census_sme_alliances_decade" in set(table["name"])
+
+
 def test_unknown_moment_and_missing_spec(tmp_path):
     path = write_spec(tmp_path, spec_text().replace('"late_share"', '"late_shares"'))
     assert_one_line_error(invoke("calibrate", path), "late_shares", "not a moment")

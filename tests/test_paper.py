@@ -299,3 +299,29 @@ def small_events_and_firms():
 
     model = run_model(n_firms=2000, seed=4)
     return model.events.to_pandas(), model.firms_table().to_pandas()
+
+
+def test_a_census_share_passes_where_its_count_passes_at_the_anchor():
+    """Each scored count but the anchor, as a share of the anchor count: times the paper's
+    42,000 cross-border alliances, its passing band is the count's (15% either side, or from
+    the value to 15% over it for "more than" and "at least")."""
+    fig = load_figures()
+    shares = fig.census_shares()
+    anchor = fig.count["all_cross_border_alliances_decade"].value
+    scored = {n for n, c in fig.count.items() if c.scored} - {"all_cross_border_alliances_decade"}
+    assert {n.removeprefix("census_") for n in shares} == scored
+    for name, moment in shares.items():
+        lo, hi = fig.count[name.removeprefix("census_")].interval(fig.tolerance)
+        assert np.multiply(moment.interval, anchor) == pytest.approx((lo, hi))
+    assert set(fig.fittable()) == set(fig.moment) | set(shares)
+
+
+def test_census_fractions_are_the_runs_counts_over_its_anchor(small_events_and_firms):
+    from restructuring_sim.paper.moments import census_fractions, event_counts
+
+    events, _ = small_events_and_firms
+    counts = event_counts(events)
+    fractions = census_fractions(events)
+    assert fractions["census_sme_alliances_decade"] == (
+        counts["sme_alliances_decade"], counts["all_cross_border_alliances_decade"])
+    assert len(fractions) == len(load_figures().census_shares())

@@ -139,8 +139,9 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     write_text(posterior.to_csv(index=False), out / "posterior.csv")
 
     fig = load_figures()
+    fittable = fig.fittable()
     names = spec.moments or list(fig.moment)
-    loss = Loss([fig.moment[n] for n in names])
+    loss = Loss([fittable[n] for n in names])
     seeds = record.check_seeds(spec.seed, spec.budget.check_replicates)
     posterior_mean = {k: float(history[f"mean:{k}"].iloc[-1]) for k in keys}
     # the lowest single loss is flattered by noise: the lowest-loss particles, the posterior
@@ -164,7 +165,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
             worst = max(abs(d) for d in deviations(means, loss.moments).values())
             candidates[label] = {"parameters": {k: float(v) for k, v in point.items()},
                                  "check_loss": value if math.isfinite(value) else None,
-                                 "check_within": sum(fig.moment[n].passes(means.get(n, math.nan))
+                                 "check_within": sum(fittable[n].passes(means.get(n, math.nan))
                                                      for n in names),
                                  "check_worst": worst,
                                  "check_pass_chance": _pass_chance(runs, names, size, spec.seed),
@@ -173,7 +174,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     table = candidates[chosen]["table"]
     check_loss = candidates[chosen]["check_loss"]
     write_text(table.to_csv(index=False), out / "moments.csv")
-    rules = {n: fig.moment[n].rule for n in names}
+    rules = {n: fittable[n].rule for n in names}
     result = {
         "name": spec.name,
         "library": f"pyabc {_version('pyabc')} (ABC-SMC)",
@@ -201,7 +202,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
                          for k, v in row.items()}
                         for row in table.to_dict(orient="records")],
         },
-        "fitted_moments": {n: {"paper": fig.moment[n].value, "tolerance": rules[n]}
+        "fitted_moments": {n: {"paper": fittable[n].value, "tolerance": rules[n]}
                            for n in names},
         "loss_definition": "root mean square over fitted moments of (model - paper) / "
                            "tolerance; bound moments count only above the bound"

@@ -35,12 +35,14 @@ def scenario_data(base: dict, point: Mapping[str, float]) -> dict:
 
 
 def moments_task(data: dict, seed: int) -> dict[str, tuple[float, float]]:
-    """Run one replicate of a scenario (plain data) and return its moments as fractions."""
+    """Run one replicate of a scenario (plain data) and return its moments, and its census
+    shares (see :meth:`~restructuring_sim.paper.figures.Figures.census_shares`), as
+    fractions."""
     from restructuring_sim.paper.ensemble import run_one
-    from restructuring_sim.paper.moments import FIRM_COLUMNS, replicate_fractions
+    from restructuring_sim.paper.moments import FIRM_COLUMNS, census_fractions, replicate_fractions
 
     events, firms = run_one(data, seed, firm_columns=FIRM_COLUMNS)
-    return replicate_fractions(events, firms)
+    return {**replicate_fractions(events, firms), **census_fractions(events)}
 
 
 #: prefix of the keys that carry a moment's spread over an ensemble (see :func:`ensemble_moments`)

@@ -94,9 +94,10 @@ def run_smc(spec: CalibrationSpec, base: dict, out: Path,
     from restructuring_sim.paper.figures import load_figures
 
     fig = load_figures()
+    fittable = fig.fittable()
     names = spec.moments or list(fig.moment)
-    loss = Loss([fig.moment[n] for n in names])
-    observed = {n: fig.moment[n].value for n in names}
+    loss = Loss([fittable[n] for n in names])
+    observed = {n: fittable[n].value for n in names}
     keys = list(spec.parameters)
     prior = pyabc.Distribution(**{
         k: pyabc.RV("uniform", b.low, b.high - b.low) for k, b in spec.parameters.items()

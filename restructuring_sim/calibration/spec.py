@@ -172,7 +172,7 @@ def load_spec(path: str | Path) -> tuple[CalibrationSpec, dict[str, Any]]:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
         raise UserError(_format(exc.errors()[0], str(path))) from None
-    known = list(load_figures().moment)
+    known = list(load_figures().fittable())
     for name in spec.moments:
         if name not in known:
             raise UserError(f"{path}: moments: {name!r} is not a moment; allowed: "

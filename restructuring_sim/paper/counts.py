@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from restructuring_sim.paper.figures import Figures, load_figures
+from restructuring_sim.paper.figures import CENSUS_ANCHOR, Figures, load_figures
 
 COLUMNS = ["name", "paper", "model_mean", "low", "high", "at_least", "scored", "pass"]
 #: the count that fixes the census size
-ANCHOR = "all_cross_border_alliances_decade"
+ANCHOR = CENSUS_ANCHOR
 
 
 def count_table(per_replicate: list[dict[str, float]], fractions: list[float],

@@ -24,6 +24,10 @@ FIGURES_PATH = Path(__file__).with_name("figures.toml")
 
 #: relative tolerance of a ratio (fraction of the paper's value), and the unit of a strict bound
 RATIO_TOLERANCE = 0.20
+#: the count that fixes the census size (see :mod:`restructuring_sim.paper.counts`)
+CENSUS_ANCHOR = "all_cross_border_alliances_decade"
+#: prefix of a count scored as its share of the anchor count (see :meth:`Figures.census_shares`)
+CENSUS_PREFIX = "census_"
 
 
 class Rules(BaseModel):
@@ -201,6 +205,41 @@ class Figures(_Strict):
     def years(self, period: str) -> tuple[int, int]:
         """First and last year (inclusive) of a named period."""
         return self.periods[period]
+
+    def census_shares(self) -> dict[str, Moment]:
+        """Each scored count but the anchor (:data:`CENSUS_ANCHOR`) as a share of the anchor
+        count, with the count's tolerance, named ``census_<count>``: a moment a calibration can
+        fit on samples of any size so that census-scale counts come out right.
+
+        The census size is fixed so that a census run's anchor count is the paper's, so a count
+        passes at census scale about when its share of the anchor does. The count's tolerance
+        (``[tolerance] count``, 15%) is tighter than that of the moment built from the same
+        share where there is one (a share below 0.15 passes within a factor of 1.5): a fit to
+        the moments alone can leave every count involving SMEs 20% short. A count the paper
+        gives as "more than" or "at least" passes from its value to the tolerance above it: its
+        share's moment is the middle of that band, with half the tolerance.
+        """
+        anchor = self.count[CENSUS_ANCHOR].value
+        tol = self.tolerance.count
+        out = {}
+        for name, count in self.count.items():
+            if name == CENSUS_ANCHOR or not count.scored:
+                continue
+            value, relative = count.value / anchor, tol
+            if count.at_least:
+                value, relative = value * (1 + tol / 2), (tol / 2) / (1 + tol / 2)
+            out[CENSUS_PREFIX + name] = Moment(
+                name=CENSUS_PREFIX + name, kind="share", value=value, period=count.period,
+                source="events", relative_tolerance=relative,
+                note=f"census-scale count {name} ({'at least ' if count.at_least else ''}"
+                     f"{count.value:g}) over the {anchor:g} cross-border alliances that fix "
+                     "the census size")
+        return out
+
+    def fittable(self) -> dict[str, Moment]:
+        """Every moment a calibration can fit: the paper's moments and the census shares
+        (:meth:`census_shares`)."""
+        return {**self.moment, **self.census_shares()}
 
 
 def parse_figures(data: dict) -> Figures:

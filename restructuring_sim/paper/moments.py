@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from restructuring_sim.paper import trends
-from restructuring_sim.paper.figures import Figures, load_figures
+from restructuring_sim.paper.figures import CENSUS_ANCHOR, CENSUS_PREFIX, Figures, load_figures
 
 #: ``bound`` is "point" (passes within +/- tolerance of the paper) or "upper" (passes at or below
 #: paper + tolerance); ``rule`` says the same in words, as the tables print it
@@ -189,6 +189,17 @@ def replicate_fractions(events: pd.DataFrame, firms: pd.DataFrame | None = None,
     return {name: (float(top), float(bottom)) for name, (top, bottom) in out.items()}
 
 
+def census_fractions(events: pd.DataFrame,
+                     figures: Figures | None = None) -> dict[str, Fraction]:
+    """The census shares (:meth:`~restructuring_sim.paper.figures.Figures.census_shares`) of
+    one run, as ``(count, anchor count)`` of its reported deals."""
+    fig = figures or load_figures()
+    counts = _reported_counts(events, fig)
+    anchor = counts[CENSUS_ANCHOR]
+    return {name: (counts[name.removeprefix(CENSUS_PREFIX)], anchor)
+            for name in fig.census_shares()}
+
+
 def replicate_moments(events: pd.DataFrame, firms: pd.DataFrame | None = None,
                       figures: Figures | None = None) -> dict[str, float]:
     """Every moment computable for one run (NaN where a denominator is zero)."""
@@ -210,7 +221,7 @@ def summarise(per_replicate: Sequence[dict[str, Fraction]],
     """
     fig = figures or load_figures()
     rows = []
-    for name, m in fig.moment.items():
+    for name, m in fig.fittable().items():
         if not per_replicate or all(name not in r for r in per_replicate):
             continue
         fractions = [r[name] for r in per_replicate if name in r]
@@ -245,13 +256,14 @@ def pass_chances(per_replicate: Sequence[dict[str, Fraction]], size: int,
     if not 1 <= size < len(per_replicate):
         raise ValueError(f"size {size}: must be at least 1 and below the number of replicates "
                          f"({len(per_replicate)})")
-    names = [n for n in fig.moment if any(n in r for r in per_replicate)]
+    fittable = fig.fittable()
+    names = [n for n in fittable if any(n in r for r in per_replicate)]
     top, bottom = (np.array([[float(r.get(n, (0.0, 0.0))[k]) for n in names]
                              for r in per_replicate]) for k in (0, 1))
     picks = np.argsort(rng.random((draws, len(per_replicate))), axis=1)[:, :size]
     with np.errstate(invalid="ignore", divide="ignore"):
         values = top[picks].sum(axis=1) / bottom[picks].sum(axis=1)  # 0 / 0 is NaN: a fail
-    within = np.column_stack([fig.moment[n].passes(values[:, k]) for k, n in enumerate(names)])
+    within = np.column_stack([fittable[n].passes(values[:, k]) for k, n in enumerate(names)])
     return ({n: float(within[:, k].mean()) for k, n in enumerate(names)},
             float(within.all(axis=1).mean()))
 

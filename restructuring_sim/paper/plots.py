@@ -135,7 +135,7 @@ def plot_moments(table: pd.DataFrame, path: Path, figures: Figures | None = None
     replicates. Values beyond +/- :data:`MOMENT_AXIS` are drawn at the edge with an arrow and
     their value written beside them.
     """
-    moments = (figures or load_figures()).moment
+    moments = (figures or load_figures()).fittable()
     fig = Figure(figsize=(8.5, 0.4 * len(table) + 1.6))
     ax = fig.subplots()
     lim = MOMENT_AXIS

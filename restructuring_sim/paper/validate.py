@@ -186,7 +186,7 @@ def render_table(table, title: str):
 
     from restructuring_sim.paper.figures import load_figures
 
-    moments = load_figures().moment
+    moments = load_figures().fittable()
     out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     out.add_column("moment", no_wrap=True)
     for col in ("paper", "model mean", "90% interval", "tolerance"):
