@@ -39,10 +39,10 @@ def moments_task(data: dict, seed: int) -> dict[str, tuple[float, float]]:
     shares (see :meth:`~restructuring_sim.paper.figures.Figures.census_shares`), as
     fractions."""
     from restructuring_sim.paper.ensemble import run_one
-    from restructuring_sim.paper.moments import FIRM_COLUMNS, census_fractions, replicate_fractions
+    from restructuring_sim.paper.moments import FIRM_COLUMNS, replicate_fractions
 
     events, firms = run_one(data, seed, firm_columns=FIRM_COLUMNS)
-    return {**replicate_fractions(events, firms), **census_fractions(events)}
+    return replicate_fractions(events, firms, census=True)
 
 
 #: prefix of the keys that carry a moment's spread over an ensemble (see :func:`ensemble_moments`)

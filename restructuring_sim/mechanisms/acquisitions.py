@@ -514,4 +514,3 @@ def _consolidations(model, valuer) -> list[tuple[int, int, int, float, int, floa
             else DIRECT
         out.append((acquirer, target, CONSOLIDATION, float(valuer.price(target)), channel, 1.0))
     return out
-

@@ -417,10 +417,10 @@ def _visibility(model) -> tuple[np.ndarray, np.ndarray]:
     cond = model.conditions
     lift = np.ones(3)
     if b.venture_search and cond.venture_capital and cond.venture_backed.any():
-        backed = np.flatnonzero(f.active & f.is_sme & cond.venture_backed[f.sector])
+        active = f.active
+        backed = np.flatnonzero(active & f.is_sme & cond.venture_backed[f.sector])
         gain = venture_lift(model, cond, backed, innovation.TechScores(model)[backed])
         size_class = f.derived("employees", "size_class", size_class_codes)
-        active = f.active
         plain = np.bincount(size_class[active], weights=weight[active], minlength=3)
         extra = np.bincount(size_class[backed], weights=weight[backed] * (gain - 1.0),
                             minlength=3)

@@ -25,8 +25,6 @@ import pandas as pd
 from restructuring_sim.paper.figures import CENSUS_ANCHOR, Figures, load_figures
 
 COLUMNS = ["name", "paper", "model_mean", "low", "high", "at_least", "scored", "pass"]
-#: the count that fixes the census size
-ANCHOR = CENSUS_ANCHOR
 
 
 def count_table(per_replicate: list[dict[str, float]], fractions: list[float],
@@ -84,8 +82,8 @@ def implied_census_firms(per_replicate: list[dict[str, float]], n_firms: list[in
     would number the paper's count (42,000): ``paper * sum(n_firms) / sum(counts)``; NaN without
     any such alliance."""
     fig = figures or load_figures()
-    total = sum(r.get(ANCHOR, 0.0) for r in per_replicate)
-    return fig.count[ANCHOR].value * sum(n_firms) / total if total else math.nan
+    total = sum(r.get(CENSUS_ANCHOR, 0.0) for r in per_replicate)
+    return fig.count[CENSUS_ANCHOR].value * sum(n_firms) / total if total else math.nan
 
 
 def render_counts(table: pd.DataFrame, census: bool, implied: float):

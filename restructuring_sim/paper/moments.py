@@ -62,17 +62,19 @@ def _value(fraction: Fraction) -> float:
     return float(top) / float(bottom) if bottom else NAN
 
 
-def event_fractions(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, Fraction]:
+def event_fractions(events: pd.DataFrame, figures: Figures | None = None, *,
+                    counts: dict[str, float] | None = None) -> dict[str, Fraction]:
     """The moments computed from one event log, as ``(numerator, denominator)``: of the deals
     the paper's database would report (``reported``), but for the JETRO ratio, which compares
     them with JETRO's count from Japanese newspapers (``named_at_home``).
 
     A moment that ``figures.toml`` builds from two counts takes them from :func:`event_counts`;
     the two moments the paper gives without counts (services against manufacturing before
-    1995, alliances among SMEs only) are counted here.
+    1995, alliances among SMEs only) are counted here. ``counts``: the log's reported counts,
+    where the caller has them already.
     """
     fig = figures or load_figures()
-    counts = _reported_counts(events, fig)
+    counts = _reported_counts(events, fig) if counts is None else counts
     out = {name: (counts[m.numerator], counts[m.denominator])
            for name, m in fig.moment.items()
            if m.source == "events" and m.numerator in counts and m.denominator in counts}
@@ -180,10 +182,16 @@ def firm_fractions(events: pd.DataFrame, firms: pd.DataFrame,
 
 
 def replicate_fractions(events: pd.DataFrame, firms: pd.DataFrame | None = None,
-                        figures: Figures | None = None) -> dict[str, Fraction]:
+                        figures: Figures | None = None, *,
+                        census: bool = False) -> dict[str, Fraction]:
     """Every moment computable for one run, as ``(numerator, denominator)``: event moments,
-    plus firm moments if ``firms``."""
-    out = event_fractions(events, figures)
+    plus firm moments if ``firms``, plus the census shares if ``census`` (see
+    :func:`census_fractions`)."""
+    fig = figures or load_figures()
+    counts = _reported_counts(events, fig)
+    out = event_fractions(events, fig, counts=counts)
+    if census:
+        out.update(_census_fractions(counts, fig))
     if firms is not None:
         out.update(firm_fractions(events, firms, figures))
     return {name: (float(top), float(bottom)) for name, (top, bottom) in out.items()}
@@ -194,7 +202,11 @@ def census_fractions(events: pd.DataFrame,
     """The census shares (:meth:`~restructuring_sim.paper.figures.Figures.census_shares`) of
     one run, as ``(count, anchor count)`` of its reported deals."""
     fig = figures or load_figures()
-    counts = _reported_counts(events, fig)
+    return _census_fractions(_reported_counts(events, fig), fig)
+
+
+def _census_fractions(counts: dict[str, float], fig: Figures) -> dict[str, Fraction]:
+    """:func:`census_fractions` from a log's reported counts."""
     anchor = counts[CENSUS_ANCHOR]
     return {name: (counts[name.removeprefix(CENSUS_PREFIX)], anchor)
             for name in fig.census_shares()}
