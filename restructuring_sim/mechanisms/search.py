@@ -70,6 +70,9 @@ DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
 )
 #: contacts the matching service proposes to a registered firm when it proposes any
 MATCHING_CONTACTS = 1
+#: employees up to which a firm's search rises with its size (the SME bound): above it a firm
+#: searches through its units, each as often as a firm of this size
+UNIT_SEARCH_SIZE = 250.0
 
 
 @dataclass
@@ -136,7 +139,8 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     elasticity = b.search_size_elasticity
     rate = b.search_rate
     base = f.derived("employees", ("search", elasticity, rate),
-                     lambda e: rate * (e / 250.0) ** elasticity)
+                     lambda e: rate * (np.minimum(e, UNIT_SEARCH_SIZE) / UNIT_SEARCH_SIZE)
+                     ** elasticity)
     draw = model.rng.random(len(f))
     # most firms are far too small to search at all: the chance is worked out only for firms
     # whose draw falls below the largest chance they could have, with the sector's largest
