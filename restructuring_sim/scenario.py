@@ -473,7 +473,8 @@ class Behaviour(_Strict):
 
     search_rate: float = Field(
         0.3945, ge=0, le=1,
-        description="chance per step that a 250-employee firm seeks a partner (probability/step)"
+        description="chance per step that a 250-employee firm, or a unit of a large firm, seeks "
+        "a partner; smaller firms' chance falls with search_size_elasticity (probability/step)"
     )
     venture_search: float = Field(
         0.1618, ge=0, le=20,
@@ -632,7 +633,7 @@ class Behaviour(_Strict):
         0.35, ge=0, le=1,
         description="elasticity in employees of the number of a large firm's units that seek "
         "and manage partners on their own: (employees / 250) ** division_elasticity units "
-        "above 250 employees, each searching with the firm's chance and running a management "
+        "above 250 employees, each searching as a 250-employee firm does and running a management "
         "span of its own size; 0 = one unit whatever the size (elasticity)",
         json_schema_extra={"source": "the volatility of firms' growth falls as size ** -0.15 "
                            "to -0.2 (Stanley et al. 1996, Nature 379; Amaral et al. 1997, J. "

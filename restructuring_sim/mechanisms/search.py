@@ -1,8 +1,10 @@
 """Partner search: which firms look for a partner this step, and whom they consider.
 
-A firm searches with a chance rising with its size (search has fixed costs: trade fairs, agents,
-travel) and, for an SME of a venture-backed sector, with venture finance and its own technology,
-as often again as its sector's Internet boost (see :func:`choose_searchers`).
+An SME searches with a chance rising with its size (search has fixed costs: trade fairs, agents,
+travel, which a small firm can seldom afford), a large firm through its units, each as often as a
+firm of 250 employees (see below), and, for an SME of a venture-backed sector, with venture
+finance and its own technology; every firm as often again as its sector's Internet boost (see
+:func:`choose_searchers`).
 
 Search never scans all pairs. Each searching firm examines a bounded sample of candidates, drawn in
 one vectorised pass:
@@ -45,9 +47,14 @@ only where a deal is worth much.
 A large firm is several units that look for partners on their own (:mod:`units`): business
 units and country affiliates each run their own deals, with their own managers. The number of
 units grows as a power of employees (``division_elasticity``), so a firm of 25,000 employees
-searches and manages alliances as about five firms of 5,000 do. That is why alliance degrees
-have a heavy tail that follows the firm-size law (Zipf's, through the units' power), and not a
-ceiling at the chance of one search a quarter.
+runs about five units. Each unit seeks a partner with chance ``search_rate`` a quarter, as a
+firm of 250 employees does: a unit has a business-development function whose fixed costs are
+paid, so more size means more units that search, not more searches per unit. (Were a unit's
+chance to keep rising with the whole firm's size, every unit of a firm above a few hundred
+employees would search every quarter, and the large firms' alliance activity, most of the
+economy's, would have no level of its own: ``search_rate`` would move only the SMEs.) That is
+why alliance degrees have a heavy tail that follows the firm-size law (Zipf's, through the
+units' power), and not a ceiling at the chance of one search a quarter.
 """
 
 from __future__ import annotations
@@ -121,8 +128,10 @@ def has_room(model) -> np.ndarray:
 def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     """Firms that look for a partner this step.
 
-    A unit's chance (at most 1) rises with size and, for an SME of a venture-backed sector,
-    with venture finance: by the factor ``1 + venture_search * venture_capital * tech``,
+    A unit's chance (at most 1) is ``search_rate * (min(employees, 250) / 250) **
+    search_size_elasticity``: it rises with an SME's size, and a unit of a large firm searches
+    as a 250-employee firm does. For an SME of a venture-backed sector it rises with venture
+    finance: by the factor ``1 + venture_search * venture_capital * tech``,
     ``tech`` being its technology score (0..1; an array over every firm or
     :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few firms
     that may search alone). Investors back the SMEs with technology, and push them to find
@@ -131,8 +140,8 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     A firm runs ``chance * divisions * internet`` searches on average: the whole number, plus
     one more with the chance of its fraction (one draw per firm: a single-unit SME searches
     once with its chance times the boost). The sector's Internet boost multiplies searches, not
-    a capped chance, so that it reaches the large firms that search every quarter too: the Web
-    made each search cheaper for every firm. A firm appears once per search.
+    a capped chance, so that it reaches every firm alike: the Web made each search cheaper for
+    every firm. A firm appears once per search.
     """
     f = model.firms
     b = model.scenario.behaviour

@@ -5,8 +5,8 @@ units (a real number; 1 for an SME). The volatility of firms' growth falls with 
 ``size ** -0.15`` to ``-0.2`` (Stanley et al. 1996; Amaral et al. 1997), which a firm made of
 independent units gives with about ``size ** 0.3`` to ``0.4`` units (Sutton 2002).
 
-Each unit seeks partners with the firm's chance a quarter, manages a span of alliances of its
-own size and takes on up to three alliances a step (see
+Each unit seeks partners with a 250-employee firm's chance a quarter, manages a span of
+alliances of its own size and takes on up to three alliances a step (see
 :mod:`restructuring_sim.mechanisms.search` and :mod:`restructuring_sim.mechanisms.alliances`),
 and hunts for acquisitions with the firm's yearly chances, buying and absorbing targets of up to
 a multiple of its own value (see :mod:`restructuring_sim.mechanisms.acquisitions`): so a large
