@@ -671,7 +671,7 @@ def test_searchers_chosen_among_firms_below_the_bound_equal_those_of_every_firm(
     cond = model.world.conditions(model.step_index)
     room, tech = search.has_room(model), innovation.tech_score(model)
     state = model.rng.bit_generator.state
-    p = b.search_rate * (f.employees / 250.0) ** b.search_size_elasticity
+    p = b.search_rate * (np.minimum(f.employees, 250.0) / 250.0) ** b.search_size_elasticity
     backed = f.is_sme & cond.venture_backed[f.sector]
     venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
     p = np.minimum(1.0, p * venture) * cond.internet[f.sector]

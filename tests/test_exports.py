@@ -50,15 +50,21 @@ def test_higher_quality_firm_exports_and_lower_does_not():
     assert not f.exports[:, f.country[0]].any()  # never to the home country
 
 
-def test_prohibitive_entry_cost_leaves_no_exporter():
+def test_prohibitive_entry_cost_leaves_no_sme_exporter():
+    """At the highest fixed costs (USD 100 million a year a market) no SME's export profit pays;
+    a giant firm's may, as its export sales grow with its home sales."""
     scenario = load_scenario(None, ["simulation.n_firms=400", "simulation.end_year=1990",
                                     "exports.entry_cost=1000", "exports.market_cost=100"])
     model = RestructuringModel(scenario, seed=2)
-    assert exports.exporters(model.firms).any()  # the population starts with some exporters
+    before = exports.exporters(model.firms)
+    assert (before & model.firms.is_sme).any()  # the population starts with some SME exporters
     model.run()
+    after = exports.exporters(model.firms)
+    assert not (after & model.firms.is_sme).any()
+    assert after.sum() < before.sum()
     firms = model.firms_table().to_pandas()
-    assert not exports.exporters(model.firms).any()
-    assert (firms.loc[firms["year"] == 1990, "export_markets"] == 0).all()
+    last = firms[(firms["year"] == 1990) & (firms["size_class"] != "large")]
+    assert (last["export_markets"] == 0).all()
 
 
 def test_exporters_keep_a_market_that_would_not_pay_its_entry_cost():
