@@ -249,9 +249,15 @@ class NetworkTracker:
         self._untie(int(edge_id), step)
 
     def end_edges(self, edge_ids, step: int) -> None:
-        """End live ties, as :meth:`end_edge` would one after the other."""
-        for edge_id in np.asarray(edge_ids, dtype=np.int64).tolist():
-            self._untie(edge_id, step)
+        """End live ties, as :meth:`end_edge` would one after the other (their rows of the
+        history read and written at once: at a million firms a year ends some 50,000 ties)."""
+        ids = np.asarray(edge_ids, dtype=np.int64).tolist()
+        rows = [self._row.pop(edge_id) for edge_id in ids]
+        history = self._history
+        history.end_step[rows] = step
+        for edge_id, u, v in zip(ids, history.source[rows].tolist(),
+                                 history.target[rows].tolist(), strict=True):
+            self._drop(edge_id, u, v)
 
     def _tie(self, u: int, v: int, key: int, code: int) -> tuple[bool, bool, bool, bool]:
         """Add a live tie (the firms exist, the key is new) and say whether it closes a
@@ -265,7 +271,9 @@ class NetworkTracker:
             if common:
                 closes_any = True
                 closes = any(code in nu[w].values() and code in nv[w].values() for w in common)
-        pair = _pair_key(u, v)
+        # one int for the unordered pair (firm ids are below 2**32), worked out inline: this
+        # runs once per tie
+        pair = u << 32 | v if u < v else v << 32 | u
         in_layer = self._pairs[code]
         repeats = pair in in_layer
         repeats_any = repeats or pair in self._partnered
@@ -287,6 +295,12 @@ class NetworkTracker:
         row = self._row.pop(edge_id)
         history = self._history
         u, v = int(history.source[row]), int(history.target[row])
+        self._drop(edge_id, u, v)
+        history.end_step[row] = step
+        return u, v
+
+    def _drop(self, edge_id: int, u: int, v: int) -> None:
+        """Take the tie ``edge_id`` between ``u`` and ``v`` out of the live ties."""
         adj = self._adj
         ties = adj[u][v]
         del ties[edge_id]
@@ -297,8 +311,6 @@ class NetworkTracker:
                 del adj[u]
             if not adj[v]:
                 del adj[v]
-        history.end_step[row] = step
-        return u, v
 
     def _record(self, ids: list[int], layer: str, src: list[int], dst: list[int], step: int,
                 cross: list[bool], sme: list[bool], shape: list[tuple]) -> None:
@@ -492,11 +504,6 @@ class _History(ColumnTable):
         "target": (np.int64, 0), "start_step": (np.int32, 0), "end_step": (np.int32, -1),
         **{name: (np.bool_, False) for name in _FLAGS},
     }
-
-
-def _pair_key(u: int, v: int) -> int:
-    """One int for the unordered pair of firms ``u`` and ``v`` (firm ids are below 2**32)."""
-    return u << 32 | v if u < v else v << 32 | u
 
 
 def _flag_list(flag, n: int) -> list[bool]:

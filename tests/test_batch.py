@@ -681,3 +681,15 @@ def test_searchers_chosen_among_firms_below_the_bound_equal_those_of_every_firm(
     expected = np.repeat(np.arange(len(f)), searches.astype(int))
     model.rng.bit_generator.state = state
     assert search.choose_searchers(model, cond, room, tech).tolist() == expected.tolist()
+
+
+@given(rows=st.integers(0, 5000), seed=st.integers(0, 2**16), scale=st.integers(-12, 12))
+@settings(max_examples=50, deadline=None)
+def test_cognitive_distance_sums_rows_as_numpy_does(rows, seed, scale):
+    """The column-wise sum behind :func:`innovation.distance` has the bits of numpy's own
+    ``sum(axis=1)`` (outputs stay byte-identical)."""
+    rng = np.random.default_rng(seed)
+    a = rng.dirichlet(np.full(8, 0.3), rows) * 10.0 ** scale
+    b = rng.random((rows, 8))
+    expected = 0.5 * np.abs(a - b).sum(axis=1)
+    assert innovation.distance(a, b).tobytes() == expected.tobytes()

@@ -410,8 +410,13 @@ def venture_lift(model, cond, firms: np.ndarray, tech) -> np.ndarray:
     """
     f = model.firms
     backed = (f.employees[firms] < SIZE_BOUNDS[1]) & cond.venture_backed[f.sector[firms]]
-    return 1.0 + backed * (model.scenario.behaviour.venture_search
-                           * cond.venture_capital) * tech
+    return 1.0 + backed * _venture_factor(model, cond) * tech
+
+
+def _venture_factor(model, cond) -> float:
+    """``venture_search * venture_capital``: what :func:`venture_lift` adds per unit of a
+    backed SME's technology."""
+    return model.scenario.behaviour.venture_search * cond.venture_capital
 
 
 def _visibility(model) -> tuple[np.ndarray, np.ndarray]:
@@ -425,16 +430,21 @@ def _visibility(model) -> tuple[np.ndarray, np.ndarray]:
     if kept is not None and kept[0] == model.step_index and kept[1] is size:
         return kept[2], kept[3]
     weight = size
-    if b.reputation_weight:
-        weight = size * (1.0 + b.reputation_weight * f.alliances_formed[:len(size)])
+    if b.reputation_weight:  # size * (1 + reputation_weight * formed), in one new array
+        weight = np.multiply(f.alliances_formed[:len(size)], b.reputation_weight)
+        weight += 1.0
+        weight *= size
     cond = model.conditions
     lift = np.ones(3)
     if b.venture_search and cond.venture_capital and cond.venture_backed.any():
         active = f.active
         backed = np.flatnonzero(active & f.is_sme & cond.venture_backed[f.sector])
-        gain = venture_lift(model, cond, backed, innovation.TechScores(model)[backed])
+        # venture_lift of these firms, every one of them a backed SME
+        gain = 1.0 + _venture_factor(model, cond) * innovation.TechScores(model)[backed]
         size_class = f.derived("employees", "size_class", size_class_codes)
-        plain = np.bincount(size_class[active], weights=weight[active], minlength=3)
+        # the inactive firms' weights as zeros: the same sums as of the active firms alone,
+        # without gathering them
+        plain = np.bincount(size_class, weights=np.where(active, weight, 0.0), minlength=3)
         extra = np.bincount(size_class[backed], weights=weight[backed] * (gain - 1.0),
                             minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
