@@ -79,7 +79,7 @@ DIRECT, PRIOR, CLUSTER, MATCHING, DISTRIBUTOR, REFERRAL = (
 MATCHING_CONTACTS = 1
 #: employees up to which a firm's search rises with its size (the SME bound): above it a firm
 #: searches through its units, each as often as a firm of this size
-UNIT_SEARCH_SIZE = 250.0
+UNIT_SEARCH_SIZE = float(SIZE_BOUNDS[1])
 
 
 @dataclass
