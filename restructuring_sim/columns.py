@@ -191,6 +191,17 @@ def arrow_strings(strings):
                                  null_count=n_null)
 
 
+def arrow_take(values, indices):
+    """``values.take(indices)`` for an Arrow array and an Arrow array of integer positions: the
+    same call of the same kernel (bounds checked), made through ``pyarrow._compute``, the
+    compiled module behind ``pyarrow.compute``, without the start-up of ``pyarrow.compute``
+    itself (``Array.take`` imports it; it wraps every compute function in Python, some 0.04 s
+    of a run)."""
+    from pyarrow._compute import TakeOptions, call_function
+
+    return call_function("take", [values, indices], TakeOptions(boundscheck=True))
+
+
 def arrow_repeated_string(value: str, n: int):
     """``pyarrow.array([value] * n, pyarrow.string())``, built from its buffers."""
     import pyarrow as pa

@@ -21,7 +21,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from restructuring_sim.columns import arrow_array, arrow_repeated_string, arrow_strings, rows_of
+from restructuring_sim.columns import (
+    arrow_array,
+    arrow_repeated_string,
+    arrow_strings,
+    arrow_take,
+    rows_of,
+)
 from restructuring_sim.io import write_atomic
 from restructuring_sim.observer import reportable
 from restructuring_sim.panel import ROW_GROUP_ROWS, ParquetStream
@@ -359,7 +365,7 @@ def _decode(codes: np.ndarray, names, absent: str | None = "") -> pa.Array:
     if names is None:
         return arrow_array(codes.astype(np.int64))
     vocabulary = arrow_strings([absent, *names])
-    return vocabulary.take(arrow_array(codes.astype(np.int64) + 1))
+    return arrow_take(vocabulary, arrow_array(codes.astype(np.int64) + 1))
 
 
 def _purposes(masks: np.ndarray) -> pa.Array:

@@ -33,6 +33,7 @@ from restructuring_sim.columns import (
     arrow_rows,
     arrow_strings,
     arrow_table,
+    arrow_take,
 )
 from restructuring_sim.io import write_parquet
 
@@ -479,7 +480,7 @@ class NetworkTracker:
         """The temporal edge list (one row per tie that ever existed)."""
         h = self._history
         return arrow_table({
-            "edge_id": h.edge_id, "layer": arrow_strings(LAYERS).take(arrow_array(h.code)),
+            "edge_id": h.edge_id, "layer": arrow_take(arrow_strings(LAYERS), arrow_array(h.code)),
             "source": h.source, "target": h.target, "start_step": h.start_step,
             "end_step": arrow_array(h.end_step, pa.int32(), mask=h.end_step < 0),
         }, EDGE_SCHEMA)

@@ -15,6 +15,7 @@ from restructuring_sim.columns import (
     arrow_rows,
     arrow_strings,
     arrow_table,
+    arrow_take,
 )
 from restructuring_sim.model import _table_as_from_pandas
 
@@ -52,6 +53,15 @@ def test_strings_tables_and_rows():
     assert arrow_table(columns, schema).equals(pa.table(columns, schema=schema))
 
 
+def test_take_is_pyarrow_take():
+    vocabulary = arrow_strings([None, "a", "", "bcé"])
+    for positions in ([3, 0, 1, 1, 2], []):
+        indices = pa.array(positions, pa.int64())
+        assert arrow_take(vocabulary, indices).equals(vocabulary.take(indices))
+    with pytest.raises(IndexError):
+        arrow_take(vocabulary, pa.array([4]))
+
+
 def test_time_series_table_is_pandas_table():
     columns = {"step": np.arange(3, dtype=np.int64), "n": np.array([1, 2, 3]),
                "share": np.array([0.5, np.nan, 0.25]), "flag": np.array([True, False, True])}
@@ -77,3 +87,20 @@ def test_run_does_not_import_pandas_for_its_own_outputs(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=tmp_path, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_run_directory_without_start_ups_it_does_not_use(tmp_path):
+    """Writing a run directory imports neither pyarrow.compute (0.04 s) nor scipy's array-API
+    layer (numpy.f2py and the other NumPy submodules it loads, 0.1 s) nor scipy.linalg."""
+    code = (
+        "import sys\n"
+        "from restructuring_sim.runner import run_scenario\n"
+        "from restructuring_sim.scenario import Scenario\n"
+        "run_scenario(Scenario.model_validate({'simulation': {'n_firms': 300,"
+        " 'start_year': 1990, 'end_year': 1991}}), 'run')\n"
+        "print(*(name in sys.modules for name in ('pyarrow.compute', 'numpy.f2py',"
+        " 'scipy.linalg')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=True)
+    assert out.stdout.split() == ["False", "False", "False"]
