@@ -67,8 +67,11 @@ def run(
                                          "and the comparison with the paper).")] = False,
 ) -> None:
     """Run SCENARIO and write its run directory (events, firms, network, time series)."""
-    from restructuring_sim.runner import prepare_out_dir, run_scenario, summarise
-    from restructuring_sim.scenario import load_scenario
+    from restructuring_sim._lazy import lasting_imports
+
+    with lasting_imports():
+        from restructuring_sim.runner import prepare_out_dir, run_scenario, summarise
+        from restructuring_sim.scenario import load_scenario
 
     sc = load_scenario(scenario, set_ or [], seed)
     prepare_out_dir(out, overwrite)  # a bad --out fails before the model is set up

@@ -1,5 +1,6 @@
 """A package whose ``__init__`` is deferred (restructuring_sim._lazy.defer_package_init) gives
-its submodules at once and behaves as an ordinary import on first use of any other name."""
+its submodules at once and behaves as an ordinary import on first use of any other name; imports
+made in ``lasting_imports`` run without the garbage collector and are frozen out of it."""
 
 import subprocess
 import sys
@@ -22,3 +23,21 @@ def test_deferred_package_loads_submodule_alone_then_completes():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[:4] == ["False", "6.0 0.0 0.5", "True", "True"]
+
+
+def test_lasting_imports_pause_the_collector_and_freeze_what_they_import():
+    code = (
+        "import gc\n"
+        "from restructuring_sim._lazy import lasting_imports\n"
+        "with lasting_imports():\n"
+        "    print(gc.isenabled())\n"
+        "    import fractions\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "gc.unfreeze()\n"
+        "with lasting_imports():\n"
+        "    import fractions\n"
+        "print(gc.isenabled(), gc.get_freeze_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:3] == ["False", "True True", "True 0"]
