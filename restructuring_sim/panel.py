@@ -137,14 +137,16 @@ class ParquetStream:
     def _work(self) -> None:
         """Take tables off the queue and write full row groups until told that none follow.
 
-        The rows left over after a table's full row groups wait for the next table as a copy,
-        one array per column; the next group is made of them and the new table's first rows
-        column by column, letting each left-over column go once joined, so that the rows of
-        a group are held twice only a column at a time (at a million firms a group is some
-        170 MB)."""
+        The rows left over after a table's full row groups wait for the next tables as a copy,
+        one array per column and table (joined only when their group is written, so that a
+        row is copied twice at most, not once more with every table of a file whose tables
+        are far smaller than a group); the next group is made of them and the new table's
+        first rows column by column, letting each left-over column go once joined, so that
+        the rows of a group are held twice only a column at a time (at a million firms a
+        group is some 170 MB)."""
         writer = None
         schema = None
-        left: list[pa.Array] = []  # the rows left over, one array per column (none: empty)
+        left: list[list[pa.Array]] = []  # the rows left over, pieces per column (none: empty)
         held = 0  # rows in ``left``
         done = False
         try:
@@ -166,9 +168,11 @@ class ParquetStream:
                     start += self._rows
                 if start < table.num_rows:  # a copy, so that the table's memory can go
                     rest = table.slice(start)
-                    left = (_join(left, rest) if held
-                            else [pa.concat_arrays(column.chunks) for column in rest.columns])
+                    pieces = [pa.concat_arrays(column.chunks) for column in rest.columns]
+                    left = ([[*kept, piece] for kept, piece in zip(left, pieces, strict=True)]
+                            if held else [[piece] for piece in pieces])
                     held += rest.num_rows
+                    pieces = None
                 table = rest = None  # hold nothing of the table while waiting for the next
                 self._took()
             done = True
@@ -176,7 +180,7 @@ class ParquetStream:
                 pq.write_table(pa.table({}), self._tmp, compression=self._compression)
             else:
                 if held:
-                    _write_group(writer, pa.Table.from_arrays(left, schema=schema))
+                    _write_group(writer, pa.Table.from_arrays(_join(left), schema=schema))
                 writer.close()
         except BaseException as exc:  # handed to the caller by write or close
             with self._progress:
@@ -189,13 +193,14 @@ class ParquetStream:
                 done = self._queue.get() is _DONE
 
 
-def _join(left: list[pa.Array], rows: pa.Table) -> list[pa.Array]:
-    """Each column of ``left`` followed by the same column of ``rows``, as one array; the
-    entries of ``left`` are dropped as they are joined (the caller's list holds nothing
-    afterwards), so that their memory goes a column at a time."""
+def _join(left: list[list[pa.Array]], rows: pa.Table | None = None) -> list[pa.Array]:
+    """The pieces of each column of ``left``, followed by the same column of ``rows`` if
+    given, as one array; the entries of ``left`` are dropped as they are joined (the caller's
+    list holds nothing afterwards), so that their memory goes a column at a time."""
     joined = []
-    for k, column in enumerate(rows.columns):
-        joined.append(pa.concat_arrays([left[k], *column.chunks]))
+    for k in range(len(left)):
+        tail = rows.column(k).chunks if rows is not None else []
+        joined.append(pa.concat_arrays([*left[k], *tail]))
         left[k] = None
     return joined
 
