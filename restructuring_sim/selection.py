@@ -1,4 +1,5 @@
-"""Market selection: which firms exit, by how their market share moved.
+"""Market selection: which firms exit, by how their market share moved; and the size classes'
+yearly flows (:func:`size_class_flows`).
 
 The product markets (:mod:`restructuring_sim.mechanisms.market`) decide each firm's sales; a firm
 whose share falls loses revenue and margin and is the one likely to close. This module measures
@@ -53,4 +54,47 @@ def exit_rates_by_share_change(firms: pd.DataFrame, groups: int = 5) -> pd.DataF
     out = table.groupby("group").agg(share_change=("change", "mean"), exit_rate=("exit", "mean"),
                                      firms=("exit", "size"), exits=("exit", "sum"))
     out.index.name = "share_change_group"
+    return out
+
+
+#: where a firm active at the end of a year is at the end of the next, in the order of the
+#: columns of :func:`size_class_flows`
+DESTINATIONS = ("small", "medium", "large", "acquired", "exited")
+
+
+def size_class_flows(firms: pd.DataFrame) -> pd.DataFrame:
+    """Yearly chances that a firm of each size class stays, moves class, is acquired or exits.
+
+    One economy should keep its shape over a run: the medium and large classes lose firms to
+    acquisitions, exits and shrinking, and are refilled by firms growing into them. This table
+    shows whether they are (a class losing a tenth of its firms a year to acquisitions is being
+    drained).
+
+    Parameters
+    ----------
+    firms : the firm panel (``firms.parquet``: ``firm_id``, ``year``, ``size_class``,
+        ``status``), one or more runs (a ``run_id`` column is used when present).
+
+    Returns
+    -------
+    One row per size class (small, medium, large) of the firms active at the end of a year:
+    ``firm_years`` (such firm-years with a next year in the panel), then the share of them
+    that are in each of :data:`DESTINATIONS` at the end of the next year (each row sums to
+    1; a firm sold in units stays active and keeps its class by its remaining size).
+    """
+    keys = ["run_id", "firm_id"] if "run_id" in firms.columns else ["firm_id"]
+    panel = firms[[*keys, "year", "size_class", "status"]]
+    nxt = panel.assign(year=panel["year"] - 1)
+    rows = panel.merge(nxt, on=[*keys, "year"], suffixes=("", "_next"))
+    rows = rows.loc[rows["status"] == "active"]
+    status_next = rows["status_next"].astype(str)
+    where = status_next.where(status_next != "active", rows["size_class_next"].astype(str))
+    table = pd.crosstab(rows["size_class"].astype(str), where)
+    table = table.reindex(index=list(DESTINATIONS[:3]), columns=list(DESTINATIONS),
+                          fill_value=0)
+    total = table.sum(axis=1)
+    out = table.div(total.where(total > 0), axis=0).fillna(0.0)
+    out.insert(0, "firm_years", total)
+    out.index.name = "size_class"
+    out.columns.name = None
     return out
