@@ -123,7 +123,11 @@ class ProductMarket:
         f = model.firms
         home = f.market_codes(self.n_sectors)
         home = home if firms is None else home[firms]
-        return self.per_capacity[home] / REVENUE_PER_EMPLOYEE
+        return self.market_wage_index()[home]
+
+    def market_wage_index(self) -> np.ndarray:
+        """The wage index of every market (see :meth:`wage_index`)."""
+        return self.per_capacity / REVENUE_PER_EMPLOYEE
 
     def growth_since_start(self, t: float) -> np.ndarray:
         """Demand of every market at calendar time ``t`` relative to the start year."""
