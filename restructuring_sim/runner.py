@@ -8,6 +8,7 @@ files or none.
 
 from __future__ import annotations
 
+import ctypes
 import subprocess
 import time
 from collections.abc import Callable
@@ -58,10 +59,36 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None if result.returncode == 0 else None
 
 
+#: glibc's ``mallopt`` parameters (``malloc.h``)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory(top: int = 128 << 20, largest: int = 32 << 20) -> None:
+    """Let the C library's allocator keep up to ``top`` bytes of freed memory at the top of its
+    heap, and serve blocks of up to ``largest`` bytes from the heap (glibc's ``mallopt``; a
+    C library without it is left as it is).
+
+    A step at a million firms allocates and frees arrays of megabytes by the hundred. By
+    default glibc hands the top of its heap back to the system as soon as twice its (moving)
+    threshold for separate mappings is free there, and memory fetched again costs a page
+    fault per 4 KiB when first written: some 650,000 faults in a run at a million firms,
+    7 s of system time on a virtual machine. With these limits (32 MB is as high as glibc's
+    moving threshold goes by itself) a run takes half the faults and 2 s less, with the same
+    peak memory."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, largest)
+    mallopt(_M_TRIM_THRESHOLD, top)
+
+
 def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False,
                  progress: Callable[[int], None] | None = None) -> RestructuringModel:
-    """Run ``scenario`` to the end and write its run directory into ``out``."""
+    """Run ``scenario`` to the end and write its run directory into ``out`` (the process's
+    allocator set to keep freed memory, see :func:`keep_freed_memory`)."""
     out = prepare_out_dir(out, overwrite)
+    keep_freed_memory()
     started = time.perf_counter()
     model = RestructuringModel(scenario)
     # the firm panel is written year by year while the model runs (see ParquetStream)
