@@ -543,7 +543,7 @@ class PartnerLists:
         asked[firms] = True
         mine = asked[node]
         node, other = node[mine], other[mine]
-        order = np.argsort(node, kind="stable")
+        order = stable_order(node)
         self._node = node[order]
         self._partners = other[order]
 
