@@ -123,9 +123,20 @@ def filled(shape: tuple[int, ...], fill, dtype) -> np.ndarray:
 
 def stable_order(codes: np.ndarray) -> np.ndarray:
     """``np.argsort(codes, kind="stable")`` for integer codes; codes that fit in 16 bits are
-    sorted as such, for which numpy's stable sort is a radix sort (same order, far faster)."""
-    if codes.size and codes.min() >= -(2**15) and codes.max() < 2**15:
-        codes = codes.astype(np.int16, copy=False)
+    sorted as such, for which numpy's stable sort is a radix sort (same order, far faster).
+    Larger non-negative codes (firm ids, say) are sorted as ``code x n + position``, where
+    ``n`` is their number: these keys never tie, so numpy's default sort (vectorised, not
+    stable) gives the stable order, in about half the time."""
+    n = codes.size
+    if not n:
+        return np.argsort(codes, kind="stable")
+    low, high = codes.min(), codes.max()
+    if low >= -(2**15) and high < 2**15:
+        return np.argsort(codes.astype(np.int16, copy=False), kind="stable")
+    if low >= 0 and (int(high) + 1) * n < 2**63:
+        keys = codes.astype(np.int64) * n
+        keys += np.arange(n)
+        return np.argsort(keys)
     return np.argsort(codes, kind="stable")
 
 

@@ -176,7 +176,9 @@ def step(model, cond) -> int:
         at[mne] = np.arange(len(mne))
         mne_entry = np.flatnonzero(at[firm] >= 0)
         serve[mne_entry] &= ~abroad[at[firm[mne_entry]], country[mne_entry]]
-        markets[firms] = False
+        # the active firms' rows cleared (the others keep theirs) in one pass over the matrix,
+        # some twice as fast as writing the rows by index
+        np.logical_and(markets, ~f.active[:, None], out=markets)
         markets[ids[serve], country[serve]] = True
     # firms exporting: the distinct firms of the served entries (in firm order)
     served = firm[serve]

@@ -287,10 +287,20 @@ def rnd_pressure(model, cond, firms=None) -> np.ndarray:
     firm or for ``firms`` (value by value the same numbers, from their rows alone)."""
     f = model.firms
     rows = slice(None) if firms is None else firms
-    sector = f.sector[rows]
-    cost = cond.rnd_cost[sector] * model.market.wage_index(model, firms)
-    budget = model.world.rnd_intensity[sector] * f.market_revenue[rows]
+    cost = market_rnd_cost(model, cond)[f.market_codes(model.world.n_sectors)[rows]]
+    budget = model.world.rnd_intensity[f.sector[rows]] * f.market_revenue[rows]
     return cost / (cost + budget)
+
+
+def market_rnd_cost(model, cond) -> np.ndarray:
+    """Cost of the sector's frontier R&D programme at the wages of each (country, sector)
+    market (``rnd_cost`` of the sector times the market's wage index; markets numbered as
+    ``FirmTable.market_codes``): the same for every firm of a market, so worked out per
+    market and read by firm (one gather of a small table rather than two, and no product, per
+    firm)."""
+    mk = model.market
+    sector = np.arange(len(mk.per_capacity)) % mk.n_sectors
+    return cond.rnd_cost[sector] * mk.market_wage_index()
 
 
 def tech_score(model) -> np.ndarray:
@@ -347,9 +357,14 @@ def step(model, cond, dt: float) -> None:
     f = model.firms
     b = model.scenario.behaviour
     act = f.active
-    cost = cond.rnd_cost[f.sector] * model.market.wage_index(model)
-    funded = np.minimum(1.0, rnd_budget(model) / cost)
-    rate = b.knowledge_growth * np.sqrt(funded) - b.knowledge_depreciation
+    # each term worked out in place, in the order of the formula (products of two numbers
+    # are the same either way round): one firm-sized array in all rather than one per term
+    rate = rnd_budget(model)
+    rate /= market_rnd_cost(model, cond)[f.market_codes(model.world.n_sectors)]
+    np.minimum(rate, 1.0, out=rate)  # the share of the programme funded
+    np.sqrt(rate, out=rate)
+    rate *= b.knowledge_growth
+    rate -= b.knowledge_depreciation
     # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
     # (the growth factor is worked out for active firms alone: the others' is never read)
     rate *= dt
@@ -357,6 +372,12 @@ def step(model, cond, dt: float) -> None:
     np.multiply(f.knowledge, rate, out=f.knowledge, where=act)
     sme = act & f.is_sme
     cap, quality = f.capability, f.quality
-    np.add(cap, b.capability_uptake * cond.sme_capability * (1.0 - cap) * dt, out=cap, where=sme)
-    upgrade = model.scenario.supply.quality_upgrading * cap
-    np.add(quality, upgrade * (1.0 - quality) * dt, out=quality, where=sme)
+    gain = np.subtract(1.0, cap, out=rate)
+    gain *= b.capability_uptake * cond.sme_capability
+    gain *= dt
+    np.add(cap, gain, out=cap, where=sme)
+    upgrade = np.multiply(cap, model.scenario.supply.quality_upgrading)
+    gain = np.subtract(1.0, quality, out=gain)
+    gain *= upgrade
+    gain *= dt
+    np.add(quality, gain, out=quality, where=sme)

@@ -123,7 +123,11 @@ class ProductMarket:
         f = model.firms
         home = f.market_codes(self.n_sectors)
         home = home if firms is None else home[firms]
-        return self.per_capacity[home] / REVENUE_PER_EMPLOYEE
+        return self.market_wage_index()[home]
+
+    def market_wage_index(self) -> np.ndarray:
+        """The wage index of every market (see :meth:`wage_index`)."""
+        return self.per_capacity / REVENUE_PER_EMPLOYEE
 
     def growth_since_start(self, t: float) -> np.ndarray:
         """Demand of every market at calendar time ``t`` relative to the start year."""
@@ -133,12 +137,14 @@ class ProductMarket:
         """Demand of every market at calendar time ``t`` (USD million per year)."""
         return self.demand0 * self.growth_since_start(t)
 
-    def _market_sums(self, home, sector, large, values) -> np.ndarray:
+    def _market_sums(self, split, values) -> np.ndarray:
         """Per market: SMEs' ``values`` summed in their home market, plus the sector's large
-        firms' sum shared out over countries by ``country_share``."""
-        n_cells = len(self.growth)
-        own = np.bincount(home[~large], weights=values[~large], minlength=n_cells)
-        pooled = np.bincount(sector[large], weights=values[large], minlength=self.n_sectors)
+        firms' sum shared out over countries by ``country_share`` (``split``: the SMEs and
+        their home markets, the large firms and their sectors, as :func:`_split` gives
+        them)."""
+        smes, home, large, sector = split
+        own = np.bincount(home, weights=values[smes], minlength=len(self.growth))
+        pooled = np.bincount(sector, weights=values[large], minlength=self.n_sectors)
         return own + (self.country_share[:, None] * pooled[None, :]).ravel()
 
     def _capacity(self, model, psi: np.ndarray | None = None):
@@ -161,13 +167,14 @@ class ProductMarket:
         r, c = np.nonzero(share)
         pos = mne[r]
         foreign = c * self.n_sectors + f.sector[firms[pos]]
-        capacity = f.weight[firms] * f.employees[firms] * omega_home
-        sector, large = f.sector[firms], f.employees[firms] >= SIZE_BOUNDS[1]
-        plain = self._market_sums(home, sector, large, capacity)
+        weight, employees = f.weight[firms], f.employees[firms]
+        capacity = weight * employees * omega_home
+        split = _split(home, f.sector[firms], employees >= SIZE_BOUNDS[1])
+        plain = self._market_sums(split, capacity)
         weighted = count = None
         if psi is not None:
-            weighted = self._market_sums(home, sector, large, capacity * psi[firms])
-            count = self._market_sums(home, sector, large, f.weight[firms])
+            weighted = self._market_sums(split, capacity * psi[firms])
+            count = self._market_sums(split, weight)
         return plain, weighted, count, (firms, home, omega_home, pos, foreign, share[r, c])
 
     def clear(self, model, cond) -> None:
@@ -191,6 +198,14 @@ class ProductMarket:
         # market's appeal-weighted capacity per firm of the economy
         mean = weighted[home] / np.maximum(count[home], 1e-300)
         f.market_share[firms] = own * omega_home / mean
+
+
+def _split(home: np.ndarray, sector: np.ndarray, large: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Positions of the SMEs among firms and their ``home`` markets, and of the ``large``
+    firms and their sectors (``sector``): what :meth:`ProductMarket._market_sums` reads, found
+    once for the several sums of one clearing."""
+    smes, large = np.flatnonzero(~large), np.flatnonzero(large)
+    return smes, home[smes], large, sector[large]
 
 
 def appeal(model) -> np.ndarray:

@@ -235,7 +235,7 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
     cumulative = np.cumsum(class_shares(model))
     group_of_draw = np.asarray(group_of_draw)
     n = len(group_of_draw)
-    cls = np.minimum(np.searchsorted(cumulative, model.rng.random(n), side="right"), 2)
+    cls = np.minimum(_bounds_reached(cumulative, model.rng.random(n)), 2)
     tables = _class_tables(model, eligible)
     out = np.full(n, -1)
     for c in range(3):
@@ -244,6 +244,16 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
             out[sel] = _draw(model, tables[c], group_of_draw[sel],
                              None if any_group is None else any_group[sel])
     return out
+
+
+def _bounds_reached(bounds: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(bounds, values, side="right")`` for a few sorted ``bounds``: how many
+    of them each value reaches, counted with one comparison per bound (for three bounds some
+    twice as fast as a binary search per value)."""
+    reached = np.zeros(len(values), dtype=np.intp)
+    for bound in bounds.tolist():
+        reached += values >= bound
+    return reached
 
 
 def class_shares(model) -> np.ndarray:
@@ -543,7 +553,7 @@ class PartnerLists:
         asked[firms] = True
         mine = asked[node]
         node, other = node[mine], other[mine]
-        order = np.argsort(node, kind="stable")
+        order = stable_order(node)
         self._node = node[order]
         self._partners = other[order]
 
