@@ -6,6 +6,8 @@ shared ones are session-scoped, so each pytest-xdist worker builds them at most 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +26,13 @@ BASELINE = ROOT / "experiments" / "scenarios" / "baseline.toml"
 def invoke(*args):
     """Run the command line in process and return typer's result (stdout and stderr apart)."""
     return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def python_stdout(code: str, cwd: str | Path | None = None) -> str:
+    """Standard output of ``code`` run by a fresh Python interpreter (which must succeed):
+    what a new process imports and prints, apart from what this test session has loaded."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=cwd, check=True).stdout
 
 
 def assert_one_line_error(result, *fragments: str) -> str:

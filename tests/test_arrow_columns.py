@@ -1,13 +1,11 @@
 """Arrow arrays built from their buffers (restructuring_sim.columns) are those pyarrow.array
 builds, and the time series table built without pandas is pandas's own."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import python_stdout
 
 from restructuring_sim.columns import (
     arrow_array,
@@ -84,9 +82,7 @@ def test_run_does_not_import_pandas_for_its_own_outputs(tmp_path):
         "m.events.to_arrow(); m.firms_table(); m.timeseries_table()\n"
         "print('pandas' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, check=True)
-    assert out.stdout.strip() == "False"
+    assert python_stdout(code, cwd=tmp_path).strip() == "False"
 
 
 def test_run_directory_without_start_ups_it_does_not_use(tmp_path):
@@ -101,6 +97,4 @@ def test_run_directory_without_start_ups_it_does_not_use(tmp_path):
         "print(*(name in sys.modules for name in ('pyarrow.compute', 'numpy.f2py',"
         " 'scipy.linalg')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, check=True)
-    assert out.stdout.split() == ["False", "False", "False"]
+    assert python_stdout(code, cwd=tmp_path).split() == ["False", "False", "False"]

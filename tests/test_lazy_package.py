@@ -2,8 +2,7 @@
 its submodules at once and behaves as an ordinary import on first use of any other name; imports
 made in ``lasting_imports`` run without the garbage collector and are frozen out of it."""
 
-import subprocess
-import sys
+from conftest import python_stdout
 
 
 def test_deferred_package_loads_submodule_alone_then_completes():
@@ -20,8 +19,7 @@ def test_deferred_package_loads_submodule_alone_then_completes():
         "defer_package_init('scipy.special')  # imported already: nothing happens\n"
         "print(sys.modules['scipy.special'] is scipy.special)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split("\n")
+    out = python_stdout(code).split("\n")
     assert out[:4] == ["False", "6.0 0.0 0.5", "True", "True"]
 
 
@@ -38,6 +36,5 @@ def test_lasting_imports_pause_the_collector_and_freeze_what_they_import():
         "    import fractions\n"
         "print(gc.isenabled(), gc.get_freeze_count())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split("\n")
+    out = python_stdout(code).split("\n")
     assert out[:3] == ["False", "True True", "True 0"]

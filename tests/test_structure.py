@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import networkx as nx
+from conftest import python_stdout
 
 PACKAGE = Path(__file__).resolve().parents[1] / "restructuring_sim"
 HEAVY = ("pyabc", "scipy.stats", "matplotlib", "restructuring_sim.calibration.run", "mesa")
@@ -91,9 +92,7 @@ def _loaded_after(args: list[str]) -> set[str]:
         "    assert not exc.code, exc.code\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return set(json.loads(python_stdout(code).strip().splitlines()[-1]))
 
 
 def _heavy(loaded: set[str], names=HEAVY) -> list[str]:
