@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from restructuring_sim import lifecycle
-from restructuring_sim.columns import Scratch, stable_order
+from restructuring_sim.columns import Scratch, bounds_reached, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm, same_bytes
@@ -224,6 +224,15 @@ def test_event_record_layout():
 def test_stable_order_is_a_stable_argsort(codes):
     codes = np.array(codes, dtype=np.int64)
     assert stable_order(codes).tolist() == np.argsort(codes, kind="stable").tolist()
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=4).map(sorted),
+       st.lists(st.floats(-0.5, 1.5), max_size=100))
+def test_bounds_reached_equals_searchsorted(bounds, values):
+    """What class draws and size classes count equals numpy's binary search, ties included."""
+    bounds, values = np.array(bounds), np.array(values + bounds)
+    expected = np.searchsorted(bounds, values, side="right")
+    assert bounds_reached(bounds, values).tolist() == expected.tolist()
 
 
 @given(st.lists(st.integers(0, 30), max_size=100), st.lists(st.integers(0, 40), max_size=50))

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restructuring_sim.columns import stable_order
+from restructuring_sim.columns import bounds_reached, stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
@@ -235,7 +235,7 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
     cumulative = np.cumsum(class_shares(model))
     group_of_draw = np.asarray(group_of_draw)
     n = len(group_of_draw)
-    cls = np.minimum(_bounds_reached(cumulative, model.rng.random(n)), 2)
+    cls = np.minimum(bounds_reached(cumulative, model.rng.random(n)), 2)
     tables = _class_tables(model, eligible)
     out = np.full(n, -1)
     for c in range(3):
@@ -244,16 +244,6 @@ def class_draws(model, eligible, group_of_draw, any_group=None):
             out[sel] = _draw(model, tables[c], group_of_draw[sel],
                              None if any_group is None else any_group[sel])
     return out
-
-
-def _bounds_reached(bounds: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(bounds, values, side="right")`` for a few sorted ``bounds``: how many
-    of them each value reaches, counted with one comparison per bound (for three bounds some
-    twice as fast as a binary search per value)."""
-    reached = np.zeros(len(values), dtype=np.intp)
-    for bound in bounds.tolist():
-        reached += values >= bound
-    return reached
 
 
 def class_shares(model) -> np.ndarray:
