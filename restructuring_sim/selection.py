@@ -34,12 +34,10 @@ def exit_rates_by_share_change(firms: pd.DataFrame, groups: int = 5) -> pd.DataF
     """
     if groups < 2:
         raise ValueError(f"groups: {groups} given, need at least 2")
-    keys = ["run_id", "firm_id"] if "run_id" in firms.columns else ["firm_id"]
+    keys = _firm_keys(firms)
     panel = firms[[*keys, "year", "status", "market_share"]]
-    nxt = panel.assign(year=panel["year"] - 1)[[*keys, "year", "status"]]
-    prev = panel.assign(year=panel["year"] + 1)[[*keys, "year", "status", "market_share"]]
-    rows = (panel.merge(prev, on=[*keys, "year"], suffixes=("", "_before"))
-            .merge(nxt, on=[*keys, "year"], suffixes=("", "_after")))
+    rows = _beside(panel, panel, keys, -1, ["status", "market_share"], "_before")
+    rows = _beside(rows, panel, keys, 1, ["status"], "_after")
     alive = (rows["status"] == "active") & (rows["status_before"] == "active")
     alive &= (rows["market_share"] > 0) & (rows["market_share_before"] > 0)
     rows = rows.loc[alive]
@@ -82,10 +80,9 @@ def size_class_flows(firms: pd.DataFrame) -> pd.DataFrame:
     that are in each of :data:`DESTINATIONS` at the end of the next year (each row sums to
     1; a firm sold in units stays active and keeps its class by its remaining size).
     """
-    keys = ["run_id", "firm_id"] if "run_id" in firms.columns else ["firm_id"]
+    keys = _firm_keys(firms)
     panel = firms[[*keys, "year", "size_class", "status"]]
-    nxt = panel.assign(year=panel["year"] - 1)
-    rows = panel.merge(nxt, on=[*keys, "year"], suffixes=("", "_next"))
+    rows = _beside(panel, panel, keys, 1, ["size_class", "status"], "_next")
     rows = rows.loc[rows["status"] == "active"]
     status_next = rows["status_next"].astype(str)
     where = status_next.where(status_next != "active", rows["size_class_next"].astype(str))
@@ -98,3 +95,18 @@ def size_class_flows(firms: pd.DataFrame) -> pd.DataFrame:
     out.index.name = "size_class"
     out.columns.name = None
     return out
+
+
+def _firm_keys(firms: pd.DataFrame) -> list[str]:
+    """Columns naming a firm in a panel of one run (``firm_id``) or of several (with
+    ``run_id``)."""
+    return ["run_id", "firm_id"] if "run_id" in firms.columns else ["firm_id"]
+
+
+def _beside(rows: pd.DataFrame, panel: pd.DataFrame, keys: list[str], years: int,
+            columns: list[str], suffix: str) -> pd.DataFrame:
+    """``rows`` (firm-years) with the ``columns`` of the same firm ``years`` later in
+    ``panel`` (earlier if negative) beside them, named with ``suffix``; firm-years without
+    such a row are dropped."""
+    other = panel.assign(year=panel["year"] - years)[[*keys, "year", *columns]]
+    return rows.merge(other, on=[*keys, "year"], suffixes=("", suffix))
