@@ -403,8 +403,9 @@ class NetworkTracker:
         return graph
 
     def _live_rows(self) -> np.ndarray:
-        """Rows of the history of the live ties, in the order they started."""
-        return np.sort(np.fromiter(self._row.values(), dtype=np.int64, count=len(self._row)))
+        """Rows of the history of the live ties, in the order they started: those without an
+        end step (one pass over a column rather than sorting the live ties' rows)."""
+        return np.flatnonzero(self._history.end_step < 0)
 
     # ------------------------------------------------------------------ metrics
 
@@ -560,9 +561,8 @@ def _structure(src: np.ndarray, dst: np.ndarray, owned: np.ndarray | None,
     adj.data[:] = 1  # repeated ties between two firms count once
     degree = np.diff(adj.indptr)
     core = np.flatnonzero(degree > 1)
-    sub = adj[core][:, core]
     triangles = np.zeros(k)
-    triangles[core] = np.asarray(sub.multiply(sub @ sub).sum(axis=1)).ravel() / 2.0
+    triangles[core] = _triangles(adj[core][:, core])
     pairs = degree * (degree - 1) / 2.0
     local = np.divide(triangles, pairs, out=np.zeros(k), where=pairs > 0)
     n_labels, labels = connected_components(adj, directed=False)
@@ -579,6 +579,30 @@ def _structure(src: np.ndarray, dst: np.ndarray, owned: np.ndarray | None,
         path_length=path_length, path_sources=sources,
         degree_counts=np.bincount(degree[~owned], minlength=1).astype(np.int64),
     )
+
+
+def _triangles(adj: sparse.csr_matrix) -> np.ndarray:
+    """Triangles each node of the simple graph ``adj`` (0/1, symmetric) is in.
+
+    Each tie is kept once, from the node of lower (degree, number) rank to the other: ``low``.
+    A triangle ``a < b < c`` in that rank then has the ties ``a b``, ``a c`` and ``b c``, and is
+    counted once for each of its nodes: at ``(a, c)`` of ``low * (low @ low)`` (its path
+    through ``b``) for ``a`` and ``c``, and at ``(b, c)`` of ``low * (low.T @ low)`` (their
+    common ``a``) for ``b``. The same counts as the rows of ``adj * (adj @ adj)`` over two,
+    with products over a firm's ties to firms of higher rank only, so that hubs (firms with
+    thousands of ties) do not cost the square of their degree.
+    """
+    degree = np.diff(adj.indptr)
+    order = np.lexsort((np.arange(len(degree)), degree))
+    rank = np.empty(len(degree), dtype=np.int64)
+    rank[order] = np.arange(len(degree))
+    ties = adj.tocoo()
+    up = rank[ties.row] < rank[ties.col]
+    low = sparse.csr_matrix((ties.data[up], (ties.row[up], ties.col[up])), shape=adj.shape)
+    ends = low.multiply(low @ low)
+    middle = low.multiply(low.T @ low)
+    return (np.asarray(ends.sum(axis=1)).ravel() + np.asarray(ends.sum(axis=0)).ravel()
+            + np.asarray(middle.sum(axis=1)).ravel())
 
 
 def _mean_path(adj: sparse.csr_matrix, component: np.ndarray,
