@@ -269,7 +269,8 @@ def form(model, cond, valuation: Valuation) -> int:
     contacted = search.contacted_firms(model, room)
     if not len(searchers) and not len(contacted):
         return 0
-    cand = search.draw_candidates(model, cond, searchers, room, contacted)
+    # reviews change no knowledge: the scores made for this step's values are current
+    cand = search.draw_candidates(model, cond, searchers, room, contacted, valuation.tech)
     sector = deal_sector(model, cand.i, cand.j)
     fit = rng.normal(0.0, model.scenario.behaviour.match_noise, len(cand))
     known = (cand.channel == search.PRIOR) | (cand.channel == search.REFERRAL)
