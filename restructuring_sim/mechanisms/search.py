@@ -444,7 +444,7 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
     lift = np.ones(3)
     if b.venture_search and cond.venture_capital and cond.venture_backed.any():
         active = f.active
-        backed = np.flatnonzero(active & f.is_sme & cond.venture_backed[f.sector])
+        backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
         # venture_lift of these firms, every one of them a backed SME
         scores = innovation.TechScores(model) if tech is None else tech
         gain = 1.0 + _venture_factor(model, cond) * scores[backed]
@@ -452,13 +452,21 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         # the inactive firms' weights as zeros: the same sums as of the active firms alone,
         # without gathering them
         plain = np.bincount(size_class, weights=np.where(active, weight, 0.0), minlength=3)
-        extra = np.bincount(size_class[backed], weights=weight[backed] * (gain - 1.0),
+        backed_weight = weight[backed]
+        extra = np.bincount(size_class[backed], weights=backed_weight * (gain - 1.0),
                             minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
         weight = weight.copy() if weight is size else weight
-        weight[backed] *= gain
+        weight[backed] = backed_weight * gain
     f.memo["visibility"] = (model.step_index, size, weight, lift)
     return weight, lift
+
+
+def _in_backed_sector(f, cond) -> np.ndarray:
+    """Whether each firm's sector is venture-backed (``cond.venture_backed``), kept until firms
+    are appended for each set of backed sectors (a few over a run): sectors are static."""
+    backed = cond.venture_backed
+    return f.static_derived(("venture_backed", backed.tobytes()), lambda: backed[f.sector])
 
 
 def _group_order(f, group) -> np.ndarray:
