@@ -158,8 +158,9 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     lift = 1.0 + b.venture_search * cond.venture_capital
     bound = base * cond.internet.max(initial=0.0)
     bound *= max(lift, 1.0)
-    bound = bound * divisions(model)
-    maybe = np.flatnonzero(room & (draw < bound))
+    bound *= divisions(model)
+    maybe = np.flatnonzero(draw < bound)
+    maybe = maybe[room[maybe]]  # the few firms the bound leaves, then those with room
     sector = f.sector[maybe]
     p = np.minimum(1.0, base[maybe] * venture_lift(model, cond, maybe, tech[maybe]))
     return repeat_by_count(maybe, p * cond.internet[sector] * divisions(model)[maybe],
