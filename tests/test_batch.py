@@ -19,7 +19,7 @@ from restructuring_sim.columns import Scratch, bounds_reached, stable_order
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm, same_bytes
-from restructuring_sim.mechanisms import exports, innovation, search
+from restructuring_sim.mechanisms import alliances, exports, innovation, search
 from restructuring_sim.mechanisms.search import _group_bounds, _search_in_key_order
 from restructuring_sim.model import _share
 from restructuring_sim.network import NetworkTracker, _shape
@@ -251,6 +251,16 @@ def test_search_in_key_order_equals_searchsorted(weights, keys):
     keys = np.array(keys)
     assert (_search_in_key_order(cum, keys).tolist()
             == np.searchsorted(cum, keys, side="right").tolist())
+
+
+@given(st.lists(st.lists(st.sampled_from([0.0, -0.0, 1e-300, -1.5, 0.1, 0.2, 3.0, 1e300]),
+                        min_size=6, max_size=6), max_size=60))
+def test_total_of_components_equals_row_sums(rows):
+    """alliances._total adds the six component columns as numpy sums a row of six, signed
+    zeros and rounding included."""
+    values = np.array(rows, dtype=np.float64).reshape(-1, 6)
+    columns = [np.ascontiguousarray(values[:, k]) for k in range(6)]
+    assert alliances._total(columns).tobytes() == values.sum(axis=1).tobytes()
 
 
 def test_agents_are_created_when_looked_at_and_match_the_active_firms():
