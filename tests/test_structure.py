@@ -115,6 +115,11 @@ def test_small_run_loads_no_calibration_stack_nor_plotting(tmp_path):
                            "restructuring_sim.calibration.run")) == []
     # a run uses Mesa's Model and Agent, not its batch runner or continuous space
     assert _heavy(loaded, ("scipy.spatial", "mesa.batchrunner", "mesa.experimental")) == []
+    # the network metrics are numpy's; a quiet run draws no progress bar; the other commands
+    # are made only when asked for
+    assert _heavy(loaded, ("scipy.sparse", "rich.progress", "restructuring_sim.viz",
+                           "restructuring_sim.experiments", "restructuring_sim.paper",
+                           "restructuring_sim.calibration")) == []
 
 
 def test_mesa_package_completes_on_first_use_after_a_run_import():
