@@ -33,7 +33,10 @@ docs-figure: install
 lint: install
 	$(BIN)/ruff check restructuring_sim tests benchmarks experiments notebooks
 
+# the package's bytecode, compiled ahead (a no-op when it is current): a run then does not compile
+# its modules from source, which it would do every time where PYTHONDONTWRITEBYTECODE is set
 bench: install
+	$(BIN)/python -m compileall -q restructuring_sim
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_scale.py
