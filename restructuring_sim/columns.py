@@ -152,6 +152,21 @@ def stable_order(codes: np.ndarray) -> np.ndarray:
     return np.argsort(codes, kind="stable")
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique(values)`` of a 1-d array, which a run does not
+    call because its first call imports ``numpy.ma`` (some 8 ms of a run's start)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
+
+
+def first_of_each(values: np.ndarray) -> np.ndarray:
+    """Position of the first occurrence of each distinct value, in the order of the values:
+    ``np.unique(values, return_index=True)[1]`` (see :func:`distinct`)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    return order[np.r_[True, ordered[1:] != ordered[:-1]]] if order.size else order
+
+
 def rank_in_runs(keys: np.ndarray) -> np.ndarray:
     """Position of each entry of ``keys`` (sorted, or at least grouped) within its run of
     equal keys: 0 for the first of a run, 1 for the next, and so on."""

@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from restructuring_sim import lifecycle
-from restructuring_sim.columns import Scratch, bounds_reached, stable_order
+from restructuring_sim.columns import (
+    Scratch,
+    bounds_reached,
+    distinct,
+    first_of_each,
+    stable_order,
+)
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.events import DEFAULTS, KINDS, ROW, EventLog
 from restructuring_sim.firms import Firm, same_bytes
@@ -224,6 +230,15 @@ def test_event_record_layout():
 def test_stable_order_is_a_stable_argsort(codes):
     codes = np.array(codes, dtype=np.int64)
     assert stable_order(codes).tolist() == np.argsort(codes, kind="stable").tolist()
+
+
+@given(st.lists(st.integers(-50, 50), max_size=200))
+def test_distinct_and_first_of_each_equal_unique(values):
+    """The run's own distinct values and first occurrences are numpy's ``unique``'s."""
+    values = np.array(values, dtype=np.int64)
+    unique, first = np.unique(values, return_index=True)
+    assert distinct(values).tolist() == unique.tolist()
+    assert first_of_each(values).tolist() == first.tolist()
 
 
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=4).map(sorted),

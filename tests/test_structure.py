@@ -122,6 +122,18 @@ def test_small_run_loads_no_calibration_stack_nor_plotting(tmp_path):
                            "restructuring_sim.calibration")) == []
 
 
+def test_a_run_does_not_import_numpy_ma(tmp_path):
+    """``np.unique`` imports ``numpy.ma`` (some 8 ms of a run's start); the mechanisms use
+    :func:`restructuring_sim.columns.distinct` and ``first_of_each`` instead. A run of 2,000
+    firms over the whole decade goes through acquisitions, cluster spillovers and knowledge
+    updates, which used ``np.unique``."""
+    loaded = _loaded_after(["run", "experiments/scenarios/baseline.toml", "--set",
+                            "simulation.n_firms=2000", "--out", str(tmp_path / "run"),
+                            "--quiet"])
+    assert "restructuring_sim.mechanisms.acquisitions" in loaded
+    assert _heavy(loaded, ("numpy.ma",)) == []
+
+
 def test_mesa_package_completes_on_first_use_after_a_run_import():
     """The model imports Mesa's core classes without the package's ``__init__``; any other
     name of ``mesa`` then runs it, so users' ``import mesa`` code works as usual."""

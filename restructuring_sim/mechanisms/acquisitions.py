@@ -64,7 +64,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim import lifecycle
-from restructuring_sim.columns import rank_in_runs
+from restructuring_sim.columns import first_of_each, rank_in_runs
 from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
 from restructuring_sim.mechanisms import innovation, units
@@ -207,7 +207,7 @@ def _best(i, score, count=None, j=None):
         # each pair's first row in this order is its best
         pair = i[order].astype(np.int64) * (int(j.max()) + 1) + j[order]
         kept = np.zeros(len(order), dtype=bool)
-        kept[np.unique(pair, return_index=True)[1]] = True
+        kept[first_of_each(pair)] = True
         order = order[kept]
     rank = rank_in_runs(i[order])
     best = order[rank < (1 if count is None else count[i[order]])]

@@ -48,6 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim import lifecycle
+from restructuring_sim.columns import distinct
 from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import exports, market, units
@@ -161,7 +162,9 @@ def cluster_learning(model, dt: float) -> None:
     members = np.flatnonzero(f.active & (f.cluster >= 0))
     if not len(members):
         return
-    _, inverse, counts = np.unique(f.cluster[members], return_inverse=True, return_counts=True)
+    clusters = f.cluster[members]
+    inverse = np.searchsorted(distinct(clusters), clusters)
+    counts = np.bincount(inverse)
     mean = np.bincount(inverse, weights=f.knowledge[members]) / counts
     gap = np.maximum(mean[inverse] - f.knowledge[members], 0.0)
     f.knowledge[members] += model.scenario.demography.cluster_spillover * gap * dt

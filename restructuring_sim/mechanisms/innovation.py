@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from restructuring_sim.columns import distinct
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.firms import N_FIELDS, same_bytes
 from restructuring_sim.mechanisms.units import divisions
@@ -149,7 +150,7 @@ class _FitCache:
         elif len(self._fit) < n:  # firms appended: their rows are new
             self._fit = np.concatenate([self._fit, _fit_rows(model, slice(len(self._fit), n))])
         if self._stale or self._stale_rows:
-            rows = np.unique(np.concatenate(self._stale + [np.array(self._stale_rows, np.intp)]))
+            rows = distinct(np.concatenate(self._stale + [np.array(self._stale_rows, np.intp)]))
             self._fit[rows] = _fit_rows(model, rows)
         self._stale.clear()
         self._stale_rows.clear()
