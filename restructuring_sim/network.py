@@ -33,6 +33,7 @@ from restructuring_sim.columns import (
     arrow_strings,
     arrow_table,
     arrow_take,
+    distinct,
 )
 from restructuring_sim.io import write_parquet
 
@@ -581,9 +582,7 @@ def _simple_graph(u: np.ndarray, v: np.ndarray, k: int) -> tuple[np.ndarray, np.
     """The simple graph of the ties ``u``-``v`` between nodes ``0 .. k - 1`` (a tie repeated,
     in either direction, once) as partner lists: node ``i``'s partners, in increasing order,
     are ``partners[starts[i]:starts[i + 1]]`` (``starts`` has ``k + 1`` entries)."""
-    pairs = np.concatenate((u * k + v, v * k + u))  # each tie from both of its ends
-    pairs.sort(kind="stable")  # timsort: some 15% faster here than quicksort (runs of ties)
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    pairs = distinct(np.concatenate((u * k + v, v * k + u)))  # each tie from both ends
     node = pairs // k
     partners = pairs - node * k
     starts = np.zeros(k + 1, dtype=np.int64)
