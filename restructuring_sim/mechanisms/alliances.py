@@ -154,20 +154,21 @@ class Valuation:
         """What the value formula reads of one side of each pair: technology, assets, quality,
         markets (rows gathered with np.take, faster than indexing) and R&D pressure (computed
         for these firms alone: a step values a few thousand pairs among all firms)."""
-        f = self.model.firms
+        f, w = self.model.firms, self.model.world
+        sector = f.sector[firms]
         return (self.tech[firms], self.assets[firms], f.quality[firms],
                 np.take(f.markets, firms, axis=0),
                 innovation.rnd_pressure(self.model, self.cond, firms),
-                np.take(f.profile, firms, axis=0))
+                np.take(f.profile, firms, axis=0),
+                (w.ip_reliance[sector], w.distribution_weight[sector],
+                 w.outsourced_production[sector]))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
         """What the value formula reads of each pair's sector: technology cycle, market access,
         and the characteristics each motive scales with."""
         cond, w = self.cond, self.model.world
         rnd = np.minimum(1.0, w.rnd_intensity[sector] / RND_INTENSIVE)
-        return (cond.cycle[sector], cond.access[sector], rnd, w.ip_reliance[sector],
-                w.local_presence[sector], w.distribution_weight[sector],
-                w.outsourced_production[sector])
+        return cond.cycle[sector], cond.access[sector], rnd, w.local_presence[sector]
 
     def _pair_terms(self, one, two) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
         """What the value formula reads of the two profiles and market sets of each pair, as
@@ -195,19 +196,19 @@ class Valuation:
         array per component (the columns of :meth:`components`, each worked out whole);
         ``pair`` is what :meth:`_pair_terms` gives for this side."""
         b = self.model.scenario.behaviour
-        ti, ai, qi, _, pressure_i, _ = own
-        tj, aj, qj, _, _, _ = other
-        cycle, access, rnd, ip, local, distribution, outsourced = terms
+        ti, ai, qi, _, pressure_i, _, (ip_i, distribution_i, outsourced_i) = own
+        tj, aj, qj, _, _, _, (ip_j, _, outsourced_j) = other
+        cycle, access, rnd, local = terms
         new_i, entry_i, entry_j, licensable, rnd_factor = pair
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
         out = [np.empty(0)] * 6
         out[RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj * rnd_factor
-        out[LIC] = b.w_licensing * self.cond.ipr_protection * ip * licensable * (
-            tj * ai + ti * aj * pressure_i * cycle)
+        out[LIC] = b.w_licensing * self.cond.ipr_protection * licensable * (
+            ip_j * tj * ai + ip_i * ti * aj * pressure_i * cycle)
         out[ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)
-        out[DIST] = b.w_marketing * distribution * (access * new_i + gap_j * ti)
-        out[MFG] = b.w_manufacturing * outsourced * gap_j * qi
-        out[SRC] = b.w_manufacturing * outsourced * np.maximum(qj - qi, 0) * ai
+        out[DIST] = b.w_marketing * distribution_i * (access * new_i + gap_j * ti)
+        out[MFG] = b.w_manufacturing * outsourced_i * gap_j * qi
+        out[SRC] = b.w_manufacturing * outsourced_j * np.maximum(qj - qi, 0) * ai
         return out
 
     def cost(self, i, j) -> np.ndarray:
