@@ -82,6 +82,8 @@ class World:
         self.country_region = np.array(
             [REGIONS.index(c.region) for c in countries], dtype=np.int8
         )
+        #: per country: venture money reaching its start-ups relative to the US (0..1)
+        self.venture_depth = np.array([c.venture_depth for c in countries])
         size = np.array([c.market_size for c in countries])
         self.market_weight = size / size.sum()
         self.currency_union_year = np.array(

@@ -707,7 +707,8 @@ def test_searchers_chosen_among_firms_below_the_bound_equal_those_of_every_firm(
     state = model.rng.bit_generator.state
     p = b.search_rate * (np.minimum(f.employees, 250.0) / 250.0) ** b.search_size_elasticity
     backed = f.is_sme & cond.venture_backed[f.sector]
-    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * tech
+    depth = model.world.venture_depth[f.country]
+    venture = 1.0 + backed * (b.venture_search * cond.venture_capital) * depth * tech
     p = np.minimum(1.0, p * venture) * cond.internet[f.sector]
     units = np.maximum(f.employees / 250.0, 1.0) ** b.division_elasticity
     draw = model.rng.random(len(f))

@@ -2,8 +2,13 @@
 
 A deal arises from a *motive*, and its content follows from the motive and the partners. The
 value of an alliance to firm ``i`` with partner ``j`` (value units per year) is the sum of six
-components, each belonging to one motive and scaled by a documented characteristic of the deal's
-sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector dial:
+components, each belonging to one motive and scaled by a documented characteristic
+(:class:`restructuring_sim.scenario.Sector`) of the sector whose activity it is, never by a
+per-sector dial: the deal's sector ``s`` (the smaller partner's) for R&D and market entry, the
+technology owner's for licensing, the sector of the goods distributed for distribution, the
+producer's for manufacturing and the supplier's for sourcing. Most deals pair firms of one sector,
+where these are one; a wholesaler allied with a manufacturer can also source its partner's goods,
+so that distribution agreements fold into broader deals:
 
 * ``rnd_cost_sharing``: ``w_rnd * rnd_s * pressure_i * assets_j * cycle_s * tech_j *
   complementarity_ij``: sharing
@@ -15,8 +20,9 @@ sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector
   dominant design emerges and less after; all of it times the complementarity of the two
   knowledge profiles (an inverted U in cognitive distance, see
   :func:`restructuring_sim.mechanisms.innovation.rnd_value_factor`);
-* ``technology_licensing``: ``w_licensing * ipr * ip_reliance_s * distance_ij * (tech_j *
-  assets_i + tech_i * assets_j * pressure_i * cycle_s)``: a technology firm licenses its
+* ``technology_licensing``: ``w_licensing * ipr * distance_ij * (ip_j * tech_j * assets_i +
+  ip_i * tech_i * assets_j * pressure_i * cycle_s)`` (``ip_k``: the IP reliance of ``k``'s
+  sector): a technology firm licenses its
   technology or grants marketing rights to a larger firm for funding. What can be licensed is
   the part of the licensor's knowledge lying in fields where the licensee is weaker: its
   technology times the cognitive distance of the two profiles (see
@@ -32,15 +38,16 @@ sector ``s`` (:class:`restructuring_sim.scenario.Sector`), never by a per-sector
   not, what entry adds to ``i``'s reach); the local partner gains the entrant's capital and
   brand in proportion to what it opens. It needs local
   presence (telecom, finance) and, in a regulated sector, the sector's deregulation;
-* ``distribution``: ``w_marketing * distribution_weight_s * (access_s * new_i + [assets_j -
+* ``distribution``: ``w_marketing * distribution_weight_i * (access_s * new_i + [assets_j -
   assets_i]+ * tech_i)``: marketing and distribution of ``i``'s goods through a partner's
   network (``new_i``: size-weighted share of world markets ``j`` sells in and ``i`` does not)
-  and brand, worth the weight of distribution in the sector's delivered value;
-* ``production``: ``w_manufacturing * outsourced_production_s * ([assets_j - assets_i]+ *
-  quality_i + [quality_j - quality_i]+ * assets_i)``: the first term is capacity a larger
+  and brand, worth the weight of distribution in the delivered value of ``i``'s sector;
+* ``production``: ``w_manufacturing * (outsourced_i * [assets_j - assets_i]+ * quality_i +
+  outsourced_j * [quality_j - quality_i]+ * assets_i)``: the first term is capacity a larger
   partner offers a niche producer (a *manufacturing* tie), the second the quality a larger firm
-  sources from a better supplier (a *sourcing* tie); both scale with the share of production
-  firms of the sector make or buy outside;
+  sources from a better supplier (a *sourcing* tie); each scales with the share of production
+  firms of the producer's sector make or buy outside (``outsourced_k``: ``k``'s sector's
+  ``outsourced_production``);
 
 less the cost: ``(transaction_cost * (1 - capability_cost_relief * capability_i) +
 coordination_cost * ict_cost * (1 - capability_cost_relief * min(capability_i, capability_j)))
@@ -152,22 +159,24 @@ class Valuation:
 
     def _side(self, firms) -> tuple[np.ndarray, ...]:
         """What the value formula reads of one side of each pair: technology, assets, quality,
-        markets (rows gathered with np.take, faster than indexing) and R&D pressure (computed
-        for these firms alone: a step values a few thousand pairs among all firms)."""
-        f = self.model.firms
+        markets (rows gathered with np.take, faster than indexing), R&D pressure (computed
+        for these firms alone: a step values a few thousand pairs among all firms), knowledge
+        profile and its sector's IP reliance, distribution weight and outsourced production."""
+        f, w = self.model.firms, self.model.world
+        sector = f.sector[firms]
         return (self.tech[firms], self.assets[firms], f.quality[firms],
                 np.take(f.markets, firms, axis=0),
                 innovation.rnd_pressure(self.model, self.cond, firms),
-                np.take(f.profile, firms, axis=0))
+                np.take(f.profile, firms, axis=0),
+                (w.ip_reliance[sector], w.distribution_weight[sector],
+                 w.outsourced_production[sector]))
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
-        """What the value formula reads of each pair's sector: technology cycle, market access,
-        and the characteristics each motive scales with."""
+        """What the value formula reads of each pair's (deal's) sector: technology cycle, market
+        access, R&D intensity and the need for local presence."""
         cond, w = self.cond, self.model.world
         rnd = np.minimum(1.0, w.rnd_intensity[sector] / RND_INTENSIVE)
-        return (cond.cycle[sector], cond.access[sector], rnd, w.ip_reliance[sector],
-                w.local_presence[sector], w.distribution_weight[sector],
-                w.outsourced_production[sector])
+        return cond.cycle[sector], cond.access[sector], rnd, w.local_presence[sector]
 
     def _pair_terms(self, one, two) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
         """What the value formula reads of the two profiles and market sets of each pair, as
@@ -195,19 +204,19 @@ class Valuation:
         array per component (the columns of :meth:`components`, each worked out whole);
         ``pair`` is what :meth:`_pair_terms` gives for this side."""
         b = self.model.scenario.behaviour
-        ti, ai, qi, _, pressure_i, _ = own
-        tj, aj, qj, _, _, _ = other
-        cycle, access, rnd, ip, local, distribution, outsourced = terms
+        ti, ai, qi, _, pressure_i, _, (ip_i, distribution_i, outsourced_i) = own
+        tj, aj, qj, _, _, _, (ip_j, _, outsourced_j) = other
+        cycle, access, rnd, local = terms
         new_i, entry_i, entry_j, licensable, rnd_factor = pair
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
         out = [np.empty(0)] * 6
         out[RND] = b.w_rnd * rnd * pressure_i * aj * cycle * tj * rnd_factor
-        out[LIC] = b.w_licensing * self.cond.ipr_protection * ip * licensable * (
-            tj * ai + ti * aj * pressure_i * cycle)
+        out[LIC] = b.w_licensing * self.cond.ipr_protection * licensable * (
+            ip_j * tj * ai + ip_i * ti * aj * pressure_i * cycle)
         out[ENTRY] = b.w_marketing * local * access * (entry_i + gap_j * entry_j)
-        out[DIST] = b.w_marketing * distribution * (access * new_i + gap_j * ti)
-        out[MFG] = b.w_manufacturing * outsourced * gap_j * qi
-        out[SRC] = b.w_manufacturing * outsourced * np.maximum(qj - qi, 0) * ai
+        out[DIST] = b.w_marketing * distribution_i * (access * new_i + gap_j * ti)
+        out[MFG] = b.w_manufacturing * outsourced_i * gap_j * qi
+        out[SRC] = b.w_manufacturing * outsourced_j * np.maximum(qj - qi, 0) * ai
         return out
 
     def cost(self, i, j) -> np.ndarray:

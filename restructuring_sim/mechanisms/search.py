@@ -131,7 +131,8 @@ def choose_searchers(model, cond, room: np.ndarray, tech) -> np.ndarray:
     A unit's chance (at most 1) is ``search_rate * (min(employees, 250) / 250) **
     search_size_elasticity``: it rises with an SME's size, and a unit of a large firm searches
     as a 250-employee firm does. For an SME of a venture-backed sector it rises with venture
-    finance: by the factor ``1 + venture_search * venture_capital * tech``,
+    finance: by the factor ``1 + venture_search * venture_capital * depth * tech`` (see
+    :func:`venture_lift`),
     ``tech`` being its technology score (0..1; an array over every firm or
     :class:`restructuring_sim.mechanisms.innovation.TechScores`: it is read for the few firms
     that may search alone). Investors back the SMEs with technology, and push them to find
@@ -400,8 +401,10 @@ def visibility(model) -> np.ndarray:
 
 
 def venture_lift(model, cond, firms: np.ndarray, tech) -> np.ndarray:
-    """``1 + venture_search * venture_capital * tech`` for each of ``firms`` that is an SME of a
-    venture-backed sector, 1 for the others (``tech``: their technology scores, 0..1).
+    """``1 + venture_search * venture_capital * depth * tech`` for each of ``firms`` that is an
+    SME of a venture-backed sector, 1 for the others (``tech``: their technology scores, 0..1;
+    ``depth``: its home country's ``venture_depth``, the venture money reaching its start-ups
+    relative to the US, whose investment the ``venture_capital`` index follows).
 
     Venture investors back the SMEs with technology: they push them to find corporate partners
     (more searches, see :func:`choose_searchers`) and introduce them to the corporations they
@@ -414,7 +417,8 @@ def venture_lift(model, cond, firms: np.ndarray, tech) -> np.ndarray:
     """
     f = model.firms
     backed = (f.employees[firms] < SIZE_BOUNDS[1]) & cond.venture_backed[f.sector[firms]]
-    return 1.0 + backed * _venture_factor(model, cond) * tech
+    depth = model.world.venture_depth[f.country[firms]]
+    return 1.0 + backed * _venture_factor(model, cond) * depth * tech
 
 
 def _venture_factor(model, cond) -> float:
@@ -448,7 +452,8 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
         # venture_lift of these firms, every one of them a backed SME
         scores = innovation.TechScores(model) if tech is None else tech
-        gain = 1.0 + _venture_factor(model, cond) * scores[backed]
+        depth = model.world.venture_depth[f.country[backed]]
+        gain = 1.0 + _venture_factor(model, cond) * depth * scores[backed]
         size_class = f.derived("employees", "size_class", size_class_codes)
         # the inactive firms' weights as zeros: the same sums as of the active firms alone,
         # without gathering them
