@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import BASELINE, assert_one_line_error, invoke
 
 from restructuring_sim import RestructuringModel, load_scenario
 from restructuring_sim.deals import SUPPLY
@@ -515,3 +516,73 @@ def test_venture_capital_makes_backed_smes_visible():
         drawn = search.class_draws(model, model.firms.active, sector, np.ones(4000, bool))
         draws[name] = np.mean(drawn != 0)  # SMEs drawn
     assert draws["boom"] > draws["flat"] + 0.05
+
+
+@pytest.mark.parametrize("japan_depth", [None, 0.0, 1.0])
+def test_venture_money_reaches_a_countrys_start_ups_by_its_depth(japan_depth):
+    """A backed SME's venture lift scales with its home country's venture depth: full in the
+    US, ``countries.JP.venture_depth`` of it in Japan (0.05 by default, from the OECD's 1997
+    figures), none where the depth is 0."""
+    n = 2000
+    pop = dict(employees=[100] * n, sector=["software"] * n,
+               country=["US"] * (n // 2) + ["JP"] * (n // 2), knowledge=[9.0] * n)
+    over = ["behaviour.search_rate=0.2", "behaviour.search_size_elasticity=0",
+            "behaviour.venture_search=0.2", "drivers.venture_capital=10"]
+    if japan_depth is not None:
+        over.append(f"countries.JP.venture_depth={japan_depth}")
+    model = tiny(pop, over)
+    depth = model.world.venture_depth[model.world.country_names.index("JP")]
+    assert depth == (0.05 if japan_depth is None else japan_depth)
+    tech = innovation.tech_score(model)
+    lift = search.venture_lift(model, model.conditions, np.arange(n), tech)
+    assert lift[: n // 2] == pytest.approx(1 + 0.2 * 10 * tech[: n // 2])
+    assert lift[n // 2:] == pytest.approx(1 + 0.2 * 10 * depth * tech[n // 2:])
+    counts = np.zeros(n)
+    for _ in range(40):
+        counts[search.choose_searchers(model, model.conditions, model.firms.active, tech)] += 1
+    rate = counts.reshape(2, n // 2).mean(axis=1) / 40
+    assert rate == pytest.approx(0.2 * np.array([lift[0], lift[-1]]), rel=0.08)
+
+
+def _wholesaler_and_maker(overrides=()):
+    """Components of a deal between a small wholesaler (firm 0, quality 0.2) and a large
+    electronics maker (firm 1, quality 0.9) of one country: (to the wholesaler, to the maker)."""
+    pop = dict(employees=[20, 5_000], sector=["wholesale", "electronics"], country=["US", "US"],
+               quality=[0.2, 0.9])
+    model = tiny(pop, overrides)
+    valuation = alliances.Valuation(model, model.conditions)
+    i, j = np.array([0]), np.array([1])
+    sector = alliances.deal_sector(model, i, j)
+    assert model.world.sector_names[sector[0]] == "wholesale"
+    return model, valuation.components(i, j, sector)[0], valuation.components(j, i, sector)[0]
+
+
+@pytest.mark.parametrize("outsourced", [0.6, 0.0])
+def test_a_deals_components_read_the_sector_whose_activity_they_are(outsourced):
+    """The wholesaler sources its partner's goods, worth the electronics sector's outsourced
+    production (the supplier's), not wholesale's (nothing made): its sourcing value vanishes
+    only when electronics makers buy nothing outside. Neither lends the other capacity (a
+    wholesaler is no producer, and the maker is the larger), and the maker sources nothing from
+    a wholesaler."""
+    model, to_i, to_j = _wholesaler_and_maker(
+        [f"sectors.electronics.outsourced_production={outsourced}"])
+    b, a = model.scenario.behaviour, alliances.assets(model)
+    assert to_i[alliances.SRC] == pytest.approx(b.w_manufacturing * outsourced * 0.7 * a[0])
+    assert to_i[alliances.MFG] == 0 and to_j[alliances.MFG] == 0 and to_j[alliances.SRC] == 0
+
+
+def test_distribution_is_worth_the_distribution_weight_of_the_goods_sector():
+    """The wholesaler's value of distribution reads its own goods' sector: it halves with
+    wholesale's distribution weight (1 -> 0.5) and does not move with the partner's."""
+    _, to_i, _ = _wholesaler_and_maker()
+    _, to_i_half, _ = _wholesaler_and_maker(["sectors.wholesale.distribution_weight=0.5"])
+    _, to_i_other, _ = _wholesaler_and_maker(["sectors.electronics.distribution_weight=0"])
+    assert to_i[alliances.DIST] > 0
+    assert to_i_half[alliances.DIST] == pytest.approx(0.5 * to_i[alliances.DIST])
+    assert to_i_other[alliances.DIST] == to_i[alliances.DIST]
+
+
+def test_a_venture_depth_above_the_us_level_is_one_line(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set",
+                    "countries.JP.venture_depth=2")
+    assert_one_line_error(result, "countries.JP.venture_depth", "2", "less than or equal to 1")
