@@ -450,10 +450,8 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
     if b.venture_search and cond.venture_capital and cond.venture_backed.any():
         active = f.active
         backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
-        # venture_lift of these firms, every one of them a backed SME
         scores = innovation.TechScores(model) if tech is None else tech
-        depth = model.world.venture_depth[f.country[backed]]
-        gain = 1.0 + _venture_factor(model, cond) * depth * scores[backed]
+        gain = venture_lift(model, cond, backed, scores[backed])
         size_class = f.derived("employees", "size_class", size_class_codes)
         # the inactive firms' weights as zeros: the same sums as of the active firms alone,
         # without gathering them
