@@ -586,3 +586,37 @@ def test_a_venture_depth_above_the_us_level_is_one_line(tmp_path):
     result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set",
                     "countries.JP.venture_depth=2")
     assert_one_line_error(result, "countries.JP.venture_depth", "2", "less than or equal to 1")
+
+
+def _presence_targets(leader: bool, overrides=()) -> set[int]:
+    """Targets a US software firm of 30,000 employees, selling at home only, proposes to buy
+    when it sets out to enter France, where a medium firm (firm 1, 120 employees), with
+    ``leader`` a firm of 1,500 (firm 2), and 400 firms of 10 employees sell."""
+    employees = [30_000, 120, *([1_500] if leader else []), *[10] * 400]
+    n = len(employees)
+    model = tiny(dict(employees=employees, sector=["software"] * n,
+                      country=["US"] + ["FR"] * (n - 1)),
+                 ["acquisitions.presence_rate=1", "acquisitions.candidates=50",
+                  "acquisitions.value_noise=0", *overrides])
+    f = model.firms
+    f.markets[0] = False
+    f.markets[0, f.country[0]] = True
+    return {j for _, j, *_ in acquisitions._presence_hunts(model, acquisitions.Valuer(model))}
+
+
+def test_presence_hunts_buy_a_market_position_not_the_largest_affordable_firm():
+    """A firm entering a market buys a place in it, whose value per dollar rises with the
+    target's sales against the market's mean firm's (position m / (m + position_scale)): it
+    takes the market's leader it can afford and passes over a medium firm, which it would buy
+    (as the largest target it can afford) if every firm carried a full position."""
+    assert _presence_targets(leader=False) == set()
+    assert 1 in _presence_targets(leader=False, overrides=["acquisitions.position_scale=0.01"])
+    assert _presence_targets(leader=True) == {2}
+    pop = dict(employees=[30_000, 10, 120, 1_500], sector=["software"] * 4,
+               country=["FR"] * 4)
+    valuer = acquisitions.Valuer(tiny(pop))
+    position = valuer.position(np.arange(4))
+    assert ((position > 0) & (position < 1)).all()
+    assert (np.diff(position[1:]) > 0).all()  # rises with the firm's sales in its market
+    # a unit on offer brings its share of the firm's home sales
+    assert valuer.position(np.array([3]), 0.5)[0] < position[3]
