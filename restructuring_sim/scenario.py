@@ -797,7 +797,7 @@ class Acquisitions(_Strict):
         100.0, gt=0, le=10000,
         description="sales in its home market, relative to the mean firm's there, at which a "
         "target's market position carries half the value of the markets it opens: the "
-        "position rises as m / (m + position_scale) (multiple of the mean firm's sales)",
+        "position rises as m / (m + position_scale) (x mean firm's sales)",
         json_schema_extra={"source": "judgement: customers, brands and distribution networks "
                            "are selling costs sunk once for a market, which set its leading "
                            "firms apart from its fringe (Sutton 1991, Sunk Costs and Market "
