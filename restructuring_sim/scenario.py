@@ -11,7 +11,7 @@ Sections
 simulation   time span, resolution, population size, seed
 population   how the synthetic firm population is drawn
 sectors      one profile per sector (group, R&D cost, technology cycle, deregulation, Internet)
-countries    one profile per country (region, market size, currency union)
+countries    one profile per country (region, market size, currency union, cross-shareholdings)
 drivers      economy-wide drivers (ICT cost, R&D cost growth)
 policy       the policy levers (each 0..1 unless stated, each may be a time path)
 behaviour    structural parameters of alliance behaviour (the free parameters of calibration)
@@ -334,6 +334,16 @@ class Country(_Strict):
                            "capital invested in 1997; Reynolds et al., Global Entrepreneurship "
                            "Monitor 2002, venture capital as a share of GDP 1999-2001"},
     )
+    cross_shareholding: Unit = Field(
+        0.0,
+        description="path: share of listed firms' market value held by other firms in mutual "
+        "(cross-) shareholdings, the capital bond of keiretsu-style business groups; a firm "
+        "deals with foreign suppliers and partners only outside that share of its business "
+        "(share)",
+        json_schema_extra={"source": "see CROSS_SHAREHOLDING: Japan, NLI Research Institute "
+                           "cross-shareholding survey (Kuroki 2001, 2002; rounded); Germany, "
+                           "judgement from Hoepner and Krempel (2003); 0 elsewhere"},
+    )
     gdp_growth: float = Field(
         0.03, ge=-0.2, le=0.3,
         description="yearly real growth of the country's demand (GDP; fraction/year)",
@@ -358,7 +368,8 @@ def _default_countries() -> dict[str, dict[str, Any]]:
     return {
         code: dict(region=region, market_size=size, currency_union_year=cu, gdp_growth=growth,
                    press_coverage=PRESS_COVERAGE.get(code, 1.0),
-                   venture_depth=VENTURE_DEPTH[code])
+                   venture_depth=VENTURE_DEPTH[code],
+                   cross_shareholding=_path(CROSS_SHAREHOLDING.get(code, {0: 0.0})))
         for code, region, size, cu, growth in table
     }
 
@@ -389,6 +400,23 @@ VENTURE_DEPTH = {
     "US": 1.0, "CA": 1.0, "MX": 0.05, "DE": 0.3, "FR": 0.3, "GB": 1.0, "IT": 0.15,
     "NL": 0.8, "ES": 0.2, "SE": 0.8, "BE": 0.4, "JP": 0.05, "KR": 0.3, "TW": 0.3, "SG": 0.8,
     "CN": 0.05, "MY": 0.1, "AU": 0.5, "BR": 0.05, "IN": 0.05, "IL": 1.0,
+}
+
+
+#: Cross-shareholdings, share of listed firms' market value (rounded). Japan: the NLI Research
+#: Institute's survey of all listed firms (Kuroki 2001, "The present status of unwinding of
+#: cross-shareholding"; 2002, "Cross-shareholdings decline for the 11th straight year") puts
+#: the cross-shareholding ratio near 18% in fiscal 1990, easing to about 15% by 1996, then
+#: falling fast after the 1997 banking crisis to about 10% in 2000 (the broader stable
+#: shareholding ratio, banks' and insurers' long-term holdings included, fell from about 45% to
+#: about 30%; the narrower mutual ratio is the one that binds partners in trade). Germany:
+#: judgement; the capital ties among the largest firms and banks ("Deutschland AG", Hoepner and
+#: Krempel 2003, "The politics of the German company network") are taken at about half Japan's
+#: level, thinning only slightly before the 2002 tax exemption of gains on selling stakes
+#: (after the run). Elsewhere mutual holdings are negligible: 0.
+CROSS_SHAREHOLDING = {
+    "JP": {1990: 0.18, 1996: 0.15, 1998: 0.13, 2000: 0.10},
+    "DE": {1990: 0.09, 2000: 0.08},
 }
 
 

@@ -45,6 +45,7 @@ class Conditions:
     access: np.ndarray  #: per sector, market access of foreign entrants (1 = deregulated)
     deregulated: np.ndarray  #: per sector, bool: foreign entry was deregulated by now
     currency_union: np.ndarray  #: per country, bool: member of the currency union by now
+    cross_shareholding: np.ndarray  #: per country, share of market value in cross-holdings
 
 
 class World:
@@ -142,7 +143,7 @@ class World:
             year=year,
             quarter=step % spy + 1,
             t=t,
-            **{name: value for name, value in paths.items() if name not in _SECTOR_PATHS},
+            **{name: value for name, value in paths.items() if name not in _ARRAY_PATHS},
             matching_conversion=sc.policy.matching_service.conversion,
             rnd_cost=paths["rnd_cost"] * growth,
             cycle=cycle,
@@ -151,11 +152,12 @@ class World:
             access=np.where(deregulated, 1.0, b.regulated_access),
             deregulated=deregulated,
             currency_union=t >= self.currency_union_year,
+            cross_shareholding=paths["cross_shareholding"],
         )
 
     def _paths(self) -> dict[str, list]:
         """The time paths of the conditions: one per lever, one per sector for R&D cost and
-        Internet boost."""
+        Internet boost, one per country for cross-shareholdings."""
         sc = self.scenario
         pol = sc.policy
         sectors = [sc.sectors[s] for s in self.sector_names]
@@ -168,8 +170,10 @@ class World:
             venture_capital=sc.drivers.venture_capital,
         )
         return {**{name: [path] for name, path in levels.items()},
-                "rnd_cost": [s.rnd_cost for s in sectors],  # the _SECTOR_PATHS
-                "internet": [s.internet_boost for s in sectors]}
+                "rnd_cost": [s.rnd_cost for s in sectors],  # the _ARRAY_PATHS
+                "internet": [s.internet_boost for s in sectors],
+                "cross_shareholding": [sc.countries[c].cross_shareholding
+                                       for c in self.country_names]}
 
     def _paths_at(self, step: int, t: float) -> dict[str, float | np.ndarray]:
         """Every time path at ``t``, the middle of ``step``: read from a table of the run's
@@ -186,12 +190,13 @@ class World:
         else:
             values = {name: np.array([path(t) for path in paths])
                       for name, paths in self._paths().items()}
-        return {name: row.copy() if name in _SECTOR_PATHS else float(row[0])
+        return {name: row.copy() if name in _ARRAY_PATHS else float(row[0])
                 for name, row in values.items()}
 
 
-#: conditions read from one time path per sector (the others are one number for the economy)
-_SECTOR_PATHS = ("rnd_cost", "internet")
+#: conditions read from one time path per sector or per country (the others are one number for
+#: the economy)
+_ARRAY_PATHS = ("rnd_cost", "internet", "cross_shareholding")
 
 
 def _mid_step(scenario: Scenario, step: int) -> float:

@@ -13,6 +13,7 @@ from restructuring_sim.mechanisms import (
     acquisitions,
     alliances,
     demography,
+    governance,
     innovation,
     search,
     supply,
@@ -620,3 +621,82 @@ def test_presence_hunts_buy_a_market_position_not_the_largest_affordable_firm():
     assert (np.diff(position[1:]) > 0).all()  # rises with the firm's sales in its market
     # a unit on offer brings its share of the firm's home sales
     assert valuer.position(np.array([3]), 0.5)[0] < position[3]
+
+
+def _foreign_supply_contracts(japan_ties: float, n: int = 400) -> int:
+    """Contracts Japanese car makers sign with US suppliers in one quarter's tenders, one
+    candidate each, drawn from as many Japanese as US suppliers. The makers also produce in the
+    US, so distance never keeps a US supplier out: only their groups' ties can."""
+    markets = np.zeros((3 * n, 21), dtype=bool)
+    pop = dict(employees=[20_000] * n + [40] * (2 * n), sector=["automotive"] * (3 * n),
+               country=["JP"] * n + ["US"] * n + ["JP"] * n, quality=[0.9] * (3 * n),
+               cluster=[-1] * (3 * n), markets=markets)
+    model = tiny(pop, ["supply.sourcing_rate=1", "supply.tender_candidates=1",
+                       "policy.b2b_exclusivity=0", "supply.order_share=0.00001",
+                       f"countries.JP.cross_shareholding={japan_ties}"])
+    names = model.world.country_names
+    markets[np.arange(3 * n), model.firms.country[: 3 * n]] = True
+    markets[:n, names.index("US")] = True
+    model.firms.markets[: 3 * n] = markets
+    model.step()
+    signed = events_of(model, "supply_contract_signed")
+    return int(signed["cross_border"].sum())
+
+
+def test_cross_shareholdings_keep_foreign_suppliers_out_in_proportion():
+    """A Japanese buyer's tender reaches a foreign supplier only outside the share of its
+    business its group holds (``countries.JP.cross_shareholding``), even where it produces:
+    half the foreign contracts at a ratio of 0.5, none at 1."""
+    free, half, closed = (_foreign_supply_contracts(s) for s in (0.0, 0.5, 1.0))
+    assert free > 100
+    assert half == pytest.approx(free / 2, rel=0.3)
+    assert closed == 0
+
+
+@pytest.mark.parametrize("japan_ties", [0.0, 0.5, 1.0])
+def test_cross_shareholdings_close_japanese_firms_searches_to_foreign_partners(japan_ties):
+    """Direct candidates from abroad reach a Japanese searcher with chance ``1 -
+    cross_shareholding`` (search costs off); domestic candidates are never shut out."""
+    n = 300
+    pop = dict(employees=[100] * (2 * n), sector=["software"] * (2 * n),
+               country=["JP"] * n + ["US"] * n)
+    model = tiny(pop, ["behaviour.foreign_search_cost=0",
+                       f"countries.JP.cross_shareholding={japan_ties}"])
+    cond = model.conditions
+    foreign = domestic = 0
+    for _ in range(10):
+        cands = search.draw_candidates(model, cond, np.arange(n), model.firms.active,
+                                       np.zeros(0, dtype=np.int64))
+        direct = cands.channel == search.DIRECT
+        foreign += np.count_nonzero(direct & (cands.j >= n))
+        domestic += np.count_nonzero(direct & (cands.j < n))
+    assert domestic > 800
+    assert foreign == pytest.approx((1 - japan_ties) * domestic, rel=0.15, abs=0)
+    openness = governance.group_openness(model, cond, np.array([0, n, 0]), np.array([n, 0, 1]))
+    assert openness == pytest.approx([1 - japan_ties, 1 - japan_ties, 1.0])
+
+
+def test_cross_shareholdings_are_read_from_each_countrys_path_year_by_year():
+    """Each step reads every country's path at its middle: the baseline's Japan unwinds from
+    18% (1990) to 10% (2000), the US has none; a path given on the command line is read as
+    given, linearly between its years."""
+    world = tiny(dict(employees=[100]), []).world
+    jp, us = world.country_names.index("JP"), world.country_names.index("US")
+    spy = world.scenario.simulation.steps_per_year
+    step = {year: (year - world.scenario.simulation.start_year) * spy for year in (1990, 2000)}
+    early, late = (world.conditions(step[y]).cross_shareholding for y in (1990, 2000))
+    assert early[jp] == pytest.approx(0.18, abs=0.001) and late[jp] == pytest.approx(0.10)
+    assert early[us] == late[us] == 0
+    world = tiny(dict(employees=[100]),
+                 ["countries.JP.cross_shareholding={1990 = 0.3, 2000 = 0.1}"]).world
+    for k in range(0, 13 * spy, 5):
+        cond = world.conditions(k)
+        expected = np.interp(cond.t, [1990, 2000], [0.3, 0.1])
+        assert cond.cross_shareholding[jp] == pytest.approx(expected)
+
+
+def test_a_cross_shareholding_above_one_is_one_line(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set",
+                    "countries.DE.cross_shareholding={1990 = 0.1, 2000 = 1.5}")
+    assert_one_line_error(result, "countries.DE.cross_shareholding", "1.5",
+                          "above the allowed maximum 1")

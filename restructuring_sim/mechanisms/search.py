@@ -27,7 +27,9 @@ one vectorised pass:
   economy's searches then does not depend on how many firms a run samples. A foreign
   candidate is only *reached* with probability ``exp(-foreign_search_cost * distance * (1 -
   trade_openness) * ict_cost)``, less the currency union discount when both countries are
-  members; countries where the searcher already sells count as home;
+  members; countries where the searcher already sells count as home; and a candidate across
+  the border only outside the share of the two firms' business their groups hold
+  (:func:`restructuring_sim.mechanisms.governance.group_openness`: cross-shareholdings);
 * for firms registered with a matching service, contacts the service proposes from its register
   (``matching_service``), with chance ``matching_contact_rate`` a step plus the service's own
   ``proposals`` a year, whether or not the firm searches itself, reached whatever the distance;
@@ -68,6 +70,7 @@ from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
 from restructuring_sim.mechanisms import innovation
+from restructuring_sim.mechanisms.governance import group_openness
 from restructuring_sim.mechanisms.units import divisions, of_size, repeat_by_count
 from restructuring_sim.population import visibility_class_shares
 
@@ -664,7 +667,8 @@ def draw_candidates(model, cond, searchers: np.ndarray, eligible: np.ndarray,
     j_dir = class_draws(model, eligible, f.sector[i_dir], any_sector, tech)
     ok = j_dir >= 0
     i_dir, j_dir = i_dir[ok], j_dir[ok]
-    reached = rng.random(len(i_dir)) < reach_probability(model, cond, i_dir, j_dir)
+    reach = reach_probability(model, cond, i_dir, j_dir)
+    reached = rng.random(len(i_dir)) < reach * group_openness(model, cond, i_dir, j_dir)
     i_dir, j_dir = i_dir[reached], j_dir[reached]
     # former partner and cluster mate
     j_prior = _former_partner_draws(model, searchers, eligible)

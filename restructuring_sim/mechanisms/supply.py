@@ -12,6 +12,9 @@ Each step a buyer with a free slot runs a tender with chance ``supply.sourcing_r
 * suppliers in the buyer's production countries (where it sells) are always reached; others only
   with the search reach of :func:`restructuring_sim.mechanisms.search.reach_probability`, cut by
   ``supply.local_content``, except suppliers under price pressure, who seek foreign buyers;
+  and a supplier across the border, wherever it is, only outside the share of the two firms'
+  business their groups hold (:func:`restructuring_sim.mechanisms.governance.group_openness`:
+  keiretsu-style supply ties, loosening as cross-shareholdings unwind);
 * a candidate qualifies if its quality meets the floor, which rises by
   ``supply.quality_floor_growth`` a year, and if the order (``supply.order_share`` of the buyer's
   revenue) fits its capacity (``supply.capacity_share`` of its revenue, less its other contracts);
@@ -44,6 +47,7 @@ from restructuring_sim import lifecycle
 from restructuring_sim.deals import SUPPLY, purpose_mask
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import ACTIVE, REVENUE_PER_EMPLOYEE
+from restructuring_sim.mechanisms.governance import group_openness
 from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
 DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
@@ -124,11 +128,12 @@ def tender(model, cond) -> int:
     j = np.where(exch, j_exch, j_open)
     ok = j >= 0
     i, j, exch = i[ok], j[ok], exch[ok]
-    # reach: production countries always; elsewhere search reach less local content
+    # reach: production countries always; elsewhere search reach less local content; across
+    # borders only outside the business the two sides' groups hold
     home = f.markets[i, f.country[j]]
     reach = reach_probability(model, cond, i, j) * (1.0 - sup.local_content)
-    reach = np.where(f.pressure[j] > 0, 1.0, reach)
-    reached = home | (rng.random(len(i)) < reach)
+    reach = np.where(home | (f.pressure[j] > 0), 1.0, reach)
+    reached = rng.random(len(i)) < reach * group_openness(model, cond, i, j)
     i, j, exch = i[reached], j[reached], exch[reached]
     # orders and the suppliers' free capacity, from the candidates' rows alone (revenue is
     # employees x revenue per employee, firm by firm)
