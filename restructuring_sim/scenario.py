@@ -837,6 +837,12 @@ class Acquisitions(_Strict):
                            "400 tried on round 17's values, 100 made large targets mainly "
                            "market presence with the fewest presence deals lost; not fitted"},
     )
+    route_share: float = Field(
+        0.0, ge=0, le=1,
+        description="share of the acquiring unit's sales, scaled to the entered market's size, "
+        "that a presence target's market position carries into the new market (share)",
+        json_schema_extra={"source": "probe"},
+    )
     price_to_sales: float = Field(
         1.0, gt=0, le=100, description="price of a target as a multiple of its revenue (x revenue)"
     )

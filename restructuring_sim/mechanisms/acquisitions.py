@@ -82,7 +82,7 @@ from restructuring_sim import lifecycle
 from restructuring_sim.columns import first_of_each, rank_in_runs
 from restructuring_sim.events import ACQUISITION_MOTIVES, CHANNELS, MOTIVES
 from restructuring_sim.firms import ACTIVE
-from restructuring_sim.mechanisms import innovation, units
+from restructuring_sim.mechanisms import exports, innovation, units
 from restructuring_sim.mechanisms.alliances import assets
 from restructuring_sim.mechanisms.search import class_draws, reach_probability, visibility_draws
 
@@ -170,7 +170,13 @@ class Valuer:
         market = acq.market_premium * new_markets * self.position(target, share)
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
         motive = np.where(tech >= market, TECH, MARKET)
-        return self.revenue[target] * share * (tech + market) * noise, motive
+        base = self.revenue[target] * share * (tech + market)
+        if presence and acq.route_share > 0:
+            # the acquirer's own products sold through the target's place in the new market
+            rel = exports.relative_size(model)[f.country[acquirer], f.country[target]]
+            base = base + (acq.route_share * acq.market_premium * self.position(target, share)
+                           * self.unit_revenue[acquirer] * rel)
+        return base * noise, motive
 
     def price(self, target, share=1.0):
         """Asking price of targets, or of the ``share`` of each on offer (USD million)."""
