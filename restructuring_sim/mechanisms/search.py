@@ -449,21 +449,43 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
     lift = np.ones(3)
     if b.venture_search and cond.venture_capital and cond.venture_backed.any():
         active = f.active
-        backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
-        scores = innovation.TechScores(model) if tech is None else tech
-        gain = venture_lift(model, cond, backed, scores[backed])
         size_class = f.derived("employees", "size_class", size_class_codes)
+        backed, backed_class, depth = _backed_smes(model, cond, active, size_class)
+        scores = innovation.TechScores(model) if tech is None else tech
+        # venture_lift of firms known to be backed: ``1 + factor * depth * tech``, the same
+        # operations on the same numbers (a backed flag of 1 times the factor is the factor)
+        gain = depth * _venture_factor(model, cond)
+        gain *= scores[backed]
+        gain += 1.0
         # the inactive firms' weights as zeros: the same sums as of the active firms alone,
         # without gathering them
         plain = np.bincount(size_class, weights=np.where(active, weight, 0.0), minlength=3)
         backed_weight = weight[backed]
-        extra = np.bincount(size_class[backed], weights=backed_weight * (gain - 1.0),
-                            minlength=3)
+        extra = np.bincount(backed_class, weights=backed_weight * (gain - 1.0), minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
         weight = weight.copy() if weight is size else weight
         weight[backed] = backed_weight * gain
     f.memo["visibility"] = (model.step_index, size, weight, lift)
     return weight, lift
+
+
+def _backed_smes(model, cond, active: np.ndarray,
+                 size_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The active SMEs of venture-backed sectors, their size classes and their home
+    countries' venture depths: kept (in the firm table's ``memo``) while the firms' statuses
+    are the same (compared byte by byte), their sizes are (the same ``size_class`` array) and
+    the same sectors are backed. Firms enter, leave and grow at few steps of a year, while the
+    visibility they weight is worked out every step."""
+    f = model.firms
+    sectors = cond.venture_backed.tobytes()
+    kept = f.memo.get("backed_smes")
+    if (kept is not None and kept[1] is size_class and kept[2] == sectors
+            and same_bytes(kept[0], f.status)):
+        return kept[3]
+    backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
+    found = (backed, size_class[backed], model.world.venture_depth[f.country[backed]])
+    f.memo["backed_smes"] = (f.status.copy(), size_class, sectors, found)
+    return found
 
 
 def _in_backed_sector(f, cond) -> np.ndarray:
