@@ -283,13 +283,19 @@ def rnd_budget(model) -> np.ndarray:
     return intensity * f.base_revenue
 
 
-def rnd_pressure(model, cond, firms=None) -> np.ndarray:
+def rnd_pressure(model, cond, firms=None, sector=None, market=None) -> np.ndarray:
     """Share of the sector's frontier R&D programme a firm cannot fund alone (0..1), for every
-    firm or for ``firms`` (value by value the same numbers, from their rows alone)."""
+    firm or for ``firms`` (value by value the same numbers, from their rows alone); ``sector``
+    and ``market``: the firms' sectors and market codes (``FirmTable.market_codes``), if the
+    caller has them."""
     f = model.firms
     rows = slice(None) if firms is None else firms
-    cost = market_rnd_cost(model, cond)[f.market_codes(model.world.n_sectors)[rows]]
-    budget = model.world.rnd_intensity[f.sector[rows]] * f.market_revenue[rows]
+    if market is None:
+        market = f.market_codes(model.world.n_sectors)[rows]
+    if sector is None:
+        sector = f.sector[rows]
+    cost = market_rnd_cost(model, cond)[market]
+    budget = model.world.rnd_intensity[sector] * f.market_revenue[rows]
     return cost / (cost + budget)
 
 
@@ -332,8 +338,12 @@ class TechScores:
         self._mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
 
     def __getitem__(self, firms) -> np.ndarray:
+        return self.of(firms, self._sector[firms])
+
+    def of(self, firms, sector: np.ndarray) -> np.ndarray:
+        """The scores of ``firms`` whose sectors the caller has read (``sector``)."""
         stock = self._stock[firms]
-        return stock / (stock + self._mean[self._sector[firms]])
+        return stock / (stock + self._mean[sector])
 
     def every_firm(self) -> np.ndarray:
         """The scores of every firm."""
