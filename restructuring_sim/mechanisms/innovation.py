@@ -376,19 +376,24 @@ def step(model, cond, dt: float) -> None:
     np.sqrt(rate, out=rate)
     rate *= b.knowledge_growth
     rate -= b.knowledge_depreciation
-    # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
-    # (the growth factor is worked out for active firms alone: the others' is never read)
     rate *= dt
-    np.exp(rate, out=rate, where=act)
-    np.multiply(f.knowledge, rate, out=f.knowledge, where=act)
+    # whole-column passes, no gather and scatter of the subsets, and none restricted with
+    # ``where=`` either (its inner loop runs once per stretch of active firms, several times
+    # slower): the growth factor of every firm, then 1 for the inactive ones (their knowledge
+    # times 1 is the same number)
+    np.exp(rate, out=rate)
+    np.putmask(rate, ~act, 1.0)
+    f.knowledge *= rate
     sme = act & f.is_sme
     cap, quality = f.capability, f.quality
     gain = np.subtract(1.0, cap, out=rate)
     gain *= b.capability_uptake * cond.sme_capability
     gain *= dt
-    np.add(cap, gain, out=cap, where=sme)
+    gain += cap  # the SMEs' new capabilities (a sum is the same either way round)
+    np.putmask(cap, sme, gain)
     upgrade = np.multiply(cap, model.scenario.supply.quality_upgrading)
     gain = np.subtract(1.0, quality, out=gain)
     gain *= upgrade
     gain *= dt
-    np.add(quality, gain, out=quality, where=sme)
+    gain += quality
+    np.putmask(quality, sme, gain)
