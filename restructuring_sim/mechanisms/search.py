@@ -300,7 +300,7 @@ def _draw_table(model, eligible, group):
         order = _group_order(f, group)
         chosen = (order[eligible[order]] if group.flags.writeable  # an order made for this call
                   else _eligible_in_order(f, order, eligible, count))
-    table = _table_of(chosen, weight, group, order[-1])
+    table = _table_of(chosen, weight, group, order[-1], f)
     _keep(kept, (weight, group if not group.flags.writeable else group.copy(), count,
                  eligible.copy(), table))
     return table
@@ -320,7 +320,7 @@ def _class_tables(model, eligible) -> tuple:
                 and same_bytes(kept_eligible, eligible)):
             return tables
     last = f.order_by("sector")[-1]
-    tables = tuple(_table_of(members, weight, f.sector, last)
+    tables = tuple(_table_of(members, weight, f.sector, last, f)
                    for members in _class_members(model, eligible, count))
     _keep(kept, (weight, count, eligible.copy(), tables))
     return tables
@@ -379,17 +379,37 @@ def _keep(kept: list, entry: tuple) -> None:
     kept[:] = [entry] + [e for e in kept if e[0] is entry[0]][:_KEPT_TABLES - 1]
 
 
-def _table_of(chosen, weight, group, last):
+def _table_of(chosen, weight, group, last, f):
     """The draw table (see :func:`_draw_table`) of the firms ``chosen``, in group order, with
-    visibility ``weight`` and group codes ``group`` (of every firm); ``last`` is the last firm
-    of the whole population in group order. None when the chosen firms weigh nothing."""
+    visibility ``weight`` and group codes ``group`` (of every firm of the firm table ``f``);
+    ``last`` is the last firm of the whole population in group order. None when the chosen
+    firms weigh nothing."""
     cum = np.cumsum(weight[chosen])
     if not (cum.size and cum[-1] > 0):
         return None
-    start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    start, end = _bounds_of(f, chosen, group)
     below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
     return chosen, cum, below, upto, last
+
+
+def _bounds_of(f, chosen, group) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last position of every group code (up to one past the largest)
+    among the firms ``chosen`` (in group order), kept (in the firm table's ``memo``, see
+    :data:`_KEPT_TABLES`) while the same array of chosen firms and the same read-only grouping
+    are used: the chosen firms change only when firms enter, leave or change size, while the
+    weights drawn from them change every step."""
+    if group.flags.writeable:  # a grouping that may change: worked out afresh
+        return _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    kept = f.memo.setdefault("group_bounds", [])
+    for k, (kept_chosen, kept_group, bounds) in enumerate(kept):
+        if kept_chosen is chosen and kept_group is group:
+            kept.insert(0, kept.pop(k))
+            return bounds
+    bounds = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    kept.insert(0, (chosen, group, bounds))
+    del kept[_KEPT_TABLES:]
+    return bounds
 
 
 def visibility(model) -> np.ndarray:
