@@ -478,8 +478,9 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         gain *= scores[backed]
         gain += 1.0
         # the inactive firms' weights as zeros: the same sums as of the active firms alone,
-        # without gathering them
-        plain = np.bincount(size_class, weights=np.where(active, weight, 0.0), minlength=3)
+        # without gathering them (weights are finite: times the mask, 0 or the weight itself,
+        # several times faster than np.where)
+        plain = np.bincount(size_class, weights=weight * active, minlength=3)
         backed_weight = weight[backed]
         extra = np.bincount(backed_class, weights=backed_weight * (gain - 1.0), minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
@@ -571,13 +572,30 @@ def _cluster_draws(model, searchers, eligible):
     members = _eligible_in_order(f, clustered, eligible, np.count_nonzero(eligible))
     if not len(members):
         return np.full(len(searchers), -1)
-    codes = f.cluster[members]
+    edges = _cluster_edges(f, members)
     own = f.cluster[searchers]
-    start = np.searchsorted(codes, own, side="left")
-    count = np.searchsorted(codes, own, side="right") - start
+    # where each searcher's cluster starts among the members, and its members (a firm in no
+    # cluster, -1, reads the last edges: it finds no one whatever they hold)
+    start = edges[own]
+    count = edges[own + 1] - start
     pick = start + np.floor(model.rng.random(len(searchers)) * count).astype(np.int64)
     found = (own >= 0) & (count > 0)
     return np.where(found, members[np.minimum(pick, len(members) - 1)], -1)
+
+
+def _cluster_edges(f, members: np.ndarray) -> np.ndarray:
+    """First position of every cluster code among ``members`` (firms in cluster order), and
+    one past the last member, for codes 0 to one past the largest: ``searchsorted`` of the
+    members' codes, kept (in the firm table's ``memo``) while the same kept array of members
+    is drawn from (the members change when firms enter, leave or are acquired, and are drawn
+    from every step)."""
+    kept = f.memo.get("cluster_edges")
+    if kept is not None and kept[0] is members:
+        return kept[1]
+    top = int(f.static_derived("cluster_top", lambda: np.array(f.cluster.max(initial=-1))))
+    edges = np.searchsorted(f.cluster[members], np.arange(top + 2))
+    f.memo["cluster_edges"] = (members, edges)
+    return edges
 
 
 def _referral_draws(model, searchers, eligible):
