@@ -43,7 +43,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import SUPPLY, purpose_mask
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import ACTIVE, REVENUE_PER_EMPLOYEE
+from restructuring_sim.firms import ACTIVE, REVENUE_PER_EMPLOYEE, same_bytes
 from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
 DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
@@ -86,20 +86,41 @@ def slots(model) -> np.ndarray:
                                lambda e: np.ceil(per_decade * np.log10(np.maximum(e, 1))))
 
 
-def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
-    """Free capacity of each firm's cluster (its own for firms outside clusters).
+def _cluster_capacity(model, firms: np.ndarray) -> np.ndarray:
+    """Free capacity of the cluster of each of ``firms`` (its own for a firm outside clusters):
+    a supplier's free capacity is ``capacity_share x revenue - load`` (at least 0), and a
+    cluster's is that of its active SMEs summed in firm order. Worked out for the members and
+    ``firms`` alone (a tender asks for a few suppliers' clusters among a million firms).
 
     A run holds a sample of each cluster's firms (``simulation.sampling_fraction`` of them):
     the pooled capacity of the economy's cluster is the sampled members' sum over that fraction.
     """
     f = model.firms
-    pooled = free.copy()
-    members = np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme)
+    share = model.scenario.supply.capacity_share
+
+    def free(rows):
+        return np.maximum(share * f.base_revenue[rows] - f.supply_load[rows], 0.0)
+
+    pooled = free(firms)
+    members = _cluster_smes(f)
     if len(members):
-        cluster = f.cluster[members]
+        sums = np.bincount(f.cluster[members], weights=free(members))
+        inside = (f.cluster[firms] >= 0) & (f.status[firms] == ACTIVE) & f.is_sme[firms]
         fraction = model.scenario.simulation.sampling_fraction
-        pooled[members] = np.bincount(cluster, weights=free[members])[cluster] / fraction
+        pooled[inside] = sums[f.cluster[firms[inside]]] / fraction
     return pooled
+
+
+def _cluster_smes(f) -> np.ndarray:
+    """The active SMEs in clusters, kept (in the firm table's ``memo``) while the firms'
+    statuses (compared byte by byte) and sizes (the same ``is_sme`` array) are the same."""
+    sme = f.is_sme
+    kept = f.memo.get("cluster_smes")
+    if kept is not None and kept[1] is sme and same_bytes(kept[0], f.status):
+        return kept[2]
+    members = np.flatnonzero((f.cluster >= 0) & f.active & sme)
+    f.memo["cluster_smes"] = (f.status.copy(), sme, members)
+    return members
 
 
 def tender(model, cond) -> int:
@@ -140,8 +161,7 @@ def tender(model, cond) -> int:
     # out only when some order needs it)
     pooled = ~alone & (f.cluster[j] >= 0)
     if pooled.any():
-        every_free = np.maximum(sup.capacity_share * f.base_revenue - f.supply_load, 0.0)
-        pooled[pooled] = order[pooled] <= _cluster_capacity(model, every_free)[j[pooled]]
+        pooled[pooled] = order[pooled] <= _cluster_capacity(model, j[pooled])
     qualifies = (f.quality[j] >= quality_floor(model, cond)) & (alone | pooled)
     if not qualifies.any():
         return 0
