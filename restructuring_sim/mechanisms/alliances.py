@@ -353,12 +353,13 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     # u) ** 2 - live ** 2) / span ** 2; each of its divisions takes up to MAX_NEW_PER_STEP
     span = search.management_span(model)
     cost = model.scenario.behaviour.congestion_cost
-    limit = np.ceil(MAX_NEW_PER_STEP * units.divisions(model))
+    divisions = units.divisions(model)
     sides = []
     for firms in (a, b):
+        # the limits of these firms alone (a step's pairs are a few thousand of a million firms)
         sides.append((live[firms].tolist(), span[firms].tolist(),
                       search.congestion(model, firms, live[firms]).tolist(),
-                      limit[firms].tolist()))
+                      np.ceil(MAX_NEW_PER_STEP * divisions[firms]).tolist()))
     (live_a, span_a, base_a, limit_a), (live_b, span_b, base_b, limit_b) = sides
     value_a, value_b = v_a.tolist(), v_b.tolist()
     # only firms that both have a live alliance can be allied already: the network is looked
