@@ -69,6 +69,23 @@ def _chain_firms(model) -> np.ndarray:
     return f.static_derived("supply_chain_firms", lambda: supply_chain_sectors(model)[f.sector])
 
 
+def _chain_roles(model) -> tuple[np.ndarray, np.ndarray]:
+    """The large active firms of the supply chains (who may buy on contracts), in firm order,
+    and whether each firm is an active SME of the chains (who may supply): kept (in the firm
+    table's ``memo``) while the firms' statuses (compared byte by byte) and sizes (the same
+    ``is_sme`` array) are the same, as they are at most steps of a year."""
+    f = model.firms
+    sme = f.is_sme
+    kept = f.memo.get("chain_roles")
+    if kept is not None and kept[1] is sme and same_bytes(kept[0], f.status):
+        return kept[2]
+    in_chain = f.active & _chain_firms(model)  # active firms of the chains
+    roles = (np.flatnonzero(in_chain & ~sme), in_chain & sme)
+    roles[1].flags.writeable = False
+    f.memo["chain_roles"] = (f.status.copy(), sme, roles)
+    return roles
+
+
 def b2b_members(model, cond) -> np.ndarray:
     """Firms for whom joining the exclusive B2B exchange pays."""
     sup = model.scenario.supply
@@ -128,13 +145,13 @@ def tender(model, cond) -> int:
     f = model.firms
     rng = model.rng
     sup = model.scenario.supply
-    in_chain = f.active & _chain_firms(model)  # active firms of the chains
-    sme = f.is_sme
-    buyer_mask = in_chain & ~sme & (f.live_supply < slots(model))
-    buyers = np.flatnonzero(buyer_mask & (rng.random(len(f)) < sup.sourcing_rate))
+    large, suppliers = _chain_roles(model)
+    draw = rng.random(len(f))
+    # the large firms with a free slot whose draw runs a tender, in firm order
+    buyers = large[(f.live_supply[large] < slots(model)[large])
+                   & (draw[large] < sup.sourcing_rate)]
     if not len(buyers):
         return 0
-    suppliers = in_chain & sme
     on_exchange = rng.random(len(buyers)) < cond.b2b_exclusivity
     members = suppliers & b2b_members(model, cond)
     k = sup.tender_candidates
