@@ -289,7 +289,7 @@ class RestructuringModel(Model):
 
     def _end_year(self, year: int) -> None:
         f = self.firms
-        self.network.record_metrics_later(year)
+        self.network.record_metrics(year)
         f.owner_age[f.active] += 1.0
         if self._panel is not None:
             self._wait_for_panel()

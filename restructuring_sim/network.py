@@ -20,7 +20,6 @@ histogram of active firms per year and layer. :data:`METRIC_COLUMNS` says what e
 from __future__ import annotations
 
 import operator
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -153,10 +152,6 @@ class NetworkTracker:
         self._year_start = 0  # first row of the history started in the current year
         self._metrics: list[dict] = []
         self._degrees: dict[str, list] = {name: [] for name in DEGREE_SCHEMA.names}
-        #: the thread computing the latest year's metrics (see record_metrics_later), and the
-        #: error it met
-        self._pending: threading.Thread | None = None
-        self._failed: BaseException | None = None
 
     # ------------------------------------------------------------------ firms
 
@@ -420,62 +415,18 @@ class NetworkTracker:
         """Compute and store the network metrics at the end of ``year``: one row per entry of
         :data:`METRIC_LAYERS` (see :data:`METRIC_COLUMNS`), and the degree histogram of active
         firms per layer. Returns the rows by layer."""
-        self._settle()
-        return self._record_metrics(self._year_end(year))
-
-    def record_metrics_later(self, year: int) -> None:
-        """:meth:`record_metrics` for the network as it is now, computed on a background thread
-        while the caller goes on (at a million firms the structure of a year's network takes
-        a tenth of a second or more, the year's simulation some seconds): the ties' columns
-        are copied now, and the network's own generator is drawn from by one year's metrics
-        at a time, in order, so the rows are the same. The next call, and every read of the
-        metrics, waits for them."""
-        self._settle()
-        state = self._year_end(year)
-        self._pending = threading.Thread(target=self._record_metrics_or_fail, args=(state,),
-                                         name="network-metrics", daemon=True)
-        self._pending.start()
-
-    def _settle(self) -> None:
-        """Wait for the metrics being computed in the background, if any (and raise the error
-        they met)."""
-        if self._pending is not None:
-            self._pending.join()
-            self._pending = None
-        if self._failed is not None:
-            failed, self._failed = self._failed, None
-            raise failed
-
-    def _record_metrics_or_fail(self, state: dict) -> None:
-        """:meth:`_record_metrics` on a background thread, keeping its error for :meth:`_settle`."""
-        try:
-            self._record_metrics(state)
-        except BaseException as exc:
-            self._failed = exc
-
-    def _year_end(self, year: int) -> dict:
-        """What the metrics of ``year`` read of the network at its end (copies), and the start
-        of the next year's ties."""
         h = self._history
         rows = self._live_rows()
         code, src, dst, sme, cross = (column[rows] for column in (
             h.code, h.source, h.target, h.involves_sme, h.cross_border))
         owned = np.zeros(len(self._member), dtype=bool)  # firm id -> held as a subsidiary
         owned[dst[code == _OWNERSHIP]] = True
-        new = slice(self._year_start, len(h))
-        self._year_start = len(h)
-        return dict(year=year, code=code, src=src, dst=dst, sme=sme, cross=cross, owned=owned,
-                    everyone=self.number_of_firms(), new_code=h.code[new].copy(),
-                    new_flags={name: getattr(h, name)[new].copy() for name in _FLAGS[2:]})
-
-    def _record_metrics(self, state: dict) -> dict[str, dict[str, float]]:
-        """Compute and store the metrics of a year's end (see :meth:`_year_end`)."""
-        year, code, src, dst = state["year"], state["code"], state["src"], state["dst"]
-        sme, cross, owned = state["sme"], state["cross"], state["owned"]
-        new_code, new_flags = state["new_code"], state["new_flags"]
         subsidiaries = int(np.count_nonzero(owned))
-        everyone = state["everyone"]
+        everyone = self.number_of_firms()
         active = everyone - subsidiaries
+        new = slice(self._year_start, len(h))
+        new_code = h.code[new]
+        new_flags = {name: getattr(h, name)[new] for name in _FLAGS[2:]}
         out = {}
         for layer in METRIC_LAYERS:
             keep = slice(None) if layer == "all" else code == _CODE[layer]
@@ -525,6 +476,7 @@ class NetworkTracker:
             self._degrees["layer"].extend([layer] * len(degrees))
             self._degrees["degree"].extend(degrees.tolist())
             self._degrees["count"].extend(histogram[degrees].tolist())
+        self._year_start = len(h)
         return out
 
     def edges_table(self) -> pa.Table:
@@ -538,13 +490,11 @@ class NetworkTracker:
 
     def metrics_table(self) -> pa.Table:
         """Yearly metrics recorded so far (see :data:`METRIC_COLUMNS`)."""
-        self._settle()
         return arrow_rows(self._metrics, METRIC_SCHEMA)
 
     def degrees_table(self) -> pa.Table:
         """Degree histograms recorded so far: per year and layer, the number of active firms
         (``count``) with each number of distinct partners (``degree``; zero included)."""
-        self._settle()
         return arrow_table(self._degrees, DEGREE_SCHEMA)
 
     def write(self, directory: str | Path) -> None:
