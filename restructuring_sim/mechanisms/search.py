@@ -59,6 +59,7 @@ units' power), and not a ceiling at the chance of one search a quarter.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -398,16 +399,17 @@ def _bounds_of(f, chosen, group) -> tuple[np.ndarray, np.ndarray]:
     among the firms ``chosen`` (in group order), kept (in the firm table's ``memo``, see
     :data:`_KEPT_TABLES`) while the same array of chosen firms and the same read-only grouping
     are used: the chosen firms change only when firms enter, leave or change size, while the
-    weights drawn from them change every step."""
+    weights drawn from them change every step. The arrays of chosen firms are referred to
+    weakly: a kept entry never holds one that its own memo has let go of."""
     if group.flags.writeable:  # a grouping that may change: worked out afresh
         return _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
     kept = f.memo.setdefault("group_bounds", [])
     for k, (kept_chosen, kept_group, bounds) in enumerate(kept):
-        if kept_chosen is chosen and kept_group is group:
+        if kept_chosen() is chosen and kept_group is group:
             kept.insert(0, kept.pop(k))
             return bounds
     bounds = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
-    kept.insert(0, (chosen, group, bounds))
+    kept.insert(0, (weakref.ref(chosen), group, bounds))
     del kept[_KEPT_TABLES:]
     return bounds
 
@@ -588,13 +590,13 @@ def _cluster_edges(f, members: np.ndarray) -> np.ndarray:
     one past the last member, for codes 0 to one past the largest: ``searchsorted`` of the
     members' codes, kept (in the firm table's ``memo``) while the same kept array of members
     is drawn from (the members change when firms enter, leave or are acquired, and are drawn
-    from every step)."""
+    from every step; referred to weakly, so as never to hold members no longer kept)."""
     kept = f.memo.get("cluster_edges")
-    if kept is not None and kept[0] is members:
+    if kept is not None and kept[0]() is members:
         return kept[1]
     top = int(f.static_derived("cluster_top", lambda: np.array(f.cluster.max(initial=-1))))
     edges = np.searchsorted(f.cluster[members], np.arange(top + 2))
-    f.memo["cluster_edges"] = (members, edges)
+    f.memo["cluster_edges"] = (weakref.ref(members), edges)
     return edges
 
 
