@@ -179,6 +179,18 @@ class FirmTable(ColumnTable):
             kept = self._derived[column, key] = (version, result)
         return kept[1]
 
+    def kept(self, key: str, columns: tuple[str, ...], func, extra=None):
+        """``func()``, kept in :attr:`memo` under ``key`` while every one of ``columns`` holds
+        the same contents (see :meth:`_version`) and ``extra`` (any value that ``func`` reads
+        besides the columns, compared with ``==``) is the same. For what mechanisms work out
+        every step from firms' statuses and sizes, which change at few steps of a year: the
+        columns are compared with one shared copy, not a copy per value kept."""
+        versions = tuple(self._version(column) for column in columns)
+        entry = self.memo.get(key)
+        if entry is None or entry[0] != versions or entry[1] != extra:
+            entry = self.memo[key] = (versions, extra, func())
+        return entry[2]
+
     def _version(self, column: str) -> int:
         """A number that changes whenever the contents of ``column`` change: the column is
         compared byte by byte with its copy from the last call (see :func:`same_bytes`), except

@@ -44,7 +44,7 @@ import numpy as np
 
 from restructuring_sim.columns import distinct
 from restructuring_sim.deals import ALLIANCE, purpose_mask
-from restructuring_sim.firms import N_FIELDS, same_bytes
+from restructuring_sim.firms import N_FIELDS
 from restructuring_sim.mechanisms.units import divisions
 
 #: technology fields of knowledge profiles (``profile`` columns, in this order)
@@ -352,16 +352,12 @@ class TechScores:
 
 
 def _active_count(model, active: np.ndarray, n_sectors: int) -> np.ndarray:
-    """Active firms in each sector (as floats), kept in the firm table's ``memo`` while the
-    firms' statuses are the same (compared byte by byte): firms enter, exit and are acquired
-    at few steps of a year, and the scores are read several times a step."""
+    """Active firms in each sector (as floats), kept (:meth:`FirmTable.kept`) while the firms'
+    statuses are the same: firms enter, exit and are acquired at few steps of a year, and the
+    scores are read several times a step."""
     f = model.firms
-    kept = f.memo.get("active_count")
-    if kept is not None and same_bytes(kept[0], f.status):
-        return kept[1]
-    count = np.bincount(f.sector, weights=active, minlength=n_sectors)
-    f.memo["active_count"] = (f.status.copy(), count)
-    return count
+    return f.kept("active_count", ("status",),
+                  lambda: np.bincount(f.sector, weights=active, minlength=n_sectors))
 
 
 def step(model, cond, dt: float) -> None:

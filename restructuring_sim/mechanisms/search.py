@@ -495,20 +495,17 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
 def _backed_smes(model, cond, active: np.ndarray,
                  size_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The active SMEs of venture-backed sectors, their size classes and their home
-    countries' venture depths: kept (in the firm table's ``memo``) while the firms' statuses
-    are the same (compared byte by byte), their sizes are (the same ``size_class`` array) and
-    the same sectors are backed. Firms enter, leave and grow at few steps of a year, while the
-    visibility they weight is worked out every step."""
+    countries' venture depths: kept (:meth:`FirmTable.kept`) while the firms' statuses and
+    sizes are the same and the same sectors are backed. Firms enter, leave and grow at few
+    steps of a year, while the visibility they weight is worked out every step."""
     f = model.firms
-    sectors = cond.venture_backed.tobytes()
-    kept = f.memo.get("backed_smes")
-    if (kept is not None and kept[1] is size_class and kept[2] == sectors
-            and same_bytes(kept[0], f.status)):
-        return kept[3]
-    backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
-    found = (backed, size_class[backed], model.world.venture_depth[f.country[backed]])
-    f.memo["backed_smes"] = (f.status.copy(), size_class, sectors, found)
-    return found
+
+    def find():
+        backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
+        return backed, size_class[backed], model.world.venture_depth[f.country[backed]]
+
+    return f.kept("backed_smes", ("status", "employees"), find,
+                  extra=cond.venture_backed.tobytes())
 
 
 def _in_backed_sector(f, cond) -> np.ndarray:

@@ -43,7 +43,7 @@ import numpy as np
 from restructuring_sim import lifecycle
 from restructuring_sim.deals import SUPPLY, purpose_mask
 from restructuring_sim.events import CHANNELS
-from restructuring_sim.firms import ACTIVE, REVENUE_PER_EMPLOYEE, same_bytes
+from restructuring_sim.firms import ACTIVE, REVENUE_PER_EMPLOYEE
 from restructuring_sim.mechanisms.search import reach_probability, visibility_draws
 
 DIRECT, PRIOR, CLUSTER, B2B = (CHANNELS.index(c) for c in
@@ -71,19 +71,18 @@ def _chain_firms(model) -> np.ndarray:
 
 def _chain_roles(model) -> tuple[np.ndarray, np.ndarray]:
     """The large active firms of the supply chains (who may buy on contracts), in firm order,
-    and whether each firm is an active SME of the chains (who may supply): kept (in the firm
-    table's ``memo``) while the firms' statuses (compared byte by byte) and sizes (the same
-    ``is_sme`` array) are the same, as they are at most steps of a year."""
+    and whether each firm is an active SME of the chains (who may supply): kept
+    (:meth:`FirmTable.kept`) while the firms' statuses and sizes are the same, as they are at
+    most steps of a year."""
     f = model.firms
-    sme = f.is_sme
-    kept = f.memo.get("chain_roles")
-    if kept is not None and kept[1] is sme and same_bytes(kept[0], f.status):
-        return kept[2]
-    in_chain = f.active & _chain_firms(model)  # active firms of the chains
-    roles = (np.flatnonzero(in_chain & ~sme), in_chain & sme)
-    roles[1].flags.writeable = False
-    f.memo["chain_roles"] = (f.status.copy(), sme, roles)
-    return roles
+
+    def find():
+        in_chain = f.active & _chain_firms(model)  # active firms of the chains
+        roles = (np.flatnonzero(in_chain & ~f.is_sme), in_chain & f.is_sme)
+        roles[1].flags.writeable = False
+        return roles
+
+    return f.kept("chain_roles", ("status", "employees"), find)
 
 
 def b2b_members(model, cond) -> np.ndarray:
@@ -129,15 +128,10 @@ def _cluster_capacity(model, firms: np.ndarray) -> np.ndarray:
 
 
 def _cluster_smes(f) -> np.ndarray:
-    """The active SMEs in clusters, kept (in the firm table's ``memo``) while the firms'
-    statuses (compared byte by byte) and sizes (the same ``is_sme`` array) are the same."""
-    sme = f.is_sme
-    kept = f.memo.get("cluster_smes")
-    if kept is not None and kept[1] is sme and same_bytes(kept[0], f.status):
-        return kept[2]
-    members = np.flatnonzero((f.cluster >= 0) & f.active & sme)
-    f.memo["cluster_smes"] = (f.status.copy(), sme, members)
-    return members
+    """The active SMEs in clusters, kept (:meth:`FirmTable.kept`) while the firms' statuses
+    and sizes are the same."""
+    return f.kept("cluster_smes", ("status", "employees"),
+                  lambda: np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme))
 
 
 def tender(model, cond) -> int:
