@@ -267,7 +267,7 @@ class FirmTable(ColumnTable):
         """Code of every firm's (country, sector) market, ``country * n_sectors + sector``
         (read-only; computed once per population, as both columns are static)."""
         return self.static_derived(("market", n_sectors),
-                                   lambda: self.country.astype(np.int64) * n_sectors + self.sector)
+                                   lambda: market_code(self.country, self.sector, n_sectors))
 
     @property
     def size_class(self) -> np.ndarray:
@@ -304,6 +304,13 @@ class FirmTable(ColumnTable):
         """Boolean mask of small and medium firms (under 250 employees; read-only, computed
         again only once employees change)."""
         return self.derived("employees", "sme", _is_sme)
+
+
+def market_code(country, sector, n_sectors: int) -> np.ndarray:
+    """Code of the (country, sector) market of each firm: ``country * n_sectors + sector``,
+    as 64-bit integers (markets are numbered so everywhere: product markets, merger control,
+    clusters, the R&D cost of a market)."""
+    return np.asarray(country).astype(np.int64, copy=False) * n_sectors + sector
 
 
 def _is_sme(employees: np.ndarray) -> np.ndarray:

@@ -84,7 +84,7 @@ from restructuring_sim import lifecycle
 from restructuring_sim.columns import rank_in_runs
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
-from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.firms import SIZE_BOUNDS, market_code
 from restructuring_sim.mechanisms import innovation, search, units
 
 #: new alliances each unit of a firm (:func:`units.divisions`, rounded up) takes on in one step
@@ -169,7 +169,7 @@ class Valuation:
         pairs."""
         f, w = self.model.firms, self.model.world
         sector, country = f.sector[firms], f.country[firms]
-        market = country * w.n_sectors + sector
+        market = market_code(country, sector, w.n_sectors)
         return (self.tech.of(firms, sector), self.assets[firms], f.quality[firms],
                 np.take(f.markets, firms, axis=0),
                 innovation.rnd_pressure(self.model, self.cond, firms, sector, market),
