@@ -179,6 +179,18 @@ class FirmTable(ColumnTable):
             kept = self._derived[column, key] = (version, result)
         return kept[1]
 
+    def kept(self, key: str, columns: tuple[str, ...], func, extra=None):
+        """``func()``, kept in :attr:`memo` under ``key`` while every one of ``columns`` holds
+        the same contents (see :meth:`_version`) and ``extra`` (any value that ``func`` reads
+        besides the columns, compared with ``==``) is the same. For what mechanisms work out
+        every step from firms' statuses and sizes, which change at few steps of a year: the
+        columns are compared with one shared copy, not a copy per value kept."""
+        versions = tuple(self._version(column) for column in columns)
+        entry = self.memo.get(key)
+        if entry is None or entry[0] != versions or entry[1] != extra:
+            entry = self.memo[key] = (versions, extra, func())
+        return entry[2]
+
     def _version(self, column: str) -> int:
         """A number that changes whenever the contents of ``column`` change: the column is
         compared byte by byte with its copy from the last call (see :func:`same_bytes`), except
@@ -255,7 +267,7 @@ class FirmTable(ColumnTable):
         """Code of every firm's (country, sector) market, ``country * n_sectors + sector``
         (read-only; computed once per population, as both columns are static)."""
         return self.static_derived(("market", n_sectors),
-                                   lambda: self.country.astype(np.int64) * n_sectors + self.sector)
+                                   lambda: market_code(self.country, self.sector, n_sectors))
 
     @property
     def size_class(self) -> np.ndarray:
@@ -292,6 +304,13 @@ class FirmTable(ColumnTable):
         """Boolean mask of small and medium firms (under 250 employees; read-only, computed
         again only once employees change)."""
         return self.derived("employees", "sme", _is_sme)
+
+
+def market_code(country, sector, n_sectors: int) -> np.ndarray:
+    """Code of the (country, sector) market of each firm: ``country * n_sectors + sector``,
+    as 64-bit integers (markets are numbered so everywhere: product markets, merger control,
+    clusters, the R&D cost of a market)."""
+    return np.asarray(country).astype(np.int64, copy=False) * n_sectors + sector
 
 
 def _is_sme(employees: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from restructuring_sim.firms import SIZE_BOUNDS, FirmTable
+from restructuring_sim.firms import SIZE_BOUNDS, FirmTable, market_code
 from restructuring_sim.mechanisms.innovation import draw_profiles
 from restructuring_sim.scenario import Population, Scenario
 from restructuring_sim.world import World
@@ -261,7 +261,7 @@ def new_firm_columns(employees: np.ndarray, scenario: Scenario, world: World,
     mne = large & (rng.random(n) < pop.mne_share)
     exporter = ~large & (rng.random(n) < pop.exporter_share)
     in_cluster = rng.random(n) < pop.cluster_share
-    market_id = country.astype(np.int64) * world.n_sectors + sector
+    market_id = market_code(country, sector, world.n_sectors)
     cluster = np.where(
         in_cluster,
         market_id * pop.clusters_per_market + rng.integers(0, pop.clusters_per_market, n),

@@ -89,7 +89,7 @@ def test_both_sides_of_a_pair_valued_at_once_as_one_by_one(stepped_model):
     sector = alliances.deal_sector(model, i, j)
     _, _, both = valuation.evaluate(i, j, sector)
     one_by_one = valuation.components(i, j, sector) + valuation.components(j, i, sector)
-    assert both.tobytes() == one_by_one.tobytes()
+    assert both[:].tobytes() == one_by_one.tobytes()
 
 
 def class_draws_one_class_at_a_time(model, eligible, groups, any_group):

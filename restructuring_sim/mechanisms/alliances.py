@@ -84,7 +84,7 @@ from restructuring_sim import lifecycle
 from restructuring_sim.columns import rank_in_runs
 from restructuring_sim.deals import ALLIANCE, purpose_mask
 from restructuring_sim.events import ALLIANCE_MOTIVES, MOTIVES
-from restructuring_sim.firms import SIZE_BOUNDS
+from restructuring_sim.firms import SIZE_BOUNDS, market_code
 from restructuring_sim.mechanisms import innovation, search, units
 
 #: new alliances each unit of a firm (:func:`units.divisions`, rounded up) takes on in one step
@@ -124,11 +124,12 @@ def assets(model) -> np.ndarray:
                                lambda e: np.log1p(e) / np.log1p(size_max))
 
 
-def cross_border_cost(model, cond, i, j) -> np.ndarray:
-    """Extra cost of a deal between the home countries of ``i`` and ``j`` (0 at home)."""
+def cross_border_cost(model, cond, i, j, countries=None) -> np.ndarray:
+    """Extra cost of a deal between the home countries of ``i`` and ``j`` (0 at home);
+    ``countries``: those countries, if the caller has them."""
     f = model.firms
     b = model.scenario.behaviour
-    ci, cj = f.country[i], f.country[j]
+    ci, cj = (f.country[i], f.country[j]) if countries is None else countries
     union = cond.currency_union[ci] & cond.currency_union[cj]
     return (b.cross_border_cost * model.world.distance[ci, cj] * (1.0 - cond.trade_openness)
             * (1.0 - b.currency_union_discount * union))
@@ -161,15 +162,20 @@ class Valuation:
         """What the value formula reads of one side of each pair: technology, assets, quality,
         markets (rows gathered with np.take, faster than indexing), R&D pressure (computed
         for these firms alone: a step values a few thousand pairs among all firms), knowledge
-        profile and its sector's IP reliance, distribution weight and outsourced production."""
+        profile and its sector's IP reliance, distribution weight and outsourced production,
+        and its home country. Each firm's sector and country are read once, and its (country,
+        sector) market worked out from them (the numbers of ``FirmTable.market_codes``):
+        reading columns of a million firms at scattered rows is most of the time of valuing
+        pairs."""
         f, w = self.model.firms, self.model.world
-        sector = f.sector[firms]
-        return (self.tech[firms], self.assets[firms], f.quality[firms],
+        sector, country = f.sector[firms], f.country[firms]
+        market = market_code(country, sector, w.n_sectors)
+        return (self.tech.of(firms, sector), self.assets[firms], f.quality[firms],
                 np.take(f.markets, firms, axis=0),
-                innovation.rnd_pressure(self.model, self.cond, firms),
+                innovation.rnd_pressure(self.model, self.cond, firms, sector, market),
                 np.take(f.profile, firms, axis=0),
                 (w.ip_reliance[sector], w.distribution_weight[sector],
-                 w.outsourced_production[sector]))
+                 w.outsourced_production[sector]), country)
 
     def _sector_terms(self, sector) -> tuple[np.ndarray, ...]:
         """What the value formula reads of each pair's (deal's) sector: technology cycle, market
@@ -204,8 +210,8 @@ class Valuation:
         array per component (the columns of :meth:`components`, each worked out whole);
         ``pair`` is what :meth:`_pair_terms` gives for this side."""
         b = self.model.scenario.behaviour
-        ti, ai, qi, _, pressure_i, _, (ip_i, distribution_i, outsourced_i) = own
-        tj, aj, qj, _, _, _, (ip_j, _, outsourced_j) = other
+        ti, ai, qi, _, pressure_i, _, (ip_i, distribution_i, outsourced_i), _ = own
+        tj, aj, qj, _, _, _, (ip_j, _, outsourced_j), _ = other
         cycle, access, rnd, local = terms
         new_i, entry_i, entry_j, licensable, rnd_factor = pair
         gap_j = np.maximum(aj - ai, 0)  # capital and brand j brings
@@ -225,14 +231,15 @@ class Valuation:
         weaker partner (a capable SME runs a deal with less of its partner's time)."""
         return self._costs(i, j)[0]
 
-    def _costs(self, i, j, existing: bool = False,
-               known=False) -> tuple[np.ndarray, np.ndarray]:
+    def _costs(self, i, j, existing: bool = False, known=False,
+               countries=None) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`cost` to ``i`` and to ``j``: the coordination and cross-border costs are the
         pair's (the same numbers either way round), worked out once. Each side also bears the
         congestion of the other alliances it runs (:func:`search.congestion`): all its live
         ones for a new deal, all but this one for an ``existing`` deal. Partners who know each
         other (``known``, bool per pair, and every ``existing`` deal) save ``trust_discount`` of
-        the transaction and coordination costs."""
+        the transaction and coordination costs. ``countries``: the home countries of ``i``
+        and ``j``, if the caller has them."""
         f = self.model.firms
         b = self.model.scenario.behaviour
         relief = b.capability_cost_relief
@@ -240,13 +247,14 @@ class Valuation:
         trust = 1.0 - b.trust_discount * (np.asarray(known) | existing)
         coordination = (b.coordination_cost * self.cond.ict_cost
                         * (1.0 - relief * np.minimum(cap_i, cap_j)))
-        border = cross_border_cost(self.model, self.cond, i, j)
+        border = cross_border_cost(self.model, self.cond, i, j, countries)
         return tuple((b.transaction_cost * (1.0 - relief * cap) + coordination) * trust + border
                      + search.congestion(self.model, x, f.live_alliances[x] - existing)
                      for x, cap in ((i, cap_i), (j, cap_j)))
 
     def evaluate(self, i, j, sector, fit=None, existing: bool = False, known=False):
-        """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``.
+        """Values to both sides and the pair's purpose components: ``(v_i, v_j, comps)``,
+        ``comps`` a :class:`PairComponents` (``comps[rows]``: the (rows, 6) components).
 
         ``fit`` is the pair's idiosyncratic match quality (value units), added to both sides;
         ``existing`` values a live deal and ``known`` (bool per pair) marks partners who know
@@ -257,10 +265,24 @@ class Valuation:
         ci = self._components(side_i, side_j, terms, pair_i)
         cj = self._components(side_j, side_i, terms, pair_j)
         fit = 0.0 if fit is None else fit
-        cost_i, cost_j = self._costs(i, j, existing, known)
+        cost_i, cost_j = self._costs(i, j, existing, known, (side_i[-1], side_j[-1]))
         v_i = _total(ci) - cost_i + fit
         v_j = _total(cj) - cost_j + fit
-        return v_i, v_j, np.column_stack([own + other for own, other in zip(ci, cj, strict=True)])
+        return v_i, v_j, PairComponents(ci, cj)
+
+
+class PairComponents:
+    """The purpose components of pairs, both sides' added (see :meth:`Valuation.evaluate`):
+    ``comps[rows]`` is the (rows, 6) array of the pairs ``rows``, made for those rows alone
+    (a step values some hundred thousand pairs and forms deals of a few thousand; a yearly
+    review reads none)."""
+
+    def __init__(self, own: list[np.ndarray], other: list[np.ndarray]):
+        self._own, self._other = own, other
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return np.column_stack([own[rows] + other[rows]
+                                for own, other in zip(self._own, self._other, strict=True)])
 
 
 def _total(components: list[np.ndarray]) -> np.ndarray:
@@ -307,7 +329,7 @@ def form(model, cond, valuation: Valuation) -> int:
     if not mutual.any():
         return 0
     keep = np.flatnonzero(mutual)
-    cand, sector, comps = cand.subset(keep), sector[keep], comps[keep]
+    cand, sector = cand.subset(keep), sector[keep]
     v_i, v_j, fit = v_i[keep], v_j[keep], fit[keep]
     priority = np.where(cand.channel == search.MATCHING, np.inf, v_i)
     searches = np.bincount(searchers, minlength=len(model.firms))
@@ -315,7 +337,7 @@ def form(model, cond, valuation: Valuation) -> int:
     best = best[rng.permutation(len(best))]
     chosen = _feasible(model, cand.i[best], cand.j[best], v_i[best], v_j[best])
     rows = best[chosen]
-    _open(model, cond, cand.subset(rows), sector[rows], comps[rows], v_i[rows], v_j[rows],
+    _open(model, cond, cand.subset(rows), sector[rows], comps[keep[rows]], v_i[rows], v_j[rows],
           fit[rows], valuation)
     return len(rows)
 
@@ -331,12 +353,13 @@ def _feasible(model, a: np.ndarray, b: np.ndarray, v_a: np.ndarray,
     # u) ** 2 - live ** 2) / span ** 2; each of its divisions takes up to MAX_NEW_PER_STEP
     span = search.management_span(model)
     cost = model.scenario.behaviour.congestion_cost
-    limit = np.ceil(MAX_NEW_PER_STEP * units.divisions(model))
+    divisions = units.divisions(model)
     sides = []
     for firms in (a, b):
+        # the limits of these firms alone (a step's pairs are a few thousand of a million firms)
         sides.append((live[firms].tolist(), span[firms].tolist(),
                       search.congestion(model, firms, live[firms]).tolist(),
-                      limit[firms].tolist()))
+                      np.ceil(MAX_NEW_PER_STEP * divisions[firms]).tolist()))
     (live_a, span_a, base_a, limit_a), (live_b, span_b, base_b, limit_b) = sides
     value_a, value_b = v_a.tolist(), v_b.tolist()
     # only firms that both have a live alliance can be allied already: the network is looked

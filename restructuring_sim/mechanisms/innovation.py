@@ -44,7 +44,7 @@ import numpy as np
 
 from restructuring_sim.columns import distinct
 from restructuring_sim.deals import ALLIANCE, purpose_mask
-from restructuring_sim.firms import N_FIELDS, same_bytes
+from restructuring_sim.firms import N_FIELDS
 from restructuring_sim.mechanisms.units import divisions
 
 #: technology fields of knowledge profiles (``profile`` columns, in this order)
@@ -283,13 +283,19 @@ def rnd_budget(model) -> np.ndarray:
     return intensity * f.base_revenue
 
 
-def rnd_pressure(model, cond, firms=None) -> np.ndarray:
+def rnd_pressure(model, cond, firms=None, sector=None, market=None) -> np.ndarray:
     """Share of the sector's frontier R&D programme a firm cannot fund alone (0..1), for every
-    firm or for ``firms`` (value by value the same numbers, from their rows alone)."""
+    firm or for ``firms`` (value by value the same numbers, from their rows alone); ``sector``
+    and ``market``: the firms' sectors and market codes (``FirmTable.market_codes``), if the
+    caller has them."""
     f = model.firms
     rows = slice(None) if firms is None else firms
-    cost = market_rnd_cost(model, cond)[f.market_codes(model.world.n_sectors)[rows]]
-    budget = model.world.rnd_intensity[f.sector[rows]] * f.market_revenue[rows]
+    if market is None:
+        market = f.market_codes(model.world.n_sectors)[rows]
+    if sector is None:
+        sector = f.sector[rows]
+    cost = market_rnd_cost(model, cond)[market]
+    budget = model.world.rnd_intensity[sector] * f.market_revenue[rows]
     return cost / (cost + budget)
 
 
@@ -327,13 +333,18 @@ class TechScores:
         self._stock = stock = f.knowledge * fit(model)
         # sums over every firm in firm order, inactive firms adding zero: the sums of the
         # active firms' knowledge (positive) and their counts, without gathering them
-        total = np.bincount(self._sector, weights=np.where(active, stock, 0.0), minlength=n_s)
+        # (stocks are finite: times the mask, 0 or the stock itself, faster than np.where)
+        total = np.bincount(self._sector, weights=stock * active, minlength=n_s)
         count = _active_count(model, active, n_s)
         self._mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
 
     def __getitem__(self, firms) -> np.ndarray:
+        return self.of(firms, self._sector[firms])
+
+    def of(self, firms, sector: np.ndarray) -> np.ndarray:
+        """The scores of ``firms`` whose sectors the caller has read (``sector``)."""
         stock = self._stock[firms]
-        return stock / (stock + self._mean[self._sector[firms]])
+        return stock / (stock + self._mean[sector])
 
     def every_firm(self) -> np.ndarray:
         """The scores of every firm."""
@@ -341,16 +352,12 @@ class TechScores:
 
 
 def _active_count(model, active: np.ndarray, n_sectors: int) -> np.ndarray:
-    """Active firms in each sector (as floats), kept in the firm table's ``memo`` while the
-    firms' statuses are the same (compared byte by byte): firms enter, exit and are acquired
-    at few steps of a year, and the scores are read several times a step."""
+    """Active firms in each sector (as floats), kept (:meth:`FirmTable.kept`) while the firms'
+    statuses are the same: firms enter, exit and are acquired at few steps of a year, and the
+    scores are read several times a step."""
     f = model.firms
-    kept = f.memo.get("active_count")
-    if kept is not None and same_bytes(kept[0], f.status):
-        return kept[1]
-    count = np.bincount(f.sector, weights=active, minlength=n_sectors)
-    f.memo["active_count"] = (f.status.copy(), count)
-    return count
+    return f.kept("active_count", ("status",),
+                  lambda: np.bincount(f.sector, weights=active, minlength=n_sectors))
 
 
 def step(model, cond, dt: float) -> None:
@@ -366,19 +373,24 @@ def step(model, cond, dt: float) -> None:
     np.sqrt(rate, out=rate)
     rate *= b.knowledge_growth
     rate -= b.knowledge_depreciation
-    # whole-column updates restricted with ``where=``: no gather and scatter of the subsets
-    # (the growth factor is worked out for active firms alone: the others' is never read)
     rate *= dt
-    np.exp(rate, out=rate, where=act)
-    np.multiply(f.knowledge, rate, out=f.knowledge, where=act)
+    # whole-column passes, no gather and scatter of the subsets, and none restricted with
+    # ``where=`` either (its inner loop runs once per stretch of active firms, several times
+    # slower): the growth factor of every firm, then 1 for the inactive ones (their knowledge
+    # times 1 is the same number)
+    np.exp(rate, out=rate)
+    np.putmask(rate, ~act, 1.0)
+    f.knowledge *= rate
     sme = act & f.is_sme
     cap, quality = f.capability, f.quality
     gain = np.subtract(1.0, cap, out=rate)
     gain *= b.capability_uptake * cond.sme_capability
     gain *= dt
-    np.add(cap, gain, out=cap, where=sme)
+    gain += cap  # the SMEs' new capabilities (a sum is the same either way round)
+    np.putmask(cap, sme, gain)
     upgrade = np.multiply(cap, model.scenario.supply.quality_upgrading)
     gain = np.subtract(1.0, quality, out=gain)
     gain *= upgrade
     gain *= dt
-    np.add(quality, gain, out=quality, where=sme)
+    gain += quality
+    np.putmask(quality, sme, gain)

@@ -79,7 +79,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from restructuring_sim.firms import REVENUE_PER_EMPLOYEE, SIZE_BOUNDS
+from restructuring_sim.firms import REVENUE_PER_EMPLOYEE, SIZE_BOUNDS, market_code
 from restructuring_sim.mechanisms import exports, innovation
 from restructuring_sim.population import country_shares
 
@@ -166,7 +166,7 @@ class ProductMarket:
         share *= omega_home[mne, None]
         r, c = np.nonzero(share)
         pos = mne[r]
-        foreign = c * self.n_sectors + f.sector[firms[pos]]
+        foreign = market_code(c, f.sector[firms[pos]], self.n_sectors)
         weight, employees = f.weight[firms], f.employees[firms]
         capacity = weight * employees * omega_home
         split = _split(home, f.sector[firms], employees >= SIZE_BOUNDS[1])

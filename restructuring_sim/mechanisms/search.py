@@ -61,6 +61,7 @@ units' power), and not a ceiling at the chance of one search a quarter.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -303,7 +304,7 @@ def _draw_table(model, eligible, group):
         order = _group_order(f, group)
         chosen = (order[eligible[order]] if group.flags.writeable  # an order made for this call
                   else _eligible_in_order(f, order, eligible, count))
-    table = _table_of(chosen, weight, group, order[-1])
+    table = _table_of(chosen, weight, group, order[-1], f)
     _keep(kept, (weight, group if not group.flags.writeable else group.copy(), count,
                  eligible.copy(), table))
     return table
@@ -323,7 +324,7 @@ def _class_tables(model, eligible) -> tuple:
                 and same_bytes(kept_eligible, eligible)):
             return tables
     last = f.order_by("sector")[-1]
-    tables = tuple(_table_of(members, weight, f.sector, last)
+    tables = tuple(_table_of(members, weight, f.sector, last, f)
                    for members in _class_members(model, eligible, count))
     _keep(kept, (weight, count, eligible.copy(), tables))
     return tables
@@ -382,17 +383,38 @@ def _keep(kept: list, entry: tuple) -> None:
     kept[:] = [entry] + [e for e in kept if e[0] is entry[0]][:_KEPT_TABLES - 1]
 
 
-def _table_of(chosen, weight, group, last):
+def _table_of(chosen, weight, group, last, f):
     """The draw table (see :func:`_draw_table`) of the firms ``chosen``, in group order, with
-    visibility ``weight`` and group codes ``group`` (of every firm); ``last`` is the last firm
-    of the whole population in group order. None when the chosen firms weigh nothing."""
+    visibility ``weight`` and group codes ``group`` (of every firm of the firm table ``f``);
+    ``last`` is the last firm of the whole population in group order. None when the chosen
+    firms weigh nothing."""
     cum = np.cumsum(weight[chosen])
     if not (cum.size and cum[-1] > 0):
         return None
-    start, end = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    start, end = _bounds_of(f, chosen, group)
     below = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     upto = np.where(end > 0, cum[np.maximum(end - 1, 0)], 0.0)
     return chosen, cum, below, upto, last
+
+
+def _bounds_of(f, chosen, group) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last position of every group code (up to one past the largest)
+    among the firms ``chosen`` (in group order), kept (in the firm table's ``memo``, see
+    :data:`_KEPT_TABLES`) while the same array of chosen firms and the same read-only grouping
+    are used: the chosen firms change only when firms enter, leave or change size, while the
+    weights drawn from them change every step. The arrays of chosen firms are referred to
+    weakly: a kept entry never holds one that its own memo has let go of."""
+    if group.flags.writeable:  # a grouping that may change: worked out afresh
+        return _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    kept = f.memo.setdefault("group_bounds", [])
+    for k, (kept_chosen, kept_group, bounds) in enumerate(kept):
+        if kept_chosen() is chosen and kept_group is group:
+            kept.insert(0, kept.pop(k))
+            return bounds
+    bounds = _group_bounds(group[chosen], np.arange(int(group.max()) + 2))
+    kept.insert(0, (weakref.ref(chosen), group, bounds))
+    del kept[_KEPT_TABLES:]
+    return bounds
 
 
 def visibility(model) -> np.ndarray:
@@ -452,21 +474,41 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
     lift = np.ones(3)
     if b.venture_search and cond.venture_capital and cond.venture_backed.any():
         active = f.active
-        backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
-        scores = innovation.TechScores(model) if tech is None else tech
-        gain = venture_lift(model, cond, backed, scores[backed])
         size_class = f.derived("employees", "size_class", size_class_codes)
+        backed, backed_class, depth = _backed_smes(model, cond, active, size_class)
+        scores = innovation.TechScores(model) if tech is None else tech
+        # venture_lift of firms known to be backed: ``1 + factor * depth * tech``, the same
+        # operations on the same numbers (a backed flag of 1 times the factor is the factor)
+        gain = depth * _venture_factor(model, cond)
+        gain *= scores[backed]
+        gain += 1.0
         # the inactive firms' weights as zeros: the same sums as of the active firms alone,
-        # without gathering them
-        plain = np.bincount(size_class, weights=np.where(active, weight, 0.0), minlength=3)
+        # without gathering them (weights are finite: times the mask, 0 or the weight itself,
+        # several times faster than np.where)
+        plain = np.bincount(size_class, weights=weight * active, minlength=3)
         backed_weight = weight[backed]
-        extra = np.bincount(size_class[backed], weights=backed_weight * (gain - 1.0),
-                            minlength=3)
+        extra = np.bincount(backed_class, weights=backed_weight * (gain - 1.0), minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
         weight = weight.copy() if weight is size else weight
         weight[backed] = backed_weight * gain
     f.memo["visibility"] = (model.step_index, size, weight, lift)
     return weight, lift
+
+
+def _backed_smes(model, cond, active: np.ndarray,
+                 size_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The active SMEs of venture-backed sectors, their size classes and their home
+    countries' venture depths: kept (:meth:`FirmTable.kept`) while the firms' statuses and
+    sizes are the same and the same sectors are backed. Firms enter, leave and grow at few
+    steps of a year, while the visibility they weight is worked out every step."""
+    f = model.firms
+
+    def find():
+        backed = np.flatnonzero(active & f.is_sme & _in_backed_sector(f, cond))
+        return backed, size_class[backed], model.world.venture_depth[f.country[backed]]
+
+    return f.kept("backed_smes", ("status", "employees"), find,
+                  extra=cond.venture_backed.tobytes())
 
 
 def _in_backed_sector(f, cond) -> np.ndarray:
@@ -532,13 +574,30 @@ def _cluster_draws(model, searchers, eligible):
     members = _eligible_in_order(f, clustered, eligible, np.count_nonzero(eligible))
     if not len(members):
         return np.full(len(searchers), -1)
-    codes = f.cluster[members]
+    edges = _cluster_edges(f, members)
     own = f.cluster[searchers]
-    start = np.searchsorted(codes, own, side="left")
-    count = np.searchsorted(codes, own, side="right") - start
+    # where each searcher's cluster starts among the members, and its members (a firm in no
+    # cluster, -1, reads the last edges: it finds no one whatever they hold)
+    start = edges[own]
+    count = edges[own + 1] - start
     pick = start + np.floor(model.rng.random(len(searchers)) * count).astype(np.int64)
     found = (own >= 0) & (count > 0)
     return np.where(found, members[np.minimum(pick, len(members) - 1)], -1)
+
+
+def _cluster_edges(f, members: np.ndarray) -> np.ndarray:
+    """First position of every cluster code among ``members`` (firms in cluster order), and
+    one past the last member, for codes 0 to one past the largest: ``searchsorted`` of the
+    members' codes, kept (in the firm table's ``memo``) while the same kept array of members
+    is drawn from (the members change when firms enter, leave or are acquired, and are drawn
+    from every step; referred to weakly, so as never to hold members no longer kept)."""
+    kept = f.memo.get("cluster_edges")
+    if kept is not None and kept[0]() is members:
+        return kept[1]
+    top = int(f.static_derived("cluster_top", lambda: np.array(f.cluster.max(initial=-1))))
+    edges = np.searchsorted(f.cluster[members], np.arange(top + 2))
+    f.memo["cluster_edges"] = (weakref.ref(members), edges)
+    return edges
 
 
 def _referral_draws(model, searchers, eligible):

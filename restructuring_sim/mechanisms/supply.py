@@ -73,6 +73,22 @@ def _chain_firms(model) -> np.ndarray:
     return f.static_derived("supply_chain_firms", lambda: supply_chain_sectors(model)[f.sector])
 
 
+def _chain_roles(model) -> tuple[np.ndarray, np.ndarray]:
+    """The large active firms of the supply chains (who may buy on contracts), in firm order,
+    and whether each firm is an active SME of the chains (who may supply): kept
+    (:meth:`FirmTable.kept`) while the firms' statuses and sizes are the same, as they are at
+    most steps of a year."""
+    f = model.firms
+
+    def find():
+        in_chain = f.active & _chain_firms(model)  # active firms of the chains
+        roles = (np.flatnonzero(in_chain & ~f.is_sme), in_chain & f.is_sme)
+        roles[1].flags.writeable = False
+        return roles
+
+    return f.kept("chain_roles", ("status", "employees"), find)
+
+
 def b2b_members(model, cond) -> np.ndarray:
     """Firms for whom joining the exclusive B2B exchange pays."""
     sup = model.scenario.supply
@@ -90,20 +106,36 @@ def slots(model) -> np.ndarray:
                                lambda e: np.ceil(per_decade * np.log10(np.maximum(e, 1))))
 
 
-def _cluster_capacity(model, free: np.ndarray) -> np.ndarray:
-    """Free capacity of each firm's cluster (its own for firms outside clusters).
+def _cluster_capacity(model, firms: np.ndarray) -> np.ndarray:
+    """Free capacity of the cluster of each of ``firms`` (its own for a firm outside clusters):
+    a supplier's free capacity is ``capacity_share x revenue - load`` (at least 0), and a
+    cluster's is that of its active SMEs summed in firm order. Worked out for the members and
+    ``firms`` alone (a tender asks for a few suppliers' clusters among a million firms).
 
     A run holds a sample of each cluster's firms (``simulation.sampling_fraction`` of them):
     the pooled capacity of the economy's cluster is the sampled members' sum over that fraction.
     """
     f = model.firms
-    pooled = free.copy()
-    members = np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme)
+    share = model.scenario.supply.capacity_share
+
+    def free(rows):
+        return np.maximum(share * f.base_revenue[rows] - f.supply_load[rows], 0.0)
+
+    pooled = free(firms)
+    members = _cluster_smes(f)
     if len(members):
-        cluster = f.cluster[members]
+        sums = np.bincount(f.cluster[members], weights=free(members))
+        inside = (f.cluster[firms] >= 0) & (f.status[firms] == ACTIVE) & f.is_sme[firms]
         fraction = model.scenario.simulation.sampling_fraction
-        pooled[members] = np.bincount(cluster, weights=free[members])[cluster] / fraction
+        pooled[inside] = sums[f.cluster[firms[inside]]] / fraction
     return pooled
+
+
+def _cluster_smes(f) -> np.ndarray:
+    """The active SMEs in clusters, kept (:meth:`FirmTable.kept`) while the firms' statuses
+    and sizes are the same."""
+    return f.kept("cluster_smes", ("status", "employees"),
+                  lambda: np.flatnonzero((f.cluster >= 0) & f.active & f.is_sme))
 
 
 def tender(model, cond) -> int:
@@ -111,13 +143,13 @@ def tender(model, cond) -> int:
     f = model.firms
     rng = model.rng
     sup = model.scenario.supply
-    in_chain = f.active & _chain_firms(model)  # active firms of the chains
-    sme = f.is_sme
-    buyer_mask = in_chain & ~sme & (f.live_supply < slots(model))
-    buyers = np.flatnonzero(buyer_mask & (rng.random(len(f)) < sup.sourcing_rate))
+    large, suppliers = _chain_roles(model)
+    draw = rng.random(len(f))
+    # the large firms with a free slot whose draw runs a tender, in firm order
+    buyers = large[(f.live_supply[large] < slots(model)[large])
+                   & (draw[large] < sup.sourcing_rate)]
     if not len(buyers):
         return 0
-    suppliers = in_chain & sme
     on_exchange = rng.random(len(buyers)) < cond.b2b_exclusivity
     members = suppliers & b2b_members(model, cond)
     k = sup.tender_candidates
@@ -145,8 +177,7 @@ def tender(model, cond) -> int:
     # out only when some order needs it)
     pooled = ~alone & (f.cluster[j] >= 0)
     if pooled.any():
-        every_free = np.maximum(sup.capacity_share * f.base_revenue - f.supply_load, 0.0)
-        pooled[pooled] = order[pooled] <= _cluster_capacity(model, every_free)[j[pooled]]
+        pooled[pooled] = order[pooled] <= _cluster_capacity(model, j[pooled])
     qualifies = (f.quality[j] >= quality_floor(model, cond)) & (alone | pooled)
     if not qualifies.any():
         return 0
