@@ -610,9 +610,12 @@ def test_presence_hunts_buy_a_market_position_not_the_largest_affordable_firm():
     target's sales against the market's mean firm's (position m / (m + position_scale)): it
     takes the market's leader it can afford and passes over a medium firm, which it would buy
     (as the largest target it can afford) if every firm carried a full position."""
-    assert _presence_targets(leader=False) == set()
-    assert 1 in _presence_targets(leader=False, overrides=["acquisitions.position_scale=0.01"])
-    assert _presence_targets(leader=True) == {2}
+    alone = ["acquisitions.route_share=0"]  # the position alone, without the buyer's own sales
+    assert _presence_targets(leader=False, overrides=alone) == set()
+    assert 1 in _presence_targets(leader=False,
+                                  overrides=[*alone, "acquisitions.position_scale=0.01"])
+    assert _presence_targets(leader=True, overrides=alone) == {2}
+    assert 2 in _presence_targets(leader=True)  # units that carry own sales may take both
     pop = dict(employees=[30_000, 10, 120, 1_500], sector=["software"] * 4,
                country=["FR"] * 4)
     valuer = acquisitions.Valuer(tiny(pop))
@@ -621,6 +624,25 @@ def test_presence_hunts_buy_a_market_position_not_the_largest_affordable_firm():
     assert (np.diff(position[1:]) > 0).all()  # rises with the firm's sales in its market
     # a unit on offer brings its share of the firm's home sales
     assert valuer.position(np.array([3]), 0.5)[0] < position[3]
+
+
+def test_a_presence_target_carries_its_buyers_own_sales_in_proportion_to_route_share():
+    """An entrant sells its own products through the place it buys (``route_share``): the
+    value of a presence target rises with the buyer's sales, by as much as ``route_share``
+    says, and without a route it is the target's position alone, whoever buys."""
+    pop = dict(employees=[30_000, 3_000, 1_500], sector=["software"] * 3,
+               country=["US", "US", "FR"])
+
+    def values(route):
+        model = tiny(pop, ["acquisitions.value_noise=0", f"acquisitions.route_share={route}"])
+        value, _ = acquisitions.Valuer(model).value(np.array([0, 1]), np.array([2, 2]),
+                                                    presence=True)
+        return value
+
+    alone, some, more = values(0.0), values(0.2), values(0.4)
+    assert alone[0] == pytest.approx(alone[1])
+    assert (some > alone).all() and some[0] > some[1]
+    assert (more - alone) == pytest.approx(2 * (some - alone))
 
 
 def _foreign_supply_contracts(japan_ties: float, n: int = 400) -> int:
