@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim._lazy import defer_package_init
+from restructuring_sim.columns import cells
 from restructuring_sim.firms import FirmTable, count_rows
 
 # scipy.special's normal-distribution ufuncs without scipy's start-up (its array-API layer):
@@ -168,13 +169,9 @@ def step(model, cond) -> int:
     profit *= shock
     profit /= ex.elasticity
     ids = firms[firm]
-    # each entry's position in the firms x countries matrix: looked up and written there in
-    # the matrix's flat view (one index per entry rather than a pair)
-    cell = ids * width
-    cell += country
     with f.writing("exports") as markets:
-        cells = _flat(markets)
-        serve = profit >= np.where(cells[cell], stay[firm], enter[firm])
+        flat, cell = cells(markets, ids, country)
+        serve = profit >= np.where(flat[cell], stay[firm], enter[firm])
         # never at home, nor where the firm has an affiliate
         serve &= country != f.country[ids]
         at = np.full(len(firms), -1)
@@ -184,18 +181,10 @@ def step(model, cond) -> int:
         # the active firms' rows cleared (the others keep theirs) in one pass over the matrix,
         # some twice as fast as writing the rows by index
         np.logical_and(markets, ~f.active[:, None], out=markets)
-        cells[cell[serve]] = True
+        flat[cell[serve]] = True
     # firms exporting: the distinct firms of the served entries (in firm order)
     served = firm[serve]
     return int(np.count_nonzero(served[1:] != served[:-1])) + 1 if len(served) else 0
-
-
-def _flat(matrix: np.ndarray) -> np.ndarray:
-    """The entries of a C-ordered ``matrix`` as one row, sharing its memory (an error, never a
-    copy, if it is not C-ordered: writes to the row must reach the matrix)."""
-    flat = matrix.view()
-    flat.shape = (matrix.size,)
-    return flat
 
 
 def _draws_reaching(rng: np.random.Generator, least: np.ndarray,

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restructuring_sim.columns import bounds_reached, stable_order
+from restructuring_sim.columns import bounds_reached, cells, stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
@@ -699,9 +699,11 @@ def reach_probability(model, cond, i, j, presence: bool = True) -> np.ndarray:
     w = model.world
     b = model.scenario.behaviour
     ci, cj = f.country[i], f.country[j]
-    dist = w.distance[ci, cj]
+    distance, pair = cells(w.distance, ci, cj)
+    dist = distance[pair]
     if presence:
-        dist = dist * ~f.markets[i, cj]
+        markets, cell = cells(f.markets, i, cj)
+        dist = dist * ~markets[cell]
     union = cond.currency_union[ci] & cond.currency_union[cj]
     barrier = b.foreign_search_cost * (1.0 - cond.trade_openness) * cond.ict_cost
     barrier = barrier * (1.0 - b.currency_union_discount * union)
