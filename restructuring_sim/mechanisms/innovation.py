@@ -336,10 +336,11 @@ class TechScores:
         n_s = model.world.n_sectors
         self._sector = f.sector
         self._stock = stock = f.knowledge * fit(model)
-        # sums over every firm in firm order, inactive firms adding zero: the sums of the
-        # active firms' knowledge (positive) and their counts, without gathering them
-        # (stocks are finite: times the mask, 0 or the stock itself, faster than np.where)
-        total = np.bincount(self._sector, weights=stock * active, minlength=n_s)
+        # sums over every firm in firm order, the inactive firms' stocks to a bin past the
+        # sectors': the sums of the active firms' knowledge (positive) without gathering them
+        # (the same numbers as the inactive firms adding zero to their sectors' sums)
+        total = np.bincount(_sector_if_active(model, active, n_s), weights=stock,
+                            minlength=n_s + 1)[:n_s]
         count = _active_count(model, active, n_s)
         self._mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
 
@@ -354,6 +355,14 @@ class TechScores:
     def every_firm(self) -> np.ndarray:
         """The scores of every firm."""
         return self[slice(None)]
+
+
+def _sector_if_active(model, active: np.ndarray, n_sectors: int) -> np.ndarray:
+    """Each firm's sector, ``n_sectors`` for a firm no longer active; kept
+    (:meth:`FirmTable.kept`) while the firms' statuses are the same."""
+    f = model.firms
+    return f.kept("sector_if_active", ("status",),
+                  lambda: np.where(active, f.sector, n_sectors).astype(np.intp))
 
 
 def _active_count(model, active: np.ndarray, n_sectors: int) -> np.ndarray:

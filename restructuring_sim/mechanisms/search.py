@@ -479,10 +479,11 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         gain = depth * _venture_factor(model, cond)
         gain *= scores[backed]
         gain += 1.0
-        # the inactive firms' weights as zeros: the same sums as of the active firms alone,
-        # without gathering them (weights are finite: times the mask, 0 or the weight itself,
-        # several times faster than np.where)
-        plain = np.bincount(size_class, weights=weight * active, minlength=3)
+        # the inactive firms' weights summed in a bin past the classes': the same sums as of
+        # the active firms alone (or of every firm's, the inactive ones' as zeros), without
+        # gathering them
+        plain = np.bincount(_class_if_active(f, active, size_class), weights=weight,
+                            minlength=4)[:3]
         backed_weight = weight[backed]
         extra = np.bincount(backed_class, weights=backed_weight * (gain - 1.0), minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
@@ -490,6 +491,13 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         weight[backed] = backed_weight * gain
     f.memo["visibility"] = (model.step_index, size, weight, lift)
     return weight, lift
+
+
+def _class_if_active(f, active: np.ndarray, size_class: np.ndarray) -> np.ndarray:
+    """Each firm's size class (0, 1, 2), 3 for a firm no longer active; kept
+    (:meth:`FirmTable.kept`) while the firms' statuses and sizes are the same."""
+    return f.kept("class_if_active", ("status", "employees"),
+                  lambda: np.where(active, size_class, 3).astype(np.intp))
 
 
 def _backed_smes(model, cond, active: np.ndarray,
