@@ -359,10 +359,11 @@ class TechScores:
 
 def _sector_if_active(model, active: np.ndarray, n_sectors: int) -> np.ndarray:
     """Each firm's sector, ``n_sectors`` for a firm no longer active; kept
-    (:meth:`FirmTable.kept`) while the firms' statuses are the same."""
+    (:meth:`FirmTable.kept`) while the firms' statuses are the same, as 16-bit codes (2 bytes a
+    firm of memory kept rather than 8; ``np.bincount`` widens them as it reads them)."""
     f = model.firms
     return f.kept("sector_if_active", ("status",),
-                  lambda: np.where(active, f.sector, n_sectors).astype(np.intp))
+                  lambda: np.where(active, f.sector, n_sectors).astype(np.int16))
 
 
 def _active_count(model, active: np.ndarray, n_sectors: int) -> np.ndarray:

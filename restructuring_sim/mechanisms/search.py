@@ -495,9 +495,10 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
 
 def _class_if_active(f, active: np.ndarray, size_class: np.ndarray) -> np.ndarray:
     """Each firm's size class (0, 1, 2), 3 for a firm no longer active; kept
-    (:meth:`FirmTable.kept`) while the firms' statuses and sizes are the same."""
+    (:meth:`FirmTable.kept`) while the firms' statuses and sizes are the same, as 8-bit codes
+    (a byte a firm of memory kept; ``np.bincount`` widens them as it reads them)."""
     return f.kept("class_if_active", ("status", "employees"),
-                  lambda: np.where(active, size_class, 3).astype(np.intp))
+                  lambda: np.where(active, size_class, 3).astype(np.int8))
 
 
 def _backed_smes(model, cond, active: np.ndarray,
