@@ -96,21 +96,39 @@ def accounts(model, cond) -> None:
                           + rng.normal(0.0, dem.margin_sd, int(act.sum())))
     supply_share = np.zeros(n)
     np.add.at(supply_share, sup, contract)
-    f.margin[:] = (f.margin_base + (market_margin - dem.margin_mean)
-                   + dem.deal_margin * share / (1.0 + share)
-                   + model.scenario.supply.contract_margin * supply_share - f.pressure)
-    f.loss_years[:] = np.where(act & (f.margin < 0), f.loss_years + 1, 0)
+    # the margin and the growth below worked out term by term in place, in the order their
+    # formulas add the terms (the same numbers, without a firm-sized temporary per operation)
+    deal_part = 1.0 + share  # the deal share's saturation, shared by both
+    margin = f.margin
+    np.subtract(market_margin, dem.margin_mean, out=market_margin)
+    np.add(f.margin_base, market_margin, out=margin)
+    margin += _scaled_over(dem.deal_margin, share, deal_part)
+    margin += np.multiply(model.scenario.supply.contract_margin, supply_share, out=supply_share)
+    margin -= f.pressure
+    losing = margin < 0
+    f.loss_years[:] = np.where(act & losing, f.loss_years + 1, 0)
     # idiosyncratic shocks, more dispersed for small firms (Stanley et al. 1996), centred in
     # logs: the median firm keeps its size (see the module docstring)
     sigma = dem.growth_noise * (np.maximum(f.employees, 1.0) / 10.0) ** -dem.growth_noise_elasticity
-    growth = (model.scenario.market.capacity_adjustment * share_change
-              + dem.growth_per_deal_share * share / (1.0 + share)
-              - dem.loss_shrink * (f.margin < 0)
-              + rng.normal(0.0, 1.0, n) * sigma)
+    growth = np.multiply(model.scenario.market.capacity_adjustment, share_change,
+                         out=share_change)
+    growth += _scaled_over(dem.growth_per_deal_share, share, deal_part)
+    growth -= np.multiply(dem.loss_shrink, losing)
+    noise = rng.normal(0.0, 1.0, n)
+    noise *= sigma
+    growth += noise
     with f.writing("employees") as employees:
         employees[act] = np.maximum(1.0, np.rint(employees[act] * np.exp(growth[act])))
     f.pressure[:] *= 0.5
     f.pressure[f.pressure < 1e-4] = 0.0
+
+
+def _scaled_over(scale: float, values: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    """``scale * values / divisor`` (in that order, as a formula writes it), in one new
+    array."""
+    out = np.multiply(scale, values)
+    out /= divisor
+    return out
 
 
 def exits(model, cond) -> int:

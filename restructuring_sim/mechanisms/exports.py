@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from restructuring_sim._lazy import defer_package_init
+from restructuring_sim.columns import cells
 from restructuring_sim.firms import FirmTable, count_rows
 
 # scipy.special's normal-distribution ufuncs without scipy's start-up (its array-API layer):
@@ -166,10 +167,11 @@ def step(model, cond) -> int:
     profit *= appeal[firm]
     profit *= sales_home[firm]
     profit *= shock
+    profit /= ex.elasticity
     ids = firms[firm]
     with f.writing("exports") as markets:
-        serve = profit / ex.elasticity >= np.where(markets[ids, country], stay[firm],
-                                                   enter[firm])
+        flat, cell = cells(markets, ids, country)
+        serve = profit >= np.where(flat[cell], stay[firm], enter[firm])
         # never at home, nor where the firm has an affiliate
         serve &= country != f.country[ids]
         at = np.full(len(firms), -1)
@@ -179,7 +181,7 @@ def step(model, cond) -> int:
         # the active firms' rows cleared (the others keep theirs) in one pass over the matrix,
         # some twice as fast as writing the rows by index
         np.logical_and(markets, ~f.active[:, None], out=markets)
-        markets[ids[serve], country[serve]] = True
+        flat[cell[serve]] = True
     # firms exporting: the distinct firms of the served entries (in firm order)
     served = firm[serve]
     return int(np.count_nonzero(served[1:] != served[:-1])) + 1 if len(served) else 0
@@ -212,11 +214,17 @@ def _draws_reaching(rng: np.random.Generator, least: np.ndarray,
         # tie among uniform doubles here)
         keys = rng.random((len(these), width))
         kth = np.sort(keys, axis=1)[np.arange(len(these)), count[these] - 1]
-        row, country = np.nonzero(keys <= kth[:, None])
-        reach.append(these[row] * width + country)
+        # the flat positions in the block, made positions among all firms in place
+        at = np.flatnonzero(keys <= kth[:, None])
+        row = at // width
+        at -= row * width
+        at += these[row] * width
+        reach.append(at)
     reach = np.concatenate(reach) if reach else np.zeros(0, dtype=np.intp)
     u = 1.0 - rng.random(len(reach))
-    return reach, -ndtri(u * chance[reach // width])
+    u *= chance[reach // width]
+    draws = ndtri(u, out=u)
+    return reach, np.negative(draws, out=draws)
 
 
 def _reached_draws(model, n_firms: int, width: int,

@@ -66,7 +66,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restructuring_sim.columns import bounds_reached, stable_order
+from restructuring_sim.columns import bounds_reached, cells, stable_order
 from restructuring_sim.deals import ALLIANCE
 from restructuring_sim.events import CHANNELS
 from restructuring_sim.firms import SIZE_BOUNDS, same_bytes, size_class_codes
@@ -482,10 +482,11 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         gain = depth * _venture_factor(model, cond)
         gain *= scores[backed]
         gain += 1.0
-        # the inactive firms' weights as zeros: the same sums as of the active firms alone,
-        # without gathering them (weights are finite: times the mask, 0 or the weight itself,
-        # several times faster than np.where)
-        plain = np.bincount(size_class, weights=weight * active, minlength=3)
+        # the inactive firms' weights summed in a bin past the classes': the same sums as of
+        # the active firms alone (or of every firm's, the inactive ones' as zeros), without
+        # gathering them
+        plain = np.bincount(_class_if_active(f, active, size_class), weights=weight,
+                            minlength=4)[:3]
         backed_weight = weight[backed]
         extra = np.bincount(backed_class, weights=backed_weight * (gain - 1.0), minlength=3)
         lift = np.where(plain > 0, (plain + extra) / np.maximum(plain, 1e-300), 1.0)
@@ -493,6 +494,14 @@ def _visibility(model, tech=None) -> tuple[np.ndarray, np.ndarray]:
         weight[backed] = backed_weight * gain
     f.memo["visibility"] = (model.step_index, size, weight, lift)
     return weight, lift
+
+
+def _class_if_active(f, active: np.ndarray, size_class: np.ndarray) -> np.ndarray:
+    """Each firm's size class (0, 1, 2), 3 for a firm no longer active; kept
+    (:meth:`FirmTable.kept`) while the firms' statuses and sizes are the same, as 8-bit codes
+    (a byte a firm of memory kept; ``np.bincount`` widens them as it reads them)."""
+    return f.kept("class_if_active", ("status", "employees"),
+                  lambda: np.where(active, size_class, 3).astype(np.int8))
 
 
 def _backed_smes(model, cond, active: np.ndarray,
@@ -702,9 +711,11 @@ def reach_probability(model, cond, i, j, presence: bool = True) -> np.ndarray:
     w = model.world
     b = model.scenario.behaviour
     ci, cj = f.country[i], f.country[j]
-    dist = w.distance[ci, cj]
+    distance, pair = cells(w.distance, ci, cj)
+    dist = distance[pair]
     if presence:
-        dist = dist * ~f.markets[i, cj]
+        markets, cell = cells(f.markets, i, cj)
+        dist = dist * ~markets[cell]
     union = cond.currency_union[ci] & cond.currency_union[cj]
     barrier = b.foreign_search_cost * (1.0 - cond.trade_openness) * cond.ict_cost
     barrier = barrier * (1.0 - b.currency_union_discount * union)

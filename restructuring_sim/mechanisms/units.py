@@ -29,8 +29,19 @@ import numpy as np
 
 
 def of_size(employees: np.ndarray, elasticity: float) -> np.ndarray:
-    """Units of firms of ``employees``: 1 up to 250, then ``(employees / 250) ** elasticity``."""
-    return np.maximum(employees / 250.0, 1.0) ** elasticity
+    """Units of firms of ``employees``: 1 up to 250, then ``(employees / 250) ** elasticity``.
+
+    The power is taken of the firms above 250 employees alone (a few in a hundred): below,
+    the formula's ``max(employees / 250, 1) ** elasticity`` is ``1 ** elasticity``, exactly 1,
+    and numpy's power gives each element the same number whichever array holds it."""
+    units = np.ones(np.shape(employees))
+    large = np.flatnonzero(employees > SME_SIZE)
+    units[large] = (employees[large] / SME_SIZE) ** elasticity
+    return units
+
+
+#: employees of the largest SME, and of one unit of a large firm
+SME_SIZE = 250.0
 
 
 def divisions(model) -> np.ndarray:
