@@ -177,7 +177,7 @@ def load_run_dir(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read (events, firms) from a run directory; :class:`UserError` if it lacks a file."""
     path = check_run_dir(path, REQUIRED_FILES)
     events = read_table(path, "events.parquet")
-    firms = read_table(path, "firms.parquet")
+    firms = read_table(path, "firms.parquet", FIRM_COLUMNS)
     missing = {"kind", "year", "cross_border", "involves_sme", "size_classes"} - set(events)
     if missing:
         raise UserError(f"run directory {path}: events.parquet lacks columns "

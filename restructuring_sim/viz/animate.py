@@ -95,7 +95,8 @@ def load_history(run_dir: str | Path, color_by: str = "size",
     manifest = read_manifest(run_dir)
     sim = manifest.get("scenario", {}).get("simulation", {})
     edges = read_table(run_dir, "network_edges.parquet")
-    firms = read_table(run_dir, "firms.parquet")
+    firms = read_table(run_dir, "firms.parquet", ("firm_id", "year", "size_class", "sector",
+                                                   "status"))
     missing = {"source", "target", "layer", "start_step", "end_step"} - set(edges.columns)
     if missing:
         raise UserError(f"{Path(run_dir) / 'network_edges.parquet'}: lacks columns "
@@ -134,9 +135,9 @@ def load_history(run_dir: str | Path, color_by: str = "size",
     edges = edges.loc[edges["source"].isin(keep) & edges["target"].isin(keep)]
     column = "size_class" if color_by == "size" else "sector"
     cols = ["firm_id", "year", column] + (["status"] if "status" in firms else [])
-    firms = firms.loc[firms["firm_id"].isin(keep), cols]
     categories = (["small", "medium", "large"] if color_by == "size"
-                  else sorted(read_table(run_dir, "firms.parquet")["sector"].unique()))
+                  else sorted(firms["sector"].unique()))
+    firms = firms.loc[firms["firm_id"].isin(keep), cols]
     return NetworkHistory(edges=edges.reset_index(drop=True), firms=firms, years=years,
                           start_year=start_year, steps_per_year=steps_per_year, seed=seed,
                           nodes=nodes, pos=pos, tied_total=tied_total, color_by=color_by,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_text
+from restructuring_sim.paper.moments import FIRM_COLUMNS
 from restructuring_sim.rundir import check_run_dir, read_table
 from restructuring_sim.viz.common import (
     figure_bytes,
@@ -52,6 +53,10 @@ figure { margin: 1em 0 2em; } figcaption { font-size: .9em; color: #555; }
 img { max-width: 100%; height: auto; border: 1px solid #eee; }
 nav ul { columns: 2; } .note { color: #555; font-size: .9em; }
 """
+
+
+#: the firm panel's columns the report reads: the paper's firm moments, sectors and sizes
+REPORT_FIRM_COLUMNS = (*FIRM_COLUMNS, "sector", "employees")
 
 
 def _e(value) -> str:
@@ -203,7 +208,7 @@ def build_report(run_dir: str | Path) -> str:
     run_dir = check_run_dir(run_dir, REPORT_FILES)
     manifest = read_manifest(run_dir)
     events = read_table(run_dir, "events.parquet")
-    firms = read_table(run_dir, "firms.parquet")
+    firms = read_table(run_dir, "firms.parquet", REPORT_FIRM_COLUMNS)
     metrics = read_table(run_dir, "network_metrics.parquet")
     title = run_title(run_dir, manifest)
     figures = [
