@@ -168,7 +168,8 @@ def sectors_figure(events: pd.DataFrame, firms: pd.DataFrame, title: str = "") -
     deals = events.loc[events["kind"].isin(["alliance_formed", "supply_contract_signed",
                                             "acquisition"])]
     table = deals.groupby(["sector", "kind"]).size().unstack(fill_value=0)
-    sectors = sorted(set(firms["sector"]) | set(table.index)) if len(firms) else list(table.index)
+    sectors = (sorted(set(firms["sector"].unique()) | set(table.index)) if len(firms)
+               else list(table.index))
     table = table.reindex(index=sectors, fill_value=0)
     left = np.zeros(len(sectors))
     y = np.arange(len(sectors))
@@ -266,10 +267,11 @@ def sizes_figure(firms: pd.DataFrame, title: str = "") -> Figure:
     """Firm size (employees) among active firms in the first and the last year."""
     fig = new_figure(12, 4.4, left=0.65, top=0.6, bottom=0.7, wspace=0.25)
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    active = firms.loc[firms["status"] == "active"] if "status" in firms else firms
     first, last = int(firms["year"].min()), int(firms["year"].max())
-    start = active.loc[active["year"] == first]
-    end = active.loc[active["year"] == last]
+    # the two years' rows picked at once: a census panel holds some 20 million firm-years
+    active = (firms["status"] == "active") if "status" in firms else True
+    start = firms.loc[active & (firms["year"] == first)]
+    end = firms.loc[active & (firms["year"] == last)]
     emp = np.concatenate([start["employees"].to_numpy(float), end["employees"].to_numpy(float)])
     top = max(1.0, float(np.nanmax(emp))) if len(emp) else 10.0
     # integer-aligned logarithmic bins: employee counts are whole numbers
