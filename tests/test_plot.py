@@ -109,3 +109,23 @@ def test_file_as_run_directory_or_out_exits_2(run_dir, tmp_path):
     result = invoke("plot", run_dir, "--out", blocker)
     assert result.exit_code == 2 and str(blocker) in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_plot_reads_only_the_firm_columns_it_uses(run_dir, tmp_path):
+    """A census-scale panel holds some 20 million firm-years: ``plot`` reads the firm columns
+    its figures use, and a panel that holds only those gives the same figures."""
+    import pyarrow.parquet as pq
+
+    from restructuring_sim.viz.plots import PLOT_FIRM_COLUMNS
+
+    slim = tmp_path / "slim" / run_dir.name  # the figures' titles name the run's folder
+    shutil.copytree(run_dir, slim)
+    firms = pq.read_table(run_dir / "firms.parquet")
+    used = [c for c in firms.column_names if c in PLOT_FIRM_COLUMNS]
+    assert len(used) < len(firms.column_names)
+    pq.write_table(firms.select(used), slim / "firms.parquet")
+    for source, out in ((run_dir, tmp_path / "full"), (slim, tmp_path / "part")):
+        assert invoke("plot", source, "--out", out).exit_code == 0
+    for stem in STEMS:
+        full = (tmp_path / "full" / f"{stem}.png").read_bytes()
+        assert full == (tmp_path / "part" / f"{stem}.png").read_bytes(), stem

@@ -38,6 +38,9 @@ from restructuring_sim.viz.common import (
 
 #: files ``plot`` reads
 PLOT_FILES = ("events.parquet", "firms.parquet", "network_metrics.parquet")
+#: the firm panel's columns the figures read (a census-scale panel holds some 20 million rows)
+PLOT_FIRM_COLUMNS = ("firm_id", "year", "status", "size_class", "sector", "employees",
+                     "market_share")
 #: event kinds that create a deal (or a firm), drawn per year
 DEAL_KINDS = ("alliance_formed", "supply_contract_signed", "acquisition", "firm_entered",
               "firm_exited")
@@ -337,7 +340,7 @@ def build_figures(run_dir: str | Path) -> dict[str, Figure]:
 
     run_dir = check_run_dir(run_dir, PLOT_FILES)
     events = read_table(run_dir, "events.parquet")
-    firms = read_table(run_dir, "firms.parquet")
+    firms = read_table(run_dir, "firms.parquet", PLOT_FIRM_COLUMNS)
     metrics = read_table(run_dir, "network_metrics.parquet")
     title = run_title(run_dir, read_manifest(run_dir))
     return {
