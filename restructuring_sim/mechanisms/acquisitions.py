@@ -172,14 +172,15 @@ class Valuer:
             sells[np.flatnonzero(unit), f.country[target[unit]]] = True
         new_markets = 1.0 if presence else world_share(sells & ~f.markets[acquirer])
         tech = 0.0 if presence else acq.tech_premium * self.tech[target] * self.assets[acquirer]
-        market = acq.market_premium * new_markets * self.position(target, share)
+        position = self.position(target, share)
+        market = acq.market_premium * new_markets * position
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
         motive = np.where(tech >= market, TECH, MARKET)
         base = self.revenue[target] * share * (tech + market)
         if presence and acq.route_share > 0:
             # the acquirer's own products sold through the target's place in the new market
             rel = exports.relative_size(model)[f.country[acquirer], f.country[target]]
-            base = base + (acq.route_share * acq.market_premium * self.position(target, share)
+            base = base + (acq.route_share * acq.market_premium * position
                            * self.unit_revenue[acquirer] * rel)
         return base * noise, motive
 
