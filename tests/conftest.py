@@ -48,6 +48,22 @@ def assert_one_line_error(result, *fragments: str) -> str:
     return lines[0]
 
 
+def slim_copy(run_dir: Path, dest: Path, columns) -> Path:
+    """A copy of ``run_dir`` at ``dest / run_dir.name`` (figures and reports name the run's
+    folder) whose ``firms.parquet`` keeps only ``columns``; checks that some were dropped."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    slim = dest / run_dir.name
+    shutil.copytree(run_dir, slim)
+    firms = pq.read_table(run_dir / "firms.parquet")
+    used = [c for c in firms.column_names if c in columns]
+    assert len(used) < len(firms.column_names)
+    pq.write_table(firms.select(used), slim / "firms.parquet")
+    return slim
+
+
 def make_model(overrides: Sequence[str] = (), *, seed: int = 1, n_firms: int = 500,
                scenario_path: Path | None = BASELINE) -> RestructuringModel:
     """A model of the baseline scenario with ``n_firms`` firms and the given ``--set`` overrides."""

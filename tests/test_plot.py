@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import invoke
+from conftest import invoke, slim_copy
 from PIL import Image
 
 from restructuring_sim.runner import run_scenario
@@ -114,16 +114,9 @@ def test_file_as_run_directory_or_out_exits_2(run_dir, tmp_path):
 def test_plot_reads_only_the_firm_columns_it_uses(run_dir, tmp_path):
     """A census-scale panel holds some 20 million firm-years: ``plot`` reads the firm columns
     its figures use, and a panel that holds only those gives the same figures."""
-    import pyarrow.parquet as pq
-
     from restructuring_sim.viz.plots import PLOT_FIRM_COLUMNS
 
-    slim = tmp_path / "slim" / run_dir.name  # the figures' titles name the run's folder
-    shutil.copytree(run_dir, slim)
-    firms = pq.read_table(run_dir / "firms.parquet")
-    used = [c for c in firms.column_names if c in PLOT_FIRM_COLUMNS]
-    assert len(used) < len(firms.column_names)
-    pq.write_table(firms.select(used), slim / "firms.parquet")
+    slim = slim_copy(run_dir, tmp_path / "slim", PLOT_FIRM_COLUMNS)
     for source, out in ((run_dir, tmp_path / "full"), (slim, tmp_path / "part")):
         assert invoke("plot", source, "--out", out).exit_code == 0
     for stem in STEMS:

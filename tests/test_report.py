@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import invoke
+from conftest import invoke, slim_copy
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,16 +108,9 @@ def test_bad_inputs_exit_2(reported_run, tmp_path):
 def test_report_reads_only_the_firm_columns_it_uses(reported_run, tmp_path):
     """A census-scale panel holds some 20 million firm-years: the report reads the firm
     columns it uses, and a panel that holds only those gives the same report."""
-    import pyarrow.parquet as pq
-
     from restructuring_sim.viz.report import REPORT_FIRM_COLUMNS
 
-    slim = tmp_path / "slim" / reported_run.name  # the report names its folder
-    shutil.copytree(reported_run, slim)
-    firms = pq.read_table(reported_run / "firms.parquet")
-    used = [c for c in firms.column_names if c in REPORT_FIRM_COLUMNS]
-    assert len(used) < len(firms.column_names)
-    pq.write_table(firms.select(used), slim / "firms.parquet")
+    slim = slim_copy(reported_run, tmp_path / "slim", REPORT_FIRM_COLUMNS)
     full, part = tmp_path / "full.html", tmp_path / "part.html"
     for run_dir, out in ((reported_run, full), (slim, part)):
         result = invoke("report", run_dir, "--out", out)
