@@ -420,12 +420,24 @@ CROSS_SHAREHOLDING = {
 }
 
 
+#: Cost of international communication (index, 1988 = 1): the FCC's average revenue per minute
+#: of US-billed international telephone service ("Trends in the International
+#: Telecommunications Industry", 2001: USD 1.34 in 1980, 1.00 in 1990, 0.53 in 1999 and 2000),
+#: deflated by the US CPI-U (82.4, 118.3, 130.7, 166.6, 172.2 in 1980, 1988, 1990, 1999, 2000);
+#: 1988 lies on the real 1980-90 trend (-7.3% a year). The price of a call abroad stands for the
+#: whole cost of finding and keeping in touch with a distant partner; between 1990 and 1999 the
+#: path is a straight line, as no yearly point was at hand.
+ICT_COST = {1988: 1.0, 1990: 0.86, 1999: 0.36, 2000: 0.35}
+
+
 class Drivers(_Strict):
     """Economy-wide drivers."""
 
     ict_cost: Positive = Field(
-        default_factory=lambda: _path({1988: 1.0, 1995: 0.6, 2000: 0.25}),
+        default_factory=lambda: _path(ICT_COST),
         description="path: cost of ICT for search and coordination; 1 = 1988 level (index)",
+        json_schema_extra={"source": "FCC average revenue per minute of US-billed international "
+                           "telephone service, CPI-U deflated (rounded)"},
     )
     rnd_cost_growth: float = Field(
         0.1011, ge=-0.5, le=1.0,
