@@ -71,8 +71,12 @@ def test_writes_the_record(calibrated):
                  "best.json", "best_overrides.txt", "moments.csv", "calibration.png"):
         assert (out / name).stat().st_size > 0, name
     best = json.loads((out / "best.json").read_text())
+    fitted = {c for c in best["candidates"] if c != "incumbent"}
+    assert best["chosen"] in fitted | {"incumbent"} and fitted
     for key, (lo, hi) in best["bounds"].items():
-        assert lo <= best["parameters"][key] <= hi
+        # the incumbent (the scenario's own values) may lie outside the priors; a fitted point not
+        assert all(lo <= best["candidates"][c]["parameters"][key] <= hi for c in fitted)
+    assert best["parameters"] == best["candidates"][best["chosen"]]["parameters"]
     assert best["seed"] == 5 and len(best["check"]["seeds"]) == 1
     assert set(best["fitted_moments"]) == {"late_share", "year_2000_share", "sme_only_share",
                                            "small_to_medium_late"}

@@ -152,8 +152,8 @@ def test_baseline_file_loads():
     assert sc.name == "baseline"
     assert sc.simulation.n_steps == 52
     assert sc.drivers.ict_cost(1988) == pytest.approx(1.0)
-    assert sc.drivers.ict_cost(2000) == pytest.approx(0.25)
-    assert sc.drivers.ict_cost(1991.5) == pytest.approx(0.8)
+    assert sc.drivers.ict_cost(2000) == pytest.approx(0.35)
+    assert sc.drivers.ict_cost(1994.5) == pytest.approx(0.61)
     assert sc.policy.b2b_exclusivity(1999) == pytest.approx(0.15)
 
 
