@@ -181,7 +181,7 @@ def test_timeseries_schema_and_rows(run_dir):
     assert list(ts["quarter"]) == [s % 4 + 1 for s in range(N_STEPS)]
     # the baseline's drivers as the scenario states them
     assert ts["ict_cost"].iloc[0] == pytest.approx(1.0, abs=0.01)
-    assert ts["ict_cost"].iloc[-1] == pytest.approx(0.25, abs=0.02)
+    assert ts["ict_cost"].iloc[-1] == pytest.approx(0.35, abs=0.02)
     assert ts["ict_cost"].is_monotonic_decreasing
     assert ts["trade_openness"].is_monotonic_increasing
 
