@@ -230,7 +230,7 @@ def test_time_path_point_is_a_parameter(tmp_path):
             params='[parameters."drivers.ict_cost"]\nlow = 0.1\nhigh = 0.5\n')))
 
 
-# the baseline carries round 19's values (baseline/), the demography record's value and, as
+# the baseline carries round 20's values (baseline/), the demography record's value and, as
 # judgements, round 4's (baseline_round4/) for the parameters later rounds did not refit, but
 # for the visibility elasticity, which the finite-mean rule of the scenario replaced (0.8), and
 # the matching contact rate, which keeps round 6's value (baseline_round6/)
