@@ -78,9 +78,9 @@ class Simulation(_Strict):
         "which a run's reported cross-border alliances of the 1990s match the paper's 42,000; "
         "validate prints it as the implied census size (count)",
         json_schema_extra={"source": "fixed from one count: Sakai (2002), about 42,000 "
-                                     "cross-border alliances in the 1990s; on the round-19 "
-                                     "baseline, ten census-scale runs imply 1,262,913 at "
-                                     "1,130,000 firms"},
+                                     "cross-border alliances in the 1990s; on the round-20 "
+                                     "baseline, ten census-scale runs imply 1,265,714 at "
+                                     "1,260,000 firms"},
     )
     seed: int = Field(1, ge=0, description="root seed of the run's numpy Generator (integer)")
 
