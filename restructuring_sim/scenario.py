@@ -868,6 +868,19 @@ class Acquisitions(_Strict):
                            "hunts again drain the medium class (small/medium 0.21); not "
                            "fitted"},
     )
+    tech_spread: float = Field(
+        0.0, ge=0, le=1,
+        description="how far a technology target's value spreads over the buying unit's sales: "
+        "the technology part of its value is tech_premium x technology x the buyer's assets x "
+        "the unit's revenue ** tech_spread x the target's revenue ** (1 - tech_spread); 0 = "
+        "worth the target's own sales alone (exponent)",
+        json_schema_extra={"source": "0 in the shipped baseline (round 20), as fitted; "
+                           "acquirers redeploy a target's technology across their own "
+                           "businesses (Capron, Dussauge and Mitchell 1998, Strategic "
+                           "Management Journal; Ahuja and Katila 2001), so above 0 a technology "
+                           "is worth more to a larger buyer and a cheap target returns more per "
+                           "dollar; not yet fitted (docs/calibration.md, round 20)"},
+    )
     price_to_sales: float = Field(
         1.0, gt=0, le=100, description="price of a target as a multiple of its revenue (x revenue)"
     )

@@ -645,6 +645,32 @@ def test_a_presence_target_carries_its_buyers_own_sales_in_proportion_to_route_s
     assert (more - alone) == pytest.approx(2 * (some - alone))
 
 
+def test_a_technology_spread_over_the_buyers_sales_favours_small_targets_per_dollar():
+    """With ``tech_spread`` a technology is worth part of the sales the buying unit carries it
+    to: the value of a technology target rises by ``(unit revenue / target revenue) **
+    tech_spread``, so per dollar paid a small target gains on a larger one; at 0 a target is
+    worth its own sales. The targets sell only where the buyer does, so value is technology
+    alone."""
+    pop = dict(employees=[30_000, 40, 400], sector=["software"] * 3, country=["US"] * 3)
+
+    def per_dollar(spread):
+        model = tiny(pop, ["acquisitions.value_noise=0", f"acquisitions.tech_spread={spread}"])
+        valuer = acquisitions.Valuer(model)
+        buyer, targets = np.array([0, 0]), np.array([1, 2])
+        value, motive = valuer.value(buyer, targets)
+        assert (motive == acquisitions.TECH).all()
+        reach = valuer.unit_revenue[0] / valuer.revenue[targets]
+        return value / valuer.price(targets), reach
+
+    own, reach = per_dollar(0.0)
+    half, _ = per_dollar(0.5)
+    full, _ = per_dollar(1.0)
+    assert half == pytest.approx(own * reach ** 0.5)
+    assert full == pytest.approx(own * reach)
+    # the small target's return per dollar against the large one's rises with the spread
+    assert own[0] / own[1] < half[0] / half[1] < full[0] / full[1]
+
+
 def _foreign_supply_contracts(japan_ties: float, n: int = 400) -> int:
     """Contracts Japanese car makers sign with US suppliers in one quarter's tenders, one
     candidate each, drawn from as many Japanese as US suppliers. The makers also produce in the

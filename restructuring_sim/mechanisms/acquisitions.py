@@ -9,7 +9,8 @@ Four motives, each a rule over firms' state:
   then by visibility, half among SMEs and half among all firms, so that large targets come up
   too; foreign ones reached as in partner search) and buys the one whose value exceeds its price
   and deal cost by most per dollar paid. The value is the target's revenue times
-  ``tech_premium * tech_target * assets_acquirer`` (technology the acquirer can exploit) plus
+  ``tech_premium * tech_target * assets_acquirer`` (technology the acquirer can exploit; times
+  ``(unit revenue / target revenue) ** tech_spread``, the buyer's sales it reaches) plus
   ``market_premium * new_markets * position`` (size-weighted share of world markets the target
   sells in and the acquirer does not, times the target's market position, below), scaled by an
   idiosyncratic lognormal factor; the price is ``price_to_sales`` times revenue. The motive is
@@ -159,6 +160,14 @@ class Valuer:
         the name of presence (round 17, 100,000 firms: 1,785 of 2,795 such deals in 1990-2000).
         ``share`` is the part of each target on offer (see :func:`offered_share`): a unit
         brings its share of the firm's revenue, its technology, and its home market alone.
+
+        The technology part is the target's revenue times ``tech_premium * tech_target *
+        assets_acquirer``, times ``(unit revenue / target revenue) ** tech_spread``: with
+        ``tech_spread`` above 0 a technology is worth part of the sales the buying unit can
+        carry it to, so its value per dollar paid falls with the target's size, and the fixed
+        deal cost sets the best size of a technology target. At 0 (the baseline) it is worth
+        the target's own sales: value and price both rise with the target's revenue, so a
+        technology hunt takes about the largest target its unit can afford.
         """
         model = self.model
         f = model.firms
@@ -172,6 +181,10 @@ class Valuer:
             sells[np.flatnonzero(unit), f.country[target[unit]]] = True
         new_markets = 1.0 if presence else world_share(sells & ~f.markets[acquirer])
         tech = 0.0 if presence else acq.tech_premium * self.tech[target] * self.assets[acquirer]
+        if not presence and acq.tech_spread > 0:
+            # the technology is worth the sales it reaches: the unit's as well as the target's
+            reach = self.unit_revenue[acquirer] / np.maximum(self.revenue[target] * share, 1e-12)
+            tech = tech * reach ** acq.tech_spread
         position = self.position(target, share)
         market = acq.market_premium * new_markets * position
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
