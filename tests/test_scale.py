@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
@@ -14,7 +15,12 @@ from restructuring_sim.mechanisms import acquisitions, demography
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.observer import PressObserver
 from restructuring_sim.paper import trends
-from restructuring_sim.paper.counts import count_table, implied_census_firms, single_runs
+from restructuring_sim.paper.counts import (
+    best_single_run_chance,
+    count_table,
+    implied_census_firms,
+    single_runs,
+)
 from restructuring_sim.paper.ensemble import run_ensemble, run_one
 from restructuring_sim.paper.figures import load_figures
 from restructuring_sim.world import SIZE_CLASSES
@@ -295,6 +301,25 @@ def test_single_runs_count_the_moments_and_counts_each_run_puts_within_tolerance
     assert not table["all_within"].any()
 
 
+def test_the_best_single_run_chance_is_set_by_the_runs_spread_against_each_window():
+    """Every mean centred in its window, one run passes a two-sided moment with chance
+    ``erf(half / (sd sqrt 2))``; a window open on one side costs nothing, and the chances of
+    several windows multiply."""
+    fig = load_figures()
+    half = fig.moment["late_share"].tol  # +/-0.05 around the paper's share
+    runs = [{"late_share": (v, 100.0), "sme_only_share": (v / 10, 100.0)}
+            for v in (50.0, 54.0, 58.0)]  # sd 0.04; sme_only_share has only an upper bound
+    one = best_single_run_chance(runs, [{}] * 3, [1.0] * 3, with_counts=False, figures=fig)
+    assert one == pytest.approx(math.erf(half / (0.04 * math.sqrt(2))))
+    wider = [{"late_share": (v, 100.0)} for v in (46.0, 54.0, 62.0)]  # sd 0.08: lower
+    assert best_single_run_chance(wider, [{}] * 3, [1.0] * 3, False, fig) < one
+    # a count: the paper's 450 in 2000 passes within 15%, runs spread by 30 (sd)
+    counts = [{"sme_alliances_2000": c} for c in (420.0, 450.0, 480.0)]
+    both = best_single_run_chance(runs, counts, [1.0] * 3, True, fig)
+    assert both == pytest.approx(one * math.erf(0.15 * 450 / (30 * math.sqrt(2))))
+    assert math.isnan(best_single_run_chance(runs[:1], [{}], [1.0], False, fig))
+
+
 def test_validate_reports_single_runs(tmp_path):
     out = tmp_path / "v"
     result = invoke("validate", BASELINE, "-n", "2", "--set", "simulation.n_firms=300",
@@ -303,7 +328,7 @@ def test_validate_reports_single_runs(tmp_path):
     table = pd.read_csv(out / "single_runs.csv")
     assert list(table.columns) == ["replicate", "moments_within", "moments", "counts_within",
                                    "counts", "all_within"]
-    assert len(table) == 2 and "single runs:" in result.stdout
+    assert len(table) == 2 and "single runs:" in result.stdout and "at best" in result.stdout
 
 
 @pytest.mark.parametrize(("setting", "field", "allowed"), [

@@ -76,6 +76,39 @@ def single_runs(per_replicate_fractions: list[dict[str, tuple[float, float]]],
                                        "all_within"])
 
 
+def best_single_run_chance(per_replicate_fractions: list[dict[str, tuple[float, float]]],
+                           per_replicate_counts: list[dict[str, float]], fractions: list[float],
+                           with_counts: bool = True, figures: Figures | None = None) -> float:
+    """The chance that one run puts every moment (and, ``with_counts``, every scored count)
+    within tolerance if each one's mean sat in the middle of its window and the runs spread as
+    these do: the product over them of ``erf(half / (sd * sqrt 2))``, ``half`` the window's
+    half-width and ``sd`` the runs' standard deviation (normal approximation); 1 for a window
+    open on one side. It is the ceiling of :func:`single_runs`' ``all_within`` share that no
+    calibration can beat at the runs' noise; NaN with fewer than two runs."""
+    if len(per_replicate_fractions) < 2:
+        return math.nan
+    fig = figures or load_figures()
+    spreads = []
+    for name, moment in fig.moment.items():
+        pairs = [r[name] for r in per_replicate_fractions if name in r]
+        values = [top / bottom for top, bottom in pairs if bottom]
+        spreads.append((values, moment.interval))
+    if with_counts:
+        for name, count in fig.count.items():
+            if count.scored:
+                values = [r[name] / f for r, f in zip(per_replicate_counts, fractions,
+                                                      strict=True) if name in r]
+                spreads.append((values, count.interval(fig.tolerance)))
+    chance = 1.0
+    for values, (lo, hi) in spreads:
+        if len(values) < 2 or not (math.isfinite(lo) and math.isfinite(hi)):
+            continue
+        sd = float(np.std(values, ddof=1))
+        if sd > 0:
+            chance *= math.erf((hi - lo) / 2 / (sd * math.sqrt(2)))
+    return chance
+
+
 def implied_census_firms(per_replicate: list[dict[str, float]], n_firms: list[int],
                          figures: Figures | None = None) -> float:
     """Firms of the economy at which the runs' reported cross-border alliances of the 1990s
