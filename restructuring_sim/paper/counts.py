@@ -52,6 +52,19 @@ def count_table(per_replicate: list[dict[str, float]], fractions: list[float],
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _run_moments(moments: dict[str, tuple[float, float]], fig: Figures) -> dict[str, float]:
+    """One run's value of each of the paper's moments: numerator over denominator, NaN where
+    the denominator is 0."""
+    return {name: top / bottom if bottom else math.nan
+            for name, (top, bottom) in moments.items() if name in fig.moment}
+
+
+def _run_counts(counts: dict[str, float], fraction: float, fig: Figures) -> dict[str, float]:
+    """One run's scored counts scaled to the economy by its sampling fraction."""
+    return {name: counts[name] / fraction for name, count in fig.count.items()
+            if count.scored and name in counts}
+
+
 def single_runs(per_replicate_fractions: list[dict[str, tuple[float, float]]],
                 per_replicate_counts: list[dict[str, float]], fractions: list[float],
                 figures: Figures | None = None) -> pd.DataFrame:
@@ -63,12 +76,10 @@ def single_runs(per_replicate_fractions: list[dict[str, tuple[float, float]]],
     rows = []
     for moments, counts, fraction in zip(per_replicate_fractions, per_replicate_counts,
                                          fractions, strict=True):
-        within = [bool(fig.moment[name].passes(top / bottom if bottom else math.nan))
-                  for name, (top, bottom) in moments.items() if name in fig.moment]
-        scored = [(count, counts[name] / fraction) for name, count in fig.count.items()
-                  if count.scored and name in counts]
-        inside = [lo <= value <= hi for count, value in scored
-                  for lo, hi in [count.interval(fig.tolerance)]]
+        within = [bool(fig.moment[name].passes(value))
+                  for name, value in _run_moments(moments, fig).items()]
+        inside = [lo <= value <= hi for name, value in _run_counts(counts, fraction, fig).items()
+                  for lo, hi in [fig.count[name].interval(fig.tolerance)]]
         rows.append(dict(moments_within=sum(within), moments=len(within),
                          counts_within=sum(inside), counts=len(inside),
                          all_within=all(within) and all(inside)))
@@ -88,17 +99,14 @@ def best_single_run_chance(per_replicate_fractions: list[dict[str, tuple[float, 
     if len(per_replicate_fractions) < 2:
         return math.nan
     fig = figures or load_figures()
-    spreads = []
-    for name, moment in fig.moment.items():
-        pairs = [r[name] for r in per_replicate_fractions if name in r]
-        values = [top / bottom for top, bottom in pairs if bottom]
-        spreads.append((values, moment.interval))
+    runs = [_run_moments(m, fig) for m in per_replicate_fractions]
+    spreads = [([r[name] for r in runs if math.isfinite(r.get(name, math.nan))],
+                moment.interval) for name, moment in fig.moment.items()]
     if with_counts:
-        for name, count in fig.count.items():
-            if count.scored:
-                values = [r[name] / f for r, f in zip(per_replicate_counts, fractions,
-                                                      strict=True) if name in r]
-                spreads.append((values, count.interval(fig.tolerance)))
+        runs = [_run_counts(c, f, fig)
+                for c, f in zip(per_replicate_counts, fractions, strict=True)]
+        spreads += [([r[name] for r in runs if name in r], count.interval(fig.tolerance))
+                    for name, count in fig.count.items() if count.scored]
     chance = 1.0
     for values, (lo, hi) in spreads:
         if len(values) < 2 or not (math.isfinite(lo) and math.isfinite(hi)):
