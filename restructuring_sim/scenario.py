@@ -874,7 +874,7 @@ class Acquisitions(_Strict):
         "the technology part of its value is tech_premium x technology x the buyer's assets x "
         "the unit's revenue ** tech_spread x the target's revenue ** (1 - tech_spread); 0 = "
         "worth the target's own sales alone (exponent)",
-        json_schema_extra={"source": "0 in the shipped baseline (round 20), as fitted; "
+        json_schema_extra={"source": "0 in the shipped baseline (round 20, fitted without it); "
                            "acquirers redeploy a target's technology across their own "
                            "businesses (Capron, Dussauge and Mitchell 1998, Strategic "
                            "Management Journal; Ahuja and Katila 2001), so above 0 a technology "

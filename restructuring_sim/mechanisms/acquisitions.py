@@ -180,16 +180,17 @@ class Valuer:
             sells[unit] = False
             sells[np.flatnonzero(unit), f.country[target[unit]]] = True
         new_markets = 1.0 if presence else world_share(sells & ~f.markets[acquirer])
+        sales = self.revenue[target] * share  # the target's revenue on offer
         tech = 0.0 if presence else acq.tech_premium * self.tech[target] * self.assets[acquirer]
         if not presence and acq.tech_spread > 0:
             # the technology is worth the sales it reaches: the unit's as well as the target's
-            reach = self.unit_revenue[acquirer] / np.maximum(self.revenue[target] * share, 1e-12)
+            reach = self.unit_revenue[acquirer] / np.maximum(sales, 1e-12)
             tech = tech * reach ** acq.tech_spread
         position = self.position(target, share)
         market = acq.market_premium * new_markets * position
         noise = np.exp(model.rng.normal(0.0, acq.value_noise, len(target)))
         motive = np.where(tech >= market, TECH, MARKET)
-        base = self.revenue[target] * share * (tech + market)
+        base = sales * (tech + market)
         if presence and acq.route_share > 0:
             # the acquirer's own products sold through the target's place in the new market
             rel = exports.relative_size(model)[f.country[acquirer], f.country[target]]
