@@ -334,7 +334,7 @@ class RestructuringModel(Model):
             n_markets=f.n_markets.astype(np.int32),
             live_alliances=f.live_alliances.copy(),
             live_supply_contracts=f.live_supply.copy(),
-            revenue=f.base_revenue + f.deal_revenue + f.direct_exports,
+            revenue=f.base_revenue + f.deal_revenue,
             market_revenue=f.market_revenue.copy(),
             market_share=f.market_share.copy(),
             deal_revenue=f.deal_revenue.copy(),

@@ -90,7 +90,22 @@ def test_export_sales_scale_with_home_sales_and_markets_served():
     sold = exports.sales(model, model.conditions)
     assert sold[1] == pytest.approx(20 * sold[0])  # same markets, twenty times the scale
     demand = exports.export_demand(model, model.conditions, np.array([0]))[0]
-    assert sold[0] == pytest.approx(f.base_revenue[0] * demand[f.exports[0]].sum())
+    served = demand[f.exports[0]].sum()
+    assert sold[0] == pytest.approx(f.base_revenue[0] * served / (1 + served))
+
+
+def test_exports_are_a_share_of_the_revenue_the_firm_produces():
+    """However many and large the markets a firm serves, it sells abroad only part of what its
+    employees produce: export intensity stays below 1."""
+    model = two_firms(["exports.entry_cost=0", "exports.market_cost=0"], employees=(10, 200))
+    f = model.firms
+    f.exports[:] = True
+    f.exports[np.arange(2), f.country[:2]] = False
+    sold = exports.sales(model, model.conditions)
+    assert (sold[:2] > 0).all() and (sold[:2] < f.base_revenue[:2]).all()
+    demand = exports.export_demand(model, model.conditions, np.arange(2)) * f.exports[:2]
+    shares = demand.sum(axis=1) / (1 + demand.sum(axis=1))
+    assert sold[:2] == pytest.approx(f.base_revenue[:2] * shares)
 
 
 # ------------------------------------------------------------------ comparative statics

@@ -12,9 +12,9 @@
   share of revenue to the margin, and the supplier's ``contract_margin`` on contracts, less
   price pressure.
   Direct exports (sales in export markets, see :mod:`restructuring_sim.mechanisms.exports`)
-  come on top of base and deal revenue; export revenue is direct exports plus supply contracts
-  with foreign buyers; ``cross_border_share`` is export revenue plus revenue from cross-border
-  alliances, as a share of revenue (market + deals + direct exports). The operating margin is
+  are the part of base revenue sold abroad; export revenue is direct exports plus supply
+  contracts with foreign buyers; ``cross_border_share`` is export revenue plus revenue from
+  cross-border alliances, as a share of revenue (market + deals). The operating margin is
   the market margin, plus the firm's own AR(1) cost shock (``margin_base`` less
   ``margin_mean``), plus the deal terms: an exporter's sales abroad pay their own fixed costs.
 * **Growth**: log employment moves by ``market.capacity_adjustment`` x the log change of the
@@ -89,7 +89,7 @@ def accounts(model, cond) -> None:
     f.deal_revenue[:] = share * base
     f.direct_exports[:] = exports.sales(model, cond)
     f.export_revenue[:] = f.direct_exports + abroad * base
-    revenue = base + f.deal_revenue + f.direct_exports
+    revenue = base + f.deal_revenue  # exports are part of base: see exports.sales
     f.cross_border_share[:] = (f.export_revenue + cross * base) / revenue
     f.margin_base[act] = (dem.margin_persistence * f.margin_base[act]
                           + (1 - dem.margin_persistence) * dem.margin_mean

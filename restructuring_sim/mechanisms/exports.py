@@ -23,15 +23,23 @@ each foreign country ``d`` where it has no affiliate:
   cost plus the sunk cost spread over ``payback_years``; an exporter stays while the variable
   profit covers the yearly cost alone, so between the two thresholds firms keep their status.
 
-Revenue before deals (the firm's sales in its product markets, see
-:mod:`restructuring_sim.mechanisms.market`) is sold at home and, for an MNE, in its affiliates'
-countries (in proportion to ``(M_d / M_h) ** market_size_elasticity``); export
-sales come on top: ``H_i * sum over export markets of appeal_i * D_hd``, so a firm's exports
-grow with its scale and with the number and size of the markets it serves, and its export
-intensity with the markets served relative to home. An MNE serves its affiliates' countries
-(its foreign ``markets``) from there and may export elsewhere. Export markets are kept apart from
-``markets``, the commercial presence that partner search, alliance values, supply tenders and
-acquisitions read.
+**Sales share the firm's capacity.** Revenue before deals (the firm's sales in its product
+markets, set by its employees, see :mod:`restructuring_sim.mechanisms.market`) is what the
+firm produces; it is sold where it is demanded: at home with weight 1, in each affiliate's
+country (an MNE's) with weight ``(M_d / M_h) ** market_size_elasticity``, and in each export
+market with weight ``appeal_i * D_hd``. With ``W_i`` the affiliates' and ``E_i`` the export
+markets' summed weights, direct exports are ``R_i * E_i / (1 + W_i + E_i)`` and the export
+intensity stays below 1. A firm's exports then grow with its scale and with the number and
+size of the markets it serves, and its export intensity with the markets served relative to
+home, as exporters' do (Bernard and Jensen 1995). Booked on top of the revenue that its
+employees produce, exports had no bound: a large firm in a small home market sold up to 2.7
+times its revenue abroad, and the one largest firm of a sample could carry a third of its
+manufactured exports (200,000 firms, seed 1), so the SMEs' share of exports hung on the
+sample's largest draws. ``H_i``, the firm's home sales before any exports (see
+:func:`home_sales`), is the scale against which it weighs a foreign market. An MNE serves its
+affiliates' countries (its foreign ``markets``) from there and may export elsewhere. Export
+markets are kept apart from ``markets``, the commercial presence that partner search, alliance
+values, supply tenders and acquisitions read.
 """
 
 from __future__ import annotations
@@ -317,31 +325,40 @@ def _affiliates_of_mnes(model, firms: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def home_sales(model, firms: np.ndarray) -> np.ndarray:
-    """Sales in the home market (USD million per year): an MNE's revenue is shared between home
-    and its affiliates' countries (see :func:`affiliates`) in proportion to their relative
-    size."""
+    """Sales in the home market before exports (USD million per year): an MNE's revenue is
+    shared between home and its affiliates' countries (see :func:`affiliates`) in proportion to
+    their relative size. A firm weighs a foreign market against this scale."""
     return _home_sales(model, firms, *_affiliates_of_mnes(model, firms))
 
 
-def _home_sales(model, firms: np.ndarray, mne: np.ndarray, abroad: np.ndarray) -> np.ndarray:
-    """:func:`home_sales` given the MNEs among ``firms`` and their affiliates' countries (as
+def _affiliate_weight(model, firms: np.ndarray, mne: np.ndarray,
+                      abroad: np.ndarray) -> np.ndarray:
+    """``W_i``: the summed relative size of ``firms``' affiliates' countries (0 without
+    affiliates), given the MNEs among them and their affiliates' countries (as
     :func:`_affiliates_of_mnes` gives them)."""
     f = model.firms
     has = count_rows(abroad) > 0  # firms without affiliates keep weight 0
     rows = mne[has]
     weight = np.zeros(len(firms))
     weight[rows] = (relative_size(model)[f.country[firms[rows]]] * abroad[has]).sum(axis=1)
-    return f.base_revenue[firms] / (1.0 + weight)
+    return weight
+
+
+def _home_sales(model, firms: np.ndarray, mne: np.ndarray, abroad: np.ndarray) -> np.ndarray:
+    """:func:`home_sales` given the MNEs among ``firms`` and their affiliates' countries."""
+    return model.firms.base_revenue[firms] / (1.0 + _affiliate_weight(model, firms, mne, abroad))
 
 
 def sales(model, cond) -> np.ndarray:
-    """Direct export sales of every firm (USD million per year; 0 for inactive firms)."""
+    """Direct export sales of every firm (USD million per year; 0 for inactive firms): the
+    export markets' share ``E_i / (1 + W_i + E_i)`` of its revenue before deals."""
     f = model.firms
     out = np.zeros(len(f))
     firms = np.flatnonzero(f.active & exporters(f))
     if len(firms):
+        weight = _affiliate_weight(model, firms, *_affiliates_of_mnes(model, firms))
         foreign = (export_demand(model, cond, firms) * f.exports[firms]).sum(axis=1)
-        out[firms] = home_sales(model, firms) * foreign
+        out[firms] = f.base_revenue[firms] * foreign / (1.0 + weight + foreign)
     return out
 
 
