@@ -33,7 +33,7 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -307,6 +307,10 @@ def _default_sectors() -> dict[str, dict[str, Any]]:
     }
 
 
+#: one of Hofstede's index scores (index points)
+Score = Annotated[float, Field(ge=0, le=200)]
+
+
 class Country(_Strict):
     """A country's profile."""
 
@@ -344,6 +348,15 @@ class Country(_Strict):
                            "cross-shareholding survey (Kuroki 2001, 2002; rounded); Germany, "
                            "judgement from Hoepner and Krempel (2003); 0 elsewhere"},
     )
+    culture: tuple[Score, Score, Score, Score] | None = Field(
+        None,
+        description="Hofstede's four index scores: power distance, individualism, masculinity, "
+        "uncertainty avoidance (index points, about 0-120); none = at the mean cultural "
+        "distance from every other country (index points)",
+        json_schema_extra={"range": "each 0-200 or none",
+                           "source": "see CULTURE: Hofstede (2001), Culture's Consequences, "
+                           "2nd ed., exhibit A5.1 (China: Hofstede's later estimate)"},
+    )
     gdp_growth: float = Field(
         0.03, ge=-0.2, le=0.3,
         description="yearly real growth of the country's demand (GDP; fraction/year)",
@@ -369,9 +382,26 @@ def _default_countries() -> dict[str, dict[str, Any]]:
         code: dict(region=region, market_size=size, currency_union_year=cu, gdp_growth=growth,
                    press_coverage=PRESS_COVERAGE.get(code, 1.0),
                    venture_depth=VENTURE_DEPTH[code],
-                   cross_shareholding=_path(CROSS_SHAREHOLDING.get(code, {0: 0.0})))
+                   cross_shareholding=_path(CROSS_SHAREHOLDING.get(code, {0: 0.0})),
+                   culture=CULTURE[code])
         for code, region, size, cu, growth in table
     }
+
+
+#: Hofstede's index scores (power distance, individualism, masculinity, uncertainty avoidance)
+#: from his IBM surveys of 1967-73 (Hofstede 2001, Culture's Consequences, 2nd ed., exhibit
+#: A5.1); China's are his later estimate (Hofstede and Hofstede 2005). Kogut and Singh (1988)
+#: turned them into the cultural distance between two countries that later work on entry
+#: modes and alliance partners reads (see ``behaviour.cultural_distance_weight``).
+CULTURE = {
+    "US": (40, 91, 62, 46), "CA": (39, 80, 52, 48), "MX": (81, 30, 69, 82),
+    "DE": (35, 67, 66, 65), "FR": (68, 71, 43, 86), "GB": (35, 89, 66, 35),
+    "IT": (50, 76, 70, 75), "NL": (38, 80, 14, 53), "ES": (57, 51, 42, 86),
+    "SE": (31, 71, 5, 29), "BE": (65, 75, 54, 94), "JP": (54, 46, 95, 92),
+    "KR": (60, 18, 39, 85), "TW": (58, 17, 45, 69), "SG": (74, 20, 48, 8),
+    "CN": (80, 20, 66, 30), "MY": (104, 26, 50, 36), "AU": (36, 90, 61, 51),
+    "BR": (69, 38, 49, 76), "IN": (77, 48, 56, 40), "IL": (13, 54, 47, 81),
+}
 
 
 #: English-language press coverage of deal announcements by home country (judgement: 1 where
@@ -642,6 +672,16 @@ class Behaviour(_Strict):
         0.3, ge=0, le=10,
         description="standard deviation of the idiosyncratic fit of a pair, added to each "
         "side's value (value units/year)",
+    )
+    cultural_distance_weight: float = Field(
+        0.0, ge=0, le=1,
+        description="share of the distance between two firms' home countries that is cultural: "
+        "a pair's region steps are scaled by (1 - weight) + weight x their Kogut-Singh index "
+        "over its mean among country pairs, so that the mean distance stays and partners of "
+        "distant cultures are harder to find and to work with (share)",
+        json_schema_extra={"source": "Kogut and Singh (1988), J. International Business "
+                           "Studies 19(3), on Hofstede's scores (countries.*.culture); the "
+                           "weight is judgement"},
     )
     currency_union_discount: float = Field(
         0.5, ge=0, le=1,

@@ -48,6 +48,31 @@ class Conditions:
     cross_shareholding: np.ndarray  #: per country, share of market value in cross-holdings
 
 
+def relative_cultural_distance(scores: list[tuple[float, ...] | None]) -> np.ndarray:
+    """Kogut and Singh's (1988) cultural distance between every two countries over its mean
+    among pairs of distinct countries (countries x countries; 0 on the diagonal).
+
+    The index of countries ``i`` and ``j`` is the mean over Hofstede's dimensions ``k`` of
+    ``(I_ki - I_kj) ** 2 / V_k``, ``V_k`` the dimension's variance among the countries scored.
+    A country without scores (``None``) is at distance 1 from every other, as are all countries
+    where fewer than two have scores.
+    """
+    n = len(scores)
+    out = np.ones((n, n))
+    known = np.array([s is not None for s in scores])
+    if known.sum() >= 2:
+        table = np.array([s for s in scores if s is not None], dtype=float)
+        variance = table.var(axis=0, ddof=1)
+        variance[variance == 0] = 1.0
+        index = (((table[:, None, :] - table[None, :, :]) ** 2) / variance).mean(axis=2)
+        pairs = ~np.eye(len(table), dtype=bool)
+        mean = index[pairs].mean()
+        if mean > 0:
+            out[np.ix_(known, known)] = index / mean
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
 class World:
     """Static geography and sector structure of a scenario, plus time-dependent conditions."""
 
@@ -95,6 +120,11 @@ class World:
         same_region = self.country_region[:, None] == self.country_region[None, :]
         self.distance = np.where(same_region, 1.0, 2.0)
         np.fill_diagonal(self.distance, 0.0)
+        #: distance between partners' home countries as search and deal costs read it: region
+        #: steps scaled by the pair's cultural distance (``behaviour.cultural_distance_weight``)
+        weight = scenario.behaviour.cultural_distance_weight
+        self.partner_distance = self.distance * (
+            1.0 - weight + weight * relative_cultural_distance([c.culture for c in countries]))
         self._path_table: dict[str, np.ndarray] | None = None  # see _paths_at
 
     @property

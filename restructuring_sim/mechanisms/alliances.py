@@ -131,7 +131,8 @@ def cross_border_cost(model, cond, i, j, countries=None) -> np.ndarray:
     b = model.scenario.behaviour
     ci, cj = (f.country[i], f.country[j]) if countries is None else countries
     union = cond.currency_union[ci] & cond.currency_union[cj]
-    return (b.cross_border_cost * model.world.distance[ci, cj] * (1.0 - cond.trade_openness)
+    return (b.cross_border_cost * model.world.partner_distance[ci, cj]
+            * (1.0 - cond.trade_openness)
             * (1.0 - b.currency_union_discount * union))
 
 

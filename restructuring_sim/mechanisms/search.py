@@ -711,7 +711,7 @@ def reach_probability(model, cond, i, j, presence: bool = True) -> np.ndarray:
     w = model.world
     b = model.scenario.behaviour
     ci, cj = f.country[i], f.country[j]
-    distance, pair = cells(w.distance, ci, cj)
+    distance, pair = cells(w.partner_distance, ci, cj)
     dist = distance[pair]
     if presence:
         markets, cell = cells(f.markets, i, cj)
