@@ -204,6 +204,15 @@ def check_yearly_metrics(model, events: pd.DataFrame) -> None:
         assert row.edges_alliance == live, f"year {row.year}"
 
 
+def check_accounts(model) -> None:
+    """A firm sells abroad only part of what it produces: its direct exports never exceed its
+    revenue before deals, and its cross-border share of revenue lies in [0, 1]."""
+    f = model.firms
+    assert (f.direct_exports >= 0).all()
+    assert (f.direct_exports <= f.base_revenue * (1 + 1e-12)).all()
+    assert ((f.cross_border_share >= 0) & (f.cross_border_share <= 1 + 1e-12)).all()
+
+
 def check_all(model) -> None:
     """Run every invariant check on a finished (or partly run) model."""
     events = model.events.to_pandas()
@@ -213,6 +222,7 @@ def check_all(model) -> None:
     check_network(model, events, live)
     check_tables(model, events, live)
     check_yearly_metrics(model, events)
+    check_accounts(model)
 
 
 def test_invariants_of_the_baseline_run(baseline_model, baseline_events):
