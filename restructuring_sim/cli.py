@@ -7,6 +7,7 @@ commands raise :class:`~restructuring_sim.errors.UserError` and the command grou
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import MutableMapping
 from contextlib import contextmanager
@@ -21,6 +22,17 @@ from restructuring_sim.console import console, err_console, fail, progress_bar, 
 from restructuring_sim.errors import UserError
 
 __all__ = ["app", "console", "err_console", "fail", "main"]
+
+#: Arrow's allocator (the mimalloc of pyarrow's wheels) asks the kernel for transparent huge
+#: pages (``madvise(MADV_HUGEPAGE)`` on the 1 GiB arena it reserves at its first allocation).
+#: Where the kernel compacts memory to find them (``defrag`` set to ``madvise``, as on the
+#: project's machines) every first write to one of them stalls, as with numpy's
+#: (:func:`restructuring_sim.runner.small_pages`): at 10,000 firms the run spent 0.14-0.51 s of
+#: system time, most of it zeroing and finding huge pages while the firm panel was encoded at
+#: the end, against 0.15-0.20 s with small pages. mimalloc reads the switch from the
+#: environment when pyarrow is loaded, which no command has done yet when this module is
+#: imported; the command's worker processes inherit it. A value already set is kept.
+os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
 
 
 class _Commands(TyperGroup):
