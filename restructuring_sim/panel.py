@@ -77,10 +77,18 @@ class ParquetStream:
         self._given = self._taken = 0
         self._progress = threading.Condition()
         self._error: BaseException | None = None
-        self._open = True
+        #: rows handed to write so far
+        self.rows = 0
+        self._open = True  # write takes tables (until seal)
+        self._finished = False  # the writer thread is done (close or abort)
         self._complete = False
         self._thread = threading.Thread(target=self._work, name="parquet-stream", daemon=True)
         self._thread.start()
+
+    @property
+    def row_group_rows(self) -> int:
+        """Rows per row group (the last may be shorter)."""
+        return self._rows
 
     @property
     def closed(self) -> bool:
@@ -96,11 +104,20 @@ class ParquetStream:
             raise self._error
         with self._progress:
             self._given += 1
+        self.rows += table.num_rows
         self._queue.put(table)
+
+    def seal(self) -> None:
+        """Take no more tables: the writer writes what is queued and finishes the file (its
+        last row group encoded) on its thread while the caller goes on; :meth:`close` then
+        waits for it and gives the file its name."""
+        if self._open:
+            self._open = False
+            self._queue.put(_DONE)
 
     def close(self) -> None:
         """Write what is queued, finish the file and give it its name."""
-        if not self._open:
+        if self._finished:
             return
         self._finish()
         if self._error is not None:
@@ -111,7 +128,7 @@ class ParquetStream:
 
     def abort(self) -> None:
         """Stop writing and delete the unfinished file (the file's name is never taken)."""
-        if self._open:
+        if not self._finished:
             self._finish()
         Path(self._tmp).unlink(missing_ok=True)
 
@@ -130,9 +147,9 @@ class ParquetStream:
             self._progress.notify_all()
 
     def _finish(self) -> None:
-        self._open = False
-        self._queue.put(_DONE)
+        self.seal()
         self._thread.join()
+        self._finished = True
 
     def _work(self) -> None:
         """Take tables off the queue and write full row groups until told that none follow.
