@@ -20,9 +20,8 @@ import threading
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from restructuring_sim.io import new_file_mode
+from restructuring_sim.io import ParquetWriter, new_file_mode, write_parquet_file
 
 #: rows per row group: pyarrow's own default (``write_table`` without ``row_group_size``)
 ROW_GROUP_ROWS = 1024 * 1024
@@ -170,7 +169,7 @@ class ParquetStream:
             while (table := self._queue.get()) is not _DONE:
                 if writer is None:
                     schema = table.schema
-                    writer = pq.ParquetWriter(self._tmp, schema, compression=self._compression)
+                    writer = ParquetWriter(self._tmp, schema, compression=self._compression)
                 elif not table.schema.equals(schema):
                     raise pa.ArrowInvalid(f"{self.path}: table schema differs from the "
                                           f"stream's schema:\n{table.schema}\nvs\n{schema}")
@@ -194,7 +193,7 @@ class ParquetStream:
                 self._took()
             done = True
             if writer is None:  # no table came: the file of an empty table
-                pq.write_table(pa.table({}), self._tmp, compression=self._compression)
+                write_parquet_file(pa.table({}), self._tmp, compression=self._compression)
             else:
                 if held:
                     _write_group(writer, pa.Table.from_arrays(_join(left), schema=schema))
@@ -222,7 +221,7 @@ def _join(left: list[list[pa.Array]], rows: pa.Table | None = None) -> list[pa.A
     return joined
 
 
-def _write_group(writer: pq.ParquetWriter, rows: pa.Table) -> None:
+def _write_group(writer: ParquetWriter, rows: pa.Table) -> None:
     """Write ``rows`` as one row group, each column as one array: the pages of a column cut
     from a table of one chunk, as if the whole file had been written at once."""
     writer.write_table(rows.combine_chunks(), row_group_size=max(rows.num_rows, 1))
