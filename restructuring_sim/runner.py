@@ -55,9 +55,9 @@ def git_commit() -> str | None:
 def git_commit_later() -> Callable[[], str | None]:
     """:func:`git_commit`, asked of git now and read when the function returned is called.
 
-    A run asks before it builds the model and reads the answer when it writes its manifest,
-    so that git's start and answer (some 5-10 ms of a 10,000-firm run) pass while the model
-    runs instead of at the end."""
+    A run asks before its first step and reads the answer when it writes its manifest, so
+    that git's start and answer (some 5-10 ms of a 10,000-firm run) pass while the model runs
+    instead of at the end."""
     try:
         git = subprocess.Popen(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -124,11 +124,11 @@ def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False
     out = prepare_out_dir(out, overwrite)
     keep_freed_memory()
     small_pages()
-    commit = git_commit_later()
     started = time.perf_counter()
     model = RestructuringModel(scenario)
     # the firm panel is written year by year while the model runs (see ParquetStream)
     panel = ParquetStream(out / "firms.parquet")
+    commit = git_commit_later()  # answered while the model runs
     try:
         model.stream_firms(panel)
         model.run(progress)
@@ -136,6 +136,7 @@ def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False
         write_run(model, out, wall, commit)
     except BaseException:
         panel.abort()
+        commit()  # git's process waited for, not left behind
         raise
     return model
 
