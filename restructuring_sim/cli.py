@@ -7,20 +7,44 @@ commands raise :class:`~restructuring_sim.errors.UserError` and the command grou
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.main
 from typer.core import TyperGroup
 
-from restructuring_sim.console import console, err_console, fail, progress_bar, show_progress
+from restructuring_sim import console as term
+from restructuring_sim.console import fail, progress_bar, show_progress
 from restructuring_sim.errors import UserError
 
+if TYPE_CHECKING:
+    from restructuring_sim.console import console, err_console
+
 __all__ = ["app", "console", "err_console", "fail", "main"]
+
+
+def __getattr__(name: str):
+    """``console`` and ``err_console``: those of :mod:`restructuring_sim.console`, made when
+    first asked for (a quiet run does not import rich)."""
+    if name in ("console", "err_console"):
+        return getattr(term, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+#: Arrow's allocator (the mimalloc of pyarrow's wheels) asks the kernel for transparent huge
+#: pages (``madvise(MADV_HUGEPAGE)`` on the 1 GiB arena it reserves at its first allocation).
+#: Where the kernel compacts memory to find them (``defrag`` set to ``madvise``, as on the
+#: project's machines) every first write to one of them stalls, as with numpy's
+#: (:func:`restructuring_sim.runner.small_pages`): at 10,000 firms the run spent 0.14-0.51 s of
+#: system time, most of it zeroing and finding huge pages while the firm panel was encoded at
+#: the end, against 0.15-0.20 s with small pages. mimalloc reads the switch from the
+#: environment when pyarrow is loaded, which no command has done yet when this module is
+#: imported; the command's worker processes inherit it. A value already set is kept.
+os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
 
 
 class _Commands(TyperGroup):
@@ -127,7 +151,7 @@ def run(
     if not quiet:
         print_summary(summarise(model.events.to_pandas()), out)
         if report:
-            console.print(f"report: {out / 'report.html'}", highlight=False)
+            term.console.print(f"report: {out / 'report.html'}", highlight=False)
 
 
 @contextmanager
@@ -165,7 +189,7 @@ def print_summary(summary: dict, out: Path) -> None:
     table.add_row("cross-border alliances (share)", f"{summary['cross_border_share']:.3f}")
     table.add_row("cross-border alliances involving SMEs",
                   f"{summary['cross_border_sme_alliances']:,}")
-    console.print(table)
+    term.console.print(table)
 
 
 def _other_commands() -> dict:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from restructuring_sim.columns import (
     arrow_array,
@@ -28,7 +27,7 @@ from restructuring_sim.columns import (
     arrow_take,
     rows_of,
 )
-from restructuring_sim.io import write_atomic
+from restructuring_sim.io import write_atomic, write_parquet_file
 from restructuring_sim.observer import reportable
 from restructuring_sim.panel import ROW_GROUP_ROWS, ParquetStream
 from restructuring_sim.scenario import PURPOSES
@@ -334,9 +333,9 @@ class EventLog:
         table would take 270 MB."""
         rows = self._rows()
         if len(rows) <= row_group_rows:
-            write_atomic(path, lambda tmp: pq.write_table(self._table(rows), tmp,
-                                                          compression="zstd",
-                                                          row_group_size=row_group_rows))
+            write_atomic(path, lambda tmp: write_parquet_file(self._table(rows), tmp,
+                                                              compression="zstd",
+                                                              row_group_size=row_group_rows))
             return
         observed = self._observations(rows)
         stream = ParquetStream(path, row_group_rows=row_group_rows)

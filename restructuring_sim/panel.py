@@ -20,9 +20,8 @@ import threading
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from restructuring_sim.io import new_file_mode
+from restructuring_sim.io import ParquetWriter, new_file_mode, write_parquet_file
 
 #: rows per row group: pyarrow's own default (``write_table`` without ``row_group_size``)
 ROW_GROUP_ROWS = 1024 * 1024
@@ -77,10 +76,18 @@ class ParquetStream:
         self._given = self._taken = 0
         self._progress = threading.Condition()
         self._error: BaseException | None = None
-        self._open = True
+        #: rows handed to write so far
+        self.rows = 0
+        self._open = True  # write takes tables (until seal)
+        self._finished = False  # the writer thread is done (close or abort)
         self._complete = False
         self._thread = threading.Thread(target=self._work, name="parquet-stream", daemon=True)
         self._thread.start()
+
+    @property
+    def row_group_rows(self) -> int:
+        """Rows per row group (the last may be shorter)."""
+        return self._rows
 
     @property
     def closed(self) -> bool:
@@ -96,11 +103,20 @@ class ParquetStream:
             raise self._error
         with self._progress:
             self._given += 1
+        self.rows += table.num_rows
         self._queue.put(table)
+
+    def seal(self) -> None:
+        """Take no more tables: the writer writes what is queued and finishes the file (its
+        last row group encoded) on its thread while the caller goes on; :meth:`close` then
+        waits for it and gives the file its name."""
+        if self._open:
+            self._open = False
+            self._queue.put(_DONE)
 
     def close(self) -> None:
         """Write what is queued, finish the file and give it its name."""
-        if not self._open:
+        if self._finished:
             return
         self._finish()
         if self._error is not None:
@@ -111,7 +127,7 @@ class ParquetStream:
 
     def abort(self) -> None:
         """Stop writing and delete the unfinished file (the file's name is never taken)."""
-        if self._open:
+        if not self._finished:
             self._finish()
         Path(self._tmp).unlink(missing_ok=True)
 
@@ -130,9 +146,9 @@ class ParquetStream:
             self._progress.notify_all()
 
     def _finish(self) -> None:
-        self._open = False
-        self._queue.put(_DONE)
+        self.seal()
         self._thread.join()
+        self._finished = True
 
     def _work(self) -> None:
         """Take tables off the queue and write full row groups until told that none follow.
@@ -153,7 +169,7 @@ class ParquetStream:
             while (table := self._queue.get()) is not _DONE:
                 if writer is None:
                     schema = table.schema
-                    writer = pq.ParquetWriter(self._tmp, schema, compression=self._compression)
+                    writer = ParquetWriter(self._tmp, schema, compression=self._compression)
                 elif not table.schema.equals(schema):
                     raise pa.ArrowInvalid(f"{self.path}: table schema differs from the "
                                           f"stream's schema:\n{table.schema}\nvs\n{schema}")
@@ -177,7 +193,7 @@ class ParquetStream:
                 self._took()
             done = True
             if writer is None:  # no table came: the file of an empty table
-                pq.write_table(pa.table({}), self._tmp, compression=self._compression)
+                write_parquet_file(pa.table({}), self._tmp, compression=self._compression)
             else:
                 if held:
                     _write_group(writer, pa.Table.from_arrays(_join(left), schema=schema))
@@ -205,7 +221,7 @@ def _join(left: list[list[pa.Array]], rows: pa.Table | None = None) -> list[pa.A
     return joined
 
 
-def _write_group(writer: pq.ParquetWriter, rows: pa.Table) -> None:
+def _write_group(writer: ParquetWriter, rows: pa.Table) -> None:
     """Write ``rows`` as one row group, each column as one array: the pages of a column cut
     from a table of one chunk, as if the whole file had been written at once."""
     writer.write_table(rows.combine_chunks(), row_group_size=max(rows.num_rows, 1))

@@ -160,6 +160,26 @@ def test_event_log_streamed_by_row_group_writes_the_same_file(tmp_path):
     assert pq.ParquetFile(tmp_path / "s.parquet").metadata.num_row_groups > 3
 
 
+def test_parquet_stream_sealed_finishes_on_its_thread(tmp_path):
+    """``seal`` lets the writer finish the file while the caller goes on (``run`` writes the
+    other files meanwhile); the file is the same, named only at ``close``, and takes no more
+    tables."""
+    parts = [pa.table({"x": list(range(k, k + n))}) for k, n in ((0, 5), (5, 7))]
+    stream = ParquetStream(tmp_path / "s.parquet")
+    for part in parts:
+        stream.write(part)
+    assert stream.rows == 12 and stream.row_group_rows == 1024 * 1024
+    stream.seal()
+    with pytest.raises(ValueError, match="closed"):
+        stream.write(parts[0])
+    stream.close()
+    assert stream.closed
+    stream.close()  # a second close does nothing
+    pq.write_table(pa.concat_tables(parts).combine_chunks(), tmp_path / "w.parquet",
+                   compression="zstd")
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+
+
 def test_parquet_stream_abort_leaves_no_file(tmp_path):
     stream = ParquetStream(tmp_path / "s.parquet")
     stream.write(pa.table({"x": [1]}))
