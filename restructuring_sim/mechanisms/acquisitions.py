@@ -192,10 +192,11 @@ class Valuer:
         motive = np.where(tech >= market, TECH, MARKET)
         base = sales * (tech + market)
         if presence and acq.route_share > 0:
-            # the acquirer's own products sold through the target's place in the new market
+            # the acquirer's own products sold through the target's place in a market new to it
             rel = exports.relative_size(model)[f.country[acquirer], f.country[target]]
+            new_market = ~f.markets[acquirer, f.country[target]]
             base = base + (acq.route_share * acq.market_premium * position
-                           * self.unit_revenue[acquirer] * rel)
+                           * self.unit_revenue[acquirer] * rel * new_market)
         return base * noise, motive
 
     def price(self, target, share=1.0):
@@ -546,7 +547,7 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int, floa
                  class_draws(model, f.active, f.sector[i]))
     ok = (j >= 0) & (j != i)
     i, j = i[ok], j[ok]
-    ok = ~f.markets[i, f.country[j]]
+    ok = f.country[j] != f.country[i]
     i, j = i[ok], j[ok]
     share = offered_share(model, j)
     ok = (f.employees[j] * share < f.employees[i]) & valuer.affordable(i, j, share)
