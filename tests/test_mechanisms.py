@@ -589,10 +589,11 @@ def test_a_venture_depth_above_the_us_level_is_one_line(tmp_path):
     assert_one_line_error(result, "countries.JP.venture_depth", "2", "less than or equal to 1")
 
 
-def _presence_targets(leader: bool, overrides=()) -> set[int]:
-    """Targets a US software firm of 30,000 employees, selling at home only, proposes to buy
-    when it sets out to enter France, where a medium firm (firm 1, 120 employees), with
-    ``leader`` a firm of 1,500 (firm 2), and 400 firms of 10 employees sell."""
+def _presence_targets(leader: bool, overrides=(), served: bool = False) -> set[int]:
+    """Targets a US software firm of 30,000 employees, selling at home only (and in France
+    with ``served``), proposes to buy when it sets out to enter France, where a medium firm
+    (firm 1, 120 employees), with ``leader`` a firm of 1,500 (firm 2), and 400 firms of 10
+    employees sell."""
     employees = [30_000, 120, *([1_500] if leader else []), *[10] * 400]
     n = len(employees)
     model = tiny(dict(employees=employees, sector=["software"] * n,
@@ -602,6 +603,7 @@ def _presence_targets(leader: bool, overrides=()) -> set[int]:
     f = model.firms
     f.markets[0] = False
     f.markets[0, f.country[0]] = True
+    f.markets[0, f.country[1]] = served
     return {j for _, j, *_ in acquisitions._presence_hunts(model, acquisitions.Valuer(model))}
 
 
@@ -643,6 +645,31 @@ def test_a_presence_target_carries_its_buyers_own_sales_in_proportion_to_route_s
     assert alone[0] == pytest.approx(alone[1])
     assert (some > alone).all() and some[0] > some[1]
     assert (more - alone) == pytest.approx(2 * (some - alone))
+
+
+def test_a_presence_hunt_strengthens_a_market_it_serves_without_routing_its_sales_there():
+    """A unit that already sells in France can still buy a French leader for its position
+    (presence in a segment), but its own sales routed through the place count only where the
+    market is new to it; a hunt never buys at home."""
+    assert _presence_targets(leader=True, served=True) == {2}
+    pop = dict(employees=[30_000, 1_500], sector=["software"] * 2, country=["US", "FR"])
+    model = tiny(pop, ["acquisitions.value_noise=0", "acquisitions.route_share=0.2"])
+    f = model.firms
+    valuer = acquisitions.Valuer(model)
+    fr = f.country[1]
+    f.markets[0] = False
+    f.markets[0, f.country[0]] = True
+    new, _ = valuer.value(np.array([0]), np.array([1]), presence=True)
+    f.markets[0, fr] = True
+    served, _ = valuer.value(np.array([0]), np.array([1]), presence=True)
+    position = acquisitions.Valuer(model).position(np.array([1]))
+    alone = model.scenario.acquisitions.market_premium * position * f.base_revenue[1]
+    assert served == pytest.approx(alone) and new > served
+    home = tiny(dict(employees=[30_000, 1_500, *[10] * 50], sector=["software"] * 52,
+                     country=["US"] * 52),
+                ["acquisitions.presence_rate=1", "acquisitions.candidates=50",
+                 "acquisitions.value_noise=0"])
+    assert acquisitions._presence_hunts(home, acquisitions.Valuer(home)) == []
 
 
 def test_a_technology_spread_over_the_buyers_sales_favours_small_targets_per_dollar():

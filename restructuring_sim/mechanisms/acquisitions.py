@@ -16,18 +16,21 @@ Four motives, each a rule over firms' state:
   idiosyncratic lognormal factor; the price is ``price_to_sales`` times revenue. The motive is
   the larger of the two parts.
 * ``market`` (presence abroad): each unit of a large firm (with chance
-  ``acquisitions.presence_rate`` a year) sets out to enter a foreign market where it does not
-  yet sell: it examines twice ``candidates`` firms of its sector anywhere (half among large
-  firms, the market's leaders an entrant's market research lists first, half by size class,
-  both by visibility), keeps those smaller than itself in countries where it does not sell,
-  and buys the one whose value exceeds its price and the cross-border deal cost by most per
-  dollar paid. The value is the target's revenue times ``market_premium * position``, plus
-  the unit's own sales it can route through that place (``route_share`` of what it would sell
-  in the market, its revenue times the market's demand relative to home's, times
-  ``market_premium * position``): the unit buys a place in a market for its own products too
-  (Anand and Delios 2002), and foreign firms' technology is the technology hunts'
-  quarry. The paper: "a major motive for the acquisition of large firms is to strengthen
-  market presence" in a product or service segment.
+  ``acquisitions.presence_rate`` a year) sets out to buy a place in a foreign market of its
+  sector, one where it does not sell yet or one where it does: it examines twice
+  ``candidates`` firms of its sector anywhere (half among large firms, the market's leaders an
+  entrant's market research lists first, half by size class, both by visibility), keeps those
+  smaller than itself abroad, and buys the one whose value exceeds its price and the
+  cross-border deal cost by most per dollar paid. The value is the target's revenue times
+  ``market_premium * position``, plus, in a market new to the unit, the unit's own sales it can
+  route through that place (``route_share`` of what it would sell in the market, its revenue
+  times the market's demand relative to home's, times ``market_premium * position``): the unit
+  buys a place in a market for its own products too (Anand and Delios 2002), and foreign
+  firms' technology is the technology hunts' quarry. The paper: "a major motive for the
+  acquisition of large firms is to strengthen market presence" in a product or service
+  segment, which a firm already selling in a country strengthens by buying a leader there.
+  Hunts confined to markets new to the unit ran dry as multinationals spread (by 2000 three in
+  four foreign candidates were in markets the hunter served; 40,000 firms, seed 1).
 
   A target's **market position** is ``m / (m + position_scale)``, ``m`` its sales in its home
   market relative to the mean firm's there (``market_share``). What an entrant buys is a place
@@ -149,11 +152,11 @@ class Valuer:
         the target sells in and the acquirer does not, times the target's :meth:`position` in
         its home market: what the markets a firm opens are worth depends on its place in them.
 
-        With ``presence`` (a unit entering a country where it does not sell, the target's) the
-        target's sales are all in a market new to the acquirer, and the value is
-        ``market_premium`` times the position: a unit setting out to enter a market buys
-        a place in it, and adds ``route_share`` of what it would sell there (its revenue times
-        the market's firm-level demand relative to home's) carried by that position.
+        With ``presence`` (a unit buying a place in the target's market abroad) the value is
+        ``market_premium`` times the position: a unit setting out to enter or strengthen its
+        presence in a market buys a place in it, and where the market is new to it adds
+        ``route_share`` of what it would sell there (its revenue times the market's firm-level
+        demand relative to home's) carried by that position.
         The technology of foreign firms is what the technology hunts look for
         (``search_rate``); counting it here too made each presence hunt a second technology
         hunt, which bought the largest firm the unit could afford, mostly a medium one, under
@@ -522,8 +525,8 @@ def _sell_units(model, cond, sales, counts) -> None:
 
 
 def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int, float]]:
-    """Large firms buy a firm in a foreign country where they do not sell yet (motive
-    ``market``); the FDI and merger-control gates come after, as for every proposal.
+    """Large firms buy a place in a foreign market, new to them or not (motive ``market``);
+    the FDI and merger-control gates come after, as for every proposal.
 
     Half the candidates are drawn among the large firms of the hunter's sector, by
     visibility: an entrant's market research lists a market's leading firms first, and those
@@ -537,9 +540,9 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int, floa
         return []
     count = np.bincount(hunters, minlength=len(f))
     # candidates of the hunter's sector anywhere, half among large firms, half by size class,
-    # by visibility (twice the usual number: those in countries where it already sells drop
-    # out); the target's country is the one entered, so that countries come up in proportion
-    # to their firms, as markets do
+    # by visibility (twice the usual number: those at home drop out); the target's country is
+    # the market entered or strengthened, so that countries come up in proportion to their
+    # firms, as markets do
     k = 2 * acq.candidates
     i = np.repeat(hunters, k)
     among_large = np.arange(len(i)) % 2 == 0
