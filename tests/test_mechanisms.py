@@ -648,10 +648,12 @@ def test_a_presence_target_carries_its_buyers_own_sales_in_proportion_to_route_s
 
 
 def test_a_presence_hunt_strengthens_a_market_it_serves_without_routing_its_sales_there():
-    """A unit that already sells in France can still buy a French leader for its position
-    (presence in a segment), but its own sales routed through the place count only where the
-    market is new to it; a hunt never buys at home."""
-    assert _presence_targets(leader=True, served=True) == {2}
+    """With ``presence_in_served`` a unit that already sells in France can still buy a French
+    leader for its position (presence in a segment), but its own sales routed through the
+    place count only where the market is new to it; a hunt never buys at home."""
+    switch = ["acquisitions.presence_in_served=true"]
+    assert _presence_targets(leader=True, served=True) == set()  # off: new markets only
+    assert _presence_targets(leader=True, overrides=switch, served=True) == {2}
     pop = dict(employees=[30_000, 1_500], sector=["software"] * 2, country=["US", "FR"])
     model = tiny(pop, ["acquisitions.value_noise=0", "acquisitions.route_share=0.2"])
     f = model.firms
@@ -668,7 +670,7 @@ def test_a_presence_hunt_strengthens_a_market_it_serves_without_routing_its_sale
     home = tiny(dict(employees=[30_000, 1_500, *[10] * 50], sector=["software"] * 52,
                      country=["US"] * 52),
                 ["acquisitions.presence_rate=1", "acquisitions.candidates=50",
-                 "acquisitions.value_noise=0"])
+                 "acquisitions.value_noise=0", *switch])
     assert acquisitions._presence_hunts(home, acquisitions.Valuer(home)) == []
 
 
