@@ -35,6 +35,7 @@ def __getattr__(name: str):
         return getattr(term, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 #: Arrow's allocator (the mimalloc of pyarrow's wheels) asks the kernel for transparent huge
 #: pages (``madvise(MADV_HUGEPAGE)`` on the 1 GiB arena it reserves at its first allocation).
 #: Where the kernel compacts memory to find them (``defrag`` set to ``madvise``, as on the

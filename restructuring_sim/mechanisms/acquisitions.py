@@ -20,21 +20,20 @@ Four motives, each a rule over firms' state:
   sector where it does not sell yet (with ``presence_in_served``, or one where it does): it
   examines twice ``candidates`` firms of its sector anywhere (half among large firms, the
   market's leaders an entrant's market research lists first, half by size class, both by
-  visibility), keeps those smaller than itself in those countries, and buys the one whose
-  value exceeds its price and the
-  cross-border deal cost by most per dollar paid. The value is the target's revenue times
-  ``market_premium * position``, plus, in a market new to the unit, the unit's own sales it can
-  route through that place (``route_share`` of what it would sell in the market, its revenue
-  times the market's demand relative to home's, times ``market_premium * position``): the unit
-  buys a place in a market for its own products too (Anand and Delios 2002), and foreign
-  firms' technology is the technology hunts' quarry. The paper: "a major motive for the
-  acquisition of large firms is to strengthen market presence" in a product or service
-  segment, which a firm already selling in a country strengthens by buying a leader there
-  (``presence_in_served``). Hunts confined to markets new to the unit run dry as
+  visibility), keeps those smaller than itself in those countries, and buys the one whose value
+  exceeds its price and the cross-border deal cost by most per dollar paid. The value is the
+  target's revenue times ``market_premium * position``, plus, in a market new to the unit, the
+  unit's own sales it can route through that place (``route_share`` of what it would sell in the
+  market, its revenue times the market's demand relative to home's, times ``market_premium *
+  position``): the unit buys a place in a market for its own products too (Anand and Delios
+  2002), and foreign firms' technology is the technology hunts' quarry. The paper: "a major
+  motive for the acquisition of large firms is to strengthen market presence" in a product or
+  service segment, which a firm already selling in a country strengthens by buying a leader
+  there (``presence_in_served``). Hunts confined to markets new to the unit run dry as
   multinationals spread (by 2000 three in four foreign candidates were in markets the hunter
-  served and 7% of hunts found a target worth its price; 40,000 firms, seed 1), so that the
-  fit drove ``presence_rate`` near its ceiling (round 20); with the switch on, the refit put it
-  at 0.35 but fitted the moments less well (round 21, not adopted).
+  served and 7% of hunts found a target worth its price; 40,000 firms, seed 1), so that the fit
+  drove ``presence_rate`` near its ceiling (round 20); with the switch on, the refit put it at
+  0.35 but fitted the moments less well (round 21, not adopted).
 
   A target's **market position** is ``m / (m + position_scale)``, ``m`` its sales in its home
   market relative to the mean firm's there (``market_share``). What an entrant buys is a place
