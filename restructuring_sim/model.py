@@ -362,6 +362,12 @@ class RestructuringModel(Model):
         self._panel = stream
 
     @property
+    def firm_years(self) -> tuple[pa.Table, ...]:
+        """The firm panel's tables kept so far, one per year ended (none when streamed: see
+        :meth:`stream_firms`)."""
+        return tuple(self._firm_years)
+
+    @property
     def streamed_firms(self):
         """The stream the firm panel goes to (see :meth:`stream_firms`), None if kept."""
         return self._panel

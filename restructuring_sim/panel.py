@@ -2,11 +2,12 @@
 
 The yearly firm panel of a run at a million firms is some ten million rows; kept in memory until
 the end and then concatenated, it doubled the run's peak memory, and encoding it took as long as
-a third of the run. :class:`ParquetStream` takes each year's table as soon as the year ends,
+a third of the run. :class:`ParquetStream` takes each year's table as soon as the year ends and
 encodes and compresses it on its own thread (pyarrow releases the GIL while it does) while the
-model steps on, and cuts row groups exactly where ``pyarrow.parquet.write_table`` would cut them
-in the concatenation of every table: the file has the same bytes as one written at the end.
-Like every output (see :mod:`restructuring_sim.io`) the file appears atomically, at
+model steps on. Each table starts a row group of its own, so the panel's row groups are its
+years: a reader that wants one year reads one group (pyarrow's and DuckDB's filters skip the
+others by the ``year`` column's statistics), and at the end of a run only the last year is left
+to encode. Like every output (see :mod:`restructuring_sim.io`) the file appears atomically, at
 :meth:`ParquetStream.close`.
 """
 
@@ -23,7 +24,7 @@ import pyarrow as pa
 
 from restructuring_sim.io import ParquetWriter, new_file_mode, write_parquet_file
 
-#: rows per row group: pyarrow's own default (``write_table`` without ``row_group_size``)
+#: most rows per row group: pyarrow's own default (``write_table`` without ``row_group_size``)
 ROW_GROUP_ROWS = 1024 * 1024
 
 #: tables waiting for the writer thread at most; the model waits when it is this far ahead
@@ -35,7 +36,8 @@ _DONE = object()
 
 
 class ParquetStream:
-    """A Parquet file written table by table (all of one schema) on a background thread.
+    """A Parquet file written table by table (all of one schema) on a background thread, each
+    table as row groups of its own.
 
     Parameters
     ----------
@@ -44,7 +46,8 @@ class ParquetStream:
     compression : str
         Parquet compression codec (the run directory's files use zstd).
     row_group_rows : int
-        Rows per row group (the last may be shorter), counted across tables.
+        Most rows per row group: a longer table is cut into groups of this many rows (its
+        last may be shorter).
 
     Examples
     --------
@@ -56,6 +59,8 @@ class ParquetStream:
     >>> stream.close()
     >>> pa.parquet.read_table(path).column("x").to_pylist()
     [1, 2, 3]
+    >>> pa.parquet.ParquetFile(path).metadata.num_row_groups
+    2
     """
 
     def __init__(self, path: str | Path, *, compression: str = "zstd",
@@ -86,7 +91,7 @@ class ParquetStream:
 
     @property
     def row_group_rows(self) -> int:
-        """Rows per row group (the last may be shorter)."""
+        """Most rows per row group."""
         return self._rows
 
     @property
@@ -132,9 +137,8 @@ class ParquetStream:
         Path(self._tmp).unlink(missing_ok=True)
 
     def wait(self) -> None:
-        """Wait until every table handed to :meth:`write` has been taken in by the writer (its
-        full row groups written), so that a caller about to build the next table holds at most
-        that one in memory besides the rows left over for the next row group."""
+        """Wait until every table handed to :meth:`write` has been written by the writer, so
+        that a caller about to build the next table holds at most that one in memory."""
         with self._progress:
             self._progress.wait_for(lambda: self._taken >= self._given
                                     or self._error is not None)
@@ -151,19 +155,10 @@ class ParquetStream:
         self._finished = True
 
     def _work(self) -> None:
-        """Take tables off the queue and write full row groups until told that none follow.
-
-        The rows left over after a table's full row groups wait for the next tables as a copy,
-        one array per column and table (joined only when their group is written, so that a
-        row is copied twice at most, not once more with every table of a file whose tables
-        are far smaller than a group); the next group is made of them and the new table's
-        first rows column by column, letting each left-over column go once joined, so that
-        the rows of a group are held twice only a column at a time (at a million firms a
-        group is some 170 MB)."""
+        """Take tables off the queue and write each as row groups of its own until told that
+        none follow."""
         writer = None
         schema = None
-        left: list[list[pa.Array]] = []  # the rows left over, pieces per column (none: empty)
-        held = 0  # rows in ``left``
         done = False
         try:
             while (table := self._queue.get()) is not _DONE:
@@ -173,30 +168,14 @@ class ParquetStream:
                 elif not table.schema.equals(schema):
                     raise pa.ArrowInvalid(f"{self.path}: table schema differs from the "
                                           f"stream's schema:\n{table.schema}\nvs\n{schema}")
-                start = 0
-                if held and held + table.num_rows >= self._rows:  # the left-over rows' group
-                    start = self._rows - held
-                    _write_group(writer, pa.Table.from_arrays(
-                        _join(left, table.slice(0, start)), schema=schema))
-                    left, held = [], 0
-                while table.num_rows - start >= self._rows:  # groups within the table
+                for start in range(0, table.num_rows, self._rows):
                     _write_group(writer, table.slice(start, self._rows))
-                    start += self._rows
-                if start < table.num_rows:  # a copy, so that the table's memory can go
-                    rest = table.slice(start)
-                    pieces = [pa.concat_arrays(column.chunks) for column in rest.columns]
-                    left = ([[*kept, piece] for kept, piece in zip(left, pieces, strict=True)]
-                            if held else [[piece] for piece in pieces])
-                    held += rest.num_rows
-                    pieces = None
-                table = rest = None  # hold nothing of the table while waiting for the next
+                table = None  # hold nothing of the table while waiting for the next
                 self._took()
             done = True
             if writer is None:  # no table came: the file of an empty table
                 write_parquet_file(pa.table({}), self._tmp, compression=self._compression)
             else:
-                if held:
-                    _write_group(writer, pa.Table.from_arrays(_join(left), schema=schema))
                 writer.close()
         except BaseException as exc:  # handed to the caller by write or close
             with self._progress:
@@ -209,19 +188,20 @@ class ParquetStream:
                 done = self._queue.get() is _DONE
 
 
-def _join(left: list[list[pa.Array]], rows: pa.Table | None = None) -> list[pa.Array]:
-    """The pieces of each column of ``left``, followed by the same column of ``rows`` if
-    given, as one array; the entries of ``left`` are dropped as they are joined (the caller's
-    list holds nothing afterwards), so that their memory goes a column at a time."""
-    joined = []
-    for k in range(len(left)):
-        tail = rows.column(k).chunks if rows is not None else []
-        joined.append(pa.concat_arrays([*left[k], *tail]))
-        left[k] = None
-    return joined
-
-
 def _write_group(writer: ParquetWriter, rows: pa.Table) -> None:
-    """Write ``rows`` as one row group, each column as one array: the pages of a column cut
-    from a table of one chunk, as if the whole file had been written at once."""
+    """Write ``rows`` as one row group, each column as one array: the same pages whatever the
+    chunks the table came in."""
     writer.write_table(rows.combine_chunks(), row_group_size=max(rows.num_rows, 1))
+
+
+def write_tables(tables, path: str | Path, **options) -> None:
+    """Write ``tables`` (all of one schema) to ``path`` as a :class:`ParquetStream` given them
+    one by one does, each table as row groups of its own; ``options`` go to the stream."""
+    stream = ParquetStream(path, **options)
+    try:
+        for table in tables:
+            stream.write(table)
+        stream.close()
+    except BaseException:
+        stream.abort()
+        raise

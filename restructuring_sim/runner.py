@@ -20,7 +20,7 @@ from restructuring_sim.errors import UserError
 from restructuring_sim.events import KINDS
 from restructuring_sim.io import make_out_dir, write_json, write_parquet
 from restructuring_sim.model import RestructuringModel
-from restructuring_sim.panel import ParquetStream
+from restructuring_sim.panel import ParquetStream, write_tables
 from restructuring_sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -147,10 +147,11 @@ def write_run(model: RestructuringModel, out: Path, wall_time: float,
     finishing the stream it was written to, if the model streamed it); ``commit`` gives the
     manifest's ``git_commit`` (see :func:`git_commit_later`).
 
-    A firm panel of one row group (up to some 75,000 firms over the baseline's 13 years; at
-    10,000 firms 170,000 rows, 40 MB) is encoded on its thread while this one writes the other
-    files. A larger panel is finished first, so that the memory its last row group holds is
-    free before the event log is built (at a million firms each takes some 400 MB). The event
+    The firm panel's years are encoded on its thread as they end (a row group each); the last
+    year of a panel of up to a million rows (some 75,000 firms over the baseline's 13 years)
+    is encoded there while this one writes the other files. A larger panel is finished
+    first, so that the memory its last year holds is free before the event log is built (at
+    a million firms each takes some 400 MB). The event
     log is encoded on a second thread while this one writes the other files (pyarrow releases
     the GIL while it encodes); each file is written atomically as before. What the model
     keeps only to save work in later steps is let go of first
@@ -158,8 +159,8 @@ def write_run(model: RestructuringModel, out: Path, wall_time: float,
     model.release_caches()
     panel = model.streamed_firms
     alongside = panel is not None and panel.rows <= panel.row_group_rows
-    if panel is None:
-        write_parquet(model.firms_table(), out / "firms.parquet")
+    if panel is None:  # the file the stream would have written: a row group per year
+        write_tables(model.firm_years, out / "firms.parquet")
     elif alongside:
         panel.seal()
     else:

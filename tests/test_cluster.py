@@ -110,8 +110,18 @@ def test_validate_workers_contradict_a_cluster():
     assert_one_line_error(r, "--workers 2", "only with --executor local")
 
 
-def test_parquet_stream_cuts_row_groups_across_tables(tmp_path):
-    """Tables streamed one by one give the file of their concatenation written at once."""
+def _written_table_by_table(path, parts, row_group_rows=None):
+    """The file pyarrow's own writer makes of ``parts``, each table written on its own."""
+    with pq.ParquetWriter(path, parts[0].schema, compression="zstd") as writer:
+        for part in parts:
+            writer.write_table(part.combine_chunks(), row_group_size=row_group_rows)
+    return path.read_bytes()
+
+
+def test_parquet_stream_starts_a_row_group_with_each_table(tmp_path):
+    """Each table streamed is row groups of its own, cut at ``row_group_rows``: a yearly panel's
+    groups are its years. The rows are the tables' concatenation, and the bytes those of
+    pyarrow's writer given the same tables."""
     parts = [pa.table({"x": list(range(k, k + n)), "y": [float(i) for i in range(n)]})
              for k, n in ((0, 5), (5, 7), (12, 1), (13, 6))]
     stream = ParquetStream(tmp_path / "s.parquet", row_group_rows=4)
@@ -119,16 +129,18 @@ def test_parquet_stream_cuts_row_groups_across_tables(tmp_path):
         stream.write(part)
     assert not (tmp_path / "s.parquet").exists()  # the name appears only when complete
     stream.close()
-    whole = pa.concat_tables(parts).combine_chunks()
-    pq.write_table(whole, tmp_path / "w.parquet", compression="zstd", row_group_size=4)
-    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
-    assert pq.ParquetFile(tmp_path / "s.parquet").metadata.num_row_groups == 5
+    file = pq.ParquetFile(tmp_path / "s.parquet")
+    sizes = [file.metadata.row_group(g).num_rows for g in range(file.metadata.num_row_groups)]
+    assert sizes == [4, 1, 4, 3, 1, 4, 2]
+    assert file.read().equals(pa.concat_tables(parts))
+    assert ((tmp_path / "s.parquet").read_bytes()
+            == _written_table_by_table(tmp_path / "w.parquet", parts, 4))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet", "w.parquet"]
 
 
 def test_parquet_stream_waited_for_writes_the_same_file(tmp_path):
     """Waiting for the writer after each table (as the model does before building the next)
-    and dictionary columns, whose left-over rows are copied, change no byte."""
+    and dictionary columns change no byte."""
     labels = pa.array(["a", "b", "c"])
     parts = [pa.table({"x": list(range(k, k + n)),
                        "s": pa.DictionaryArray.from_arrays(pa.array([i % 3 for i in range(n)],
@@ -139,9 +151,8 @@ def test_parquet_stream_waited_for_writes_the_same_file(tmp_path):
         stream.write(part)
         stream.wait()
     stream.close()
-    whole = pa.concat_tables(parts).combine_chunks()
-    pq.write_table(whole, tmp_path / "w.parquet", compression="zstd", row_group_size=4)
-    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert ((tmp_path / "s.parquet").read_bytes()
+            == _written_table_by_table(tmp_path / "w.parquet", parts, 4))
 
 
 def test_event_log_streamed_by_row_group_writes_the_same_file(tmp_path):
@@ -175,9 +186,8 @@ def test_parquet_stream_sealed_finishes_on_its_thread(tmp_path):
     stream.close()
     assert stream.closed
     stream.close()  # a second close does nothing
-    pq.write_table(pa.concat_tables(parts).combine_chunks(), tmp_path / "w.parquet",
-                   compression="zstd")
-    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert (tmp_path / "s.parquet").read_bytes() == _written_table_by_table(
+        tmp_path / "w.parquet", parts)
 
 
 def test_parquet_stream_abort_leaves_no_file(tmp_path):
@@ -208,6 +218,18 @@ def test_streamed_firm_panel_equals_the_kept_one(tmp_path):
     model.run()
     assert pq.read_table(tmp_path / "run" / "firms.parquet").equals(model.firms_table())
     assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".")]
+    # a row group per year, which a reader of one year can pick by the year's statistics
+    meta = pq.ParquetFile(tmp_path / "run" / "firms.parquet").metadata
+    year = meta.schema.names.index("year")
+    spans = [(meta.row_group(g).column(year).statistics.min,
+              meta.row_group(g).column(year).statistics.max) for g in range(meta.num_row_groups)]
+    assert spans == [(y, y) for y in range(1988, 2001)]
+    # the file a kept panel makes is the streamed one, byte for byte
+    from restructuring_sim.runner import write_run
+
+    write_run(model, tmp_path / "kept", 0.0, lambda: None)
+    assert ((tmp_path / "kept" / "firms.parquet").read_bytes()
+            == (tmp_path / "run" / "firms.parquet").read_bytes())
 
 
 def test_a_dask_worker_killed_on_every_try_is_a_one_line_error():
