@@ -647,6 +647,44 @@ def test_a_presence_target_carries_its_buyers_own_sales_in_proportion_to_route_s
     assert (more - alone) == pytest.approx(2 * (some - alone))
 
 
+def test_a_presence_targets_channel_carries_at_most_route_capacity_times_its_own_sales():
+    """With ``route_capacity`` the buyer's own sales routed through a target count only up to
+    that many times the target's sales on offer: a small firm's customer ties carry little of
+    a large entrant's products, a leader's most of what the route would carry; at 0 the
+    target is worth its position alone, and unbounded the route is the buyer's."""
+    pop = dict(employees=[30_000, 20, 1_500], sector=["software"] * 3,
+               country=["US", "FR", "FR"])
+
+    def values(capacity):
+        model = tiny(pop, ["acquisitions.value_noise=0", "acquisitions.route_share=0.2",
+                           f"acquisitions.route_capacity={capacity}"])
+        valuer = acquisitions.Valuer(model)
+        value, _ = valuer.value(np.array([0, 0]), np.array([1, 2]), presence=True)
+        premium = model.scenario.acquisitions.market_premium
+        own = premium * valuer.position(np.array([1, 2])) * valuer.revenue[[1, 2]]
+        return value, own
+
+    unbounded, own = values("inf")
+    none_carried, _ = values(0)
+    assert none_carried == pytest.approx(own)
+    bounded, _ = values(1)
+    assert (bounded <= unbounded + 1e-12).all()
+    assert bounded[0] == pytest.approx(2 * own[0])  # the small firm carries its own volume
+    assert (bounded - own)[1] > (bounded - own)[0]
+    assert values(1e6)[0] == pytest.approx(unbounded)
+
+
+def test_units_are_offered_from_unit_sale_min_units():
+    """A firm of 1,500 employees (6 ** 0.35, about 1.87 units) is offered whole below the
+    threshold of 2 units and one unit of it at 1.75; one of 300 employees stays whole."""
+    pop = dict(employees=[1_500, 300], sector=["pharma"] * 2, country=["US"] * 2)
+    base = ["behaviour.division_elasticity=0.35"]
+    assert acquisitions.offered_share(tiny(pop, base), np.arange(2)).tolist() == [1.0, 1.0]
+    share = acquisitions.offered_share(
+        tiny(pop, [*base, "acquisitions.unit_sale_min_units=1.75"]), np.arange(2))
+    assert share.tolist() == pytest.approx([1 / 6 ** 0.35, 1.0])
+
+
 def test_a_presence_hunt_strengthens_a_market_it_serves_without_routing_its_sales_there():
     """With ``presence_in_served`` a unit that already sells in France can still buy a French
     leader for its position (presence in a segment), but its own sales routed through the

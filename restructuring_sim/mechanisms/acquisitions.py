@@ -25,8 +25,10 @@ Four motives, each a rule over firms' state:
   target's revenue times ``market_premium * position``, plus, in a market new to the unit, the
   unit's own sales it can route through that place (``route_share`` of what it would sell in the
   market, its revenue times the market's demand relative to home's, times ``market_premium *
-  position``): the unit buys a place in a market for its own products too (Anand and Delios
-  2002), and foreign firms' technology is the technology hunts' quarry. The paper: "a major
+  position``; with ``route_capacity`` at most that many times the target's own sales, which
+  its customer ties and distribution carry): the unit buys a place in a market for its own
+  products too (Anand and Delios 2002), and foreign firms' technology is the technology hunts'
+  quarry. The paper: "a major
   motive for the acquisition of large firms is to strengthen market presence" in a product or
   service segment, which a firm already selling in a country strengthens by buying a leader
   there (``presence_in_served``). Hunts confined to markets new to the unit run dry as
@@ -86,6 +88,8 @@ target's (country, sector) market, measured in employees of home firms, above
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from restructuring_sim import lifecycle
@@ -102,8 +106,9 @@ DIRECT, PRIOR, CLUSTER = (CHANNELS.index(c) for c in ("direct", "prior_partner",
 
 def offered_share(model, firms: np.ndarray) -> np.ndarray:
     """Share of each of ``firms`` a hunting buyer can acquire: one unit (``1 / units``, see
-    :func:`restructuring_sim.mechanisms.units.divisions`) of a firm of two units or more, else
-    the whole firm.
+    :func:`restructuring_sim.mechanisms.units.divisions`) of a firm of
+    ``acquisitions.unit_sale_min_units`` units or more (2 in the baseline, a firm of about
+    1,800 employees), else the whole firm.
 
     A firm of several business units and affiliates sells units it does not need (divestiture),
     and a buyer seeking a product segment or a foreign market buys such a unit rather than the
@@ -114,7 +119,7 @@ def offered_share(model, firms: np.ndarray) -> np.ndarray:
     assets", J. Finance).
     """
     u = units.divisions(model)[firms]
-    return np.where(u >= 2.0, 1.0 / u, 1.0)
+    return np.where(u >= model.scenario.acquisitions.unit_sale_min_units, 1.0 / u, 1.0)
 
 
 class Valuer:
@@ -159,7 +164,9 @@ class Valuer:
         ``market_premium`` times the position: a unit setting out to enter or strengthen its
         presence in a market buys a place in it, and where the market is new to it adds
         ``route_share`` of what it would sell there (its revenue times the market's firm-level
-        demand relative to home's) carried by that position.
+        demand relative to home's) carried by that position, at most ``route_capacity`` times
+        the target's own sales on offer (if set): a firm's customer ties and distribution carry
+        only so much beside what they already sell.
         The technology of foreign firms is what the technology hunts look for
         (``search_rate``); counting it here too made each presence hunt a second technology
         hunt, which bought the largest firm the unit could afford, mostly a medium one, under
@@ -201,8 +208,13 @@ class Valuer:
             # the acquirer's own products sold through the target's place in a market new to it
             rel = exports.relative_size(model)[f.country[acquirer], f.country[target]]
             new_market = ~f.markets[acquirer, f.country[target]]
-            base = base + (acq.route_share * acq.market_premium * position
-                           * self.unit_revenue[acquirer] * rel * new_market)
+            route = (acq.route_share * acq.market_premium * position
+                     * self.unit_revenue[acquirer] * rel)
+            if math.isfinite(acq.route_capacity):
+                # the target's customers and distribution carry so much beside its own sales
+                route = np.minimum(route, acq.market_premium * position * acq.route_capacity
+                                   * sales)
+            base = base + route * new_market
         return base * noise, motive
 
     def price(self, target, share=1.0):
