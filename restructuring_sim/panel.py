@@ -51,15 +51,15 @@ class ParquetStream:
 
     Examples
     --------
-    >>> import pyarrow as pa, tempfile, pathlib
+    >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
     >>> stream = ParquetStream(path)
     >>> stream.write(pa.table({"x": [1, 2]}))
     >>> stream.write(pa.table({"x": [3]}))
     >>> stream.close()
-    >>> pa.parquet.read_table(path).column("x").to_pylist()
+    >>> pq.read_table(path).column("x").to_pylist()
     [1, 2, 3]
-    >>> pa.parquet.ParquetFile(path).metadata.num_row_groups
+    >>> pq.ParquetFile(path).metadata.num_row_groups
     2
     """
 
