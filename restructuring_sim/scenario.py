@@ -902,7 +902,9 @@ class Acquisitions(_Strict):
                            "with presence hunts in served markets and a bounded route "
                            "(40,000 firms, seed 1, presence_rate 0.4) the model's large targets "
                            "are units and whole firms in equal numbers at 1.75 (659 and 658 "
-                           "in 1988-2000; 2 gives 475 and 700, 1.5 gives 895 and 567)"},
+                           "in 1988-2000; 2 gives 475 and 700, 1.5 gives 895 and 567); 2 "
+                           "until a refit adopts 1.75 (round 22 did not: "
+                           "experiments/calibration/round22_route/)"},
     )
     route_capacity: float = Field(
         math.inf, ge=0,
@@ -917,7 +919,9 @@ class Acquisitions(_Strict):
                            "(the baseline), a unit's own sales routed through a firm of 20 or "
                            "100 employees make presence hunts buy small and medium firms for a "
                            "market (40,000 firms, seed 1: 210 small and 935 medium of 1,606 "
-                           "cross-border presence deals in 1988-2000; at 1: 6 and 742)"},
+                           "cross-border presence deals in 1988-2000; at 1: 6 and 742); "
+                           "unbounded until a refit adopts 1 (round 22 did not: "
+                           "experiments/calibration/round22_route/)"},
     )
     route_share: float = Field(
         0.2, ge=0, le=1,
@@ -947,7 +951,10 @@ class Acquisitions(_Strict):
                            "market presence in a product or service segment; off in the "
                            "baseline: refitted with it on (round 21, "
                            "experiments/calibration/round21_served/) the check put 12 of 15 "
-                           "fitted moments within against round 20's 14"},
+                           "fitted moments within against round 20's 14, and with "
+                           "route_capacity 1 and unit_sale_min_units 1.75 too (round 22, "
+                           "experiments/calibration/round22_route/) 12, at a lower loss and "
+                           "with no fitted value near a prior's edge"},
     )
     tech_spread: float = Field(
         0.0, ge=0, le=1,
