@@ -25,19 +25,18 @@ Four motives, each a rule over firms' state:
   target's revenue times ``market_premium * position``, plus, in a market new to the unit, the
   unit's own sales it can route through that place (``route_share`` of what it would sell in the
   market, its revenue times the market's demand relative to home's, times ``market_premium *
-  position``; with ``route_capacity`` at most that many times the target's own sales, which
-  its customer ties and distribution carry): the unit buys a place in a market for its own
-  products too (Anand and Delios 2002), and foreign firms' technology is the technology hunts'
-  quarry. The paper: "a major
-  motive for the acquisition of large firms is to strengthen market presence" in a product or
-  service segment, which a firm already selling in a country strengthens by buying a leader
-  there (``presence_in_served``). Hunts confined to markets new to the unit run dry as
-  multinationals spread (by 2000 three in four foreign candidates were in markets the hunter
-  served and 7% of hunts found a target worth its price; 40,000 firms, seed 1), so that the fit
-  drove ``presence_rate`` near its ceiling (round 20); with the switch on, the refit put it at
-  0.35 but fitted the moments less well (round 21, not adopted), and so did a refit with the
-  route bounded and units sold from 1.75 units too (round 22: presence rate 0.32, no fitted
-  value near a prior's edge, 12 of 15 moments within; docs/calibration.md).
+  position``; with ``route_capacity`` at most that many times the target's own sales, which its
+  customer ties and distribution carry): the unit buys a place in a market for its own products
+  too (Anand and Delios 2002), and foreign firms' technology is the technology hunts' quarry.
+  The paper: "a major motive for the acquisition of large firms is to strengthen market
+  presence" in a product or service segment, which a firm already selling in a country
+  strengthens by buying a leader there (``presence_in_served``). Hunts confined to markets new
+  to the unit run dry as multinationals spread (by 2000 three in four foreign candidates were in
+  markets the hunter served and 7% of hunts found a target worth its price; 40,000 firms, seed
+  1), so that the fit drove ``presence_rate`` near its ceiling (round 20); with the switch on,
+  the refit put it at 0.35 but fitted the moments less well (round 21, not adopted), and so did
+  a refit with the route bounded and units sold from 1.75 units too (round 22: presence rate
+  0.32, no fitted value near a prior's edge, 12 of 15 moments within; docs/calibration.md).
 
   A target's **market position** is ``m / (m + position_scale)``, ``m`` its sales in its home
   market relative to the mean firm's there (``market_share``). What an entrant buys is a place
