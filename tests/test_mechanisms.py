@@ -685,6 +685,17 @@ def test_units_are_offered_from_unit_sale_min_units():
     assert share.tolist() == pytest.approx([1 / 6 ** 0.35, 1.0])
 
 
+@pytest.mark.parametrize("setting,allowed", [
+    ("acquisitions.route_capacity=-1", "greater than or equal to 0"),
+    ("acquisitions.route_capacity=nan", "greater than or equal to 0"),
+    ("acquisitions.unit_sale_min_units=0.5", "greater than or equal to 1"),
+])
+def test_bad_acquisition_bounds_are_one_line_errors(tmp_path, setting, allowed):
+    result = invoke("run", BASELINE, "--set", setting, "--out", tmp_path / "run")
+    assert_one_line_error(result, setting.split("=")[0], allowed)
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_presence_hunt_strengthens_a_market_it_serves_without_routing_its_sales_there():
     """With ``presence_in_served`` a unit that already sells in France can still buy a French
     leader for its position (presence in a segment), but its own sales routed through the
