@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from test_paper import A, frame, row
 
-from restructuring_sim.paper import shape
+from restructuring_sim.events import ACQUISITION_MOTIVES
+from restructuring_sim.paper import shape, trends
 
 
 def grow_then_lead(services_from: int) -> pd.DataFrame:
@@ -87,3 +88,81 @@ def test_a_falling_series_fails_the_rise():
     assert table.loc["sme_alliances_rise", "model"] < 0
     assert not table.loc["sme_alliances_rise", "pass"]
     assert not table.loc["services_lead_from", "pass"]  # services lead from 1990: too early
+
+
+def bought(year, target, motive, countries=("US", "DE"), reported=True) -> dict:
+    """A cross-border acquisition of a ``target``-sized firm by a large one."""
+    return {**row("acquisition", year, ["large", target], list(countries)), "motive": motive,
+            "reported": reported}
+
+
+def test_tallies_count_sectors_halves_regions_and_motives():
+    rows = [{**row(A, 1992, ["large", "small"], ["US", "DE"], sector="automotive"),
+             "reported": True}]
+    rows += [{**row(A, year, ["large", "medium", "small"], ["US", "DE", "JP"],
+                    sector="software"), "reported": True} for year in (1996, 1999)]
+    rows += [{**row(A, 1997, ["large", "small"], ["DE", "JP"], sector="pharma"),
+              "reported": False}]  # not in the database
+    rows += [bought(1995, "large", "market"), bought(1996, "large", "technology"),
+             bought(1996, "large", "market"), bought(1997, "small", "distress"),
+             bought(1998, "medium", "technology"), bought(1999, "small", "succession"),
+             bought(1999, "small", "technology", countries=("US", "US")),  # domestic
+             bought(2001, "small", "market")]  # after the decade
+    t = shape.tallies(trends.reported(frame(rows)))
+    assert t[["leading_early", "leading_late", "other_early", "other_late"]].tolist() == [
+        0, 2, 1, 0]
+    # SME participations: the automotive deal's small German firm and the German and Japanese
+    # SMEs of each software deal; the US firms are the large ones
+    assert t["sme_participations"] == 5
+    assert t["north_american_participations"] == 0
+    assert t["large_target_market"] == 2 and t["large_target_technology"] == 1
+    assert t["sme_target_technology"] == 1 and t["sme_target_succession"] == 1
+    assert t["sme_target_distress"] == 1 and t["sme_target_market"] == 0
+
+    checks = shape.check([shape.yearly(frame(rows))], [t, t]).set_index("name")
+    assert checks.loc["large_targets_for_presence", "model"] == pytest.approx(2 / 3)
+    assert checks.loc["large_targets_for_presence", "pass"]
+    assert checks.loc["sme_targets_for_technology", "model"] == pytest.approx(2 / 3)
+    assert checks.loc["sme_targets_for_technology", "pass"]
+    assert checks.loc["north_american_smes_lead", "model"] == 0
+    assert not checks.loc["north_american_smes_lead", "pass"]
+    # the other sectors fell to nothing while the leading ones rose from nothing
+    assert math.isnan(checks.loc["growth_led_by_ict_and_pharma", "model"])
+    assert not checks.loc["growth_led_by_ict_and_pharma", "pass"]
+
+
+def test_growth_led_compares_yearly_rates_of_the_two_halves():
+    t = pd.Series({"leading_early": 5, "leading_late": 12, "other_early": 10, "other_late": 12,
+                   "sme_participations": 4, "north_american_participations": 3,
+                   **{f"{size}_target_{m}": 0 for size in ("large", "sme")
+                      for m in ACQUISITION_MOTIVES}}, dtype=float)
+    t["large_target_technology"] = 2  # more technology than market: fails
+    t["large_target_market"] = 1
+    checks = shape.check([shape.yearly(grow_then_lead(1995))], [t]).set_index("name")
+    # leading: 1 a year, then 2; the others: 2 a year, then 2
+    assert checks.loc["growth_led_by_ict_and_pharma", "model"] == pytest.approx(2.0)
+    assert checks.loc["growth_led_by_ict_and_pharma", "pass"]
+    assert checks.loc["north_american_smes_lead", "model"] == pytest.approx(0.75)
+    assert checks.loc["north_american_smes_lead", "pass"]
+    assert not checks.loc["large_targets_for_presence", "pass"]
+    assert math.isnan(checks.loc["sme_targets_for_technology", "model"])  # no SME bought
+
+
+def test_sector_statements_rank_the_sectors():
+    table = pd.DataFrame({
+        "licensing_share": [0.7, 0.6, 0.1, 0.2, 0.0],
+        "joint_venture_share": [0.0, 0.0, 0.3, 0.4, 0.1],
+        "marketing_share": [0.5, 0.2, 0.5, 0.9, 0.8],
+    }, index=["software", "pharma", "telecom", "finance", "wholesale"])
+    checks = shape.check([shape.yearly(grow_then_lead(1995))], sectors=table).set_index("name")
+    assert checks.loc["licensing_in_software_and_pharma", "model"] == pytest.approx(0.6)
+    assert checks.loc["licensing_in_software_and_pharma", "pass"]
+    assert checks.loc["joint_ventures_in_telecom_and_finance", "pass"]
+    assert checks.loc["wholesale_for_marketing", "model"] == pytest.approx(0.8)
+    assert checks.loc["wholesale_for_marketing", "pass"]
+    table.loc["wholesale", "joint_venture_share"] = 0.35  # above telecom's
+    table.loc["wholesale", "marketing_share"] = 0.4
+    checks = shape.check([shape.yearly(grow_then_lead(1995))], sectors=table).set_index("name")
+    assert not checks.loc["joint_ventures_in_telecom_and_finance", "pass"]
+    assert not checks.loc["wholesale_for_marketing", "pass"]
+    assert "growth_led_by_ict_and_pharma" not in checks.index  # no tallies given

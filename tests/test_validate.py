@@ -64,9 +64,12 @@ def test_writes_plots_and_table(ensemble):
     record = json.loads((out / "moments.json").read_text())
     sc = load_scenario(BASELINE)
     assert record["source"]["seeds"] == replicate_seeds(sc.simulation.seed, 3)
-    assert [c["name"] for c in record["shape"]] == ["sme_alliances_rise", "services_lead_from",
-                                                     "sme_deals_with_a_large_firm",
-                                                     "large_firms_start"]
+    assert [c["name"] for c in record["shape"]] == [
+        "sme_alliances_rise", "services_lead_from", "sme_deals_with_a_large_firm",
+        "large_firms_start", "growth_led_by_ict_and_pharma", "north_american_smes_lead",
+        "large_targets_for_presence", "sme_targets_for_technology",
+        "licensing_in_software_and_pharma", "joint_ventures_in_telecom_and_finance",
+        "wholesale_for_marketing"]
     assert all(isinstance(c["pass"], bool) for c in record["shape"])
 
 

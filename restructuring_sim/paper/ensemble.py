@@ -44,6 +44,8 @@ class RunSummary:
     size_by_group: pd.DataFrame  # SME participations 1995-2000, size class x sector group
     group_by_period: pd.DataFrame  # SME participations, period x sector group
     yearly: pd.DataFrame  # per year of the decade: what the paper's statements need (shape)
+    #: counts the statements on sectors, regions and motives need (shape.tallies)
+    tallies: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     counts: dict[str, float] = field(default_factory=dict)  # the paper's counts, reported deals
     n_firms: int = 0  # firms at the start (0: unknown)
     sampling_fraction: float = 1.0  # n_firms / census_firms: counts / this speak of the economy
@@ -70,6 +72,7 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
             shown, {"1990-94": fig.years("early"), "1995-2000": fig.years("late")}
         ),
         yearly=shape.yearly(shown, fig.years("decade")),
+        tallies=shape.tallies(shown, fig.years("decade")),
         counts=event_counts(events, fig),
         n_firms=n_firms,
         sectors=sectors.sector_counts(events, fig.years("decade")),

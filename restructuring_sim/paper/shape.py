@@ -17,6 +17,34 @@ how the decade unfolded, and these checks put that beside the model:
   firms start a good part of the alliances involving SMEs. The model's value is the share of the
   decade's cross-border SME alliances whose first firm (``firm_ids[0]``, the firm that searched
   or was proposed the contact) is large; it passes at one third or more.
+* ``growth_led_by_ict_and_pharma``: the rise after 1995 is "led by ICT-based sectors,
+  pharmaceuticals and business services". The model's value is the growth of the yearly count
+  of cross-border SME alliances from 1990-94 to 1995-2000 in :data:`LEADING_SECTORS` over that
+  in the other sectors; it passes above 1.
+* ``north_american_smes_lead``: "most allied SMEs are from the US and Canada". The model's
+  value is North America's share of the decade's SME participations in cross-border SME
+  alliances; it passes above one half.
+* ``large_targets_for_presence``: "a major motive for the acquisition of large firms is to
+  strengthen market presence". The model's value is the share of the decade's cross-border
+  acquisitions of large firms with motive ``market``; it passes when no other motive is more
+  frequent.
+* ``sme_targets_for_technology``: SMEs are bought "mainly for knowledge and technology",
+  owners' succession or funding for new ventures (the model has no motive of the last). The
+  model's value is the share of the decade's cross-border acquisitions of SMEs (by employees)
+  with motive ``technology`` or ``succession``; it passes above one half.
+
+Those four count the deals the database reports (``reported``), as the scored moments do. Three
+more read the sector table (:mod:`.sectors`, every alliance formed in the decade), where
+:file:`DOMAIN.md` gives each sector's character:
+
+* ``licensing_in_software_and_pharma``: small software developers license to large computer
+  firms and small biotech firms are funded by licensing; the two sectors with the highest
+  share of licensing deals are software and pharma. The model's value is the lower of the two.
+* ``joint_ventures_in_telecom_and_finance``: operators and banks enter markets through joint
+  ventures with local firms; the two sectors with the highest share of joint ventures are
+  telecom and finance. The model's value is the lower of the two.
+* ``wholesale_for_marketing``: wholesale's alliances are marketing and distribution agreements;
+  the share of wholesale's alliances listing ``marketing`` passes above one half.
 
 Every check pools the replicates' counts (as the moments do), so a single replicate's few deals
 do not decide it.
@@ -29,6 +57,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from restructuring_sim.events import ACQUISITION_MOTIVES
 from restructuring_sim.paper import trends
 
 COLUMNS = ["name", "statement", "model", "rule", "pass"]
@@ -36,6 +65,11 @@ COLUMNS = ["name", "statement", "model", "rule", "pass"]
 DECADE = (1990, 2000)
 #: the year the paper gives for services taking the lead, and how far from it still passes
 LEAD_YEAR, LEAD_WINDOW = 1995, 2
+#: the sectors the paper says led the rise after 1995: ICT-based (software, telecom), computer
+#: and Internet (business) services, and pharmaceuticals
+LEADING_SECTORS = ("software", "computer_services", "telecom", "pharma")
+#: the halves of the decade whose yearly counts the growth compares
+EARLY, LATE = trends.PERIODS["1990-94"], trends.PERIODS["1995-2000"]
 
 
 def yearly(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.DataFrame:
@@ -57,6 +91,39 @@ def yearly(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.DataFram
         "manufacturing": groups["manufacturing"],
         "services": groups["services"],
     }).astype(int)
+
+
+def tallies(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.Series:
+    """The counts the statements on sectors, regions and motives need, in ``years`` (pass the
+    reported deals): cross-border SME alliances of :data:`LEADING_SECTORS` and of the other
+    sectors in each half of the decade (``leading_early``, ``leading_late``, ``other_early``,
+    ``other_late``), SME participations in them (``sme_participations``, those from North
+    America ``north_american_participations``), and cross-border acquisitions by the target's
+    size (``large_target_<motive>``, ``sme_target_<motive>``)."""
+    deals = trends.sme_alliances(events)
+    leading = deals["sector"].isin(LEADING_SECTORS)
+    counts = {}
+    for half, span in (("early", EARLY), ("late", LATE)):
+        for name, rows in (("leading", deals.loc[leading]), ("other", deals.loc[~leading])):
+            counts[f"{name}_{half}"] = len(trends.in_years(rows, span))
+    parts = trends.in_years(deals, years)[["size_classes", "regions"]].explode(
+        ["size_classes", "regions"])
+    parts = parts.loc[parts["size_classes"].isin(trends.SME_CLASSES)]
+    counts["sme_participations"] = len(parts)
+    counts["north_american_participations"] = int((parts["regions"] == "north_america").sum())
+    bought = trends.in_years(events.loc[(events["kind"] == "acquisition")
+                                        & events["cross_border"].astype(bool)], years)
+    target = bought["size_classes"].map(lambda sizes: list(sizes)[1])  # acquirer, target
+    for size, rows in (("large", bought.loc[target == "large"]),
+                       ("sme", bought.loc[target.isin(trends.SME_CLASSES)])):
+        motives = rows["motive"].value_counts()
+        for motive in ACQUISITION_MOTIVES:
+            counts[f"{size}_target_{motive}"] = int(motives.get(motive, 0))
+    return pd.Series(counts, dtype=float)
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else float("nan")
 
 
 def trend_per_year(counts: pd.Series) -> float:
@@ -81,9 +148,13 @@ def lead_from(manufacturing: pd.Series, services: pd.Series) -> float:
     return float(services.index[first])
 
 
-def check(per_replicate: Sequence[pd.DataFrame]) -> pd.DataFrame:
+def check(per_replicate: Sequence[pd.DataFrame],
+          per_replicate_tallies: Sequence[pd.Series] = (),
+          sectors: pd.DataFrame | None = None) -> pd.DataFrame:
     """The statements against the pooled :func:`yearly` tables of an ensemble (columns
-    :data:`COLUMNS`)."""
+    :data:`COLUMNS`), with those on sectors, regions and motives where the ensemble's
+    :func:`tallies` are given, and those on sector character where its sector table
+    (:func:`restructuring_sim.paper.sectors.sector_table`) is."""
     if not per_replicate:
         raise ValueError("check needs at least one replicate")
     pooled = sum(per_replicate[1:], per_replicate[0])
@@ -107,4 +178,63 @@ def check(per_replicate: Sequence[pd.DataFrame]) -> pd.DataFrame:
              statement="large firms start a third or more of alliances involving SMEs",
              model=started, rule=">= 1/3", **{"pass": bool(started >= 1 / 3)}),
     ]
+    if len(per_replicate_tallies):
+        rows += _deal_statements(sum(per_replicate_tallies[1:], per_replicate_tallies[0]))
+    if sectors is not None and not sectors.empty:
+        rows += _sector_statements(sectors)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _deal_statements(t: pd.Series) -> list[dict]:
+    """Rows of the statements on the pooled :func:`tallies` ``t``."""
+    span = {"early": EARLY[1] - EARLY[0] + 1, "late": LATE[1] - LATE[0] + 1}
+
+    def growth(name: str) -> float:
+        early = t[f"{name}_early"] / span["early"]
+        return _share(t[f"{name}_late"] / span["late"], early)
+
+    led = _share(growth("leading"), growth("other"))
+    north = _share(t["north_american_participations"], t["sme_participations"])
+    large = t[[f"large_target_{m}" for m in ACQUISITION_MOTIVES]]
+    presence = _share(large["large_target_market"], large.sum())
+    sme = t[[f"sme_target_{m}" for m in ACQUISITION_MOTIVES]]
+    technology = _share(sme["sme_target_technology"] + sme["sme_target_succession"], sme.sum())
+    return [
+        dict(name="growth_led_by_ict_and_pharma",
+             statement="ICT, business services and pharma lead the rise after 1995",
+             model=led, rule="> 1", **{"pass": bool(led > 1)}),
+        dict(name="north_american_smes_lead",
+             statement="most allied SMEs are from North America",
+             model=north, rule="> 0.5", **{"pass": bool(north > 0.5)}),
+        dict(name="large_targets_for_presence",
+             statement="large firms are bought mainly for market presence",
+             model=presence, rule="most frequent",
+             **{"pass": bool(large.sum() and large["large_target_market"] >= large.max())}),
+        dict(name="sme_targets_for_technology",
+             statement="SMEs are bought mainly for technology or on succession",
+             model=technology, rule="> 0.5", **{"pass": bool(technology > 0.5)}),
+    ]
+
+
+def _top_two(sectors: pd.DataFrame, column: str) -> set[str]:
+    return set(sectors[column].dropna().nlargest(2).index)
+
+
+def _sector_statements(sectors: pd.DataFrame) -> list[dict]:
+    """Rows of the statements on the pooled sector table ``sectors`` (one row per sector)."""
+    rows = []
+    for name, statement, column, pair in (
+            ("licensing_in_software_and_pharma",
+             "software and pharma license most", "licensing_share", ("software", "pharma")),
+            ("joint_ventures_in_telecom_and_finance",
+             "telecom and finance form most joint ventures", "joint_venture_share",
+             ("telecom", "finance"))):
+        model = float(sectors[column].reindex(list(pair)).min())
+        rows.append(dict(name=name, statement=statement, model=model,
+                         rule=f"top two: {' and '.join(pair)}",
+                         **{"pass": _top_two(sectors, column) == set(pair)}))
+    marketing = float(sectors["marketing_share"].get("wholesale", float("nan")))
+    rows.append(dict(name="wholesale_for_marketing",
+                     statement="wholesale's alliances are for marketing",
+                     model=marketing, rule="> 0.5", **{"pass": bool(marketing > 0.5)}))
+    return rows

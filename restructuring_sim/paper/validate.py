@@ -288,8 +288,9 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
         summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet,
                                     executor=pool, allow_mixed=allow_mixed)
     table = summarise([s.fractions for s in summaries])
-    statements = shape.check([s.yearly for s in summaries])
     by_sector = sectors.sector_table([s.sectors for s in summaries])
+    statements = shape.check([s.yearly for s in summaries], [s.tallies for s in summaries],
+                             by_sector)
     payload = moments_payload(table)  # stdout's --json: taken before any pass_chance column
     extra = {}
     if subsample is not None:
