@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from pyarrow import _parquet
+
+# ``_compute``: Arrow's compute functions are registered when it is first imported, and the
+# Parquet writer looks some of them up (``unique``, the error below named). Imported on one
+# thread while another encodes a table, the registration raced the lookup: a run at 40,000
+# firms failed once with "No function registered with name: unique", the event log's writer
+# thread having imported it while the firm panel's thread wrote the last year. Every run
+# imports it; imported with this module, it is complete before any writer thread starts.
+from pyarrow import _compute, _parquet  # noqa: F401
 
 from restructuring_sim.errors import UserError
 

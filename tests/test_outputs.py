@@ -311,3 +311,18 @@ def test_parquet_writer_writes_the_bytes_of_pyarrow_parquet(tmp_path, row_group_
         write_parquet_file(t, ours, compression="zstd", row_group_size=row_group_size)
         pq.write_table(t, theirs, compression="zstd", row_group_size=row_group_size)
         assert ours.read_bytes() == theirs.read_bytes(), name
+
+
+def test_compute_functions_are_registered_before_any_writer_thread():
+    """Arrow's compute functions are registered when ``pyarrow._compute`` is first imported;
+    imported by one writer thread while another encoded a table, the registration raced the
+    Parquet writer's lookup of ``unique``. The output modules import it themselves, so that it
+    is done before a run's writer threads start."""
+    import subprocess
+    import sys
+
+    for module in ("restructuring_sim.io", "restructuring_sim.panel", "restructuring_sim.events"):
+        code = f"import sys, {module}; print('pyarrow._compute' in sys.modules)"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True)
+        assert done.stdout.strip() == "True", module
