@@ -890,6 +890,18 @@ class Acquisitions(_Strict):
                            "400 tried on round 17's values, 100 made large targets mainly "
                            "market presence with the fewest presence deals lost; not fitted"},
     )
+    position_exponent: float = Field(
+        1.0, ge=1, le=4,
+        description="steepness of a target's market position in its sales: the position is m ** "
+        "k / (m ** k + position_scale ** k), so that above 1 the fringe of a market (firms far "
+        "below position_scale) carries almost none of it and its leaders nearly all (exponent)",
+        json_schema_extra={"source": "judgement: 1 in the shipped baseline; where selling costs "
+                           "are sunk once for a market, its structure is dual, a few leaders "
+                           "who incurred them and a fringe that did not (Sutton 1991, Sunk "
+                           "Costs and Market Structure, ch. 2-3), so a fringe firm brings an "
+                           "entrant customers and products but little of a place in the "
+                           "market; not fitted"},
+    )
     unit_sale_min_units: float = Field(
         2.0, ge=1, le=100,
         description="units (behaviour.division_elasticity) a firm must have for a hunting buyer "

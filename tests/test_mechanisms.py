@@ -628,6 +628,28 @@ def test_presence_hunts_buy_a_market_position_not_the_largest_affordable_firm():
     assert valuer.position(np.array([3]), 0.5)[0] < position[3]
 
 
+def test_a_steeper_position_leaves_the_fringe_of_a_market_almost_none_of_it():
+    """With ``position_exponent`` above 1 a market's fringe carries almost none of a place in
+    it (Sutton's dual structure): the firm of ``position_scale`` times the mean firm's sales
+    keeps half a position, smaller firms lose more of theirs the smaller they are, larger ones
+    gain; at 1 the position is m / (m + position_scale). A presence hunt that took the medium
+    firm where the fringe carried some position passes it over with the steeper curve."""
+    pop = dict(employees=[30_000, 10, 120, 1_500], sector=["software"] * 4,
+               country=["FR"] * 4)
+    flat = acquisitions.Valuer(tiny(pop)).position(np.arange(4))
+    model = tiny(pop, ["acquisitions.position_exponent=2"])
+    steep = acquisitions.Valuer(model).position(np.arange(4))
+    m = model.firms.market_share[:4] / model.scenario.acquisitions.position_scale
+    assert flat == pytest.approx(m / (m + 1))
+    assert steep == pytest.approx(m ** 2 / (m ** 2 + 1))
+    assert ((steep < flat) == (m < 1)).all()
+    assert (np.diff(steep[1:]) > 0).all()
+    fringe = ["acquisitions.route_share=0", "acquisitions.position_scale=20"]
+    assert _presence_targets(leader=False, overrides=fringe) == {1}
+    assert _presence_targets(leader=False,
+                             overrides=[*fringe, "acquisitions.position_exponent=2"]) == set()
+
+
 def test_a_presence_target_carries_its_buyers_own_sales_in_proportion_to_route_share():
     """An entrant sells its own products through the place it buys (``route_share``): the
     value of a presence target rises with the buyer's sales, by as much as ``route_share``

@@ -149,10 +149,18 @@ class Valuer:
         through such established marketing assets, and build their own plants where it is not
         (Hennart and Park 1993, "Greenfield vs. acquisition", Management Science). The
         position rises with sales and saturates, so that a market leader's sales carry the
-        markets it opens nearly in full and an SME's a small part of them.
+        markets it opens nearly in full and an SME's a small part of them. With
+        ``position_exponent`` ``k`` above 1 it is ``m ** k / (m ** k + position_scale ** k)``:
+        where such costs are sunk, a market's structure is dual, a few leaders that incurred
+        them and a fringe that did not (Sutton 1991, ch. 2-3), so a fringe firm carries almost
+        none of a place in the market.
         """
+        acq = self.model.scenario.acquisitions
         m = self.model.firms.market_share[target] * share
-        return m / (m + self.model.scenario.acquisitions.position_scale)
+        if acq.position_exponent == 1:
+            return m / (m + acq.position_scale)
+        steep = (m / acq.position_scale) ** acq.position_exponent
+        return steep / (steep + 1.0)
 
     def value(self, acquirer, target, presence: bool = False, share=1.0):
         """``(value, motive)``: USD million, TECH or MARKET by the larger part.
