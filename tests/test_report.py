@@ -89,6 +89,17 @@ def test_report_shows_the_paper_comparison(reported_run):
         assert name.replace("_", " ") in page
 
 
+def test_report_checks_the_papers_statements(reported_run):
+    page = (reported_run / "report.html").read_text(encoding="utf-8")
+    assert '<section id="statements"><h2>The paper\'s statements</h2>' in page
+    for statement in ("services lead manufacturing from about 1995",
+                      "large firms are bought mainly for market presence",
+                      "SMEs are bought mainly for technology or on succession",
+                      "wholesale&#x27;s alliances are for marketing"):
+        assert statement in page, statement
+    assert re.search(r"\d+ of \d+ statements hold", page)
+
+
 def test_bad_inputs_exit_2(reported_run, tmp_path):
     partial = tmp_path / "partial"
     shutil.copytree(reported_run, partial)

@@ -2,9 +2,10 @@
 
 The report holds the scenario as run, the headline numbers, the comparison with the paper
 (:func:`restructuring_sim.paper.compare` on this one run; ``validate`` gives intervals over
-replicates) and every figure of ``plot`` plus the yearly network snapshots, embedded as base64
-PNG. It links to nothing outside itself (only ``#`` anchors to its own sections), so it can be
-mailed or archived as one file.
+replicates), the paper's statements about the decade checked on the run
+(:mod:`restructuring_sim.paper.shape`) and every figure of ``plot`` plus the yearly network
+snapshots, embedded as base64 PNG. It links to nothing outside itself (only ``#`` anchors to
+its own sections), so it can be mailed or archived as one file.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from restructuring_sim.viz.plots import (
 REPORT_FILES = (*PLOT_FILES, "network_edges.parquet", "manifest.json")
 
 SECTIONS = (("scenario", "Scenario"), ("headline", "Headline numbers"),
-            ("paper", "Comparison with the paper"), ("figures", "Figures"),
+            ("paper", "Comparison with the paper"),
+            ("statements", "The paper's statements"), ("figures", "Figures"),
             ("network", "The network year by year"))
 
 CSS = """
@@ -201,6 +203,34 @@ def paper_section(table: pd.DataFrame | None) -> str:
                          numeric={1, 2, 3})
 
 
+def statements_table(events: pd.DataFrame) -> pd.DataFrame | None:
+    """The paper's statements about the decade (:func:`restructuring_sim.paper.shape.check`)
+    on this run, or None without the comparison module."""
+    try:
+        from restructuring_sim.paper import sectors, shape, trends
+        from restructuring_sim.paper.figures import load_figures
+    except ImportError:
+        return None
+    decade = load_figures().years("decade")
+    shown = trends.reported(events)
+    return shape.check([shape.yearly(shown, decade)], [shape.tallies(shown, decade)],
+                       sectors.sector_table([sectors.sector_counts(events, decade)]))
+
+
+def statements_section(table: pd.DataFrame | None) -> str:
+    """The statements table: statement, model, rule, verdict."""
+    if table is None:
+        return '<p class="note">The comparison module (restructuring_sim.paper) is absent.</p>'
+    rows = [[r["statement"], _num(float(r["model"])), str(r["rule"]),
+             "pass" if r["pass"] else "fail"] for r in table.to_dict(orient="records")]
+    classes = ["pass" if r["pass"] else "fail" for r in table.to_dict(orient="records")]
+    note = (f"<p>{int(table['pass'].sum())} of {len(table)} statements hold. None is fitted: "
+            "they test the mechanisms (docs/model.md). One run's few deals decide some of them; "
+            "<code>restructuring-sim validate</code> pools replicates.</p>")
+    return note + _table(["statement", "model", "holds at", "verdict"], rows, classes,
+                         numeric={1})
+
+
 def build_report(run_dir: str | Path) -> str:
     """The report of a run directory as one HTML string."""
     from restructuring_sim.viz.animate import load_history, snapshots_figure
@@ -236,6 +266,8 @@ def build_report(run_dir: str | Path) -> str:
             f"{headline_section(events, metrics)}</section>",
             f'<section id="paper"><h2>Comparison with the paper</h2>'
             f"{paper_section(paper_table(events, firms))}</section>",
+            f'<section id="statements"><h2>The paper\'s statements</h2>'
+            f"{statements_section(statements_table(events))}</section>",
             '<section id="figures"><h2>Figures</h2>'
             + "".join(_img(figure_bytes(fig), anchor[4:], cap, anchor)
                       for anchor, fig, cap in figures) + "</section>",
