@@ -711,6 +711,8 @@ def test_units_are_offered_from_unit_sale_min_units():
     ("acquisitions.route_capacity=-1", "greater than or equal to 0"),
     ("acquisitions.route_capacity=nan", "greater than or equal to 0"),
     ("acquisitions.unit_sale_min_units=0.5", "greater than or equal to 1"),
+    ("acquisitions.position_exponent=0.5", "greater than or equal to 1"),
+    ("acquisitions.position_exponent=5", "less than or equal to 4"),
 ])
 def test_bad_acquisition_bounds_are_one_line_errors(tmp_path, setting, allowed):
     result = invoke("run", BASELINE, "--set", setting, "--out", tmp_path / "run")
