@@ -106,11 +106,9 @@ def tallies(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.Series:
     for half, span in (("early", EARLY), ("late", LATE)):
         for name, rows in (("leading", deals.loc[leading]), ("other", deals.loc[~leading])):
             counts[f"{name}_{half}"] = len(trends.in_years(rows, span))
-    parts = trends.in_years(deals, years)[["size_classes", "regions"]].explode(
-        ["size_classes", "regions"])
-    parts = parts.loc[parts["size_classes"].isin(trends.SME_CLASSES)]
+    parts = trends.in_years(trends.participations(events), years)
     counts["sme_participations"] = len(parts)
-    counts["north_american_participations"] = int((parts["regions"] == "north_america").sum())
+    counts["north_american_participations"] = int((parts["region"] == "north_america").sum())
     bought = trends.in_years(events.loc[(events["kind"] == "acquisition")
                                         & events["cross_border"].astype(bool)], years)
     target = bought["size_classes"].map(lambda sizes: list(sizes)[1])  # acquirer, target

@@ -16,7 +16,7 @@ SECTOR_GROUPS = ("manufacturing", "services")
 #: the paper's two halves of the decade (inclusive years)
 PERIODS = {"1990-94": (1990, 1994), "1995-2000": (1995, 2000)}
 
-_PARTICIPATION_COLUMNS = ["deal_id", "year", "sector", "sector_group", "size_class"]
+_PARTICIPATION_COLUMNS = ["deal_id", "year", "sector", "sector_group", "size_class", "region"]
 
 
 def reported(events: pd.DataFrame) -> pd.DataFrame:
@@ -60,15 +60,15 @@ def in_years(frame: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
 def participations(events: pd.DataFrame) -> pd.DataFrame:
     """SME participations in cross-border SME alliances: one row per SME participant of a deal.
 
-    Columns: deal_id, year, sector, sector_group, size_class (small or medium).
+    Columns: deal_id, year, sector, sector_group, size_class (small or medium), region (the
+    participant's home region).
     """
     deals = sme_alliances(events)
     if deals.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _PARTICIPATION_COLUMNS})
-    rows = deals[["deal_id", "year", "sector", "sector_group", "size_classes"]].explode(
-        "size_classes"
-    )
-    rows = rows.rename(columns={"size_classes": "size_class"})
+    rows = deals[["deal_id", "year", "sector", "sector_group", "size_classes", "regions"]]
+    rows = rows.explode(["size_classes", "regions"])
+    rows = rows.rename(columns={"size_classes": "size_class", "regions": "region"})
     return rows.loc[rows["size_class"].isin(SME_CLASSES)].reset_index(drop=True)
 
 
