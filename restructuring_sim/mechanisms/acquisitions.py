@@ -157,7 +157,7 @@ class Valuer:
         """
         acq = self.model.scenario.acquisitions
         m = self.model.firms.market_share[target] * share
-        if acq.position_exponent == 1:
+        if acq.position_exponent == 1:  # the same value, in the baseline's arithmetic
             return m / (m + acq.position_scale)
         steep = (m / acq.position_scale) ** acq.position_exponent
         return steep / (steep + 1.0)
