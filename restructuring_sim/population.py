@@ -137,27 +137,90 @@ def _class_shares(size_tail_index: float, large_tail_index: float, size_max: int
     return shares / shares.sum()
 
 
+def sme_job_share(index: float, large_tail_index: float, size_max: int) -> float:
+    """Share of an economy's jobs in firms of fewer than 250 employees when its firm sizes
+    follow a discrete Pareto law of ``index`` below 250 employees and Zipf's law
+    (``large_tail_index``, capped at ``size_max`` employees) above (share; rises with
+    ``index``)."""
+    small, large = _jobs(index, large_tail_index, size_max)
+    return small / (small + large)
+
+
+def mean_employees(index: float, large_tail_index: float, size_max: int) -> float:
+    """Mean employees of the economy's firms under the law of :func:`sme_job_share`."""
+    return sum(_jobs(index, large_tail_index, size_max))
+
+
+def _jobs(index: float, large_tail_index: float, size_max: int) -> tuple[float, float]:
+    """Expected employees per firm in firms below 250 employees, ``sum(P(k <= X < 250))`` over
+    ``k`` from 1 to 249, and in firms of 250 or more, ``P(X >= 250)`` times their mean size
+    (which depends on the upper law only)."""
+    k = np.arange(1.0, SIZE_BOUNDS[1])
+    bound = float(SIZE_BOUNDS[1])
+    small = float(np.sum(k ** -index - bound ** -index))
+    return small, bound ** -index * _large_mean(large_tail_index, size_max)
+
+
+@functools.lru_cache(maxsize=8)
+def _large_mean(large_tail_index: float, size_max: int) -> float:
+    """Mean employees of firms of 250 or more: ``249 + sum(P(X >= k | X >= 250))`` over every
+    size up to the cap."""
+    k = np.arange(SIZE_BOUNDS[1], size_max + 1, dtype=np.float64)
+    return float(SIZE_BOUNDS[1] - 1 + np.sum((k / SIZE_BOUNDS[1]) ** -large_tail_index))
+
+
+@functools.lru_cache(maxsize=64)
+def economy_size_index(share: float, large_tail_index: float, size_max: int) -> float:
+    """The Pareto index below 250 employees at which :func:`sme_job_share` equals ``share``
+    (bisection to 1e-9 between 0.1 and 3, the index's allowed range; ``share`` outside what
+    that range gives is an error naming the reachable interval)."""
+    lo, hi = 0.1, 3.0
+    law = (large_tail_index, size_max)
+    reach = sme_job_share(lo, *law), sme_job_share(hi, *law)
+    if not reach[0] <= share <= reach[1]:
+        raise ValueError(f"an SME job share of {share} needs a size index outside 0.1-3; "
+                         f"reachable shares are {reach[0]:.3f}-{reach[1]:.3f}")
+    while hi - lo > 1e-9:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if sme_job_share(mid, *law) < share else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def country_size_indices(scenario: Scenario, world: World) -> np.ndarray:
+    """Pareto index of the economy's firm sizes below 250 employees in every country (world
+    order): the one that gives the country's ``sme_job_share``, or, where that is none,
+    ``population.large_tail_index`` (Zipf's law throughout, as in the United States, whose
+    firms Axtell (2001) fitted). Above 250 employees every country follows Zipf's law."""
+    pop = scenario.population
+    shares = [scenario.countries[name].sme_job_share for name in world.country_names]
+    law = (pop.large_tail_index, pop.size_max)
+    return np.array([law[0] if s is None else economy_size_index(s, *law) for s in shares])
+
+
 def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
     """Chance that ``floor(U ** (-1 / tail_index))`` equals ``k`` (a discrete Pareto cell)."""
     return k ** -tail_index - (k + 1.0) ** -tail_index
 
 
-def design_weights(employees: np.ndarray, pop: Population,
-                   below: float | None = None) -> np.ndarray:
+def design_weights(employees: np.ndarray, pop: Population, below: float | None = None,
+                   index: np.ndarray | float | None = None) -> np.ndarray:
     """Firms of the economy each drawn firm stands for (1 = the initial population's average).
 
-    The economy's firm sizes follow Zipf's law (tail index ``pop.large_tail_index``) at every
-    size, while the sample is drawn with the heavier ``pop.size_tail_index`` below 250
-    employees, so that it holds more large firms than the economy would (enough partners for
-    SMEs in a sample of thousands). A firm's weight is the ratio of the two laws at its drawn
-    size (importance weights, mean 1 over the sample's law): above 1 for the smallest firms,
-    falling through the medium class to ``250 ** (size_tail_index - large_tail_index)`` for
-    every large firm. Shares of jobs, sales and exports in the economy are weighted sums.
+    The economy's firm sizes follow a Pareto law of ``index`` below 250 employees (per firm,
+    its home country's: :func:`country_size_indices`; by default ``pop.large_tail_index``) and
+    Zipf's law (``pop.large_tail_index``) above, while the sample is drawn with the heavier
+    ``pop.size_tail_index`` below 250 employees, so that it holds more large firms than the
+    economy would (enough partners for SMEs in a sample of thousands). A firm's weight is the
+    ratio of the two laws at its drawn size (importance weights, mean 1 over the sample's law
+    in every country): above 1 for the smallest firms, falling through the medium class to
+    ``250 ** (size_tail_index - index)`` for every large firm. Shares of jobs, sales and exports
+    in the economy are weighted sums.
 
     With ``below`` (50 for start-ups), both laws are taken conditional on fewer employees than
     that, and the weights have mean 1 among such firms.
     """
-    a_sample, a_economy = pop.size_tail_index, pop.large_tail_index
+    a_sample = pop.size_tail_index
+    a_economy = pop.large_tail_index if index is None else index
     k = np.floor(employees)
     small = k < SIZE_BOUNDS[1]
     cell = np.maximum(k, 1.0)
@@ -174,9 +237,18 @@ def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np
 
 
 def country_shares(scenario: Scenario, world: World) -> np.ndarray:
-    """Chance that a firm of the economy is at home in each country (the population's country
-    mix, by default the countries' market sizes); sizes and sectors are drawn apart from it."""
-    return _weights(scenario.population.country_mix, world.country_names, world.market_weight)
+    """Chance that a firm of the economy is at home in each country: the population's country
+    mix, by default the countries' market sizes over the mean firm size of their economies
+    (:func:`country_size_indices`), so that jobs are in proportion to market size where SMEs
+    hold more of them (more, smaller firms); sizes and sectors are drawn apart from it."""
+    default = world.market_weight
+    pop = scenario.population
+    law = (pop.large_tail_index, pop.size_max)
+    index = country_size_indices(scenario, world)
+    if np.any(index != law[0]):
+        size = np.array([mean_employees(a, *law) for a in index])
+        default = default * (mean_employees(law[0], *law) / size)
+    return _weights(pop.country_mix, world.country_names, default)
 
 
 def draw_sectors_countries(n: int, scenario: Scenario, world: World, rng: np.random.Generator):
@@ -220,7 +292,8 @@ def generate(scenario: Scenario, world: World, rng: np.random.Generator,
         employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng,
                                    pop.large_tail_index)
         new = new_firm_columns(employees, scenario, world, rng)
-        new["weight"] = design_weights(employees, pop)
+        new["weight"] = design_weights(
+            employees, pop, index=country_size_indices(scenario, world)[new["country"]])
     else:
         new = _given_columns(given, scenario, world, rng)
     # room for as many entrants as firms: a run of a decade or two never grows the table (which

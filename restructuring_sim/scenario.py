@@ -358,6 +358,18 @@ class Country(_Strict):
                            "source": "see CULTURE: Hofstede (2001), Culture's Consequences, "
                            "2nd ed., exhibit A5.1 (China: Hofstede's later estimate)"},
     )
+    sme_job_share: float | None = Field(
+        None, gt=0.2, lt=0.99,
+        description="share of the country's jobs in firms of fewer than 250 employees; it sets "
+        "the Pareto index of the economy's firm sizes below 250 there (the sample's sizes and "
+        "the firms' behaviour are the same everywhere; their design weights differ); none = "
+        "Zipf's law throughout, as in the United States (share)",
+        json_schema_extra={"range": "0.2-0.99 or none",
+                           "source": "none by default; national values in "
+                           "experiments/scenarios/national_size_laws.toml (European Observatory "
+                           "for SMEs 1997, OECD SME Outlook 2000 and 2002, national SME white "
+                           "papers; rounded)"},
+    )
     gdp_growth: float = Field(
         0.03, ge=-0.2, le=0.3,
         description="yearly real growth of the country's demand (GDP; fraction/year)",

@@ -53,6 +53,7 @@ from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import exports, market, units
 from restructuring_sim.population import (
+    country_size_indices,
     design_weights,
     draw_sectors_countries,
     new_firm_columns,
@@ -169,7 +170,9 @@ def entry(model, cond) -> int:
     cols["owner_age"] = np.clip(rng.normal(40.0, 8.0, n), 25, 70)
     cols["registered"] = ~cols["mne"] & (rng.random(n) < cond.matching_coverage)
     # entrants stand for the economy's entrants: as many per firm as the firms already active
-    cols["weight"] = f.weight[f.active].mean() * design_weights(employees, pop, SIZE_BOUNDS[0])
+    index = country_size_indices(sc, model.world)[country]
+    cols["weight"] = f.weight[f.active].mean() * design_weights(employees, pop, SIZE_BOUNDS[0],
+                                                                index)
     ids = lifecycle.add_firms(model, cond, cols, np.concatenate([np.full(n_start, -1), parents]))
     return len(ids)
 
