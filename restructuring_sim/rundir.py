@@ -64,6 +64,12 @@ def read_table(run_dir: str | Path, name: str,
 def read_simulation(run_dir: str | Path) -> dict | None:
     """The ``simulation`` section of the scenario a run directory was run with (from its
     ``manifest.json``), or None when the directory holds no readable manifest."""
+    return read_scenario_section(run_dir, "simulation")
+
+
+def read_scenario_section(run_dir: str | Path, section: str) -> dict | None:
+    """One section of the scenario a run directory was run with (from its ``manifest.json``),
+    or None when the directory holds no readable manifest or the scenario no such section."""
     import json
 
     path = Path(run_dir) / "manifest.json"
@@ -72,4 +78,5 @@ def read_simulation(run_dir: str | Path) -> dict | None:
     except (OSError, ValueError):
         return None
     scenario = manifest.get("scenario") if isinstance(manifest, dict) else None
-    return scenario.get("simulation") if isinstance(scenario, dict) else None
+    value = scenario.get(section) if isinstance(scenario, dict) else None
+    return value if isinstance(value, dict) else None

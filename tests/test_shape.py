@@ -166,3 +166,70 @@ def test_sector_statements_rank_the_sectors():
     assert not checks.loc["joint_ventures_in_telecom_and_finance", "pass"]
     assert not checks.loc["wholesale_for_marketing", "pass"]
     assert "growth_led_by_ict_and_pharma" not in checks.index  # no tallies given
+
+
+def test_milestones_read_the_scenarios_sectors():
+    sectors = {"automotive": {"standard_year": 1991, "deregulation_year": None},
+               "telecom": {"standard_year": None, "deregulation_year": 1998},
+               "software": {}}
+    assert shape.milestones(sectors) == {"standard": {"automotive": 1991},
+                                         "deregulation": {"telecom": 1998}}
+    assert shape.milestones(None) == {}
+
+
+def milestone_log(cycle_after: int = 1, jv_before: bool = False) -> pd.DataFrame:
+    """Alliances around the milestones: automotive (standard 1991) three a year before it and
+    ``cycle_after`` a year from it on; software one a year; telecom (deregulated 1998) two deals
+    before and two from it on, one a joint venture (before it if ``jv_before``); wholesale two
+    deals in each half of the decade, one early and both late listing two purposes."""
+    def deal(year, sector, purposes=("marketing",), joint=False):
+        return {**row(A, year, ["large", "small"], ["US", "DE"], sector=sector,
+                      purposes=purposes), "joint_venture": joint, "reported": True}
+
+    rows = [deal(y, "automotive") for y in (1988, 1989, 1990) for _ in range(3)]
+    rows += [deal(y, "automotive") for y in range(1991, 2001) for _ in range(cycle_after)]
+    rows += [deal(y, "software") for y in range(1988, 2001)]
+    rows += [deal(1993, "telecom", joint=jv_before), deal(1995, "telecom"),
+             deal(1998, "telecom", joint=not jv_before), deal(1999, "telecom")]
+    rows += [deal(1990, "wholesale"), deal(1992, "wholesale", ("marketing", "rnd")),
+             deal(1996, "wholesale", ("marketing", "rnd")),
+             deal(1999, "wholesale", ("marketing", "licensing"))]
+    return frame(rows)
+
+
+def test_milestone_statements_compare_before_and_after():
+    years = {"standard": {"automotive": 1991}, "deregulation": {"telecom": 1998}}
+    log = milestone_log()
+    t = shape.tallies(log, sector_years=years)
+    # the rest (no standard): software 3 + 10, telecom 0 + 4, wholesale 1 + 3
+    assert t[["cycle_automotive_before", "cycle_automotive_after",
+              "cycle_automotive_rest_before", "cycle_automotive_rest_after"]].tolist() == [
+        9, 10, 4, 17]
+    assert t[["deregulation_telecom_before", "deregulation_telecom_jv_before",
+              "deregulation_telecom_after", "deregulation_telecom_jv_after"]].tolist() == [
+        2, 0, 2, 1]
+    assert t[["wholesale_early", "wholesale_multi_early", "wholesale_late",
+              "wholesale_multi_late"]].tolist() == [2, 1, 2, 2]
+    checks = shape.check([shape.yearly(log)], [t, t]).set_index("name")
+    assert checks.loc["alliance_cycle", "model"] == pytest.approx((10 / 9) / (17 / 4))
+    assert checks.loc["alliance_cycle", "pass"]
+    assert checks.loc["joint_ventures_follow_deregulation", "model"] == pytest.approx(0.5)
+    assert checks.loc["joint_ventures_follow_deregulation", "pass"]
+    assert checks.loc["wholesale_folds_into_multi_purpose_deals", "model"] == pytest.approx(0.5)
+    assert checks.loc["wholesale_folds_into_multi_purpose_deals", "pass"]
+
+
+def test_milestone_statements_fail_the_other_way_and_need_the_sectors():
+    years = {"standard": {"automotive": 1991}, "deregulation": {"telecom": 1998}}
+    log = milestone_log(cycle_after=5, jv_before=True)
+    checks = shape.check([shape.yearly(log)],
+                         [shape.tallies(log, sector_years=years)]).set_index("name")
+    assert checks.loc["alliance_cycle", "model"] == pytest.approx((50 / 9) / (17 / 4))
+    assert not checks.loc["alliance_cycle", "pass"]
+    assert checks.loc["joint_ventures_follow_deregulation", "model"] == pytest.approx(-0.5)
+    assert not checks.loc["joint_ventures_follow_deregulation", "pass"]
+    # without the scenario's sectors only the wholesale statement can be judged
+    checks = shape.check([shape.yearly(log)], [shape.tallies(log)]).set_index("name")
+    assert "alliance_cycle" not in checks.index
+    assert "joint_ventures_follow_deregulation" not in checks.index
+    assert "wholesale_folds_into_multi_purpose_deals" in checks.index

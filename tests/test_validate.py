@@ -67,7 +67,8 @@ def test_writes_plots_and_table(ensemble):
     assert [c["name"] for c in record["shape"]] == [
         "sme_alliances_rise", "services_lead_from", "sme_deals_with_a_large_firm",
         "large_firms_start", "growth_led_by_ict_and_pharma", "north_american_smes_lead",
-        "large_targets_for_presence", "sme_targets_for_technology",
+        "large_targets_for_presence", "sme_targets_for_technology", "alliance_cycle",
+        "joint_ventures_follow_deregulation", "wholesale_folds_into_multi_purpose_deals",
         "licensing_in_software_and_pharma", "joint_ventures_in_telecom_and_finance",
         "wholesale_for_marketing"]
     assert all(isinstance(c["pass"], bool) for c in record["shape"])
@@ -86,6 +87,10 @@ def test_table_output_and_run_directories(tmp_path):
     assert "The decade's shape" in result.stdout and "services lead manufacturing" in result.stdout
     doc = json.loads(invoke("validate", *runs, "--json", "--out", tmp_path / "v").stdout)
     assert len(doc["moments"]) == len(load_figures().moment)
+    # the run directories' manifests give the sectors' standard and deregulation years
+    record = json.loads((tmp_path / "v" / "moments.json").read_text())
+    names = [c["name"] for c in record["shape"]]
+    assert "alliance_cycle" in names and "joint_ventures_follow_deregulation" in names
 
 
 def test_run_directories_of_different_scenarios_are_not_pooled(tmp_path):

@@ -55,10 +55,13 @@ class RunSummary:
 
 
 def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
-                  label: str = "", simulation: dict | None = None) -> RunSummary:
+                  label: str = "", simulation: dict | None = None,
+                  sector_profiles: dict | None = None) -> RunSummary:
     """Reduce one run (event log, optional firm table) to a :class:`RunSummary`: the paper's
     categories of the deals its database would report. ``simulation`` is the run's
-    ``simulation`` section (for the sampling fraction of its counts)."""
+    ``simulation`` section (for the sampling fraction of its counts), ``sector_profiles`` its
+    ``sectors`` section (for the statements on standards and deregulation,
+    :func:`restructuring_sim.paper.shape.milestones`)."""
     fig = load_figures()
     shown = trends.reported(events)
     sim = simulation or {}
@@ -72,7 +75,7 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
             shown, {"1990-94": fig.years("early"), "1995-2000": fig.years("late")}
         ),
         yearly=shape.yearly(shown, fig.years("decade")),
-        tallies=shape.tallies(shown, fig.years("decade")),
+        tallies=shape.tallies(shown, fig.years("decade"), shape.milestones(sector_profiles)),
         counts=event_counts(events, fig),
         n_firms=n_firms,
         sectors=sectors.sector_counts(events, fig.years("decade")),
@@ -124,7 +127,8 @@ def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
     """Run one replicate and reduce it to its summary (the unit of work of a worker)."""
     events, firms = run_one(scenario_data, seed, firm_columns=FIRM_COLUMNS)
     return summarise_run(events, firms, label=f"seed {seed}",
-                         simulation=scenario_data.get("simulation"))
+                         simulation=scenario_data.get("simulation"),
+                         sector_profiles=scenario_data.get("sectors"))
 
 
 def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,

@@ -46,6 +46,24 @@ more read the sector table (:mod:`.sectors`, every alliance formed in the decade
 * ``wholesale_for_marketing``: wholesale's alliances are marketing and distribution agreements;
   the share of wholesale's alliances listing ``marketing`` passes above one half.
 
+Three more read how the decade's milestones changed the deals the database reports, over the
+years of Figure 1 (1988-2000); the first two need the scenario's sectors (their standard and
+deregulation years, see :func:`milestones`) and are left out without them:
+
+* ``alliance_cycle``: "many alliances while no dominant design or standard exists; fewer once
+  one emerges". For every sector whose standard emerges after 1988, the ratio of its yearly
+  alliances from the standard's year on to those before, over the same ratio for the sectors
+  that have no standard (the decade's rise in alliances taken out); the model's value is the
+  highest such ratio, and it passes below 1.
+* ``joint_ventures_follow_deregulation``: telecom operators, banks and insurers enter markets
+  through joint ventures after deregulation. For every sector deregulated after 1988, the
+  share of its alliances that are joint ventures from the deregulation year on, less the share
+  before; the model's value is the lowest such rise, and it passes above 0.
+* ``wholesale_folds_into_multi_purpose_deals``: wholesale's marketing and distribution
+  agreements are "increasingly folded into broader multi-purpose deals". The share of
+  wholesale's alliances that list more than one purpose in 1995-2000 less that in 1990-94;
+  it passes above 0.
+
 Every check pools the replicates' counts (as the moments do), so a single replicate's few deals
 do not decide it.
 """
@@ -70,6 +88,21 @@ LEAD_YEAR, LEAD_WINDOW = 1995, 2
 LEADING_SECTORS = ("software", "computer_services", "telecom", "pharma")
 #: the halves of the decade whose yearly counts the growth compares
 EARLY, LATE = trends.PERIODS["1990-94"], trends.PERIODS["1995-2000"]
+#: the years of Figure 1, over which the milestone statements compare before and after
+SERIES = (1988, 2000)
+
+
+def milestones(sectors: dict | None) -> dict[str, dict[str, int]]:
+    """The sectors' milestone years from a scenario's ``sectors`` section (plain data, as in a
+    run's ``manifest.json``): ``{"standard": {sector: year}, "deregulation": {sector: year}}``,
+    the sectors without one left out; empty when ``sectors`` is None."""
+    out: dict[str, dict[str, int]] = {"standard": {}, "deregulation": {}}
+    for name, profile in (sectors or {}).items():
+        for key in out:
+            year = (profile or {}).get(f"{key}_year")
+            if year is not None:
+                out[key][name] = int(year)
+    return out if sectors else {}
 
 
 def yearly(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.DataFrame:
@@ -93,13 +126,16 @@ def yearly(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.DataFram
     }).astype(int)
 
 
-def tallies(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.Series:
-    """The counts the statements on sectors, regions and motives need, in ``years`` (pass the
-    reported deals): cross-border SME alliances of :data:`LEADING_SECTORS` and of the other
-    sectors in each half of the decade (``leading_early``, ``leading_late``, ``other_early``,
-    ``other_late``), SME participations in them (``sme_participations``, those from North
-    America ``north_american_participations``), and cross-border acquisitions by the target's
-    size (``large_target_<motive>``, ``sme_target_<motive>``)."""
+def tallies(events: pd.DataFrame, years: tuple[int, int] = DECADE,
+            sector_years: dict[str, dict[str, int]] | None = None) -> pd.Series:
+    """The counts the statements on sectors, regions, motives and milestones need, in
+    ``years`` (pass the reported deals): cross-border SME alliances of
+    :data:`LEADING_SECTORS` and of the other sectors in each half of the decade
+    (``leading_early``, ``leading_late``, ``other_early``, ``other_late``), SME participations
+    in them (``sme_participations``, those from North America
+    ``north_american_participations``), cross-border acquisitions by the target's size
+    (``large_target_<motive>``, ``sme_target_<motive>``), and the counts of
+    :func:`milestone_tallies` (``sector_years``: :func:`milestones`)."""
     deals = trends.sme_alliances(events)
     leading = deals["sector"].isin(LEADING_SECTORS)
     counts = {}
@@ -117,7 +153,47 @@ def tallies(events: pd.DataFrame, years: tuple[int, int] = DECADE) -> pd.Series:
         motives = rows["motive"].value_counts()
         for motive in ACQUISITION_MOTIVES:
             counts[f"{size}_target_{motive}"] = int(motives.get(motive, 0))
+    counts.update(milestone_tallies(events, sector_years or {}))
     return pd.Series(counts, dtype=float)
+
+
+def milestone_tallies(events: pd.DataFrame,
+                      sector_years: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Alliances formed over :data:`SERIES` (pass the reported deals), counted before and from
+    each milestone year: ``cycle_<sector>_<before|after>`` and ``cycle_<sector>_rest_<before|
+    after>`` (the sectors without a standard, over the same years) for every sector whose
+    standard emerges after the first year; ``deregulation_<sector>_<before|after>`` and
+    ``deregulation_<sector>_jv_<before|after>`` (joint ventures) for every sector deregulated
+    after it; and wholesale's alliances and those with more than one purpose in each half of
+    the decade (``wholesale_<early|late>``, ``wholesale_multi_<early|late>``)."""
+    deals = trends.in_years(events.loc[events["kind"] == "alliance_formed"], SERIES)
+    year, sector = deals["year"], deals["sector"]
+    counts: dict[str, int] = {}
+    standard = sector_years.get("standard", {})
+    rest = ~sector.isin(list(standard))
+    for name, start in standard.items():
+        if not SERIES[0] < start <= SERIES[1]:
+            continue
+        after = year >= start
+        for label, when in (("before", ~after), ("after", after)):
+            counts[f"cycle_{name}_{label}"] = int(((sector == name) & when).sum())
+            counts[f"cycle_{name}_rest_{label}"] = int((rest & when).sum())
+    joint = deals["joint_venture"].astype(bool)
+    for name, start in sector_years.get("deregulation", {}).items():
+        if not SERIES[0] < start <= SERIES[1]:
+            continue
+        after = year >= start
+        for label, when in (("before", ~after), ("after", after)):
+            mine = (sector == name) & when
+            counts[f"deregulation_{name}_{label}"] = int(mine.sum())
+            counts[f"deregulation_{name}_jv_{label}"] = int((mine & joint).sum())
+    wholesale = deals.loc[sector == "wholesale"]
+    multi = wholesale["purposes"].map(lambda purposes: len(list(purposes)) > 1).astype(bool)
+    for half, span in (("early", EARLY), ("late", LATE)):
+        within = wholesale["year"].between(*span)
+        counts[f"wholesale_{half}"] = int(within.sum())
+        counts[f"wholesale_multi_{half}"] = int((within & multi).sum())
+    return counts
 
 
 def _share(part: float, whole: float) -> float:
@@ -197,7 +273,7 @@ def _deal_statements(t: pd.Series) -> list[dict]:
     presence = _share(large["large_target_market"], large.sum())
     sme = t[[f"sme_target_{m}" for m in ACQUISITION_MOTIVES]]
     technology = _share(sme["sme_target_technology"] + sme["sme_target_succession"], sme.sum())
-    return [
+    rows = [
         dict(name="growth_led_by_ict_and_pharma",
              statement="ICT, business services and pharma lead the rise after 1995",
              model=led, rule="> 1", **{"pass": bool(led > 1)}),
@@ -212,6 +288,43 @@ def _deal_statements(t: pd.Series) -> list[dict]:
              statement="SMEs are bought mainly for technology or on succession",
              model=technology, rule="> 0.5", **{"pass": bool(technology > 0.5)}),
     ]
+    return rows + _milestone_statements(t)
+
+
+def _milestone_statements(t: pd.Series) -> list[dict]:
+    """Rows of the statements on the pooled :func:`milestone_tallies` in ``t`` (the cycle and
+    deregulation rows only where the tallies hold their sectors)."""
+    rows = []
+    cycled = sorted({key[len("cycle_"):-len("_before")] for key in t.index
+                     if key.startswith("cycle_") and key.endswith("_before")
+                     and not key.endswith("_rest_before")})
+    if cycled:
+        # a sector with no alliance before its standard shows no cycle either way: left out
+        ratios = [_share(_share(t[f"cycle_{s}_after"], t[f"cycle_{s}_before"]),
+                         _share(t[f"cycle_{s}_rest_after"], t[f"cycle_{s}_rest_before"]))
+                  for s in cycled]
+        ratio = max((r for r in ratios if not np.isnan(r)), default=float("nan"))
+        rows.append(dict(name="alliance_cycle",
+                         statement="sectors ally less once a standard emerges",
+                         model=ratio, rule="< 1", **{"pass": bool(ratio < 1)}))
+    opened = sorted({key[len("deregulation_"):-len("_jv_before")] for key in t.index
+                     if key.startswith("deregulation_") and key.endswith("_jv_before")})
+    if opened:
+        # no alliance before deregulation: no joint venture before it either
+        rise = min(_share(t[f"deregulation_{s}_jv_after"], t[f"deregulation_{s}_after"])
+                   - np.nan_to_num(_share(t[f"deregulation_{s}_jv_before"],
+                                          t[f"deregulation_{s}_before"]))
+                   for s in opened)
+        rows.append(dict(name="joint_ventures_follow_deregulation",
+                         statement="deregulated sectors enter through joint ventures",
+                         model=rise, rule="> 0", **{"pass": bool(rise > 0)}))
+    if "wholesale_early" in t.index:
+        folded = (_share(t["wholesale_multi_late"], t["wholesale_late"])
+                  - _share(t["wholesale_multi_early"], t["wholesale_early"]))
+        rows.append(dict(name="wholesale_folds_into_multi_purpose_deals",
+                         statement="wholesale deals fold into multi-purpose deals",
+                         model=folded, rule="> 0", **{"pass": bool(folded > 0)}))
+    return rows
 
 
 def _top_two(sectors: pd.DataFrame, column: str) -> set[str]:

@@ -114,7 +114,7 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     """Summaries of the runs to compare, and a description of where they came from;
     ``executor``, if given, runs a scenario's replicates (see :func:`run_ensemble`)."""
     from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
-    from restructuring_sim.rundir import read_simulation
+    from restructuring_sim.rundir import read_scenario_section, read_simulation
     from restructuring_sim.scenario import load_scenario
 
     if replicates < 1:
@@ -149,7 +149,8 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
     for path in inputs:
         events, firms = load_run_dir(path)
         summaries.append(summarise_run(events, firms, label=str(path),
-                                       simulation=read_simulation(path)))
+                                       simulation=read_simulation(path),
+                                       sector_profiles=read_scenario_section(path, "sectors")))
     source = dict(run_dirs=[str(p) for p in inputs], name=inputs[0].resolve().name,
                   replicates=len(inputs))
     return summaries, source

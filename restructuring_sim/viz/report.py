@@ -203,9 +203,11 @@ def paper_section(table: pd.DataFrame | None) -> str:
                          numeric={1, 2, 3})
 
 
-def statements_table(events: pd.DataFrame) -> pd.DataFrame | None:
+def statements_table(events: pd.DataFrame,
+                     sector_profiles: dict | None = None) -> pd.DataFrame | None:
     """The paper's statements about the decade (:func:`restructuring_sim.paper.shape.check`)
-    on this run, or None without the comparison module."""
+    on this run, or None without the comparison module; ``sector_profiles``, the scenario's
+    ``sectors`` section, adds the statements on standards and deregulation."""
     try:
         from restructuring_sim.paper import sectors, shape, trends
         from restructuring_sim.paper.figures import load_figures
@@ -213,8 +215,16 @@ def statements_table(events: pd.DataFrame) -> pd.DataFrame | None:
         return None
     decade = load_figures().years("decade")
     shown = trends.reported(events)
-    return shape.check([shape.yearly(shown, decade)], [shape.tallies(shown, decade)],
+    tallies = shape.tallies(shown, decade, shape.milestones(sector_profiles))
+    return shape.check([shape.yearly(shown, decade)], [tallies],
                        sectors.sector_table([sectors.sector_counts(events, decade)]))
+
+
+def _sectors_of(manifest: dict) -> dict | None:
+    """The ``sectors`` section of the run's scenario in its manifest, if there is one."""
+    scenario = manifest.get("scenario") if isinstance(manifest, dict) else None
+    sectors = scenario.get("sectors") if isinstance(scenario, dict) else None
+    return sectors if isinstance(sectors, dict) else None
 
 
 def statements_section(table: pd.DataFrame | None) -> str:
@@ -267,7 +277,7 @@ def build_report(run_dir: str | Path) -> str:
             f'<section id="paper"><h2>Comparison with the paper</h2>'
             f"{paper_section(paper_table(events, firms))}</section>",
             f'<section id="statements"><h2>The paper\'s statements</h2>'
-            f"{statements_section(statements_table(events))}</section>",
+            f"{statements_section(statements_table(events, _sectors_of(manifest)))}</section>",
             '<section id="figures"><h2>Figures</h2>'
             + "".join(_img(figure_bytes(fig), anchor[4:], cap, anchor)
                       for anchor, fig, cap in figures) + "</section>",
