@@ -251,12 +251,63 @@ def country_shares(scenario: Scenario, world: World) -> np.ndarray:
     return _weights(pop.country_mix, world.country_names, default)
 
 
+def sector_shares(scenario: Scenario, world: World) -> np.ndarray:
+    """Chance that a firm of the economy is in each sector (the population's sector mix)."""
+    return _weights(scenario.population.sector_mix, world.sector_names,
+                    np.ones(world.n_sectors))
+
+
+def specialisation(scenario: Scenario, world: World) -> np.ndarray | None:
+    """The countries' sector specialisation (countries x sectors odds, 1 where a country gives
+    none), or None when no country gives any."""
+    odds = np.ones((world.n_countries, world.n_sectors))
+    for i, name in enumerate(world.country_names):
+        for sector, value in scenario.countries[name].specialisation.items():
+            odds[i, world.sector_names.index(sector)] = value
+    return None if np.all(odds == 1.0) else odds
+
+
+def country_sector_shares(scenario: Scenario, world: World) -> np.ndarray | None:
+    """Chance that a firm of the economy is at home in each country and in each sector
+    (countries x sectors, summing to 1), or None when sectors are independent of countries
+    (no country has a ``specialisation``).
+
+    The table keeps both mixes as its margins (:func:`country_shares`, :func:`sector_shares`)
+    and takes the countries' specialisation as its odds ratios: iterative proportional fitting
+    (Deming and Stephan 1940) of ``country x sector x odds`` to the two margins, the table
+    closest to the odds (in Kullback-Leibler divergence) with those margins."""
+    odds = specialisation(scenario, world)
+    if odds is None:
+        return None
+    rows, cols = country_shares(scenario, world), sector_shares(scenario, world)
+    table = rows[:, None] * cols[None, :] * odds
+    for _ in range(10_000):
+        table *= (rows / table.sum(axis=1))[:, None]
+        table *= cols / table.sum(axis=0)
+        if np.allclose(table.sum(axis=1), rows, rtol=0, atol=1e-14):
+            break
+    return table / table.sum()
+
+
 def draw_sectors_countries(n: int, scenario: Scenario, world: World, rng: np.random.Generator):
-    """Sector and country codes of ``n`` new firms, from the population's mixes."""
-    pop = scenario.population
-    sector_w = _weights(pop.sector_mix, world.sector_names, np.ones(world.n_sectors))
-    return (rng.choice(world.n_sectors, size=n, p=sector_w),
-            rng.choice(world.n_countries, size=n, p=country_shares(scenario, world)))
+    """Sector and country codes of ``n`` new firms, from the population's mixes (and the
+    countries' specialisation, :func:`country_sector_shares`)."""
+    joint = country_sector_shares(scenario, world)
+    if joint is None:
+        return (rng.choice(world.n_sectors, size=n, p=sector_shares(scenario, world)),
+                rng.choice(world.n_countries, size=n, p=country_shares(scenario, world)))
+    country, sector = np.divmod(rng.choice(joint.size, size=n, p=joint.ravel()),
+                                world.n_sectors)
+    return sector, country
+
+
+def home_countries_by_sector(scenario: Scenario, world: World) -> np.ndarray:
+    """Chance that a firm of each sector is at home in each country (countries x sectors,
+    columns summing to 1): :func:`country_shares` in every sector unless countries specialise."""
+    joint = country_sector_shares(scenario, world)
+    if joint is None:
+        return np.repeat(country_shares(scenario, world)[:, None], world.n_sectors, axis=1)
+    return joint / joint.sum(axis=0)
 
 
 def draw_markets(home: np.ndarray, mne: np.ndarray, exporter: np.ndarray, world: World,

@@ -370,6 +370,16 @@ class Country(_Strict):
                            "for SMEs 1997, OECD SME Outlook 2000 and 2002, national SME white "
                            "papers; rounded)"},
     )
+    specialisation: dict[str, float] = Field(
+        default_factory=dict,
+        description="odds of a firm of the country being in each sector against the economy's "
+        "sector mix (keys are sectors; 1 where not given): with it the countries' firms are "
+        "drawn from a country x sector table with the population's two mixes as margins "
+        "(odds)",
+        json_schema_extra={"range": "> 0 each",
+                           "source": "none by default; see "
+                           "experiments/scenarios/national_specialisation.toml"},
+    )
     gdp_growth: float = Field(
         0.03, ge=-0.2, le=0.3,
         description="yearly real growth of the country's demand (GDP; fraction/year)",
@@ -1444,6 +1454,14 @@ class Scenario(_Strict):
                 f"simulation.end_year ({sim.end_year}) must be >= simulation.start_year "
                 f"({sim.start_year})"
             )
+        for code, country in self.countries.items():
+            for name, odds in country.specialisation.items():
+                key = f"countries.{code}.specialisation.{name}"
+                if name not in self.sectors:
+                    raise ValueError(f"{key}: unknown; allowed sectors: "
+                                     f"{', '.join(sorted(self.sectors))}")
+                if not odds > 0 or not math.isfinite(odds):
+                    raise ValueError(f"{key} = {odds}: must be a positive number")
         for key, known, what in (
             ("population.sector_mix", self.sectors, "sectors"),
             ("population.country_mix", self.countries, "countries"),

@@ -1,5 +1,6 @@
-"""National firm-size laws: a country's SME share of jobs sets its economy's size law, which the
-design weights carry into the economy's jobs, markets and firm counts."""
+"""National economies: a country's SME share of jobs sets its economy's size law, which the
+design weights carry into the economy's jobs, markets and firm counts; its sector specialisation
+sets the country x sector table firms are drawn from."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from hypothesis import strategies as st
 from restructuring_sim import load_scenario
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.population import (
+    country_sector_shares,
     country_shares,
     country_size_indices,
     design_weights,
     economy_size_index,
+    home_countries_by_sector,
     mean_employees,
+    sector_shares,
     sme_job_share,
+    specialisation,
 )
 from restructuring_sim.world import World
 
@@ -115,3 +120,54 @@ def test_an_out_of_range_share_is_one_line(tmp_path):
     result = invoke("run", BASELINE, "--out", tmp_path / "r",
                     "--set", "countries.IT.sme_job_share=1.5")
     assert_one_line_error(result, "countries.IT.sme_job_share", "1.5", "less than 0.99")
+
+
+SPECIALISED = BASELINE.parent / "national_specialisation.toml"
+
+
+def test_specialisation_keeps_both_mixes_and_takes_the_odds():
+    """Iterative proportional fitting: the table's margins are the country and sector mixes,
+    its odds ratios the countries' specialisation."""
+    scenario = load_scenario(SPECIALISED)
+    world = World(scenario)
+    joint = country_sector_shares(scenario, world)
+    assert np.allclose(joint.sum(axis=1), country_shares(scenario, world), atol=1e-13)
+    assert np.allclose(joint.sum(axis=0), sector_shares(scenario, world), atol=1e-13)
+    odds = specialisation(scenario, world)
+    us, jp = world.country_names.index("US"), world.country_names.index("JP")
+    sw, auto = world.sector_names.index("software"), world.sector_names.index("automotive")
+    ratio = joint[us, sw] * joint[jp, auto] / (joint[us, auto] * joint[jp, sw])
+    assert ratio == pytest.approx(odds[us, sw] * odds[jp, auto] / (odds[us, auto] * odds[jp, sw]))
+    assert np.allclose(home_countries_by_sector(scenario, world).sum(axis=0), 1.0)
+
+
+def test_without_specialisation_sectors_and_countries_are_independent():
+    scenario = load_scenario(BASELINE)
+    world = World(scenario)
+    assert country_sector_shares(scenario, world) is None
+    by_sector = home_countries_by_sector(scenario, world)
+    assert np.array_equal(by_sector[:, 0], country_shares(scenario, world))
+    assert np.array_equal(by_sector[:, -1], by_sector[:, 0])
+
+
+def test_a_sample_follows_the_countries_specialisation():
+    model = make_model(n_firms=60_000, scenario_path=SPECIALISED)
+    f, w = model.firms, model.world
+    software = f.sector == w.sector_names.index("software")
+    us = f.country == w.country_names.index("US")
+    expected = home_countries_by_sector(model.scenario, w)[w.country_names.index("US"),
+                                                            w.sector_names.index("software")]
+    assert us[software].mean() == pytest.approx(expected, abs=0.02)
+    assert us.mean() == pytest.approx(country_shares(model.scenario, w)[
+        w.country_names.index("US")], abs=0.01)
+
+
+@pytest.mark.parametrize(("setting", "fragments"), [
+    ("countries.JP.specialisation.shipbuilding=2", ("countries.JP.specialisation.shipbuilding",
+                                                     "unknown", "allowed sectors")),
+    ("countries.JP.specialisation.software=0", ("countries.JP.specialisation.software", "0",
+                                                 "positive")),
+])
+def test_bad_specialisation_is_one_line(tmp_path, setting, fragments):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set", setting)
+    assert_one_line_error(result, *fragments)

@@ -49,8 +49,9 @@ of each market's sums (capacity, appeal-weighted capacity, firms) is therefore t
 estimate* of small-area statistics (Rao and Molina 2015, ch. 3): the sample's large firms of
 the sector, pooled over countries and shared out to each country in proportion to the chance
 that a firm is at home there
-(:func:`restructuring_sim.population.country_shares`; sizes, sectors and countries are drawn
-apart, and a firm's capacity follows its share of its market, not the market's demand). SMEs,
+(:func:`restructuring_sim.population.home_countries_by_sector`; sizes are drawn apart from
+sectors and countries, and a firm's capacity follows its share of its market, not the market's
+demand). SMEs,
 about 60 to a sampled market, enter with their own market's sums.
 
 **Margins and growth** (in :func:`restructuring_sim.mechanisms.demography.accounts`). A firm's
@@ -81,7 +82,7 @@ import numpy as np
 
 from restructuring_sim.firms import REVENUE_PER_EMPLOYEE, SIZE_BOUNDS, market_code
 from restructuring_sim.mechanisms import exports, innovation
-from restructuring_sim.population import country_shares
+from restructuring_sim.population import home_countries_by_sector
 
 
 class ProductMarket:
@@ -101,8 +102,9 @@ class ProductMarket:
         #: yearly log growth of each market's demand
         self.growth = np.log1p((gdp[:, None] + sector[None, :] - world_gdp).clip(-0.99)).ravel()
         self.start = float(sc.simulation.start_year)
-        #: chance that a firm of the economy is at home in each country
-        self.country_share = country_shares(sc, w)
+        #: chance that a firm of the economy's sector is at home in each country (countries x
+        #: sectors)
+        self.country_share = home_countries_by_sector(sc, w)
         capacity = self._capacity(model)[0]
         # a market no firm sells in: the capacity its share of world GDP would give
         expected = capacity.sum() * np.repeat(w.market_weight, w.n_sectors) / w.n_sectors
@@ -145,7 +147,7 @@ class ProductMarket:
         smes, home, large, sector = split
         own = np.bincount(home, weights=values[smes], minlength=len(self.growth))
         pooled = np.bincount(sector, weights=values[large], minlength=self.n_sectors)
-        return own + (self.country_share[:, None] * pooled[None, :]).ravel()
+        return own + (self.country_share * pooled[None, :]).ravel()
 
     def _capacity(self, model, psi: np.ndarray | None = None):
         """Weighted capacity of every market's home firms, and (given ``psi``) their
