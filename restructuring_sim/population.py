@@ -55,19 +55,38 @@ def draw_employees(n: int, tail_index: float, size_max: int, rng: np.random.Gene
     wholly at ``size_max`` and nothing changes. The count of firms above any size stays within
     one of its expectation.
     """
+    rank, u = stratified_quantiles(n, rng)
+    return sizes_at(u, rank, tail_index, size_max, large_tail_index)
+
+
+def stratified_quantiles(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The stratified upper-tail quantiles of :func:`draw_employees`: each firm's slice (its
+    ``rank``, 0 to ``n - 1``, ``n - 1`` the top slice) and its quantile ``u`` in (0, 1]."""
     rank = rng.permutation(n)
-    u = 1.0 - (rank + rng.random(n)) / n  # in (0, 1]
-    x = np.minimum(np.floor(_size_at(u, tail_index, large_tail_index)), size_max)
-    x[rank == n - 1] = np.round(top_slice_mean(n, tail_index, size_max, large_tail_index))
+    return rank, 1.0 - (rank + rng.random(n)) / n
+
+
+def sizes_at(u: np.ndarray, rank: np.ndarray, tail_index: float | np.ndarray, size_max: int,
+             large_tail_index: float | None = None) -> np.ndarray:
+    """Employees at the stratified quantiles ``u`` (:func:`stratified_quantiles`), floored and
+    capped, the top slice's firm at the slice's mean size; ``tail_index`` is one index or one
+    per firm (its home country's sample law, :func:`sample_size_indices`)."""
+    n = len(u)
+    tail = np.broadcast_to(np.asarray(tail_index, dtype=np.float64), u.shape)
+    x = np.minimum(np.floor(_size_at(u, tail, large_tail_index)), size_max)
+    top = rank == n - 1
+    if np.any(top):
+        x[top] = np.round(top_slice_mean(n, float(tail[top][0]), size_max, large_tail_index))
     return x.astype(np.float64)
 
 
-def _size_at(u: np.ndarray, tail_index: float, large_tail_index: float | None) -> np.ndarray:
+def _size_at(u: np.ndarray, tail_index: np.ndarray, large_tail_index: float | None) -> np.ndarray:
     """Employees (before flooring and the cap) at the upper-tail quantile ``u``."""
     x = u ** (-1.0 / tail_index)
     if large_tail_index is not None:
         large = x >= SIZE_BOUNDS[1]
-        x[large] = SIZE_BOUNDS[1] * (x[large] / SIZE_BOUNDS[1]) ** (tail_index / large_tail_index)
+        x[large] = SIZE_BOUNDS[1] * (x[large] / SIZE_BOUNDS[1]) ** (
+            tail_index[large] / large_tail_index)
     return x
 
 
@@ -115,26 +134,38 @@ def size_law(pop: Population) -> tuple[np.ndarray, np.ndarray]:
     return k, chances
 
 
-def visibility_class_shares(pop: Population, elasticity: float) -> np.ndarray:
+def visibility_class_shares(scenario: Scenario, world: World, elasticity: float) -> np.ndarray:
     """Expected share of the economy's size visibility (``employees ** elasticity``) held by
     each size class (small, medium, large), from the size law: what a sample of any size would
-    hold on average, where a small sample's own split depends on the few giants it draws."""
-    return _class_shares(pop.size_tail_index, pop.large_tail_index, pop.size_max,
-                         float(elasticity)).copy()
+    hold on average, where a small sample's own split depends on the few giants it draws.
+    Where countries' sample laws differ (:func:`sample_size_indices`), the laws' visibility per
+    firm is mixed by the countries' shares of firms."""
+    pop = scenario.population
+    index = sample_size_indices(scenario, world)
+    if np.all(index == pop.size_tail_index):
+        mass = _class_mass(pop.size_tail_index, pop.large_tail_index, pop.size_max,
+                           float(elasticity))
+    else:
+        laws = sorted(set(index.tolist()))
+        firms = country_shares(scenario, world)
+        mass = sum(firms[index == a].sum() * _class_mass(a, pop.large_tail_index, pop.size_max,
+                                                         float(elasticity)) for a in laws)
+    return mass / mass.sum()
 
 
-@functools.lru_cache(maxsize=16)
-def _class_shares(size_tail_index: float, large_tail_index: float, size_max: int,
-                  elasticity: float) -> np.ndarray:
-    """:func:`visibility_class_shares` for one size law (computed once per law: the law has a
-    row per whole number of employees up to ``size_max``)."""
+@functools.lru_cache(maxsize=64)
+def _class_mass(size_tail_index: float, large_tail_index: float, size_max: int,
+                elasticity: float) -> np.ndarray:
+    """Expected visibility per firm in each size class under one size law (computed once per
+    law: the law has a row per whole number of employees up to ``size_max``; read-only)."""
     pop = Population(size_tail_index=size_tail_index, large_tail_index=large_tail_index,
                      size_max=size_max)
     k, p = size_law(pop)
     mass = p * k ** elasticity
     cls = np.searchsorted(np.asarray(SIZE_BOUNDS, dtype=np.float64), k, side="right")
-    shares = np.bincount(cls, weights=mass, minlength=3)[:3]
-    return shares / shares.sum()
+    out = np.bincount(cls, weights=mass, minlength=3)[:3]
+    out.flags.writeable = False
+    return out
 
 
 def sme_job_share(index: float, large_tail_index: float, size_max: int) -> float:
@@ -197,29 +228,42 @@ def country_size_indices(scenario: Scenario, world: World) -> np.ndarray:
     return np.array([law[0] if s is None else economy_size_index(s, *law) for s in shares])
 
 
+def sample_size_indices(scenario: Scenario, world: World) -> np.ndarray:
+    """Pareto index of the sample's firm sizes below 250 employees in every country (world
+    order): ``population.size_tail_index`` shifted by as much as the country's economy index
+    (:func:`country_size_indices`) differs from Zipf's, so that every country's sample holds
+    its economy's large firms over-represented by the same factor,
+    ``250 ** (large_tail_index - size_tail_index)``, and its sampled firms are as much smaller
+    as its economy's."""
+    pop = scenario.population
+    return pop.size_tail_index + (country_size_indices(scenario, world) - pop.large_tail_index)
+
+
 def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
     """Chance that ``floor(U ** (-1 / tail_index))`` equals ``k`` (a discrete Pareto cell)."""
     return k ** -tail_index - (k + 1.0) ** -tail_index
 
 
 def design_weights(employees: np.ndarray, pop: Population, below: float | None = None,
-                   index: np.ndarray | float | None = None) -> np.ndarray:
+                   index: np.ndarray | float | None = None,
+                   sample_index: np.ndarray | float | None = None) -> np.ndarray:
     """Firms of the economy each drawn firm stands for (1 = the initial population's average).
 
     The economy's firm sizes follow a Pareto law of ``index`` below 250 employees (per firm,
     its home country's: :func:`country_size_indices`; by default ``pop.large_tail_index``) and
     Zipf's law (``pop.large_tail_index``) above, while the sample is drawn with the heavier
-    ``pop.size_tail_index`` below 250 employees, so that it holds more large firms than the
-    economy would (enough partners for SMEs in a sample of thousands). A firm's weight is the
-    ratio of the two laws at its drawn size (importance weights, mean 1 over the sample's law
-    in every country): above 1 for the smallest firms, falling through the medium class to
-    ``250 ** (size_tail_index - index)`` for every large firm. Shares of jobs, sales and exports
-    in the economy are weighted sums.
+    ``sample_index`` below 250 employees (per firm, its home country's:
+    :func:`sample_size_indices`; by default ``pop.size_tail_index``), so that it holds more large
+    firms than the economy would (enough partners for SMEs in a sample of thousands). A firm's
+    weight is the ratio of the two laws at its drawn size (importance weights, mean 1 over the
+    sample's law in every country): above 1 for the smallest firms, falling through the medium
+    class to ``250 ** (sample_index - index)`` for every large firm. Shares of jobs, sales and
+    exports in the economy are weighted sums.
 
     With ``below`` (50 for start-ups), both laws are taken conditional on fewer employees than
     that, and the weights have mean 1 among such firms.
     """
-    a_sample = pop.size_tail_index
+    a_sample = pop.size_tail_index if sample_index is None else sample_index
     a_economy = pop.large_tail_index if index is None else index
     k = np.floor(employees)
     small = k < SIZE_BOUNDS[1]
@@ -340,11 +384,14 @@ def generate(scenario: Scenario, world: World, rng: np.random.Generator,
     pop = scenario.population
     if given is None:
         n = scenario.simulation.n_firms
-        employees = draw_employees(n, pop.size_tail_index, pop.size_max, rng,
-                                   pop.large_tail_index)
-        new = new_firm_columns(employees, scenario, world, rng)
+        rank, u = stratified_quantiles(n, rng)
+        sector, country = draw_sectors_countries(n, scenario, world, rng)
+        sample_index = sample_size_indices(scenario, world)[country]
+        employees = sizes_at(u, rank, sample_index, pop.size_max, pop.large_tail_index)
+        new = new_firm_columns(employees, scenario, world, rng, sector=sector, country=country)
         new["weight"] = design_weights(
-            employees, pop, index=country_size_indices(scenario, world)[new["country"]])
+            employees, pop, index=country_size_indices(scenario, world)[country],
+            sample_index=sample_index)
     else:
         new = _given_columns(given, scenario, world, rng)
     # room for as many entrants as firms: a run of a decade or two never grows the table (which

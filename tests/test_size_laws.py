@@ -20,6 +20,7 @@ from restructuring_sim.population import (
     economy_size_index,
     home_countries_by_sector,
     mean_employees,
+    sample_size_indices,
     sector_shares,
     sme_job_share,
     specialisation,
@@ -95,13 +96,30 @@ def test_jobs_follow_market_size_under_national_laws():
 @pytest.mark.parametrize("share", [0.6, 0.8])
 def test_a_sample_carries_its_countrys_sme_job_share(share):
     """A sample of one country: its weighted share of jobs below 250 employees is the
-    country's, within sampling noise (the sample's sizes do not change, their weights do)."""
+    country's, within sampling noise, and its large firms are rarer than under Zipf's law by
+    as much as its economy's (the sample over-represents them by the same factor)."""
     model = make_model(["population.country_mix={IT = 1}", f"countries.IT.sme_job_share={share}"],
                        n_firms=100_000)
     assert _weighted_sme_job_share(model) == pytest.approx(share, abs=0.03)
     plain = make_model(["population.country_mix={IT = 1}"], n_firms=100_000)
-    assert np.array_equal(model.firms.employees, plain.firms.employees)
     assert _weighted_sme_job_share(plain) == pytest.approx(0.484, abs=0.03)
+    shift = economy_size_index(share, *LAW) - LAW[0]
+    large = [np.mean(m.firms.employees >= SIZE_BOUNDS[1]) for m in (model, plain)]
+    assert large[0] / large[1] == pytest.approx(SIZE_BOUNDS[1] ** -shift, rel=0.05)
+    # every large firm stands for as many of the economy's as under Zipf's law
+    big = model.firms.employees >= SIZE_BOUNDS[1]
+    assert np.allclose(model.firms.weight[big], plain.firms.weight[
+        plain.firms.employees >= SIZE_BOUNDS[1]][0])
+
+
+def test_sample_laws_follow_the_economies():
+    scenario = load_scenario(BASELINE.parent / "national_size_laws.toml")
+    world = World(scenario)
+    economy, sample = country_size_indices(scenario, world), sample_size_indices(scenario, world)
+    assert np.allclose(economy - sample, LAW[0] - scenario.population.size_tail_index)
+    baseline = load_scenario(BASELINE)
+    assert np.all(sample_size_indices(baseline, World(baseline))
+                  == baseline.population.size_tail_index)
 
 
 def test_entrants_weigh_by_their_countrys_law():

@@ -57,6 +57,7 @@ from restructuring_sim.population import (
     design_weights,
     draw_sectors_countries,
     new_firm_columns,
+    sample_size_indices,
 )
 
 
@@ -157,13 +158,16 @@ def entry(model, cond) -> int:
     n = n_start + len(parents)
     if n == 0:
         return 0
-    # small firms: Pareto sizes conditioned on fewer than 50 employees
-    u_min = SIZE_BOUNDS[0] ** (-pop.size_tail_index)
-    u = u_min + (1 - u_min) * rng.random(n)
-    employees = np.minimum(np.floor(u ** (-1.0 / pop.size_tail_index)), SIZE_BOUNDS[0] - 1)
+    # small firms: Pareto sizes of the home country's sample law, conditioned on fewer than 50
+    # employees
+    v = rng.random(n)
     sector, country = draw_sectors_countries(n_start, sc, model.world, rng)
     sector = np.concatenate([sector, f.sector[parents]])
     country = np.concatenate([country, f.country[parents]])
+    tail = sample_size_indices(sc, model.world)[country]
+    u_min = SIZE_BOUNDS[0] ** (-tail)
+    u = u_min + (1 - u_min) * v
+    employees = np.minimum(np.floor(u ** (-1.0 / tail)), SIZE_BOUNDS[0] - 1)
     cols = new_firm_columns(employees, sc, model.world, rng, sector=sector, country=country)
     cols["knowledge"][n_start:] = f.knowledge[parents] * rng.uniform(0.6, 1.0, len(parents))
     cols["profile"][n_start:] = f.profile[parents]  # a spin-off carries its parent's fields
@@ -172,7 +176,7 @@ def entry(model, cond) -> int:
     # entrants stand for the economy's entrants: as many per firm as the firms already active
     index = country_size_indices(sc, model.world)[country]
     cols["weight"] = f.weight[f.active].mean() * design_weights(employees, pop, SIZE_BOUNDS[0],
-                                                                index)
+                                                                index, tail)
     ids = lifecycle.add_firms(model, cond, cols, np.concatenate([np.full(n_start, -1), parents]))
     return len(ids)
 

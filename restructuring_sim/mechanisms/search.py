@@ -261,7 +261,7 @@ def class_shares(model, tech=None) -> np.ndarray:
     firms, and for every class without venture capital). ``tech``: the current
     :class:`~restructuring_sim.mechanisms.innovation.TechScores`, if the caller has them
     (otherwise made again when the step's visibility is first worked out)."""
-    shares = visibility_class_shares(model.scenario.population,
+    shares = visibility_class_shares(model.scenario, model.world,
                                      model.scenario.behaviour.visibility_elasticity)
     shares = shares * _visibility(model, tech)[1]
     return shares / shares.sum()
