@@ -233,3 +233,23 @@ def test_milestone_statements_fail_the_other_way_and_need_the_sectors():
     assert "alliance_cycle" not in checks.index
     assert "joint_ventures_follow_deregulation" not in checks.index
     assert "wholesale_folds_into_multi_purpose_deals" in checks.index
+
+
+@pytest.mark.parametrize("width", [80, 110])
+def test_the_printed_table_keeps_every_verdict_whole(width):
+    """In a narrow terminal the statements wrap; the values and verdicts are never cut."""
+    from rich.console import Console
+
+    from restructuring_sim.paper.validate import render_shape
+
+    log = milestone_log()
+    years = {"standard": {"automotive": 1991}, "deregulation": {"telecom": 1998}}
+    table = shape.check([shape.yearly(log)], [shape.tallies(log, sector_years=years)])
+    console = Console(width=width, record=True)
+    console.print(render_shape(table))
+    text = console.export_text()
+    assert "…" not in text
+    verdicts = [line.split()[-1] for line in text.splitlines()
+                if line.rstrip().endswith(("pass", "FAIL"))]
+    assert len(verdicts) == len(table)
+    assert verdicts.count("pass") == int(table["pass"].sum())

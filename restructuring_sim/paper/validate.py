@@ -214,9 +214,11 @@ def render_shape(statements):
 
     out = Table(title="The decade's shape (replicates pooled)", box=box.SIMPLE_HEAD,
                 pad_edge=False)
-    for col, justify in (("statement", "left"), ("model", "right"), ("passes at", "right"),
-                         ("", "left")):
-        out.add_column(col, justify=justify, no_wrap=True)
+    # the statement and its rule wrap in a narrow terminal; the value and the verdict never do
+    out.add_column("statement", justify="left", ratio=3)
+    out.add_column("model", justify="right", no_wrap=True, min_width=12)
+    out.add_column("passes at", justify="right", ratio=1)
+    out.add_column("", justify="left", no_wrap=True, min_width=4)
     for row in statements.to_dict(orient="records"):
         value = row["model"]
         formats = {"sme_alliances_rise": "{:+.1%} a year", "services_lead_from": "{:.0f}"}
