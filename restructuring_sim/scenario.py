@@ -617,6 +617,15 @@ class Behaviour(_Strict):
     cross_sector_share: float = Field(
         0.25, ge=0, le=1, description="share of candidates drawn from any sector (share)"
     )
+    draws_exclude_drawer: bool = Field(
+        False,
+        description="a firm's visibility draws of partners, targets and buyers leave the firm "
+        "itself out (drawn from the others' weights); off, a draw that lands on the drawing "
+        "firm is lost, which costs the largest firms more of their draws the smaller the "
+        "sample (off reproduces the shipped calibration) (switch)",
+        json_schema_extra={"source": "structural: a sample of n firms is a sample of one "
+                           "economy (docs/census-scale.md)"},
+    )
     visibility_elasticity: float = Field(
         0.8, ge=0, le=3,
         description="elasticity of a firm's visibility to searchers to its size; must stay "

@@ -336,7 +336,7 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     f = model.firms
     k = model.scenario.acquisitions.candidates
     s = np.repeat(sellers, k)
-    b = class_draws(model, f.active, f.sector[s])
+    b = class_draws(model, f.active, f.sector[s], drawer=s)
     ok = (b >= 0) & (b != s)
     s, b = s[ok], b[ok]
     # a firm for sale is offered where its owner is known: at home, abroad only as trade
@@ -372,8 +372,8 @@ def step(model, cond) -> dict[str, int]:
         # half the sample among SMEs (technology and niche targets), half among all firms
         among_smes = np.arange(len(i)) % 2 == 0
         j = np.where(among_smes,
-                     visibility_draws(model, targets & f.is_sme, f.sector[i]),
-                     class_draws(model, targets, f.sector[i]))
+                     visibility_draws(model, targets & f.is_sme, f.sector[i], drawer=i),
+                     class_draws(model, targets, f.sector[i], drawer=i))
         prior = f.last_partner[hunters]
         i = np.concatenate([hunters, i])
         j = np.concatenate([prior, j])
@@ -571,8 +571,9 @@ def _presence_hunts(model, valuer) -> list[tuple[int, int, int, float, int, floa
     k = 2 * acq.candidates
     i = np.repeat(hunters, k)
     among_large = np.arange(len(i)) % 2 == 0
-    j = np.where(among_large, visibility_draws(model, f.active & ~f.is_sme, f.sector[i]),
-                 class_draws(model, f.active, f.sector[i]))
+    j = np.where(among_large,
+                 visibility_draws(model, f.active & ~f.is_sme, f.sector[i], drawer=i),
+                 class_draws(model, f.active, f.sector[i], drawer=i))
     ok = (j >= 0) & (j != i)
     i, j = i[ok], j[ok]
     ok = f.country[j] != f.country[i]
