@@ -136,12 +136,27 @@ def size_law(pop: Population) -> tuple[np.ndarray, np.ndarray]:
     return k, chances
 
 
+def _once(world: World, key, func) -> np.ndarray:
+    """``func()``, worked out once per world (kept read-only in ``world.derived``): the
+    values below read only the scenario, and searches ask for some of them every step."""
+    kept = world.derived.get(key)
+    if kept is None:
+        kept = world.derived[key] = np.asarray(func())
+        kept.flags.writeable = False
+    return kept
+
+
 def visibility_class_shares(scenario: Scenario, world: World, elasticity: float) -> np.ndarray:
     """Expected share of the economy's size visibility (``employees ** elasticity``) held by
     each size class (small, medium, large), from the size law: what a sample of any size would
     hold on average, where a small sample's own split depends on the few giants it draws.
     Where countries' sample laws differ (:func:`sample_size_indices`), the laws' visibility per
     firm is mixed by the countries' shares of firms."""
+    return _once(world, ("visibility_class_shares", float(elasticity)),
+                 lambda: _visibility_class_shares(scenario, world, float(elasticity)))
+
+
+def _visibility_class_shares(scenario: Scenario, world: World, elasticity: float) -> np.ndarray:
     pop = scenario.population
     index = sample_size_indices(scenario, world)
     if np.all(index == pop.size_tail_index):
@@ -224,10 +239,14 @@ def country_size_indices(scenario: Scenario, world: World) -> np.ndarray:
     order): the one that gives the country's ``sme_job_share``, or, where that is none,
     ``population.large_tail_index`` (Zipf's law throughout, as in the United States, whose
     firms Axtell (2001) fitted). Above 250 employees every country follows Zipf's law."""
+    return _once(world, "country_size_indices", lambda: _country_size_indices(scenario, world))
+
+
+def _country_size_indices(scenario: Scenario, world: World) -> list[float]:
     pop = scenario.population
     shares = [scenario.countries[name].sme_job_share for name in world.country_names]
     law = (pop.large_tail_index, pop.size_max)
-    return np.array([law[0] if s is None else economy_size_index(s, *law) for s in shares])
+    return [law[0] if s is None else economy_size_index(s, *law) for s in shares]
 
 
 def sample_size_indices(scenario: Scenario, world: World) -> np.ndarray:
@@ -238,7 +257,8 @@ def sample_size_indices(scenario: Scenario, world: World) -> np.ndarray:
     ``250 ** (large_tail_index - size_tail_index)``, and its sampled firms are as much smaller
     as its economy's."""
     pop = scenario.population
-    return pop.size_tail_index + (country_size_indices(scenario, world) - pop.large_tail_index)
+    return _once(world, "sample_size_indices", lambda: pop.size_tail_index + (
+        country_size_indices(scenario, world) - pop.large_tail_index))
 
 
 def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
@@ -287,6 +307,10 @@ def country_shares(scenario: Scenario, world: World) -> np.ndarray:
     mix, by default the countries' market sizes over the mean firm size of their economies
     (:func:`country_size_indices`), so that jobs are in proportion to market size where SMEs
     hold more of them (more, smaller firms); sizes and sectors are drawn apart from it."""
+    return _once(world, "country_shares", lambda: _country_shares(scenario, world))
+
+
+def _country_shares(scenario: Scenario, world: World) -> np.ndarray:
     default = world.market_weight
     pop = scenario.population
     law = (pop.large_tail_index, pop.size_max)

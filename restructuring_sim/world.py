@@ -78,6 +78,9 @@ class World:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
+        #: arrays worked out once from the scenario by other modules (e.g. the countries' size
+        #: laws and shares of firms, :mod:`restructuring_sim.population`), read-only
+        self.derived: dict[object, np.ndarray] = {}
         # codes follow sorted names, so that equal scenarios (equal config hashes) run alike
         # whatever order their tables were written in
         self.sector_names = sorted(scenario.sectors)
