@@ -77,6 +77,12 @@ def read_scenario_section(run_dir: str | Path, section: str) -> dict | None:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    return manifest_section(manifest, section)
+
+
+def manifest_section(manifest: object, section: str) -> dict | None:
+    """One section of the scenario in a run's manifest (as read from ``manifest.json``), or
+    None when the manifest holds no such section."""
     scenario = manifest.get("scenario") if isinstance(manifest, dict) else None
     value = scenario.get(section) if isinstance(scenario, dict) else None
     return value if isinstance(value, dict) else None

@@ -20,7 +20,7 @@ import pandas as pd
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_text
 from restructuring_sim.paper.moments import FIRM_COLUMNS
-from restructuring_sim.rundir import check_run_dir, read_table
+from restructuring_sim.rundir import check_run_dir, manifest_section, read_table
 from restructuring_sim.viz.common import (
     figure_bytes,
     prepare_out_file,
@@ -220,13 +220,6 @@ def statements_table(events: pd.DataFrame,
                        sectors.sector_table([sectors.sector_counts(events, decade)]))
 
 
-def _sectors_of(manifest: dict) -> dict | None:
-    """The ``sectors`` section of the run's scenario in its manifest, if there is one."""
-    scenario = manifest.get("scenario") if isinstance(manifest, dict) else None
-    sectors = scenario.get("sectors") if isinstance(scenario, dict) else None
-    return sectors if isinstance(sectors, dict) else None
-
-
 def statements_section(table: pd.DataFrame | None) -> str:
     """The statements table: statement, model, rule, verdict."""
     if table is None:
@@ -277,7 +270,8 @@ def build_report(run_dir: str | Path) -> str:
             f'<section id="paper"><h2>Comparison with the paper</h2>'
             f"{paper_section(paper_table(events, firms))}</section>",
             f'<section id="statements"><h2>The paper\'s statements</h2>'
-            f"{statements_section(statements_table(events, _sectors_of(manifest)))}</section>",
+            f"{statements_section(statements_table(events, manifest_section(manifest, 'sectors')))}"
+            "</section>",
             '<section id="figures"><h2>Figures</h2>'
             + "".join(_img(figure_bytes(fig), anchor[4:], cap, anchor)
                       for anchor, fig, cap in figures) + "</section>",
