@@ -72,10 +72,11 @@ class FirmTable(ColumnTable):
     (acquirer's id, -1), ``live_supply`` (live supply contracts as buyer or supplier),
     ``supply_load`` (USD million per year of live contracts as supplier), ``exports`` (n x
     countries, bool: countries the firm exports to), ``direct_exports`` (USD million per year:
-    the part of the revenue from employees sold in export markets), ``export_revenue`` (USD
-    million per year sold to foreign customers: direct exports and supply contracts with foreign
-    buyers), ``weight`` (firms of the economy the firm stands for, relative to the initial
-    population's average: see :func:`restructuring_sim.population.design_weights`),
+    the part of the revenue from employees sold in export markets, and a manufacturing MNE's
+    goods shipped to its affiliates abroad), ``export_revenue`` (USD million per year sold
+    abroad: direct exports and supply contracts with foreign buyers), ``weight`` (firms of the
+    economy the firm stands for, relative to the initial population's average: see
+    :func:`restructuring_sim.population.design_weights`),
     ``profile`` (n x fields, rows sum to 1: shares of the knowledge stock in each technology
     field, see :mod:`restructuring_sim.mechanisms.innovation`), ``market_revenue`` (USD million
     per year: sales in the firm's product markets, see

@@ -1228,6 +1228,18 @@ class Exports(_Strict):
         description="sunk cost of entering one export market at 1988 ICT cost (USD million)",
         json_schema_extra={"source": "Das, Roberts and Tybout (2007), as market_cost"},
     )
+    intra_firm_share: float = Field(
+        0.2, ge=0, le=1,
+        description="share of a manufacturing MNE's affiliates' sales made of goods shipped "
+        "from its home country (parts, components, finished goods), which count as its "
+        "exports (share)",
+        json_schema_extra={"source": "judgement between about a tenth of US majority-owned "
+                           "foreign affiliates' sales bought from their US parents (BEA, US "
+                           "direct investment abroad, 1999) and a third or more of Japanese "
+                           "manufacturing affiliates' purchases bought from Japan (METI, survey "
+                           "of overseas business activities); intra-firm trade is about a third "
+                           "of world trade (UNCTAD, World Investment Report 1999)"},
+    )
     payback_years: float = Field(
         5.0, gt=0, le=100,
         description="years over which an entrant expects to recover the sunk entry cost (years)",

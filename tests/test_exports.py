@@ -108,6 +108,37 @@ def test_exports_are_a_share_of_the_revenue_the_firm_produces():
     assert sold[:2] == pytest.approx(f.base_revenue[:2] * shares)
 
 
+def mne_pair(overrides=()) -> RestructuringModel:
+    """Two German MNEs of 5,000 employees alike but for their sector (automotive, finance),
+    each with affiliates in France and the United States and no export market."""
+    pop = dict(employees=[5000, 5000], sector=["automotive", "finance"], country=["DE"] * 2,
+               mne=[True, True], quality=[0.6, 0.6], capability=[0.5, 0.5], cluster=[-1, -1],
+               knowledge=[1.0, 1.0], efficiency=[0.5, 0.5], profile=[[0.125] * 8] * 2)
+    model = tiny(pop, [*CALM, *overrides])
+    model.conditions = model.world.conditions(0)
+    f = model.firms
+    f.markets[:] = np.isin(model.world.country_names, ["DE", "FR", "US"])
+    f.exports[:] = False
+    return model
+
+
+def test_a_manufacturing_mnes_affiliates_take_goods_from_home():
+    """A carmaker's affiliates sell goods partly made at home: ``intra_firm_share`` of their
+    sales counts as its exports. A bank's affiliates sell services made where they are."""
+    model = mne_pair()
+    f = model.firms
+    sold = exports.sales(model, model.conditions)
+    share = model.scenario.exports.intra_firm_share
+    abroad = exports.affiliates(model, np.arange(2))
+    assert abroad[0].sum() == 2  # France and the United States
+    # the affiliates' sales are the revenue less the home market's sales
+    affiliates_sales = f.base_revenue[0] - exports.home_sales(model, np.array([0]))[0]
+    assert sold[0] == pytest.approx(share * affiliates_sales) and sold[0] > 0
+    assert sold[1] == 0.0
+    assert (exports.sales(mne_pair(["exports.intra_firm_share=0"]), model.conditions)
+            == 0.0).all()
+
+
 # ------------------------------------------------------------------ comparative statics
 
 SEEDS = (1, 2, 3)

@@ -11,8 +11,9 @@
   alliances each do. Deals add ``deal_margin`` x the deal
   share of revenue to the margin, and the supplier's ``contract_margin`` on contracts, less
   price pressure.
-  Direct exports (sales in export markets, see :mod:`restructuring_sim.mechanisms.exports`)
-  are the part of base revenue sold abroad; export revenue is direct exports plus supply
+  Direct exports (sales in export markets and a manufacturing MNE's shipments to its
+  affiliates, see :mod:`restructuring_sim.mechanisms.exports`) are the part of base revenue
+  sold abroad; export revenue is direct exports plus supply
   contracts with foreign buyers; ``cross_border_share`` is export revenue plus revenue from
   cross-border alliances, as a share of revenue (market + deals). The operating margin is
   the market margin, plus the firm's own AR(1) cost shock (``margin_base`` less

@@ -40,6 +40,14 @@ sample's largest draws. ``H_i``, the firm's home sales before any exports (see
 affiliates' countries (its foreign ``markets``) from there and may export elsewhere. Export
 markets are kept apart from ``markets``, the commercial presence that partner search, alliance
 values, supply tenders and acquisitions read.
+
+**Intra-firm trade.** A manufacturing MNE's affiliates sell goods partly made at home: parts,
+components and finished goods shipped from the parent, ``intra_firm_share`` of their sales
+(about a tenth for US affiliates, a third for Japanese; intra-firm trade is about a third of
+world trade, UNCTAD 1999). Trade statistics count those shipments as the home country's
+exports, and so does :func:`sales`. Without them an MNE exported only to the countries where it
+had no affiliate, 2-8% of its revenue, and the SMEs' share of manufactured exports came to
+0.37 on the baseline (40,000 firms, seed 1); with them 0.30 (paper: 25-35%).
 """
 
 from __future__ import annotations
@@ -350,15 +358,18 @@ def _home_sales(model, firms: np.ndarray, mne: np.ndarray, abroad: np.ndarray) -
 
 
 def sales(model, cond) -> np.ndarray:
-    """Direct export sales of every firm (USD million per year; 0 for inactive firms): the
-    export markets' share ``E_i / (1 + W_i + E_i)`` of its revenue before deals."""
+    """Export sales of every firm (USD million per year; 0 for inactive firms): the export
+    markets' share ``E_i / (1 + W_i + E_i)`` of its revenue before deals, and for a
+    manufacturing MNE the goods its affiliates take from home (:func:`intra_firm_sales`)."""
     f = model.firms
     out = np.zeros(len(f))
-    firms = np.flatnonzero(f.active & exporters(f))
+    goods = model.world.is_manufacturing[f.sector]
+    firms = np.flatnonzero(f.active & (exporters(f) | (f.mne & goods)))
     if len(firms):
         weight = _affiliate_weight(model, firms, *_affiliates_of_mnes(model, firms))
         foreign = (export_demand(model, cond, firms) * f.exports[firms]).sum(axis=1)
-        out[firms] = f.base_revenue[firms] * foreign / (1.0 + weight + foreign)
+        shipped = model.scenario.exports.intra_firm_share * weight * goods[firms]
+        out[firms] = f.base_revenue[firms] * (foreign + shipped) / (1.0 + weight + foreign)
     return out
 
 

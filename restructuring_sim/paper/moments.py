@@ -28,10 +28,10 @@ Definitions (documented here because the paper's wording leaves room):
 * **manufacturing SMEs with 10-40% cross-border turnover**: among active manufacturing SMEs at the
   end of 2000, the share whose ``cross_border_revenue_share`` (exports plus cross-border
   alliances) lies in [0.10, 0.40].
-* **SME share of manufactured exports**: ``export_revenue`` (goods sold to foreign customers:
-  exports and supply contracts with foreign buyers; not sales of MNE affiliates abroad, not
-  alliance gains) of active manufacturing SMEs over that of all active manufacturing firms, end
-  of 2000.
+* **SME share of manufactured exports**: ``export_revenue`` (goods sold abroad, as trade
+  statistics count them: exports, including an MNE's shipments to its own affiliates, and
+  supply contracts with foreign buyers; not the affiliates' sales, not alliance gains) of
+  active manufacturing SMEs over that of all active manufacturing firms, end of 2000.
 
 The two firm-table moments describe the economy, not the sample: each firm counts with its
 design ``weight`` (the firms of the economy it stands for; see
