@@ -352,11 +352,17 @@ def country_sector_shares(scenario: Scenario, world: World) -> np.ndarray | None
     rows, cols = country_shares(scenario, world), sector_shares(scenario, world)
     table = rows[:, None] * cols[None, :] * odds
     for _ in range(10_000):
-        table *= (rows / table.sum(axis=1))[:, None]
-        table *= cols / table.sum(axis=0)
+        table *= _scaling(rows, table.sum(axis=1))[:, None]
+        table *= _scaling(cols, table.sum(axis=0))
         if np.allclose(table.sum(axis=1), rows, rtol=0, atol=1e-14):
             break
     return table / table.sum()
+
+
+def _scaling(target: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """``target / current``, 0 where a country or sector holds no firms (a mix that leaves it
+    out: its row or column stays empty)."""
+    return np.divide(target, current, out=np.zeros_like(target), where=current > 0)
 
 
 def draw_sectors_countries(n: int, scenario: Scenario, world: World, rng: np.random.Generator):

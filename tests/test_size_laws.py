@@ -180,6 +180,21 @@ def test_a_sample_follows_the_countries_specialisation():
         w.country_names.index("US")], abs=0.01)
 
 
+def test_a_mix_that_leaves_countries_out_keeps_the_specialisation_table_finite():
+    """Countries without firms keep empty rows (no division by their zero sums): a sample of
+    Italy alone, with every country's specialisation, is all Italian."""
+    scenario = load_scenario(SPECIALISED, ["population.country_mix={IT = 1}"])
+    world = World(scenario)
+    with np.errstate(all="raise"):
+        joint = country_sector_shares(scenario, world)
+    italy = world.country_names.index("IT")
+    assert np.isfinite(joint).all() and joint[italy].sum() == pytest.approx(1.0)
+    assert np.allclose(joint[italy], sector_shares(scenario, world) * joint[italy].sum())
+    model = make_model(["population.country_mix={IT = 1}"], n_firms=2000,
+                       scenario_path=SPECIALISED)
+    assert (model.firms.country == italy).all()
+
+
 @pytest.mark.parametrize(("setting", "fragments"), [
     ("countries.JP.specialisation.shipbuilding=2", ("countries.JP.specialisation.shipbuilding",
                                                      "unknown", "allowed sectors")),
