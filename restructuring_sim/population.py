@@ -6,9 +6,10 @@ SMEs are well over 95% of firms; above 250 employees the tail thins to Zipf's la
 without their sizes, and their share of jobs and sales, growing out of proportion. Each firm
 carries a design weight (:func:`design_weights`) that turns the sample back into the economy for
 aggregates such as the SMEs' share of exports; a country may have its own size law (its SME
-share of jobs, :func:`country_size_indices`). Sectors and countries are drawn from the
-scenario's mixes (and the countries' specialisation, :func:`country_sector_shares`); a share of
-firms sits in local clusters of their (country, sector) market.
+share of jobs sets how many large firms it has per SME, :func:`country_densities`). Sectors and
+countries are drawn from the scenario's mixes (and the countries' specialisation,
+:func:`country_sector_shares`); a share of firms sits in local clusters of their (country,
+sector) market.
 Large firms are MNEs with a given probability and then sell in several countries across regions
 (through affiliates); SMEs sell at home and a few export to one country
 (``population.exporter_share``), which they keep or leave by the rule of
@@ -68,18 +69,48 @@ def stratified_quantiles(n: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     return rank, 1.0 - (rank + rng.random(n)) / n
 
 
-def sizes_at(u: np.ndarray, rank: np.ndarray, tail_index: float | np.ndarray, size_max: int,
-             large_tail_index: float | None = None) -> np.ndarray:
+def sizes_at(u: np.ndarray, rank: np.ndarray, tail_index: float, size_max: int,
+             large_tail_index: float | None = None,
+             density: np.ndarray | None = None) -> np.ndarray:
     """Employees at the stratified quantiles ``u`` (:func:`stratified_quantiles`), floored and
-    capped, the top slice's firm at the slice's mean size; ``tail_index`` is one index or one
-    per firm (its home country's sample law, :func:`sample_size_indices`)."""
+    capped, the top slice's firm at the slice's mean size. ``density`` (per firm: its home
+    country's, :func:`country_densities`) multiplies the law's chance of 250 employees or more
+    against the chances below (:func:`large_quantiles`); sizes within each part keep their
+    law."""
     n = len(u)
-    tail = np.broadcast_to(np.asarray(tail_index, dtype=np.float64), u.shape)
+    tail = np.full(u.shape, float(tail_index))
+    scale = 1.0
+    if density is not None:
+        u, scale = large_quantiles(u, tail_index, density)
     x = np.minimum(np.floor(_size_at(u, tail, large_tail_index)), size_max)
     top = rank == n - 1
     if np.any(top):
-        x[top] = np.round(top_slice_mean(n, float(tail[top][0]), size_max, large_tail_index))
+        # the top slice (0, 1 / n] of u is (0, scale / n] of the law's own quantile
+        x[top] = np.round(top_slice_mean(n / float(np.broadcast_to(scale, u.shape)[top][0]),
+                                         tail_index, size_max, large_tail_index))
     return x.astype(np.float64)
+
+
+def large_share(tail_index: float, density: np.ndarray | float) -> np.ndarray | float:
+    """Chance of 250 employees or more under the Pareto law of ``tail_index`` below 250 when
+    that chance is multiplied by ``density`` against the chances below and the law renormalised
+    (``d q / (1 - q + d q)``, ``q = 250 ** -tail_index``)."""
+    q = float(SIZE_BOUNDS[1]) ** -tail_index
+    return density * q / (1.0 - q + density * q)
+
+
+def large_quantiles(u: np.ndarray, tail_index: float,
+                    density: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The law's own upper-tail quantiles for quantiles ``u`` of the law with its large firms'
+    chance multiplied by ``density`` (per firm): ``u`` below that law's chance of 250 or more,
+    ``p``, maps linearly onto the law's ``(0, q]`` and the rest onto ``(q, 1]``, so that a firm
+    is large with chance ``p`` and sizes within each part keep their law. Also returns the
+    factor ``q / p`` by which the large part's quantiles shrink."""
+    q = float(SIZE_BOUNDS[1]) ** -tail_index
+    p = large_share(tail_index, density)
+    large = u <= p
+    mapped = np.where(large, u * (q / p), q + (u - p) * ((1.0 - q) / (1.0 - p)))
+    return mapped, q / p
 
 
 def _size_at(u: np.ndarray, tail_index: np.ndarray, large_tail_index: float | None) -> np.ndarray:
@@ -150,23 +181,22 @@ def visibility_class_shares(scenario: Scenario, world: World, elasticity: float)
     """Expected share of the economy's size visibility (``employees ** elasticity``) held by
     each size class (small, medium, large), from the size law: what a sample of any size would
     hold on average, where a small sample's own split depends on the few giants it draws.
-    Where countries' sample laws differ (:func:`sample_size_indices`), the laws' visibility per
-    firm is mixed by the countries' shares of firms."""
+    Where countries' laws differ (:func:`country_densities`), the laws' visibility per firm is
+    mixed by the countries' shares of firms."""
     return _once(world, ("visibility_class_shares", float(elasticity)),
                  lambda: _visibility_class_shares(scenario, world, float(elasticity)))
 
 
 def _visibility_class_shares(scenario: Scenario, world: World, elasticity: float) -> np.ndarray:
     pop = scenario.population
-    index = sample_size_indices(scenario, world)
-    if np.all(index == pop.size_tail_index):
-        mass = _class_mass(pop.size_tail_index, pop.large_tail_index, pop.size_max,
-                           float(elasticity))
-    else:
-        laws = sorted(set(index.tolist()))
+    mass = _class_mass(pop.size_tail_index, pop.large_tail_index, pop.size_max, float(elasticity))
+    density = country_densities(scenario, world)
+    if np.any(density != 1.0):
+        # a country's law: the large class's chance times its density, then renormalised
+        q = float(SIZE_BOUNDS[1]) ** -pop.size_tail_index
         firms = country_shares(scenario, world)
-        mass = sum(firms[index == a].sum() * _class_mass(a, pop.large_tail_index, pop.size_max,
-                                                         float(elasticity)) for a in laws)
+        per_firm = firms / (1.0 - q + density * q)
+        mass = mass * np.array([per_firm.sum(), per_firm.sum(), per_firm @ density])
     return mass / mass.sum()
 
 
@@ -185,28 +215,38 @@ def _class_mass(size_tail_index: float, large_tail_index: float, size_max: int,
     return out
 
 
-def sme_job_share(index: float, large_tail_index: float, size_max: int) -> float:
+def sme_job_share(density: float, large_tail_index: float, size_max: int) -> float:
     """Share of an economy's jobs in firms of fewer than 250 employees when its firm sizes
-    follow a discrete Pareto law of ``index`` below 250 employees and Zipf's law
-    (``large_tail_index``, capped at ``size_max`` employees) above (share; rises with
-    ``index``)."""
-    small, large = _jobs(index, large_tail_index, size_max)
-    return small / (small + large)
+    follow Zipf's law (``large_tail_index``, capped at ``size_max`` employees) with the chance
+    of 250 employees or more multiplied by ``density`` against the chances below (share; falls
+    with ``density``; 1 gives Zipf's law throughout)."""
+    small, large = _jobs(large_tail_index, size_max)
+    return small / (small + density * large)
 
 
-def mean_employees(index: float, large_tail_index: float, size_max: int) -> float:
+def large_firm_density(share: float, large_tail_index: float, size_max: int) -> float:
+    """The density of large firms at which :func:`sme_job_share` equals ``share``: how many
+    firms of 250 employees or more an economy has per SME, relative to Zipf's law."""
+    small, large = _jobs(large_tail_index, size_max)
+    return small * (1.0 - share) / (share * large)
+
+
+def mean_employees(density: float, large_tail_index: float, size_max: int) -> float:
     """Mean employees of the economy's firms under the law of :func:`sme_job_share`."""
-    return sum(_jobs(index, large_tail_index, size_max))
+    small, large = _jobs(large_tail_index, size_max)
+    q = float(SIZE_BOUNDS[1]) ** -large_tail_index
+    return (small + density * large) / (1.0 - q + density * q)
 
 
-def _jobs(index: float, large_tail_index: float, size_max: int) -> tuple[float, float]:
-    """Expected employees per firm in firms below 250 employees, ``sum(P(k <= X < 250))`` over
-    ``k`` from 1 to 249, and in firms of 250 or more, ``P(X >= 250)`` times their mean size
-    (which depends on the upper law only)."""
+@functools.lru_cache(maxsize=8)
+def _jobs(large_tail_index: float, size_max: int) -> tuple[float, float]:
+    """Expected employees per firm of Zipf's law (``large_tail_index`` at every size, capped at
+    ``size_max``) in firms below 250 employees, ``sum(P(k <= X < 250))`` over ``k`` from 1 to
+    249, and in firms of 250 or more, ``P(X >= 250)`` times their mean size."""
     k = np.arange(1.0, SIZE_BOUNDS[1])
     bound = float(SIZE_BOUNDS[1])
-    small = float(np.sum(k ** -index - bound ** -index))
-    return small, bound ** -index * _large_mean(large_tail_index, size_max)
+    small = float(np.sum(k ** -large_tail_index - bound ** -large_tail_index))
+    return small, bound ** -large_tail_index * _large_mean(large_tail_index, size_max)
 
 
 @functools.lru_cache(maxsize=8)
@@ -217,48 +257,20 @@ def _large_mean(large_tail_index: float, size_max: int) -> float:
     return float(SIZE_BOUNDS[1] - 1 + np.sum((k / SIZE_BOUNDS[1]) ** -large_tail_index))
 
 
-@functools.lru_cache(maxsize=64)
-def economy_size_index(share: float, large_tail_index: float, size_max: int) -> float:
-    """The Pareto index below 250 employees at which :func:`sme_job_share` equals ``share``
-    (bisection to 1e-9 between 0.1 and 3, the index's allowed range; ``share`` outside what
-    that range gives is an error naming the reachable interval)."""
-    lo, hi = 0.1, 3.0
-    law = (large_tail_index, size_max)
-    reach = sme_job_share(lo, *law), sme_job_share(hi, *law)
-    if not reach[0] <= share <= reach[1]:
-        raise ValueError(f"an SME job share of {share} needs a size index outside 0.1-3; "
-                         f"reachable shares are {reach[0]:.3f}-{reach[1]:.3f}")
-    while hi - lo > 1e-9:
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if sme_job_share(mid, *law) < share else (lo, mid)
-    return 0.5 * (lo + hi)
-
-
-def country_size_indices(scenario: Scenario, world: World) -> np.ndarray:
-    """Pareto index of the economy's firm sizes below 250 employees in every country (world
-    order): the one that gives the country's ``sme_job_share``, or, where that is none,
-    ``population.large_tail_index`` (Zipf's law throughout, as in the United States, whose
-    firms Axtell (2001) fitted). Above 250 employees every country follows Zipf's law."""
-    return _once(world, "country_size_indices", lambda: _country_size_indices(scenario, world))
-
-
-def _country_size_indices(scenario: Scenario, world: World) -> list[float]:
+def country_densities(scenario: Scenario, world: World) -> np.ndarray:
+    """Density of large firms of every country's economy (world order): 1 (Zipf's law
+    throughout) where the country gives no ``sme_job_share``, else
+    :func:`large_firm_density` of its share. Below 250 employees and above it sizes follow
+    Zipf's law everywhere; a country with more of its jobs in SMEs has fewer large firms per
+    SME, and so more micro, small and medium firms alike, as Western Europe and East Asia have
+    against the United States (European Observatory for SMEs 1997: firms of 1-49 and of 50-249
+    employees hold jobs in about the same ratio, some three to one, across the member states,
+    while the large firms' share runs from about a fifth to nearly half)."""
     pop = scenario.population
-    shares = [scenario.countries[name].sme_job_share for name in world.country_names]
-    law = (pop.large_tail_index, pop.size_max)
-    return [law[0] if s is None else economy_size_index(s, *law) for s in shares]
-
-
-def sample_size_indices(scenario: Scenario, world: World) -> np.ndarray:
-    """Pareto index of the sample's firm sizes below 250 employees in every country (world
-    order): ``population.size_tail_index`` shifted by as much as the country's economy index
-    (:func:`country_size_indices`) differs from Zipf's, so that every country's sample holds
-    its economy's large firms over-represented by the same factor,
-    ``250 ** (large_tail_index - size_tail_index)``, and its sampled firms are as much smaller
-    as its economy's."""
-    pop = scenario.population
-    return _once(world, "sample_size_indices", lambda: pop.size_tail_index + (
-        country_size_indices(scenario, world) - pop.large_tail_index))
+    return _once(world, "country_densities", lambda: [
+        1.0 if country.sme_job_share is None
+        else large_firm_density(country.sme_job_share, pop.large_tail_index, pop.size_max)
+        for country in (scenario.countries[name] for name in world.country_names)])
 
 
 def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
@@ -267,34 +279,38 @@ def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
 
 
 def design_weights(employees: np.ndarray, pop: Population, below: float | None = None,
-                   index: np.ndarray | float | None = None,
-                   sample_index: np.ndarray | float | None = None) -> np.ndarray:
+                   density: np.ndarray | float = 1.0) -> np.ndarray:
     """Firms of the economy each drawn firm stands for (1 = the initial population's average).
 
-    The economy's firm sizes follow a Pareto law of ``index`` below 250 employees (per firm,
-    its home country's: :func:`country_size_indices`; by default ``pop.large_tail_index``) and
-    Zipf's law (``pop.large_tail_index``) above, while the sample is drawn with the heavier
-    ``sample_index`` below 250 employees (per firm, its home country's:
-    :func:`sample_size_indices`; by default ``pop.size_tail_index``), so that it holds more large
-    firms than the economy would (enough partners for SMEs in a sample of thousands). A firm's
-    weight is the ratio of the two laws at its drawn size (importance weights, mean 1 over the
-    sample's law in every country): above 1 for the smallest firms, falling through the medium
-    class to ``250 ** (sample_index - index)`` for every large firm. Shares of jobs, sales and
-    exports in the economy are weighted sums.
+    The economy's firm sizes follow Zipf's law (``pop.large_tail_index``), with the chance of
+    250 employees or more multiplied by ``density`` (per firm, its home country's:
+    :func:`country_densities`), while the sample is drawn with the heavier
+    ``pop.size_tail_index`` below 250 employees, its large firms' chance multiplied by the same
+    density, so that it holds more large firms than the economy would (enough partners for SMEs
+    in a sample of thousands). A firm's weight is the ratio of the two laws at its drawn size
+    (importance weights, mean 1 over the sample's law in every country): above 1 for the
+    smallest firms, falling through the medium class to ``250 ** (size_tail_index -
+    large_tail_index)`` for every large firm, times the ratio of the two laws' normalisations
+    where the density is not 1. Shares of jobs, sales and exports in the economy are weighted
+    sums.
 
     With ``below`` (50 for start-ups), both laws are taken conditional on fewer employees than
-    that, and the weights have mean 1 among such firms.
+    that (the density then plays no part), and the weights have mean 1 among such firms.
     """
-    a_sample = pop.size_tail_index if sample_index is None else sample_index
-    a_economy = pop.large_tail_index if index is None else index
+    a_sample, a_economy = pop.size_tail_index, pop.large_tail_index
     k = np.floor(employees)
     small = k < SIZE_BOUNDS[1]
     cell = np.maximum(k, 1.0)
     ratio = _cell_probability(cell, a_economy) / _cell_probability(cell, a_sample)
     weight = np.where(small, ratio, float(SIZE_BOUNDS[1]) ** (a_sample - a_economy))
     if below is not None:
-        weight *= (1.0 - below ** -a_sample) / (1.0 - below ** -a_economy)
-    return weight
+        return weight * ((1.0 - below ** -a_sample) / (1.0 - below ** -a_economy))
+    if np.all(np.asarray(density) == 1.0):
+        return weight
+    q_sample = float(SIZE_BOUNDS[1]) ** -a_sample
+    q_economy = float(SIZE_BOUNDS[1]) ** -a_economy
+    return weight * ((1.0 - q_sample + density * q_sample)
+                     / (1.0 - q_economy + density * q_economy))
 
 
 def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np.ndarray:
@@ -305,7 +321,7 @@ def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np
 def country_shares(scenario: Scenario, world: World) -> np.ndarray:
     """Chance that a firm of the economy is at home in each country: the population's country
     mix, by default the countries' market sizes over the mean firm size of their economies
-    (:func:`country_size_indices`), so that jobs are in proportion to market size where SMEs
+    (:func:`country_densities`), so that jobs are in proportion to market size where SMEs
     hold more of them (more, smaller firms); sizes and sectors are drawn apart from it."""
     return _once(world, "country_shares", lambda: _country_shares(scenario, world))
 
@@ -314,10 +330,10 @@ def _country_shares(scenario: Scenario, world: World) -> np.ndarray:
     default = world.market_weight
     pop = scenario.population
     law = (pop.large_tail_index, pop.size_max)
-    index = country_size_indices(scenario, world)
-    if np.any(index != law[0]):
-        size = np.array([mean_employees(a, *law) for a in index])
-        default = default * (mean_employees(law[0], *law) / size)
+    density = country_densities(scenario, world)
+    if np.any(density != 1.0):
+        size = np.array([mean_employees(d, *law) for d in density])
+        default = default * (mean_employees(1.0, *law) / size)
     return _weights(pop.country_mix, world.country_names, default)
 
 
@@ -418,12 +434,13 @@ def generate(scenario: Scenario, world: World, rng: np.random.Generator,
         n = scenario.simulation.n_firms
         rank, u = stratified_quantiles(n, rng)
         sector, country = draw_sectors_countries(n, scenario, world, rng)
-        sample_index = sample_size_indices(scenario, world)[country]
-        employees = sizes_at(u, rank, sample_index, pop.size_max, pop.large_tail_index)
+        density = country_densities(scenario, world)
+        density = density[country] if np.any(density != 1.0) else None
+        employees = sizes_at(u, rank, pop.size_tail_index, pop.size_max, pop.large_tail_index,
+                             density)
         new = new_firm_columns(employees, scenario, world, rng, sector=sector, country=country)
-        new["weight"] = design_weights(
-            employees, pop, index=country_size_indices(scenario, world)[country],
-            sample_index=sample_index)
+        new["weight"] = design_weights(employees, pop,
+                                       density=1.0 if density is None else density)
     else:
         new = _given_columns(given, scenario, world, rng)
     # room for as many entrants as firms: a run of a decade or two never grows the table (which

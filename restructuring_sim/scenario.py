@@ -361,9 +361,10 @@ class Country(_Strict):
     sme_job_share: float | None = Field(
         None, gt=0.2, lt=0.99,
         description="share of the country's jobs in firms of fewer than 250 employees; it sets "
-        "the Pareto index of the economy's firm sizes below 250 there (the sample's sizes and "
-        "the firms' behaviour are the same everywhere; their design weights differ); none = "
-        "Zipf's law throughout, as in the United States (share)",
+        "how many large firms the country has per SME against Zipf's law, sizes within SMEs "
+        "and within large firms following Zipf's law everywhere (the sample's large firms are "
+        "as much rarer; the firms' behaviour is the same everywhere); none = Zipf's law "
+        "throughout, as in the United States (share)",
         json_schema_extra={"range": "0.2-0.99 or none",
                            "source": "none by default; national values in "
                            "experiments/scenarios/national_size_laws.toml (European Observatory "

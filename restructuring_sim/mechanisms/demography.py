@@ -54,11 +54,9 @@ from restructuring_sim.deals import ALLIANCE, SUPPLY
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.mechanisms import exports, market, units
 from restructuring_sim.population import (
-    country_size_indices,
     design_weights,
     draw_sectors_countries,
     new_firm_columns,
-    sample_size_indices,
 )
 
 
@@ -159,13 +157,13 @@ def entry(model, cond) -> int:
     n = n_start + len(parents)
     if n == 0:
         return 0
-    # small firms: Pareto sizes of the home country's sample law, conditioned on fewer than 50
+    # small firms: Pareto sizes of the sample's law below 250, conditioned on fewer than 50
     # employees
     v = rng.random(n)
     sector, country = draw_sectors_countries(n_start, sc, model.world, rng)
     sector = np.concatenate([sector, f.sector[parents]])
     country = np.concatenate([country, f.country[parents]])
-    tail = sample_size_indices(sc, model.world)[country]
+    tail = pop.size_tail_index  # the same law below 250 in every country (country_densities)
     u_min = SIZE_BOUNDS[0] ** (-tail)
     u = u_min + (1 - u_min) * v
     employees = np.minimum(np.floor(u ** (-1.0 / tail)), SIZE_BOUNDS[0] - 1)
@@ -175,9 +173,7 @@ def entry(model, cond) -> int:
     cols["owner_age"] = np.clip(rng.normal(40.0, 8.0, n), 25, 70)
     cols["registered"] = ~cols["mne"] & (rng.random(n) < cond.matching_coverage)
     # entrants stand for the economy's entrants: as many per firm as the firms already active
-    index = country_size_indices(sc, model.world)[country]
-    cols["weight"] = f.weight[f.active].mean() * design_weights(employees, pop, SIZE_BOUNDS[0],
-                                                                index, tail)
+    cols["weight"] = f.weight[f.active].mean() * design_weights(employees, pop, SIZE_BOUNDS[0])
     ids = lifecycle.add_firms(model, cond, cols, np.concatenate([np.full(n_start, -1), parents]))
     return len(ids)
 
