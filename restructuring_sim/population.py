@@ -73,10 +73,10 @@ def sizes_at(u: np.ndarray, rank: np.ndarray, tail_index: float, size_max: int,
              large_tail_index: float | None = None,
              density: np.ndarray | None = None) -> np.ndarray:
     """Employees at the stratified quantiles ``u`` (:func:`stratified_quantiles`), floored and
-    capped, the top slice's firm at the slice's mean size. ``density`` (per firm: its home
-    country's, :func:`country_densities`) multiplies the law's chance of 250 employees or more
-    against the chances below (:func:`large_quantiles`); sizes within each part keep their
-    law."""
+    capped, the top slice's firm at the slice's mean size. ``density`` (per firm: its
+    country's and sector's, :func:`cell_densities`) multiplies the law's chance of 250
+    employees or more against the chances below (:func:`large_quantiles`); sizes within each
+    part keep their law."""
     n = len(u)
     tail = np.full(u.shape, float(tail_index))
     scale = 1.0
@@ -181,8 +181,8 @@ def visibility_class_shares(scenario: Scenario, world: World, elasticity: float)
     """Expected share of the economy's size visibility (``employees ** elasticity``) held by
     each size class (small, medium, large), from the size law: what a sample of any size would
     hold on average, where a small sample's own split depends on the few giants it draws.
-    Where countries' laws differ (:func:`country_densities`), the laws' visibility per firm is
-    mixed by the countries' shares of firms."""
+    Where countries' or sectors' laws differ (:func:`cell_densities`), the laws' visibility per
+    firm is mixed by the (country, sector) cells' shares of firms."""
     return _once(world, ("visibility_class_shares", float(elasticity)),
                  lambda: _visibility_class_shares(scenario, world, float(elasticity)))
 
@@ -190,11 +190,14 @@ def visibility_class_shares(scenario: Scenario, world: World, elasticity: float)
 def _visibility_class_shares(scenario: Scenario, world: World, elasticity: float) -> np.ndarray:
     pop = scenario.population
     mass = _class_mass(pop.size_tail_index, pop.large_tail_index, pop.size_max, float(elasticity))
-    density = country_densities(scenario, world)
+    density = cell_densities(scenario, world).ravel()
     if np.any(density != 1.0):
-        # a country's law: the large class's chance times its density, then renormalised
+        # a (country, sector) cell's law: the large class's chance times its density, then
+        # renormalised; the cells mixed by their shares of firms
         q = float(SIZE_BOUNDS[1]) ** -pop.size_tail_index
-        firms = country_shares(scenario, world)
+        joint = country_sector_shares(scenario, world)
+        firms = (np.outer(country_shares(scenario, world), sector_shares(scenario, world))
+                 if joint is None else joint).ravel()
         per_firm = firms / (1.0 - q + density * q)
         mass = mass * np.array([per_firm.sum(), per_firm.sum(), per_firm @ density])
     return mass / mass.sum()
@@ -273,6 +276,26 @@ def country_densities(scenario: Scenario, world: World) -> np.ndarray:
         for country in (scenario.countries[name] for name in world.country_names)])
 
 
+def sector_density_factors(scenario: Scenario, world: World) -> np.ndarray:
+    """Multiplier of every country's density of large firms in each sector (world order): the
+    sector's odds of a job in a large firm, ``(1 - s) / s`` of its ``sme_job_share``, against
+    the economy's, ``population.sme_job_share_reference`` (1 where a sector gives none). Under
+    the density law the odds are proportional to the density (:func:`sme_job_share`), so a
+    sector whose share in the reference economy is ``s`` has that share in any economy with the
+    reference's density; in Italy's, more."""
+    ref = scenario.population.sme_job_share_reference
+    shares = (scenario.sectors[name].sme_job_share for name in world.sector_names)
+    return _once(world, "sector_density_factors", lambda: [
+        1.0 if s is None else (1.0 - s) / s * ref / (1.0 - ref) for s in shares])
+
+
+def cell_densities(scenario: Scenario, world: World) -> np.ndarray:
+    """Density of large firms in every country (rows) and sector (columns):
+    :func:`country_densities` times :func:`sector_density_factors`."""
+    return _once(world, "cell_densities", lambda: np.outer(
+        country_densities(scenario, world), sector_density_factors(scenario, world)))
+
+
 def _cell_probability(k: np.ndarray, tail_index: float) -> np.ndarray:
     """Chance that ``floor(U ** (-1 / tail_index))`` equals ``k`` (a discrete Pareto cell)."""
     return k ** -tail_index - (k + 1.0) ** -tail_index
@@ -283,8 +306,8 @@ def design_weights(employees: np.ndarray, pop: Population, below: float | None =
     """Firms of the economy each drawn firm stands for (1 = the initial population's average).
 
     The economy's firm sizes follow Zipf's law (``pop.large_tail_index``), with the chance of
-    250 employees or more multiplied by ``density`` (per firm, its home country's:
-    :func:`country_densities`), while the sample is drawn with the heavier
+    250 employees or more multiplied by ``density`` (per firm, its country's and sector's:
+    :func:`cell_densities`), while the sample is drawn with the heavier
     ``pop.size_tail_index`` below 250 employees, its large firms' chance multiplied by the same
     density, so that it holds more large firms than the economy would (enough partners for SMEs
     in a sample of thousands). A firm's weight is the ratio of the two laws at its drawn size
@@ -321,8 +344,8 @@ def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np
 def country_shares(scenario: Scenario, world: World) -> np.ndarray:
     """Chance that a firm of the economy is at home in each country: the population's country
     mix, by default the countries' market sizes over the mean firm size of their economies
-    (:func:`country_densities`), so that jobs are in proportion to market size where SMEs
-    hold more of them (more, smaller firms); sizes and sectors are drawn apart from it."""
+    (:func:`cell_densities`, over the economy's sector mix), so that jobs are in proportion to
+    market size where SMEs hold more of them (more, smaller firms)."""
     return _once(world, "country_shares", lambda: _country_shares(scenario, world))
 
 
@@ -330,9 +353,11 @@ def _country_shares(scenario: Scenario, world: World) -> np.ndarray:
     default = world.market_weight
     pop = scenario.population
     law = (pop.large_tail_index, pop.size_max)
-    density = country_densities(scenario, world)
+    density = cell_densities(scenario, world)
     if np.any(density != 1.0):
-        size = np.array([mean_employees(d, *law) for d in density])
+        # mean firm size of each country's economy over the economy's sector mix
+        size = np.array([[mean_employees(d, *law) for d in row] for row in density])
+        size = size @ sector_shares(scenario, world)
         default = default * (mean_employees(1.0, *law) / size)
     return _weights(pop.country_mix, world.country_names, default)
 
@@ -402,6 +427,20 @@ def home_countries_by_sector(scenario: Scenario, world: World) -> np.ndarray:
     return joint / joint.sum(axis=0)
 
 
+def home_countries_of_large_firms(scenario: Scenario, world: World) -> np.ndarray:
+    """Chance that a large firm (250 employees or more) of the economy's sector is at home in
+    each country (countries x sectors, columns summing to 1): :func:`home_countries_by_sector`
+    where every (country, sector) cell has the same density of large firms, else weighted by
+    each cell's chance of a large firm under its law (:func:`cell_densities`)."""
+    by_sector = home_countries_by_sector(scenario, world)
+    density = cell_densities(scenario, world)
+    if np.all(density == 1.0):
+        return by_sector
+    pop = scenario.population
+    large = by_sector * large_share(pop.large_tail_index, density)
+    return large / large.sum(axis=0)
+
+
 def draw_markets(home: np.ndarray, mne: np.ndarray, exporter: np.ndarray, world: World,
                  rng: np.random.Generator) -> np.ndarray:
     """Countries each firm sells in: home always; MNEs in several regions; exporters in one more."""
@@ -434,8 +473,8 @@ def generate(scenario: Scenario, world: World, rng: np.random.Generator,
         n = scenario.simulation.n_firms
         rank, u = stratified_quantiles(n, rng)
         sector, country = draw_sectors_countries(n, scenario, world, rng)
-        density = country_densities(scenario, world)
-        density = density[country] if np.any(density != 1.0) else None
+        density = cell_densities(scenario, world)
+        density = density[country, sector] if np.any(density != 1.0) else None
         employees = sizes_at(u, rank, pop.size_tail_index, pop.size_max, pop.large_tail_index,
                              density)
         new = new_firm_columns(employees, scenario, world, rng, sector=sector, country=country)

@@ -118,6 +118,13 @@ class Population(_Strict):
         json_schema_extra={"source": "Zipf's law of firm sizes: Axtell (2001), 1.06"},
     )
     size_max: int = Field(300_000, ge=250, description="largest firm (employees)")
+    sme_job_share_reference: float = Field(
+        0.66, gt=0.02, lt=0.99,
+        description="share of jobs in firms of fewer than 250 employees in the economy against "
+        "which sectors' sme_job_share is read (share)",
+        json_schema_extra={"source": "European Observatory for SMEs (1997): about two thirds "
+                           "of the EU's non-primary private sector jobs"},
+    )
     mne_share: float = Field(
         0.5, ge=0, le=1,
         description="share of large firms that are MNEs active in several regions (share)"
@@ -173,6 +180,16 @@ class Sector(_Strict):
         description="year a dominant design emerges, ending a standards contest that raises "
         "R&D-alliance value before it (behaviour.pre_standard_bonus); none = no design contest "
         "in the run: R&D alliances keep their ordinary value (year)"
+    )
+    sme_job_share: float | None = Field(
+        None, gt=0.02, lt=0.99,
+        description="share of the sector's jobs in firms of fewer than 250 employees where the "
+        "economy's is population.sme_job_share_reference: every country's density of large "
+        "firms in the sector is multiplied by the sector's odds of a job in a large firm "
+        "against the reference's; none = as the economy (share)",
+        json_schema_extra={"range": "0.02-0.99 or none",
+                           "source": "none by default; EU values in "
+                           "experiments/scenarios/sector_size_laws.toml"},
     )
     deregulation_year: int | None = Field(
         None, ge=1900, le=2100,

@@ -13,17 +13,20 @@ from hypothesis import strategies as st
 from restructuring_sim import load_scenario
 from restructuring_sim.firms import SIZE_BOUNDS
 from restructuring_sim.population import (
+    cell_densities,
     country_densities,
     country_sector_shares,
     country_shares,
     design_weights,
     home_countries_by_sector,
+    home_countries_of_large_firms,
     large_firm_density,
     large_share,
     mean_employees,
     sector_shares,
     sme_job_share,
     specialisation,
+    visibility_class_shares,
 )
 from restructuring_sim.world import World
 
@@ -31,6 +34,9 @@ LAW = (1.06, 300_000)  # the baseline's Zipf tail and largest firm
 
 #: the national size laws' scenario
 LAWS = BASELINE.parent / "national_size_laws.toml"
+
+#: the sectors' size structure
+SECTOR_LAWS = BASELINE.parent / "sector_size_laws.toml"
 
 
 def _weighted_jobs(model, low: float, high: float) -> float:
@@ -135,6 +141,59 @@ def test_the_sample_over_represents_large_firms_alike_in_every_country():
     sizes = np.array([1.0, 300.0])
     relative = [np.divide(*design_weights(sizes, pop, density=d)[::-1]) for d in density]
     assert np.allclose(relative, relative[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("share", [0.1, 0.4, 0.75])
+def test_a_sector_has_its_share_where_the_economy_has_the_reference(share):
+    """A sector's share is read in an economy at the reference share: there the sector's
+    cell has exactly that share; in an economy of more SME jobs, more."""
+    scenario = load_scenario(BASELINE, [f"sectors.pharma.sme_job_share={share}",
+                                        "countries.IT.sme_job_share=0.66",
+                                        "countries.ES.sme_job_share=0.8"])
+    world = World(scenario)
+    cells = cell_densities(scenario, world)
+    pharma = world.sector_names.index("pharma")
+    italy, spain = world.country_names.index("IT"), world.country_names.index("ES")
+    assert sme_job_share(cells[italy, pharma], *LAW) == pytest.approx(share, rel=1e-9)
+    assert sme_job_share(cells[spain, pharma], *LAW) > share
+    wholesale = world.sector_names.index("wholesale")
+    assert sme_job_share(cells[italy, wholesale], *LAW) == pytest.approx(0.66, rel=1e-9)
+
+
+def test_a_sample_of_one_sector_carries_its_share():
+    model = make_model(["population.country_mix={IT = 1}", "population.sector_mix={pharma = 1}",
+                        "countries.IT.sme_job_share=0.66", "sectors.pharma.sme_job_share=0.2"],
+                       n_firms=100_000)
+    assert _weighted_sme_job_share(model) == pytest.approx(0.2, abs=0.03)
+
+
+def test_large_firms_are_shared_out_where_the_economy_has_them():
+    """The product markets pool a sector's large firms over countries by where the economy's
+    large firms are: a country of many SME jobs holds fewer of them than of its firms."""
+    base = load_scenario(BASELINE)
+    world = World(base)
+    assert np.array_equal(home_countries_of_large_firms(base, world),
+                          home_countries_by_sector(base, world))
+    scenario = load_scenario(LAWS)
+    world = World(scenario)
+    large = home_countries_of_large_firms(scenario, world)
+    firms = home_countries_by_sector(scenario, world)
+    assert np.allclose(large.sum(axis=0), 1.0)
+    italy, us = world.country_names.index("IT"), world.country_names.index("US")
+    assert large[italy, 0] < firms[italy, 0] and large[us, 0] > firms[us, 0]
+
+
+def test_sectors_of_large_firms_raise_the_large_class_visibility():
+    base, sectors = load_scenario(BASELINE), load_scenario(SECTOR_LAWS)
+    before = visibility_class_shares(base, World(base), 2.1)
+    after = visibility_class_shares(sectors, World(sectors), 2.1)
+    assert after[2] > before[2] and after.sum() == pytest.approx(1.0)
+
+
+def test_an_out_of_range_sector_share_is_one_line(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r",
+                    "--set", "sectors.pharma.sme_job_share=1.2")
+    assert_one_line_error(result, "sectors.pharma.sme_job_share", "1.2", "less than 0.99")
 
 
 def test_an_out_of_range_share_is_one_line(tmp_path):

@@ -48,10 +48,9 @@ the pooling below), and the SMEs' sales, exports and budgets with them. The larg
 of each market's sums (capacity, appeal-weighted capacity, firms) is therefore the *synthetic
 estimate* of small-area statistics (Rao and Molina 2015, ch. 3): the sample's large firms of
 the sector, pooled over countries and shared out to each country in proportion to the chance
-that a firm is at home there
-(:func:`restructuring_sim.population.home_countries_by_sector`; sizes are drawn apart from
-sectors and countries, and a firm's capacity follows its share of its market, not the market's
-demand). SMEs,
+that a large firm of the sector is at home there
+(:func:`restructuring_sim.population.home_countries_of_large_firms`; a firm's capacity follows
+its share of its market, not the market's demand). SMEs,
 about 60 to a sampled market, enter with their own market's sums.
 
 **Margins and growth** (in :func:`restructuring_sim.mechanisms.demography.accounts`). A firm's
@@ -82,7 +81,7 @@ import numpy as np
 
 from restructuring_sim.firms import REVENUE_PER_EMPLOYEE, SIZE_BOUNDS, market_code
 from restructuring_sim.mechanisms import exports, innovation
-from restructuring_sim.population import home_countries_by_sector
+from restructuring_sim.population import home_countries_of_large_firms
 
 
 class ProductMarket:
@@ -102,9 +101,9 @@ class ProductMarket:
         #: yearly log growth of each market's demand
         self.growth = np.log1p((gdp[:, None] + sector[None, :] - world_gdp).clip(-0.99)).ravel()
         self.start = float(sc.simulation.start_year)
-        #: chance that a firm of the economy's sector is at home in each country (countries x
-        #: sectors)
-        self.country_share = home_countries_by_sector(sc, w)
+        #: chance that a large firm of the economy's sector is at home in each country
+        #: (countries x sectors)
+        self.country_share = home_countries_of_large_firms(sc, w)
         capacity = self._capacity(model)[0]
         # a market no firm sells in: the capacity its share of world GDP would give
         expected = capacity.sum() * np.repeat(w.market_weight, w.n_sectors) / w.n_sectors
