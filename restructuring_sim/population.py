@@ -6,10 +6,10 @@ SMEs are well over 95% of firms; above 250 employees the tail thins to Zipf's la
 without their sizes, and their share of jobs and sales, growing out of proportion. Each firm
 carries a design weight (:func:`design_weights`) that turns the sample back into the economy for
 aggregates such as the SMEs' share of exports; a country may have its own size law (its SME
-share of jobs sets how many large firms it has per SME, :func:`country_densities`). Sectors and
-countries are drawn from the scenario's mixes (and the countries' specialisation,
-:func:`country_sector_shares`); a share of firms sits in local clusters of their (country,
-sector) market.
+share of jobs sets how many large firms it has per SME, :func:`country_densities`), and a sector
+its own structure (:func:`cell_densities`). Sectors and countries are drawn from the scenario's
+mixes (and the countries' specialisation, :func:`country_sector_shares`); a share of firms sits
+in local clusters of their (country, sector) market.
 Large firms are MNEs with a given probability and then sell in several countries across regions
 (through affiliates); SMEs sell at home and a few export to one country
 (``population.exporter_share``), which they keep or leave by the rule of
