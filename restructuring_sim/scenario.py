@@ -33,6 +33,7 @@ import hashlib
 import json
 import math
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -53,6 +54,26 @@ REGIONS = ("north_america", "western_europe", "japan", "east_asia", "rest_of_wor
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_written_as_a_word(cls, data: Any) -> Any:
+        """``"none"`` for a field that may be none: TOML has no null, so scenario files and
+        ``--set`` write the word (``--set countries.DE.currency_union_year=none``)."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, value in data.items():
+            field = cls.model_fields.get(name)
+            if (field is not None and isinstance(value, str) and value.lower() == "none"
+                    and _allows_none(field.annotation)):
+                out[name] = None
+        return out
+
+
+def _allows_none(annotation: Any) -> bool:
+    """Whether a field's type admits None (``X | None``)."""
+    return annotation is None or type(None) in typing.get_args(annotation)
 
 
 class Simulation(_Strict):

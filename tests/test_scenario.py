@@ -290,6 +290,30 @@ def test_set_string_bare_and_quoted():
     assert load_scenario(overrides=["description=two words"]).description == "two words"
 
 
+def test_none_is_written_as_a_word(tmp_path):
+    """TOML has no null: a field that may be none takes the word, bare in ``--set`` and quoted
+    in a file (a country that never joins the union, a sector never regulated)."""
+    sc = load_scenario(BASELINE, ["countries.DE.currency_union_year=none",
+                                  "sectors.telecom.deregulation_year=None"])
+    assert sc.countries["DE"].currency_union_year is None
+    assert sc.sectors["telecom"].deregulation_year is None
+    assert sc.countries["FR"].currency_union_year == 1999
+    path = write(tmp_path, "s.toml", """
+[countries.IT]
+sme_job_share = 0.8
+[countries.FR]
+currency_union_year = "none"
+""")
+    sc = load_scenario(path, ["countries.IT.sme_job_share=none"])
+    assert sc.countries["IT"].sme_job_share is None
+    assert sc.countries["FR"].currency_union_year is None
+
+
+def test_none_for_a_field_that_needs_a_value_is_one_line(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set", "simulation.n_firms=none")
+    assert_one_line_error(result, "simulation.n_firms", "none")
+
+
 def test_set_time_path_table():
     sc = load_scenario(BASELINE, ["drivers.ict_cost={1988 = 1.0, 2000 = 0.8}"])
     assert sc.drivers.ict_cost(1994) == pytest.approx(0.9)
