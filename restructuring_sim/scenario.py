@@ -1363,6 +1363,19 @@ class Market(_Strict):
                            "staff and sales in a year (partial adjustment of labour demand, "
                            "Hamermesh 1993)"},
     )
+    affiliate_distance: float = Field(
+        0.0, ge=0, le=1,
+        description="share of the cost of distance (exports.distance_cost per region step: "
+        "information, language, local knowledge) that an MNE's affiliate bears against a firm "
+        "at home; its share of the MNE's capacity falls by (1 + it x distance_cost x steps) ** "
+        "(1 - exports.elasticity); 0 = an affiliate sells as a home firm of its market's size "
+        "(share)",
+        json_schema_extra={"source": "0 by default (the shipped calibration); 1 is the "
+                           "proximity-concentration reading (Helpman, Melitz and Yeaple 2004): "
+                           "an affiliate saves the border's and the currency's costs, not "
+                           "distance's; docs/calibration.md, \"Open: how much an MNE sells "
+                           "through its affiliates\""},
+    )
 
 
 class Knowledge(_Strict):

@@ -139,6 +139,20 @@ def test_a_manufacturing_mnes_affiliates_take_goods_from_home():
             == 0.0).all()
 
 
+def test_affiliates_bearing_the_cost_of_distance_leave_more_sales_at_home():
+    """With ``market.affiliate_distance`` an affiliate weighs less against home, the more so
+    the farther it is; at 0 (the default) affiliates weigh their markets' relative size."""
+    plain, far = mne_pair(), mne_pair(["market.affiliate_distance=1"])
+    assert np.array_equal(exports.affiliate_size(plain), exports.relative_size(plain))
+    near, same = exports.affiliate_size(far), exports.relative_size(far)
+    assert np.allclose(np.diag(near), np.diag(same))
+    w = far.world
+    de, fr, us = (w.country_names.index(c) for c in ("DE", "FR", "US"))
+    assert near[de, fr] / same[de, fr] > near[de, us] / same[de, us]  # same region, then another
+    home = [exports.home_sales(m, np.array([0]))[0] for m in (plain, far)]
+    assert home[1] > home[0] and home[1] < far.firms.base_revenue[0]
+
+
 # ------------------------------------------------------------------ comparative statics
 
 SEEDS = (1, 2, 3)

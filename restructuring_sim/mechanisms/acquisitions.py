@@ -215,7 +215,7 @@ class Valuer:
         base = sales * (tech + market)
         if presence and acq.route_share > 0:
             # the acquirer's own products sold through the target's place in a market new to it
-            rel = exports.relative_size(model)[f.country[acquirer], f.country[target]]
+            rel = exports.affiliate_size(model)[f.country[acquirer], f.country[target]]
             new_market = ~f.markets[acquirer, f.country[target]]
             route = (acq.route_share * acq.market_premium * position
                      * self.unit_revenue[acquirer] * rel)

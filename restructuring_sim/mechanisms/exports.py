@@ -84,6 +84,19 @@ def relative_size(model) -> np.ndarray:
     return (weight[None, :] / weight[:, None]) ** theta
 
 
+def affiliate_size(model) -> np.ndarray:
+    """Weight of an affiliate in ``d`` against its MNE's home ``h`` in sharing the MNE's
+    capacity: :func:`relative_size` times ``(1 + market.affiliate_distance x distance_cost x
+    steps) ** (1 - elasticity)``, the part of the cost of distance an affiliate still bears
+    (none by default)."""
+    share = model.scenario.market.affiliate_distance
+    size = relative_size(model)
+    if share == 0.0:
+        return size
+    ex = model.scenario.exports
+    return size * (1.0 + share * ex.distance_cost * model.world.distance) ** (1.0 - ex.elasticity)
+
+
 def demand_table(model, cond) -> np.ndarray:
     """Relative demand ``D_hd`` of every destination (columns), one row per (sector, home
     country), row ``sector x countries + home``; zero at home.
@@ -348,7 +361,7 @@ def _affiliate_weight(model, firms: np.ndarray, mne: np.ndarray,
     has = count_rows(abroad) > 0  # firms without affiliates keep weight 0
     rows = mne[has]
     weight = np.zeros(len(firms))
-    weight[rows] = (relative_size(model)[f.country[firms[rows]]] * abroad[has]).sum(axis=1)
+    weight[rows] = (affiliate_size(model)[f.country[firms[rows]]] * abroad[has]).sum(axis=1)
     return weight
 
 

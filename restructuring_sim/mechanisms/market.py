@@ -28,11 +28,14 @@ psi_j`` over the active firms selling there. ``psi_i`` is the firm's *appeal*:
 (quality and technology raise the quality term ``lambda``, efficiency lowers the price ``p``;
 ``shock_i`` is a persistent AR(1) demand shock). ``omega_im`` splits a firm's capacity between
 its home market and its affiliates' countries in proportion to ``(M_d / M_h) **
-exports.market_size_elasticity``, as :func:`restructuring_sim.mechanisms.exports.home_sales`
-does. Affiliates sell at their market's price ``D_m / A_m`` but their capacity is not counted in
-``A_m``: a sampled MNE stands for a small part of the economy's firms, and its affiliate is
-small against a national market, while counting its whole capacity share would let one sampled
-MNE that buys a firm abroad take most of that market at once (stated judgement).
+exports.market_size_elasticity``, less the part of the cost of distance an affiliate bears
+(``market.affiliate_distance``, none by default; see
+:func:`restructuring_sim.mechanisms.exports.affiliate_size`), as
+:func:`restructuring_sim.mechanisms.exports.home_sales` does. Affiliates sell at their market's
+price ``D_m / A_m`` but their capacity is not counted in ``A_m``: a sampled MNE stands for a
+small part of the economy's firms, and its affiliate is small against a national market, while
+counting its whole capacity share would let one sampled MNE that buys a firm abroad take most of
+that market at once (stated judgement).
 Acquisitions change what a firm can sell through its capacity, technology and (for an MNE)
 its markets; innovation through quality and technology.
 
@@ -162,7 +165,7 @@ class ProductMarket:
         country = f.country[firms[mne]]
         abroad = np.take(f.markets, firms[mne], axis=0)
         abroad[np.arange(len(mne)), country] = False
-        share = exports.relative_size(model)[country] * abroad
+        share = exports.affiliate_size(model)[country] * abroad
         omega_home[mne] = 1.0 / (1.0 + share.sum(axis=1))
         share *= omega_home[mne, None]
         r, c = np.nonzero(share)
