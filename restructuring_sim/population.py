@@ -79,24 +79,36 @@ def sizes_at(u: np.ndarray, rank: np.ndarray, tail_index: float, size_max: int,
     part keep their law."""
     n = len(u)
     tail = np.full(u.shape, float(tail_index))
-    scale = 1.0
+    scale = np.ones(n)
     if density is not None:
         u, scale = large_quantiles(u, tail_index, density)
     x = np.minimum(np.floor(_size_at(u, tail, large_tail_index)), size_max)
     top = rank == n - 1
     if np.any(top):
         # the top slice (0, 1 / n] of u is (0, scale / n] of the law's own quantile
-        x[top] = np.round(top_slice_mean(n / float(np.broadcast_to(scale, u.shape)[top][0]),
-                                         tail_index, size_max, large_tail_index))
+        x[top] = np.round(top_slice_mean(n / scale[top][0], tail_index, size_max,
+                                         large_tail_index))
     return x.astype(np.float64)
+
+
+def _large_chance(tail_index: float) -> float:
+    """``q = 250 ** -tail_index``: the chance of 250 employees or more under a Pareto law of
+    ``tail_index`` below 250."""
+    return float(SIZE_BOUNDS[1]) ** -tail_index
+
+
+def _total_chance(tail_index: float, density: np.ndarray | float) -> np.ndarray | float:
+    """``1 - q + d q``: the total chance of that law once its large firms' chance is multiplied
+    by ``density`` (the law's normalisation)."""
+    q = _large_chance(tail_index)
+    return 1.0 - q + density * q
 
 
 def large_share(tail_index: float, density: np.ndarray | float) -> np.ndarray | float:
     """Chance of 250 employees or more under the Pareto law of ``tail_index`` below 250 when
     that chance is multiplied by ``density`` against the chances below and the law renormalised
     (``d q / (1 - q + d q)``, ``q = 250 ** -tail_index``)."""
-    q = float(SIZE_BOUNDS[1]) ** -tail_index
-    return density * q / (1.0 - q + density * q)
+    return density * _large_chance(tail_index) / _total_chance(tail_index, density)
 
 
 def large_quantiles(u: np.ndarray, tail_index: float,
@@ -106,7 +118,7 @@ def large_quantiles(u: np.ndarray, tail_index: float,
     ``p``, maps linearly onto the law's ``(0, q]`` and the rest onto ``(q, 1]``, so that a firm
     is large with chance ``p`` and sizes within each part keep their law. Also returns the
     factor ``q / p`` by which the large part's quantiles shrink."""
-    q = float(SIZE_BOUNDS[1]) ** -tail_index
+    q = _large_chance(tail_index)
     p = large_share(tail_index, density)
     large = u <= p
     mapped = np.where(large, u * (q / p), q + (u - p) * ((1.0 - q) / (1.0 - p)))
@@ -194,11 +206,10 @@ def _visibility_class_shares(scenario: Scenario, world: World, elasticity: float
     if np.any(density != 1.0):
         # a (country, sector) cell's law: the large class's chance times its density, then
         # renormalised; the cells mixed by their shares of firms
-        q = float(SIZE_BOUNDS[1]) ** -pop.size_tail_index
         joint = country_sector_shares(scenario, world)
         firms = (np.outer(country_shares(scenario, world), sector_shares(scenario, world))
                  if joint is None else joint).ravel()
-        per_firm = firms / (1.0 - q + density * q)
+        per_firm = firms / _total_chance(pop.size_tail_index, density)
         mass = mass * np.array([per_firm.sum(), per_firm.sum(), per_firm @ density])
     return mass / mass.sum()
 
@@ -237,8 +248,7 @@ def large_firm_density(share: float, large_tail_index: float, size_max: int) -> 
 def mean_employees(density: float, large_tail_index: float, size_max: int) -> float:
     """Mean employees of the economy's firms under the law of :func:`sme_job_share`."""
     small, large = _jobs(large_tail_index, size_max)
-    q = float(SIZE_BOUNDS[1]) ** -large_tail_index
-    return (small + density * large) / (1.0 - q + density * q)
+    return (small + density * large) / _total_chance(large_tail_index, density)
 
 
 @functools.lru_cache(maxsize=8)
@@ -284,9 +294,9 @@ def sector_density_factors(scenario: Scenario, world: World) -> np.ndarray:
     sector whose share in the reference economy is ``s`` has that share in any economy with the
     reference's density; in Italy's, more."""
     ref = scenario.population.sme_job_share_reference
-    shares = (scenario.sectors[name].sme_job_share for name in world.sector_names)
     return _once(world, "sector_density_factors", lambda: [
-        1.0 if s is None else (1.0 - s) / s * ref / (1.0 - ref) for s in shares])
+        1.0 if s is None else (1.0 - s) / s * ref / (1.0 - ref)
+        for s in (scenario.sectors[name].sme_job_share for name in world.sector_names)])
 
 
 def cell_densities(scenario: Scenario, world: World) -> np.ndarray:
@@ -330,10 +340,7 @@ def design_weights(employees: np.ndarray, pop: Population, below: float | None =
         return weight * ((1.0 - below ** -a_sample) / (1.0 - below ** -a_economy))
     if np.all(np.asarray(density) == 1.0):
         return weight
-    q_sample = float(SIZE_BOUNDS[1]) ** -a_sample
-    q_economy = float(SIZE_BOUNDS[1]) ** -a_economy
-    return weight * ((1.0 - q_sample + density * q_sample)
-                     / (1.0 - q_economy + density * q_economy))
+    return weight * (_total_chance(a_sample, density) / _total_chance(a_economy, density))
 
 
 def _weights(mix: dict[str, float], names: list[str], default: np.ndarray) -> np.ndarray:

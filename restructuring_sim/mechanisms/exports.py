@@ -373,7 +373,8 @@ def _home_sales(model, firms: np.ndarray, mne: np.ndarray, abroad: np.ndarray) -
 def sales(model, cond) -> np.ndarray:
     """Export sales of every firm (USD million per year; 0 for inactive firms): the export
     markets' share ``E_i / (1 + W_i + E_i)`` of its revenue before deals, and for a
-    manufacturing MNE the goods its affiliates take from home (:func:`intra_firm_sales`)."""
+    manufacturing MNE the goods its affiliates take from home: ``intra_firm_share`` of their
+    sales ``R_i x W_i / (1 + W_i + E_i)``."""
     f = model.firms
     out = np.zeros(len(f))
     goods = model.world.is_manufacturing[f.sector]
