@@ -153,7 +153,20 @@ def test_an_ensemble_size_the_budget_cannot_judge(tmp_path, budget, fragment):
 def test_other_spec_in_the_same_folder_is_refused(calibrated):
     root, *_ = calibrated
     path = write_spec(root / "whole", spec_text(3).replace("seed = 5", "seed = 6"))
-    assert_one_line_error(invoke("calibrate", path), "different spec")
+    assert_one_line_error(invoke("calibrate", path), "different spec", "seed")
+
+
+def test_a_changed_scenario_is_named_as_the_change(calibrated):
+    """A resume whose scenario validates to other content (here an edited value the fit does
+    not replace) is refused, and the message says the scenario changed."""
+    root, *_ = calibrated
+    state = json.loads((root / "whole" / "tiny" / "state.json").read_text())
+    state.update(digest="1" * 64, scenario_hash="0" * 64)
+    (root / "other").mkdir()
+    (root / "other" / "state.json").write_text(json.dumps(state))
+    path = write_spec(root / "whole", spec_text(3))
+    assert_one_line_error(invoke("calibrate", path, "--out", root / "other"), "different spec",
+                          "scenario's validated content")
 
 
 def test_writing_the_result_into_the_scenario_keeps_the_record_valid():

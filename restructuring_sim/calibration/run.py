@@ -71,13 +71,17 @@ def _prepare(spec, base: dict, spec_path: Path, out: Path) -> None:
     digest = hashlib.sha256(f"{spec.digest()}:{scenario_hash}".encode()).hexdigest()
     if state_path.is_file():
         try:
-            stored = json.loads(state_path.read_text(encoding="utf-8")).get("digest")
+            stored = json.loads(state_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, OSError):
-            stored = None
-        if stored != digest:
-            raise UserError(f"--out {out}: holds a calibration of a different spec "
-                            "(parameters, moments, scenario or seed changed); remove it or "
-                            "choose another name or --out")
+            stored = {}
+        if not isinstance(stored, dict) or stored.get("digest") != digest:
+            changed = ("the scenario's validated content (an edited scenario file, or a "
+                       "version of the model whose scenario has other fields or defaults)"
+                       if isinstance(stored, dict) and stored.get("scenario_hash")
+                       and stored.get("scenario_hash") != scenario_hash
+                       else "parameters, moments, overrides, scenario file or seed")
+            raise UserError(f"--out {out}: holds a calibration of a different spec ({changed} "
+                            "changed); remove it or choose another name or --out")
     elif (out / DB_NAME).exists():
         raise UserError(f"--out {out}: holds {DB_NAME} but no state.json; remove it first")
     try:
