@@ -429,9 +429,12 @@ def home_countries_by_sector(scenario: Scenario, world: World) -> np.ndarray:
     """Chance that a firm of each sector is at home in each country (countries x sectors,
     columns summing to 1): :func:`country_shares` in every sector unless countries specialise."""
     joint = country_sector_shares(scenario, world)
+    countries = np.repeat(country_shares(scenario, world)[:, None], world.n_sectors, axis=1)
     if joint is None:
-        return np.repeat(country_shares(scenario, world)[:, None], world.n_sectors, axis=1)
-    return joint / joint.sum(axis=0)
+        return countries
+    # a sector the mix leaves out has no firms: its column takes the country mix
+    totals = joint.sum(axis=0)
+    return np.divide(joint, totals, out=countries, where=totals > 0)
 
 
 def home_countries_of_large_firms(scenario: Scenario, world: World) -> np.ndarray:

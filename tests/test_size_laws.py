@@ -266,3 +266,15 @@ def test_a_mix_that_leaves_countries_out_keeps_the_specialisation_table_finite()
 def test_bad_specialisation_is_one_line(tmp_path, setting, fragments):
     result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set", setting)
     assert_one_line_error(result, *fragments)
+
+
+def test_a_mix_that_leaves_sectors_out_keeps_every_sector_s_countries_finite():
+    """A sector without firms takes the country mix as where its firms would be at home: no
+    division by its zero column."""
+    scenario = load_scenario(SPECIALISED, ["population.sector_mix={pharma = 1}"])
+    world = World(scenario)
+    with np.errstate(all="raise"):
+        by_sector = home_countries_by_sector(scenario, world)
+    assert np.isfinite(by_sector).all() and np.allclose(by_sector.sum(axis=0), 1.0)
+    software = world.sector_names.index("software")
+    assert np.allclose(by_sector[:, software], country_shares(scenario, world))
