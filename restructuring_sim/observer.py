@@ -82,7 +82,9 @@ class PressObserver:
         """The observer of a scenario, seeded from a child of ``rng`` (the run's generator)."""
         obs = scenario.observer
         child = rng.spawn(1)[0]
-        return cls((obs.small_coverage, obs.medium_coverage, obs.large_coverage),
+        sme = obs.sme_coverage_scale
+        return cls((min(1.0, sme * obs.small_coverage), min(1.0, sme * obs.medium_coverage),
+                    obs.large_coverage),
                    {code: c.press_coverage for code, c in scenario.countries.items()},
                    int(child.integers(2 ** 62)))
 

@@ -1489,6 +1489,14 @@ class Observer(_Strict):
         json_schema_extra={"source": "judgement: small firms' alliances are rarely reported "
                                      "(Sakai 2002)"},
     )
+    sme_coverage_scale: float = Field(
+        1.0, gt=0, le=10,
+        description="multiplies medium_coverage and small_coverage (each product capped at 1): "
+        "how much of SMEs' deals the press names, at the ratio of small to medium firms' "
+        "coverage the two judgements set; the paper says only that the database "
+        "under-reports small firms (ratio)",
+        json_schema_extra={"source": "judgement: 1 (the two coverages as they stand)"},
+    )
 
 
 class Scenario(_Strict):

@@ -207,6 +207,24 @@ def test_more_press_coverage_reports_more_deals_and_leaves_the_deals_alone():
     assert formed(high)["reported"].mean() > formed(low)["reported"].mean()
 
 
+def test_the_sme_coverage_scale_multiplies_both_sme_coverages_up_to_one():
+    """observer.sme_coverage_scale is the two SME coverages multiplied (each capped at 1):
+    the same reports as the products written out, the same deals, and fewer SME deals
+    reported at a lower scale."""
+    scaled = run_model(["observer.sme_coverage_scale=0.5"], n_firms=1000, seed=2)
+    written = run_model(["observer.small_coverage=0.05", "observer.medium_coverage=0.15"],
+                        n_firms=1000, seed=2)
+    events = scaled.events.to_pandas().drop(columns="run_id")
+    pd.testing.assert_frame_equal(events, written.events.to_pandas().drop(columns="run_id"))
+    capped = PressObserver.from_scenario(
+        load_scenario(None, ["observer.sme_coverage_scale=5"]), np.random.default_rng(0))
+    assert capped.size_coverage.tolist() == [0.5, 1.0, 0.9]
+    base = formed(run_model(n_firms=1000, seed=2).events.to_pandas())
+    low = formed(events)
+    with_sme = low["size_classes"].map(lambda s: list(s) != ["large", "large"])
+    assert low.loc[with_sme, "reported"].sum() < base.loc[with_sme, "reported"].sum()
+
+
 def test_acquisitions_are_the_acquirers_announcements_and_small_prices_stay_unknown():
     """An acquisition is reported with its acquirer's chance alone; its price is disclosed
     with the target's size-class coverage (never for other events)."""
