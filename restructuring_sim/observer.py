@@ -11,7 +11,8 @@ A deal enters the database when the sources it reads name and place every partic
 database codes each deal by its participants, their nations and the deal's sector, so a deal
 whose partner is "a small US biotech firm" or whose Japanese partner appears only in Japanese
 papers is not a record. Participant ``k`` is identified independently with chance
-``coverage[size class of k] * press_coverage[home country of k]`` (``observer.*_coverage`` and
+``coverage[size class of k] * press_coverage[home country of k]`` (``observer.*_coverage``, an
+SME's multiplied by ``observer.sme_coverage_scale`` up to 1, and
 ``countries.<code>.press_coverage``), and the deal is reported with the product of its
 participants' chances. A deal of two large firms is then nearly always reported, one with a small
 partner rarely: the database over-represents large firms, as the paper says. Alliance

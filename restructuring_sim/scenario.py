@@ -1460,8 +1460,9 @@ class Observer(_Strict):
 
     A deal enters the database (``reported`` in ``events.parquet``) when the sources it reads
     name and place every participant: each participant independently with chance
-    ``<size class>_coverage * countries.<home>.press_coverage``, the deal with the product of
-    its participants' chances. An acquisition is the acquirer's announcement, reported with the
+    ``<size class>_coverage * countries.<home>.press_coverage`` (an SME's class coverage
+    multiplied by ``sme_coverage_scale``, at most 1), the deal with the product of its
+    participants' chances. An acquisition is the acquirer's announcement, reported with the
     acquirer's chance alone; its price is disclosed with the target's size-class coverage
     (materiality to the buyer).
     Alliance dissolutions and supply contract endings are never reported (closures are rarely

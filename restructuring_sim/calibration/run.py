@@ -74,11 +74,12 @@ def _prepare(spec, base: dict, spec_path: Path, out: Path) -> None:
             stored = json.loads(state_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, OSError):
             stored = {}
-        if not isinstance(stored, dict) or stored.get("digest") != digest:
+        if not isinstance(stored, dict):
+            stored = {}
+        if stored.get("digest") != digest:
             changed = ("the scenario's validated content (an edited scenario file, or a "
                        "version of the model whose scenario has other fields or defaults)"
-                       if isinstance(stored, dict) and stored.get("scenario_hash")
-                       and stored.get("scenario_hash") != scenario_hash
+                       if stored.get("scenario_hash") not in (None, scenario_hash)
                        else "parameters, moments, overrides, scenario file or seed")
             raise UserError(f"--out {out}: holds a calibration of a different spec ({changed} "
                             "changed); remove it or choose another name or --out")
