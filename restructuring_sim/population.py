@@ -79,15 +79,15 @@ def sizes_at(u: np.ndarray, rank: np.ndarray, tail_index: float, size_max: int,
     part keep their law."""
     n = len(u)
     tail = np.full(u.shape, float(tail_index))
-    scale = np.ones(n)
+    scale = None  # per firm, the factor by which its large part's quantiles shrink
     if density is not None:
         u, scale = large_quantiles(u, tail_index, density)
     x = np.minimum(np.floor(_size_at(u, tail, large_tail_index)), size_max)
     top = rank == n - 1
     if np.any(top):
         # the top slice (0, 1 / n] of u is (0, scale / n] of the law's own quantile
-        x[top] = np.round(top_slice_mean(n / scale[top][0], tail_index, size_max,
-                                         large_tail_index))
+        shrink = 1.0 if scale is None else float(scale[top][0])
+        x[top] = np.round(top_slice_mean(n / shrink, tail_index, size_max, large_tail_index))
     return x.astype(np.float64)
 
 
