@@ -33,7 +33,8 @@ A national count read from a country's own press, such as JETRO's count of inter
 alliances involving Japanese firms from four Japanese newspapers, sees a deal when that press
 names its participant from the country: ``named_at_home`` says, per participant of an announced
 deal, whether its own country's press names it, with its size class's coverage at full press
-coverage (a home paper reads its own language); the foreign partner need not be named. JETRO's
+coverage (a home paper reads its own language) times ``observer.home_press_coverage`` (how
+complete the national count is; 1 by default); the foreign partner need not be named. JETRO's
 count is then the alliances involving a Japanese firm named at home, and the database's share of
 it is the paper's JETRO ratio.
 
@@ -69,14 +70,18 @@ class PressObserver:
         and placed in the sources the database reads, at full press coverage (share).
     country_coverage : {country name: press coverage} (share); countries not named count 1.
     seed : seed of the observer's own generator (an integer drawn from a child of the run's).
+    home_coverage : chance that a participant's own country's press names it, relative to its
+        size class's coverage (share; see :meth:`named_at_home`).
     """
 
-    def __init__(self, size_coverage, country_coverage: dict[str, float], seed: int):
+    def __init__(self, size_coverage, country_coverage: dict[str, float], seed: int,
+                 home_coverage: float = 1.0):
         self.size_coverage = np.asarray(size_coverage, dtype=float)
         if self.size_coverage.shape != (len(SIZE_CLASSES),):
             raise ValueError(f"size_coverage: one value per size class {SIZE_CLASSES}")
         self.country_coverage = dict(country_coverage)
         self.seed = int(seed)
+        self.home_coverage = float(home_coverage)
 
     @classmethod
     def from_scenario(cls, scenario, rng: np.random.Generator) -> PressObserver:
@@ -87,7 +92,7 @@ class PressObserver:
         return cls((min(1.0, sme * obs.small_coverage), min(1.0, sme * obs.medium_coverage),
                     obs.large_coverage),
                    {code: c.press_coverage for code, c in scenario.countries.items()},
-                   int(child.integers(2 ** 62)))
+                   int(child.integers(2 ** 62)), obs.home_press_coverage)
 
     def chance(self, size_a, country_a, size_b, country_b) -> np.ndarray:
         """Chance that each deal is reported: ``prod_k size_k * country_k`` over its
@@ -125,9 +130,10 @@ class PressObserver:
     def named_at_home(self, kinds: np.ndarray, kind_names, size_a, size_b) -> np.ndarray:
         """Whether each participant's own country's press names it in the deal: ``(n, 2)`` bool
         (participants ``a`` and ``b``; false where there is no ``b`` and for events that are not
-        announced deals), each with its size class's coverage at full press coverage."""
+        announced deals), each with its size class's coverage at full press coverage times
+        ``home_coverage``."""
         n = len(kinds)
         draws = np.random.default_rng([self.seed, 1]).random((n, 2))
         sizes = np.stack([np.asarray(size_a), np.asarray(size_b)], axis=1)
-        named = draws < self.size_coverage[np.maximum(sizes, 0)]
+        named = draws < self.size_coverage[np.maximum(sizes, 0)] * self.home_coverage
         return named & (sizes >= 0) & reportable(kinds, kind_names)[:, None]

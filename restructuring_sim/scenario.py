@@ -1498,6 +1498,17 @@ class Observer(_Strict):
         "under-reports small firms (ratio)",
         json_schema_extra={"source": "judgement: 1 (the two coverages as they stand)"},
     )
+    home_press_coverage: float = Field(
+        1.0, ge=0, le=1,
+        description="chance that a firm's own country's press names it in an announced deal, "
+        "relative to its size class's coverage: how complete a national count read from the "
+        "home press is (JETRO's, from four Japanese newspapers: named_at_home); 1 = the home "
+        "press names a participant as often as the database's sources would at full press "
+        "coverage (share)",
+        json_schema_extra={"source": "judgement: 1; the paper gives JETRO's count as more "
+                                     "than 10,000 from four newspapers (Sakai 2002), not as "
+                                     "every alliance"},
+    )
 
 
 class Scenario(_Strict):

@@ -268,6 +268,36 @@ def test_home_press_names_firms_by_size_class_whatever_their_partner():
     assert all((b == a).all() for b, a in zip(before, after, strict=True))
 
 
+def test_home_press_coverage_scales_only_the_home_naming():
+    """``observer.home_press_coverage`` multiplies the chance that the home press names a
+    participant (how complete a national count is), and leaves the database's reporting and the
+    run's other draws as they were."""
+    kinds = ["alliance_formed", "alliance_dissolved", "acquisition", "supply_contract_signed"]
+    n = 8000
+    kind = np.zeros(n, dtype=int)
+    large, small = 2, 0
+    full = PressObserver((0.1, 0.5, 0.8), {"JP": 0.7}, seed=3)
+    half = PressObserver((0.1, 0.5, 0.8), {"JP": 0.7}, seed=3, home_coverage=0.5)
+    named_full = full.named_at_home(kind, kinds, np.full(n, large), np.full(n, small))
+    named_half = half.named_at_home(kind, kinds, np.full(n, large), np.full(n, small))
+    assert named_full[:, 0].mean() == pytest.approx(0.8, abs=0.02)
+    assert named_half[:, 0].mean() == pytest.approx(0.4, abs=0.02)
+    assert not (named_half & ~named_full).any()  # the same draws, a lower threshold
+    args = (kind, kinds, np.full(n, large), np.zeros(n, int), np.full(n, small),
+            np.zeros(n, int), ["JP"])
+    assert all((a == b).all() for a, b in zip(full.observe(*args), half.observe(*args),
+                                               strict=True))
+    scenario = load_scenario(None, ["observer.home_press_coverage=0.6"])
+    observer = PressObserver.from_scenario(scenario, np.random.default_rng(0))
+    assert observer.home_coverage == 0.6
+
+
+def test_home_press_coverage_out_of_range_is_one_line(tmp_path):
+    result = invoke("run", BASELINE, "--out", tmp_path / "r", "--set",
+                    "observer.home_press_coverage=1.5")
+    assert_one_line_error(result, "observer.home_press_coverage", "1.5")
+
+
 def test_jetro_counts_alliances_whose_japanese_participant_its_press_names():
     """JETRO's count (Japanese newspapers) holds a cross-border alliance of 1995-99 when its
     Japanese participant is named at home; the database's count, when it is reported."""
