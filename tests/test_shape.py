@@ -118,6 +118,8 @@ def test_tallies_count_sectors_halves_regions_and_motives():
     assert t["large_target_market"] == 2 and t["large_target_technology"] == 1
     assert t["sme_target_technology"] == 1 and t["sme_target_succession"] == 1
     assert t["sme_target_distress"] == 1 and t["sme_target_market"] == 0
+    # every reported cross-border deal of each half, whatever its firms' sizes
+    assert t[["acquisitions_early", "acquisitions_late"]].tolist() == [0, 6]
 
     checks = shape.check([shape.yearly(frame(rows))], [t, t]).set_index("name")
     assert checks.loc["large_targets_for_presence", "model"] == pytest.approx(2 / 3)
@@ -129,11 +131,14 @@ def test_tallies_count_sectors_halves_regions_and_motives():
     # the other sectors fell to nothing while the leading ones rose from nothing
     assert math.isnan(checks.loc["growth_led_by_ict_and_pharma", "model"])
     assert not checks.loc["growth_led_by_ict_and_pharma", "pass"]
+    assert math.isnan(checks.loc["cross_border_acquisitions_rise", "model"])  # none before
+    assert not checks.loc["cross_border_acquisitions_rise", "pass"]
 
 
 def test_growth_led_compares_yearly_rates_of_the_two_halves():
     t = pd.Series({"leading_early": 5, "leading_late": 12, "other_early": 10, "other_late": 12,
                    "sme_participations": 4, "north_american_participations": 3,
+                   "acquisitions_early": 10, "acquisitions_late": 6,
                    **{f"{size}_target_{m}": 0 for size in ("large", "sme")
                       for m in ACQUISITION_MOTIVES}}, dtype=float)
     t["large_target_technology"] = 2  # more technology than market: fails
@@ -146,6 +151,13 @@ def test_growth_led_compares_yearly_rates_of_the_two_halves():
     assert checks.loc["north_american_smes_lead", "pass"]
     assert not checks.loc["large_targets_for_presence", "pass"]
     assert math.isnan(checks.loc["sme_targets_for_technology", "model"])  # no SME bought
+    # M&As: 2 a year, then 1 (a fall fails)
+    assert checks.loc["cross_border_acquisitions_rise", "model"] == pytest.approx(0.5)
+    assert not checks.loc["cross_border_acquisitions_rise", "pass"]
+    t["acquisitions_late"] = 18  # 3 a year: a rise passes
+    rise = shape.check([shape.yearly(grow_then_lead(1995))], [t]).set_index("name")
+    assert rise.loc["cross_border_acquisitions_rise", "model"] == pytest.approx(1.5)
+    assert rise.loc["cross_border_acquisitions_rise", "pass"]
 
 
 def test_sector_statements_rank_the_sectors():

@@ -67,7 +67,8 @@ def test_writes_plots_and_table(ensemble):
     assert [c["name"] for c in record["shape"]] == [
         "sme_alliances_rise", "services_lead_from", "sme_deals_with_a_large_firm",
         "large_firms_start", "growth_led_by_ict_and_pharma", "north_american_smes_lead",
-        "large_targets_for_presence", "sme_targets_for_technology", "alliance_cycle",
+        "large_targets_for_presence", "cross_border_acquisitions_rise",
+        "sme_targets_for_technology", "alliance_cycle",
         "joint_ventures_follow_deregulation", "wholesale_folds_into_multi_purpose_deals",
         "licensing_in_software_and_pharma", "joint_ventures_in_telecom_and_finance",
         "wholesale_for_marketing"]
