@@ -328,14 +328,23 @@ def absorb(model, acquirer: int, target: int) -> None:
     f.knowledge[acquirer] = max(f.knowledge[acquirer], f.knowledge[target])
     f.capital[acquirer] += f.capital[target]
     f.markets[acquirer] |= f.markets[target]
+    if model.scenario.acquisitions.buyer_becomes_mne:
+        f.mne[acquirer] |= _abroad(f, acquirer, target)
     f.status[target] = ACQUIRED
     f.owner[target] = acquirer
     model.remove_agent_of(target)
 
 
-def _absorb_at_once(f, acquirers: np.ndarray, targets: np.ndarray) -> None:
-    """:func:`absorb`'s knowledge, profile, capital, markets and owner for acquisitions that
-    share no firm (array twin; the profile is mixed as
+def _abroad(f, acquirers, targets):
+    """Whether buying ``targets`` makes ``acquirers`` multinationals: the target is based in
+    another country, or is a multinational (its affiliates become the buyer's)."""
+    return (f.country[targets] != f.country[acquirers]) | f.mne[targets]
+
+
+def _absorb_at_once(f, acquirers: np.ndarray, targets: np.ndarray, mne: bool) -> None:
+    """:func:`absorb`'s knowledge, profile, capital, markets, multinational status (with
+    ``mne``, ``acquisitions.buyer_becomes_mne``) and owner for acquisitions that share no firm
+    (array twin; the profile is mixed as
     :func:`restructuring_sim.mechanisms.innovation.absorb_profile` mixes it, on the knowledge
     before the acquisition)."""
     ka, kt = f.knowledge[acquirers], f.knowledge[targets]
@@ -344,6 +353,8 @@ def _absorb_at_once(f, acquirers: np.ndarray, targets: np.ndarray) -> None:
     f.knowledge[acquirers] = np.where(kt > ka, kt, ka)  # max(ka, kt), as Python's max picks
     f.capital[acquirers] += f.capital[targets]
     f.markets[acquirers] |= f.markets[targets]
+    if mne:
+        f.mne[acquirers] |= _abroad(f, acquirers, targets)
     f.owner[targets] = acquirers
 
 
@@ -546,12 +557,13 @@ class AcquisitionBatch:
         """
         model = self.model
         f = model.firms
+        mne = model.scenario.acquisitions.buyer_becomes_mne
         waves = np.array(self._waves, dtype=np.int64)
         order = np.argsort(waves, kind="stable")
         bounds = np.searchsorted(waves[order], np.arange(waves.max() + 2))
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             at = order[lo:hi]
-            _absorb_at_once(f, acquirers[at], targets[at])
+            _absorb_at_once(f, acquirers[at], targets[at], mne)
         profiles_changed(model, acquirers)  # only the acquirers' profiles change
         for target in targets.tolist():
             model.remove_agent_of(target)

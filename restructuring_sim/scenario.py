@@ -1028,6 +1028,18 @@ class Acquisitions(_Strict):
                            "hunts again drain the medium class (small/medium 0.21); not "
                            "fitted"},
     )
+    buyer_becomes_mne: bool = Field(
+        False,
+        description="a firm that buys a firm based in another country, or a multinational, "
+        "becomes a multinational itself: the bought firm's markets abroad are its affiliates' "
+        "markets, where they sell; off, the buyer's foreign markets are recorded but it sells "
+        "the bought firm's output at home, and the economy's multinationals are only those of "
+        "1988 less those bought or closed (switch)",
+        json_schema_extra={"source": "UNCTAD's definition of a transnational corporation (a "
+                           "parent controlling assets abroad); World Investment Report 1993 "
+                           "and 2001: about 37,000 parent TNCs in 1990, 63,000 in 2000; off "
+                           "in the baseline, which was fitted without it"},
+    )
     presence_in_served: bool = Field(
         False,
         description="presence hunts also buy a place in foreign markets the unit already "

@@ -41,9 +41,9 @@ pairs = st.lists(
 )
 
 
-def fresh():
+def fresh(overrides=()):
     """A model of ``N_FIRMS`` firms before its first step, and the first step's conditions."""
-    model = make_model(n_firms=N_FIRMS)
+    model = make_model(overrides, n_firms=N_FIRMS)
     return model, model.world.conditions(0)
 
 
@@ -314,10 +314,10 @@ def test_market_share_is_the_product_in_power_of_two_row_blocks(n, seed):
     assert w.market_share(flags).tobytes() == np.concatenate(blocks).tobytes()
 
 
-def tied_model(seed: int, viewed: bool):
+def tied_model(seed: int, viewed: bool, overrides=()):
     """A fresh model whose firms hold random alliances, supply contracts and chains of
     subsidiaries (so that acquisitions and exits have ties to end), a few steps on."""
-    model, cond = fresh()
+    model, cond = fresh(overrides)
     rng = np.random.default_rng(seed)
     if viewed:
         assert len(model.agents) == N_FIRMS  # agents exist, so that removing them is exercised
@@ -337,8 +337,8 @@ def full_state(model):
     events = out.pop("events")
     f, net = model.firms, model.network
     out["firms"].update({name: getattr(f, name).tolist() for name in
-                         ("employees", "knowledge", "profile", "capital", "markets", "status",
-                          "owner")})
+                         ("employees", "knowledge", "profile", "capital", "markets", "mne",
+                          "status", "owner")})
     out["adjacency"] = [(u, [(v, list(keys)) for v, keys in nbrs.items()])
                         for u, nbrs in net.graph.adj.items()]
     out["live_rows"] = list(net._row.items())
@@ -364,15 +364,16 @@ def valid_sequence(model, pairs_):
 
 
 @_SETTINGS
-@given(pairs=pairs, seed=st.integers(0, 2**16), viewed=st.booleans())
-def test_acquisition_batch_equals_acquiring_one_by_one(pairs, seed, viewed):
-    sequence = valid_sequence(tied_model(seed, viewed)[0], pairs)
+@given(pairs=pairs, seed=st.integers(0, 2**16), viewed=st.booleans(), mne=st.booleans())
+def test_acquisition_batch_equals_acquiring_one_by_one(pairs, seed, viewed, mne):
+    switch = [f"acquisitions.buyer_becomes_mne={str(mne).lower()}"]
+    sequence = valid_sequence(tied_model(seed, viewed, switch)[0], pairs)
     rng = np.random.default_rng(seed)
     terms = [dict(motive=int(rng.integers(0, 5)), price=float(rng.random()),
                   channel=int(rng.integers(0, 6))) for _ in sequence]
     models = []
     for batched in (False, True):
-        model, cond = tied_model(seed, viewed)
+        model, cond = tied_model(seed, viewed, switch)
         batch = lifecycle.AcquisitionBatch(model, cond)
         acquire = batch.acquire if batched else partial(lifecycle.acquire, model, cond)
         ids = [acquire(acquirer, target, **terms[k])

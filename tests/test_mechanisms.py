@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import BASELINE, assert_one_line_error, invoke
 
-from restructuring_sim import RestructuringModel, load_scenario
+from restructuring_sim import RestructuringModel, lifecycle, load_scenario
 from restructuring_sim.deals import SUPPLY
 from restructuring_sim.firms import ACQUIRED, ACTIVE, EXITED
 from restructuring_sim.mechanisms import (
@@ -850,3 +850,27 @@ def test_a_cross_shareholding_above_one_is_one_line(tmp_path):
                     "countries.DE.cross_shareholding={1990 = 0.1, 2000 = 1.5}")
     assert_one_line_error(result, "countries.DE.cross_shareholding", "1.5",
                           "above the allowed maximum 1")
+
+
+@pytest.mark.parametrize("switch", [False, True])
+def test_a_buyer_of_a_firm_abroad_becomes_a_multinational(switch):
+    """With ``buyer_becomes_mne`` a firm that buys a firm of another country, or a
+    multinational, becomes a multinational (the bought firm's markets abroad are its
+    affiliates'); buying a domestic firm that is not one leaves it as it was, and so does any
+    purchase with the switch off. One by one and in a batch alike."""
+    pop = dict(employees=[3_000, 2_000, 1_000, 800, 500, 400], sector=["software"] * 6,
+               country=["US", "US", "FR", "US", "US", "US"])
+    model = tiny(pop, [f"acquisitions.buyer_becomes_mne={str(switch).lower()}"])
+    f, cond = model.firms, model.world.conditions(0)
+    f.mne[:] = False
+    f.mne[3] = True  # at home in the US, with affiliates abroad
+    lifecycle.acquire(model, cond, 0, 4, motive=0, price=1.0, channel=0)  # domestic
+    assert not f.mne[0]
+    lifecycle.acquire(model, cond, 0, 2, motive=0, price=1.0, channel=0)  # French
+    assert f.mne[0] == switch
+    batch = lifecycle.AcquisitionBatch(model, cond)
+    batch.acquire(1, 5, motive=0, price=1.0, channel=0)  # domestic
+    batch.acquire(1, 3, motive=0, price=1.0, channel=0)  # a domestic multinational
+    batch.commit()
+    assert f.mne[1] == switch
+    assert f.markets[0, f.country[2]]  # the French market is recorded either way
