@@ -616,3 +616,38 @@ def add_firms(model, cond, columns: dict[str, np.ndarray], parents: np.ndarray) 
     log_events(model, cond, "firm_entered", ids, np.asarray(parents, dtype=np.int64),
                model.firms.sector[ids])
     return ids
+
+
+#: firm columns a unit split off starts with as its seller has them (the rest take their fill
+#: values, as an entrant's do; employees and the extensive columns are set apart)
+UNIT_KEEPS = ("sector", "country", "region", "cluster", "knowledge", "quality", "owner_age",
+              "capability", "efficiency", "delivery", "margin_base", "margin", "weight",
+              "profile", "unit_revenue", "demand_shock")
+#: firm columns a unit takes its share of from its seller (stocks and flows in USD million)
+UNIT_SPLITS = ("capital", "market_revenue", "market_share")
+
+
+def split_off(model, cond, sellers: np.ndarray, share: np.ndarray, employees: np.ndarray,
+              country: np.ndarray | None = None) -> np.ndarray:
+    """Split a unit off each of ``sellers`` as a firm of its own; return the new firms' ids.
+
+    The unit enters as a spin-off of its seller (``firm_entered``, the seller as parent) with
+    ``employees`` (already taken off the seller), ``share`` of the seller's capital and sales
+    (the seller keeps the rest), the seller's technology, profile and costs, and one market:
+    the seller's home, or ``country`` (an affiliate abroad, outside any cluster). The seller
+    keeps its deals."""
+    f = model.firms
+    cols = {name: getattr(f, name)[sellers] for name in UNIT_KEEPS}
+    for name in UNIT_SPLITS:
+        column = getattr(f, name)
+        cols[name] = column[sellers] * share
+        column[sellers] = column[sellers] * (1.0 - share)
+    cols["employees"] = employees.astype(np.float64)
+    if country is not None:
+        cols["country"] = country.astype(cols["country"].dtype)
+        cols["region"] = model.world.country_region[country].astype(cols["region"].dtype)
+        cols["cluster"] = np.full(len(sellers), -1, dtype=cols["cluster"].dtype)
+    markets = np.zeros((len(sellers), model.world.n_countries), dtype=bool)
+    markets[np.arange(len(sellers)), cols["country"]] = True
+    cols["markets"] = markets
+    return add_firms(model, cond, cols, sellers)

@@ -3,9 +3,11 @@
 One step is one period (a quarter by default). Mechanisms run in a fixed order over the firm
 table (each module documents its rule):
 
-1. start of each year: ``demography.entry`` (start-ups and spin-offs), ``exports.step``
-   (firms enter and leave export markets), ``acquisitions.step`` (technology, market,
-   succession, distress and consolidation deals),
+1. start of each year: ``demography.entry`` (start-ups and spin-offs), ``divestment.step``
+   (multinationals divest affiliates abroad, offered for sale in ``acquisitions.step``),
+   ``exports.step`` (firms enter and leave export markets), ``acquisitions.step``
+   (technology, market, succession, distress and consolidation deals, and the divested
+   affiliates' sales),
    ``supply.price_cut`` (a scenario's price-cut shock, in its year);
    ``market.settle_entrants`` (after entry: the product markets are cleared again);
 2. ``innovation.step``: knowledge grows with R&D funding, SME capabilities and quality rise;
@@ -46,6 +48,7 @@ from restructuring_sim.mechanisms import (
     acquisitions,
     alliances,
     demography,
+    divestment,
     exports,
     innovation,
     market,
@@ -227,9 +230,10 @@ class RestructuringModel(Model):
         self.counters = dict.fromkeys(COUNTERS, 0)
         if cond.quarter == 1:
             demography.entry(self, cond)
+            divested = divestment.step(self, cond)
             market.settle_entrants(self, cond)
             exports.step(self, cond)
-            blocked = acquisitions.step(self, cond)["blocked"]
+            blocked = acquisitions.step(self, cond, divested)["blocked"]
             self.counters["acquisitions_blocked"] = blocked
             supply.price_cut(self, cond)
         innovation.step(self, cond, self.dt)

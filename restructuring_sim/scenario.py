@@ -1028,6 +1028,16 @@ class Acquisitions(_Strict):
                            "hunts again drain the medium class (small/medium 0.21); not "
                            "fitted"},
     )
+    affiliate_exit_rate: float = Field(
+        0.0, ge=0, le=1,
+        description="chance that a multinational divests each of its affiliates abroad in a "
+        "year: the affiliate leaves as a firm of its own with its share of the firm and is "
+        "offered for sale to the larger firms of its sector (probability/year)",
+        json_schema_extra={"source": "foreign affiliates are divested or closed about as often "
+                           "as domestic firms exit (Boddewyn 1983; Benito 1997; Mata and "
+                           "Portugal 2000); off in the baseline, which was fitted without it: "
+                           "with it a presence hunt's foreign markets do not run out"},
+    )
     buyer_becomes_mne: bool = Field(
         False,
         description="a firm that buys a firm based in another country, or a multinational, "

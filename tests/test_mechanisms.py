@@ -13,6 +13,8 @@ from restructuring_sim.mechanisms import (
     acquisitions,
     alliances,
     demography,
+    divestment,
+    exports,
     governance,
     innovation,
     search,
@@ -874,3 +876,62 @@ def test_a_buyer_of_a_firm_abroad_becomes_a_multinational(switch):
     batch.commit()
     assert f.mne[1] == switch
     assert f.markets[0, f.country[2]]  # the French market is recorded either way
+
+
+def test_a_divested_affiliate_leaves_as_a_firm_of_its_own_in_its_country():
+    """With ``affiliate_exit_rate`` 1 every affiliate of a multinational is divested: each
+    enters as a firm of its own in its country (the multinational its parent),
+    with the share of the firm's employees and capital the product markets give the affiliate;
+    the multinational keeps the rest, no longer sells there and, left with none, is no longer
+    multinational. Jobs and capital are kept whole. At 0 nothing is divested or drawn."""
+    pop = dict(employees=[4_000, 40], sector=["software"] * 2, country=["US", "DE"])
+    for rate in (0.0, 1.0):
+        model = tiny(pop, [f"acquisitions.affiliate_exit_rate={rate}"])
+        f, cond = model.firms, model.world.conditions(0)
+        f.mne[0] = True
+        f.markets[0] = False
+        countries = [model.world.country_names.index(c) for c in ("US", "FR", "JP")]
+        f.markets[0, countries] = True
+        jobs, capital = f.employees.sum(), f.capital.sum()
+        weight = exports.affiliate_size(model)[countries[0], countries[1:]]
+        draws = model.rng.bit_generator.state
+        sold = divestment.step(model, cond).tolist()
+        if rate == 0.0:
+            assert sold == [] and len(f) == 2 and f.mne[0]
+            assert model.rng.bit_generator.state == draws
+            continue
+        assert sold == [2, 3] and len(f) == 4
+        assert f.country[2:].tolist() == countries[1:]
+        assert f.employees[2:] == pytest.approx(4_000 * weight / (1 + weight.sum()))
+        assert f.employees.sum() == pytest.approx(jobs)
+        assert f.capital.sum() == pytest.approx(capital)
+        assert f.markets[0].tolist() == [c == countries[0] for c in range(f.markets.shape[1])]
+        assert not f.mne[0] and not f.mne[2:].any()
+        entered = events_of(model, "firm_entered")
+        assert [list(ids) for ids in entered["firm_ids"]] == [[2, 0], [3, 0]]
+
+
+def test_a_divested_affiliate_is_sold_to_a_buyer_that_values_it():
+    """The year's divested affiliates are offered to the larger firms of their sector: one
+    that a buyer values above its price is bought (motive ``market``); without a buyer it stays
+    independent."""
+    pop = dict(employees=[4_000, 60_000], sector=["software"] * 2, country=["US", "FR"])
+    overrides = ["acquisitions.affiliate_exit_rate=1", "acquisitions.value_noise=0",
+                 "acquisitions.cross_border_deal_cost=0", "policy.fdi_openness=1"]
+    worthless = ["acquisitions.tech_premium=0", "acquisitions.market_premium=0"]
+    for valued, bought in ((worthless, False), ([], True)):
+        model = tiny(pop, [*overrides, *valued])
+        f, cond = model.firms, model.world.conditions(0)
+        f.mne[:] = False
+        f.mne[0] = True
+        f.markets[0] = False
+        f.markets[0, [f.country[0], f.country[1]]] = True
+        divested = divestment.step(model, cond)
+        assert divested.tolist() == [2] and f.country[2] == f.country[1]
+        acquisitions.step(model, cond, divested)
+        sales = events_of(model, "acquisition")
+        assert len(sales) == int(bought)
+        if bought:
+            assert list(sales.iloc[0]["firm_ids"]) == [1, 2]
+            assert sales.iloc[0]["motive"] == "market"
+        assert f.status[2] == (ACQUIRED if bought else ACTIVE)

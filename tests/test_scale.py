@@ -85,8 +85,8 @@ def _market_and_exit_rates(n_firms: int, seeds: list[int]) -> dict[str, float]:
         tally["loss_exits"] += k
         return k
 
-    def counted_step(model, cond):
-        counts = step(model, cond)
+    def counted_step(model, cond, divested=None):
+        counts = step(model, cond, divested)
         tally["closures"] += counts["closed"]
         return counts
 

@@ -352,8 +352,10 @@ def _buyers_for(model, cond, sellers, discount, valuer):
     return buyer[sellers], valuer.price(sellers) * discount
 
 
-def step(model, cond) -> dict[str, int]:
-    """Run one year of acquisitions; return counts by motive and of blocked deals."""
+def step(model, cond, divested: np.ndarray | None = None) -> dict[str, int]:
+    """Run one year of acquisitions, the affiliates ``divested`` this year offered for sale
+    (see :mod:`restructuring_sim.mechanisms.divestment`); return counts by motive and of
+    blocked deals."""
     f = model.firms
     rng = model.rng
     acq = model.scenario.acquisitions
@@ -410,6 +412,13 @@ def step(model, cond) -> dict[str, int]:
                 proposals.append((b, s, SUCCESSION, p, DIRECT, 1.0))
             else:
                 closing.append(s)
+
+    # affiliates divested this year, sold whole at their price to a buyer that gains a place
+    # in their market, or left independent
+    if divested is not None and len(divested):
+        buyers, prices = _buyers_for(model, cond, divested, 1.0, valuer)
+        proposals += [(b, s, MARKET, p, DIRECT, 1.0) for s, b, p in zip(
+            divested.tolist(), buyers.tolist(), prices.tolist(), strict=True) if b >= 0]
 
     # distress sales of loss-making firms
     distressed = np.flatnonzero(rng.random(len(f)) < acq.distress_sale_rate)
@@ -503,15 +512,6 @@ def _make(model, cond, gate, batch, proposals, counts, closing) -> list[tuple]:
     return sales
 
 
-#: firm columns a unit sold off starts with as its seller has them (the rest take their fill
-#: values, as an entrant's do; employees and the extensive columns are set apart)
-_UNIT_KEEPS = ("sector", "country", "region", "cluster", "knowledge", "quality",
-               "owner_age", "capability", "efficiency", "delivery", "margin_base", "margin",
-               "weight", "profile", "unit_revenue", "demand_shock")
-#: firm columns a unit takes its share of from its seller (stocks and flows in USD million)
-_UNIT_SPLITS = ("capital", "market_revenue", "market_share")
-
-
 def _sell_units(model, cond, sales, counts) -> None:
     """Split each unit sold off its seller as a firm of its own and let its buyer take it over.
 
@@ -527,17 +527,7 @@ def _sell_units(model, cond, sales, counts) -> None:
     f = model.firms
     acquirers, sellers, motives, prices, channels, sizes, share = (
         np.array(c) for c in zip(*sales, strict=True))
-    sellers = sellers.astype(np.int64)
-    cols = {name: getattr(f, name)[sellers] for name in _UNIT_KEEPS}
-    for name in _UNIT_SPLITS:
-        column = getattr(f, name)
-        cols[name] = column[sellers] * share
-        column[sellers] = column[sellers] * (1.0 - share)
-    cols["employees"] = sizes.astype(np.float64)
-    markets = np.zeros((len(sellers), model.world.n_countries), dtype=bool)
-    markets[np.arange(len(sellers)), cols["country"]] = True
-    cols["markets"] = markets
-    units_ = lifecycle.add_firms(model, cond, cols, sellers)
+    units_ = lifecycle.split_off(model, cond, sellers.astype(np.int64), share, sizes)
     batch = lifecycle.AcquisitionBatch(model, cond)
     with f.writing("employees") as employees:
         for acquirer, unit, motive, price, channel in zip(
