@@ -251,6 +251,34 @@ def test_invariants_hold_under_varied_levers(seed, openness, ict, ipr, spy):
     check_all(model)
 
 
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000), rate=st.floats(0.01, 0.5))
+def test_invariants_hold_with_multinationals_that_come_and_go(seed, rate):
+    """With cross-border buyers becoming multinationals and affiliates divested, the run's
+    records still agree, every active multinational sells abroad, and firms enter abroad of
+    their parent (divested affiliates), which spin-offs alone never do."""
+    model = run_model(["acquisitions.buyer_becomes_mne=true",
+                       f"acquisitions.affiliate_exit_rate={rate}",
+                       "simulation.end_year=1994"], seed=seed, n_firms=600)
+    check_all(model)
+    f = model.firms
+    mne = np.flatnonzero(f.active & f.mne)
+    abroad = f.markets[mne].copy()
+    abroad[np.arange(len(mne)), f.country[mne]] = False
+    assert abroad.any(axis=1).all()
+    entered = model.events.to_pandas().query("kind == 'firm_entered'")
+    pairs = [list(ids) for ids in entered["firm_ids"] if len(ids) == 2]
+    # spin-offs start at home; only divested affiliates enter abroad, and at these rates a
+    # few hundred firms' multinationals divest some
+    abroad_entries = [child for child, parent in pairs if f.country[child] != f.country[parent]]
+    assert abroad_entries or rate < 0.2
+    no_divestment = run_model(["simulation.end_year=1994"], seed=seed, n_firms=600)
+    pairs = [list(ids) for ids in no_divestment.events.to_pandas().query(
+        "kind == 'firm_entered'")["firm_ids"] if len(ids) == 2]
+    g = no_divestment.firms
+    assert all(g.country[child] == g.country[parent] for child, parent in pairs)
+
+
 def test_invariants_hold_after_every_step():
     model = make_model(seed=11, n_firms=300)
     while not model.finished:
