@@ -57,4 +57,3 @@ def repeat_by_count(firms: np.ndarray, expected: np.ndarray, draw: np.ndarray) -
     with a chance below 1 runs one with that chance)."""
     whole = np.floor(expected)
     return np.repeat(firms, whole.astype(np.int64) + (draw < expected - whole))
-
