@@ -36,14 +36,15 @@ def step(model, cond) -> np.ndarray:
     """Split off this year's divested affiliates; return them (firm ids, offered to buyers by
     :func:`restructuring_sim.mechanisms.acquisitions.step`)."""
     rate = model.scenario.acquisitions.affiliate_exit_rate
-    f = model.firms
-    firms = np.flatnonzero(f.active & f.mne)
-    if rate <= 0.0 or not len(firms):
+    if rate <= 0.0:
         return _NONE
-    home = f.country[firms]
-    abroad = np.take(f.markets, firms, axis=0)
-    abroad[np.arange(len(firms)), home] = False
-    weight = exports.affiliate_size(model)[home] * abroad
+    f = model.firms
+    active = np.flatnonzero(f.active)
+    mne, abroad = exports._affiliates_of_mnes(model, active)
+    firms = active[mne]
+    if not len(firms):
+        return _NONE
+    weight = exports.affiliate_size(model)[f.country[firms]] * abroad
     part = weight / (1.0 + weight.sum(axis=1))[:, None]  # of the firm as it is now
     sold = abroad & (model.rng.random(abroad.shape) < rate)
     row, country = np.nonzero(sold)
@@ -66,5 +67,5 @@ def step(model, cond) -> np.ndarray:
         f.markets[sellers, country[at]] = False
         divested.append(lifecycle.split_off(model, cond, sellers, share, size,
                                             country=country[at]))
-    f.mne[firms] &= f.markets[firms].sum(axis=1) > 1
+    f.mne[firms] &= f.n_markets_of(firms) > 1
     return np.concatenate(divested)
