@@ -1301,6 +1301,17 @@ class Exports(_Strict):
                            "of overseas business activities); intra-firm trade is about a third "
                            "of world trade (UNCTAD, World Investment Report 1999)"},
     )
+    from_affiliates: bool = Field(
+        False,
+        description="an MNE serves each export market from the nearest of its production "
+        "sites, home or an affiliate's country (export-platform affiliates); off, it exports "
+        "from home alone and its affiliates sell only where they are (switch)",
+        json_schema_extra={"source": "export-platform FDI: Ekholm, Forslid and Markusen (2007); "
+                           "foreign affiliates exported about a third of their sales and "
+                           "multinationals carried about two thirds of world trade (UNCTAD, "
+                           "World Investment Report 2001); off in the baseline, which was "
+                           "fitted without it"},
+    )
     payback_years: float = Field(
         5.0, gt=0, le=100,
         description="years over which an entrant expects to recover the sunk entry cost (years)",

@@ -153,6 +153,36 @@ def test_affiliates_bearing_the_cost_of_distance_leave_more_sales_at_home():
     assert home[1] > home[0] and home[1] < far.firms.base_revenue[0]
 
 
+def test_export_platform_affiliates_serve_the_markets_near_them():
+    """With ``exports.from_affiliates`` an MNE serves each export market from the nearest of
+    its sites: the German carmaker and bank, with affiliates in France and the United States,
+    reach Canada and Mexico at the American affiliate's trade cost (services pay their extra
+    cost from every site), and markets nearer Germany keep home's demand. Off, every market is
+    served from home."""
+    off, on = mne_pair(), mne_pair(["exports.from_affiliates=true"])
+    firms = np.arange(2)
+    with np.errstate(invalid="ignore"):  # 0 / 0 at home
+        ratio = (exports.export_demand(on, on.conditions, firms)
+                 / exports.export_demand(off, off.conditions, firms))
+    names = on.world.country_names
+    de, fr, us, ca, mx, nl = (names.index(c) for c in ("DE", "FR", "US", "CA", "MX", "NL"))
+    tau = exports.trade_cost(on, on.conditions)
+    ex = on.scenario.exports
+    for firm, extra in ((0, 0.0), (1, ex.services_cost)):
+        for market in (ca, mx):
+            nearer = (tau[us, market] + extra) / (tau[de, market] + extra)
+            assert ratio[firm, market] == pytest.approx(nearer ** (1 - ex.elasticity))
+            assert ratio[firm, market] > 1
+        assert ratio[firm, nl] == 1.0
+        assert ratio[firm, fr] == ratio[firm, us] == 1.0  # affiliates' countries: not exports
+    assert ratio[0, ca] > ratio[1, ca] > 1  # services' extra cost dilutes the nearer site's gain
+    # served from the American affiliate, Canada buys more of the carmaker's output
+    for model in (off, on):
+        model.firms.exports[0, ca] = True
+    sold_off, sold_on = (exports.sales(m, m.conditions)[0] for m in (off, on))
+    assert sold_on > sold_off
+
+
 # ------------------------------------------------------------------ comparative statics
 
 SEEDS = (1, 2, 3)
@@ -226,3 +256,21 @@ def test_cheaper_ict_means_more_exporters():
 def test_export_information_services_mean_more_exporters():
     served, unserved = ["policy.export_information=1"], ["policy.export_information=0"]
     assert mean_over_seeds(served, exporting_smes) > mean_over_seeds(unserved, exporting_smes)
+
+
+def sme_share_of_manufactured_exports(model) -> float:
+    """The SMEs' share of the active manufacturing firms' exports, weighted to the economy."""
+    f = model.firms
+    goods = f.active & model.world.is_manufacturing[f.sector]
+    value = f.export_revenue * f.weight
+    return float(value[goods & f.is_sme].sum() / value[goods].sum())
+
+
+def test_export_platform_affiliates_lower_the_smes_share_of_exports():
+    """Multinationals that export from their affiliates' countries carry more of the trade, so
+    the SMEs' share of manufactured exports falls (buyers abroad becoming multinationals, so
+    that there are affiliates to export from)."""
+    arms = [(*SHORT, "acquisitions.buyer_becomes_mne=true", f"exports.from_affiliates={on}")
+            for on in ("false", "true")]
+    off, on = (mean_over_seeds(arm, sme_share_of_manufactured_exports) for arm in arms)
+    assert on < off
