@@ -83,6 +83,10 @@ def test_writes_the_record(calibrated):
     assert math.isfinite(best["loss"])
     history = pd.read_csv(out / "history.csv")
     assert list(history["generation"]) == [0, 1, 2]
+    # generation 0 accepts its prior sample, equally weighted; later ones weigh importance
+    assert history["effective_particles"].iloc[0] == pytest.approx(history["particles"].iloc[0])
+    assert ((history["effective_particles"] >= 1 - 1e-9)
+            & (history["effective_particles"] <= history["particles"] + 1e-9)).all()
     assert "behaviour.sample_size" in first.stdout and "late_share" in first.stdout
 
 

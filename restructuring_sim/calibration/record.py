@@ -5,7 +5,8 @@
 | ``spec.toml`` | the spec as given (copy) |
 | ``state.json`` | the validated spec and its digest (a resume must match it) |
 | ``abc.db`` | the pyabc SQLite database: every generation's particles (resumable state) |
-| ``history.csv`` | per generation: epsilon, simulations, best and median loss, posterior means |
+| ``history.csv`` | per generation: epsilon, simulations, best and median loss, effective     |
+|                 | particles (Kish's effective sample size of the weights), posterior means  |
 | ``posterior.csv`` | the last generation's particles: parameters, weight, loss |
 | ``best.json`` | chosen parameters (best particle or posterior mean, whichever has the lower |
 |               | loss on the check ensemble), losses, the check ensemble's moments and seeds, |

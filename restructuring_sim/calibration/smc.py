@@ -171,6 +171,9 @@ def read_history(db: Path, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame,
                    particles=len(particles), best_loss=float(losses.min()),
                    median_loss=float(np.median(losses)))
         w = weights / weights.sum()
+        # Kish's effective sample size: how many equally weighted particles the weighted
+        # population is worth; far below ``particles``, the posterior rests on a few of them
+        row["effective_particles"] = float(1.0 / np.sum(w ** 2))
         row.update({f"mean:{k}": float(np.dot(w, params[k])) for k in keys})
         rows.append(row)
         posterior = params.assign(weight=w, loss=losses, generation=int(t))
