@@ -97,7 +97,7 @@ def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[s
 def _reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
     """Every count the paper gives, in one event log's reported deals (JETRO's count of
     alliances involving Japanese firms: those a Japanese participant's home press names)."""
-    decade, late, final = (fig.years(p) for p in ("decade", "late", "final"))
+    decade, late, final, series = (fig.years(p) for p in ("decade", "late", "final", "series"))
     japan = trends.japan_reported_counts(events, fig.years("jetro"))
     events = trends.reported(events)
     late_groups = trends.by_size_and_group(events, late)
@@ -106,6 +106,8 @@ def _reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
     sme_targets, acquisitions = trends.sme_acquisition_counts(events, decade)
     counts = {
         "all_cross_border_alliances_decade": every,
+        "all_alliances_series": len(trends.in_years(
+            events.loc[events["kind"] == "alliance_formed"], series)),
         "sme_alliances_decade": sme,
         "sme_alliances_late": trends.cross_border_sme_counts(events, late)[0],
         "sme_alliances_2000": trends.cross_border_sme_counts(events, final)[0],
