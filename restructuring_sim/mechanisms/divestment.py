@@ -40,7 +40,7 @@ def step(model, cond) -> np.ndarray:
         return _NONE
     f = model.firms
     active = np.flatnonzero(f.active)
-    mne, abroad = exports._affiliates_of_mnes(model, active)
+    mne, abroad = exports.affiliates_of_mnes(model, active)
     firms = active[mne]
     if not len(firms):
         return _NONE

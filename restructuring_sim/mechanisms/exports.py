@@ -144,7 +144,7 @@ def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None)
     # temporary copy that the default "raise" mode makes
     demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0, out=out,
                      mode="clip")
-    platform, nearer = _nearest_sites(model, cond, firms, *_affiliates_of_mnes(model, firms))
+    platform, nearer = _nearest_sites(model, cond, firms, *affiliates_of_mnes(model, firms))
     demand[platform] *= nearer
     demand *= _appeal(model, firms)[:, None]
     return demand
@@ -160,7 +160,7 @@ def _nearest_sites(model, cond, firms: np.ndarray, mne: np.ndarray,
     from every site). The demand from a site ``a`` is home's demand with ``a``'s trade cost:
     the destination's market size and growth relative to home are the same whichever site
     serves it. Empty when the switch is off, or given the MNEs and their affiliates'
-    countries as :func:`_affiliates_of_mnes` gives them."""
+    countries as :func:`affiliates_of_mnes` gives them."""
     if not model.scenario.exports.from_affiliates:
         return np.zeros(0, dtype=np.intp), np.zeros((0, model.world.n_countries))
     f = model.firms
@@ -213,7 +213,7 @@ def step(model, cond) -> int:
     if not len(firms):
         return 0
     width = f.exports.shape[1]
-    mne, abroad = _affiliates_of_mnes(model, firms)
+    mne, abroad = affiliates_of_mnes(model, firms)
     table = demand_table(model, cond)
     rows = demand_rows(model, firms)
     appeal = _appeal(model, firms)
@@ -377,13 +377,13 @@ def _least_draws(ex, best_demand: np.ndarray, scale: np.ndarray,
 def affiliates(model, firms: np.ndarray) -> np.ndarray:
     """Foreign countries where ``firms`` produce through affiliates (an MNE's foreign markets;
     firms x countries)."""
-    mne, abroad = _affiliates_of_mnes(model, firms)
+    mne, abroad = affiliates_of_mnes(model, firms)
     out = np.zeros((len(firms), model.firms.markets.shape[1]), dtype=bool)
     out[mne] = abroad
     return out
 
 
-def _affiliates_of_mnes(model, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def affiliates_of_mnes(model, firms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions of the MNEs among ``firms`` (only MNEs have affiliates), and the rows of
     :func:`affiliates` of those alone (MNEs x countries)."""
     f = model.firms
@@ -397,14 +397,14 @@ def home_sales(model, firms: np.ndarray) -> np.ndarray:
     """Sales in the home market before exports (USD million per year): an MNE's revenue is
     shared between home and its affiliates' countries (see :func:`affiliates`) in proportion to
     their relative size. A firm weighs a foreign market against this scale."""
-    return _home_sales(model, firms, *_affiliates_of_mnes(model, firms))
+    return _home_sales(model, firms, *affiliates_of_mnes(model, firms))
 
 
 def _affiliate_weight(model, firms: np.ndarray, mne: np.ndarray,
                       abroad: np.ndarray) -> np.ndarray:
     """``W_i``: the summed relative size of ``firms``' affiliates' countries (0 without
     affiliates), given the MNEs among them and their affiliates' countries (as
-    :func:`_affiliates_of_mnes` gives them)."""
+    :func:`affiliates_of_mnes` gives them)."""
     f = model.firms
     has = count_rows(abroad) > 0  # firms without affiliates keep weight 0
     rows = mne[has]
@@ -428,7 +428,7 @@ def sales(model, cond) -> np.ndarray:
     goods = model.world.is_manufacturing[f.sector]
     firms = np.flatnonzero(f.active & (exporters(f) | (f.mne & goods)))
     if len(firms):
-        weight = _affiliate_weight(model, firms, *_affiliates_of_mnes(model, firms))
+        weight = _affiliate_weight(model, firms, *affiliates_of_mnes(model, firms))
         foreign = (export_demand(model, cond, firms) * f.exports[firms]).sum(axis=1)
         shipped = model.scenario.exports.intra_firm_share * weight * goods[firms]
         out[firms] = f.base_revenue[firms] * (foreign + shipped) / (1.0 + weight + foreign)

@@ -161,10 +161,8 @@ class ProductMarket:
         firms = np.flatnonzero(f.active)
         home = f.market_codes(self.n_sectors)[firms]
         omega_home = np.ones(len(firms))
-        mne = np.flatnonzero(f.mne[firms])
+        mne, abroad = exports.affiliates_of_mnes(model, firms)
         country = f.country[firms[mne]]
-        abroad = np.take(f.markets, firms[mne], axis=0)
-        abroad[np.arange(len(mne)), country] = False
         share = exports.affiliate_size(model)[country] * abroad
         omega_home[mne] = 1.0 / (1.0 + share.sum(axis=1))
         share *= omega_home[mne, None]
