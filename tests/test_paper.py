@@ -293,6 +293,22 @@ def test_moments_of_a_real_run_equal_counts_by_hand(small_events_and_firms):
     assert m["matching_conversion"] == pytest.approx(expected, nan_ok=True)
 
 
+def test_the_database_count_holds_every_reported_alliance_of_the_series(
+        small_events_and_firms):
+    """``all_alliances_series``: the reported alliances of 1988-2000, domestic ones included
+    (the paper's "about 70,000 alliances worldwide from 1988")."""
+    from restructuring_sim.paper.moments import event_counts
+
+    events, _ = small_events_and_firms
+    formed = [r for r in events.itertuples() if r.kind == "alliance_formed" and r.reported
+              and 1988 <= r.year <= 2000]
+    domestic = [r for r in formed if not r.cross_border]
+    assert domestic and len(domestic) < len(formed), "the run reports both kinds"
+    counts = event_counts(events)
+    assert counts["all_alliances_series"] == len(formed)
+    assert counts["all_alliances_series"] > counts["all_cross_border_alliances_decade"]
+
+
 @pytest.fixture(scope="module")
 def small_events_and_firms():
     from conftest import run_model
