@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from restructuring_sim.calibration.smc import legacy_global_seed
+from restructuring_sim.calibration.smc import effective_particles, legacy_global_seed
 
 N_PARAMETERS, N_MOMENTS, NOISE = 8, 15, 0.15
 
 
-def effective_particles(size: int, evaluations: int, seed: int) -> list[float]:
+def per_generation(size: int, evaluations: int, seed: int) -> list[float]:
     """Effective particles per generation of one synthetic calibration of ``size`` particles
     and at most ``evaluations`` x ``size`` simulations."""
     import pyabc
@@ -55,12 +55,8 @@ def effective_particles(size: int, evaluations: int, seed: int) -> list[float]:
                            sampler=pyabc.SingleCoreSampler())
         abc.new(f"sqlite:///{Path(tmp) / 'abc.db'}", {"m": moments(truth)})
         history = abc.run(max_total_nr_simulations=evaluations * size, max_nr_populations=12)
-        out = []
-        for t in range(history.max_t + 1):
-            w = history.get_population(t).get_weighted_distances()["w"].to_numpy()
-            w = w / w.sum()
-            out.append(float(1.0 / np.sum(w ** 2)))
-    return out
+        return [effective_particles(history.get_population(t).get_weighted_distances()["w"])
+                for t in range(history.max_t + 1)]
 
 
 def main() -> None:
@@ -72,7 +68,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     for size in args.sizes:
-        ess = effective_particles(size, args.evaluations, args.seed)
+        ess = per_generation(size, args.evaluations, args.seed)
         print(f"{size:>5} particles: effective particles by generation "
               + " ".join(f"{e:.1f}" for e in ess))
 

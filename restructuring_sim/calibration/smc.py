@@ -171,13 +171,19 @@ def read_history(db: Path, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame,
                    particles=len(particles), best_loss=float(losses.min()),
                    median_loss=float(np.median(losses)))
         w = weights / weights.sum()
-        # Kish's effective sample size: how many equally weighted particles the weighted
-        # population is worth; far below ``particles``, the posterior rests on a few of them
-        row["effective_particles"] = float(1.0 / np.sum(w ** 2))
+        row["effective_particles"] = effective_particles(w)
         row.update({f"mean:{k}": float(np.dot(w, params[k])) for k in keys})
         rows.append(row)
         posterior = params.assign(weight=w, loss=losses, generation=int(t))
     return pd.DataFrame(rows), posterior, best
+
+
+def effective_particles(weights: np.ndarray) -> float:
+    """Kish's effective sample size of a population's importance ``weights``: how many equally
+    weighted particles it is worth; far below the particles, the posterior rests on a few."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w ** 2))
 
 
 def best_particles(db: Path, keys: list[str], k: int) -> list[dict[str, float]]:

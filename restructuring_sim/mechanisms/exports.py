@@ -137,15 +137,21 @@ def demand_rows(model, firms: np.ndarray) -> np.ndarray:
     return f.sector[firms] * model.world.n_countries + f.country[firms]
 
 
-def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None,
+                  affiliates: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Demand of every country for ``firms``' products relative to their home market
-    (``appeal_i * D_hd``, firms x countries; zero at home), written into ``out`` if given."""
+    (``appeal_i * D_hd``, firms x countries; zero at home; an MNE's from its nearest site with
+    ``exports.from_affiliates``), written into ``out`` if given. ``affiliates``: the MNEs among
+    ``firms`` and their affiliates' countries, as :func:`affiliates_of_mnes` gives them, if
+    the caller has them (read only with ``exports.from_affiliates``)."""
     # rows are valid by construction; "clip" lets take write into ``out`` without the
     # temporary copy that the default "raise" mode makes
     demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0, out=out,
                      mode="clip")
-    platform, nearer = _nearest_sites(model, cond, firms, *affiliates_of_mnes(model, firms))
-    demand[platform] *= nearer
+    if model.scenario.exports.from_affiliates:
+        platform, nearer = _nearest_sites(model, cond, firms, *(
+            affiliates_of_mnes(model, firms) if affiliates is None else affiliates))
+        demand[platform] *= nearer
     demand *= _appeal(model, firms)[:, None]
     return demand
 
@@ -428,8 +434,10 @@ def sales(model, cond) -> np.ndarray:
     goods = model.world.is_manufacturing[f.sector]
     firms = np.flatnonzero(f.active & (exporters(f) | (f.mne & goods)))
     if len(firms):
-        weight = _affiliate_weight(model, firms, *affiliates_of_mnes(model, firms))
-        foreign = (export_demand(model, cond, firms) * f.exports[firms]).sum(axis=1)
+        affiliates = affiliates_of_mnes(model, firms)
+        weight = _affiliate_weight(model, firms, *affiliates)
+        foreign = (export_demand(model, cond, firms, affiliates=affiliates)
+                   * f.exports[firms]).sum(axis=1)
         shipped = model.scenario.exports.intra_firm_share * weight * goods[firms]
         out[firms] = f.base_revenue[firms] * (foreign + shipped) / (1.0 + weight + foreign)
     return out
