@@ -588,7 +588,14 @@ class Policy(_Strict):
         description="path: strength of intellectual-property protection (index)",
     )
     competition_strictness: Unit = Field(
-        0.5, description="path: strictness of merger and alliance control (index)"
+        0.5, description="path: strictness of merger control: the post-merger HHI a deal may "
+        "reach falls with it (acquisitions.hhi_limit). Alliances are not reviewed: the model's "
+        "alliances between firms of one market hold at most about 3% of it together, far "
+        "inside the competition authorities' safe harbours for cooperation among competitors "
+        "(20-25% combined share) (index)",
+        json_schema_extra={"source": "safe harbours: US FTC and DOJ, Antitrust Guidelines for "
+                           "Collaborations Among Competitors (2000), 20%; EU Regulation "
+                           "2659/2000 on R&D agreements, 25%; the 3%: docs/calibration.md"},
     )
     b2b_exclusivity: Unit = Field(
         default_factory=lambda: _path({1988: 0.0, 1998: 0.0, 2000: 0.3}),
