@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,10 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def _band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, 5th and 95th percentile over axis 0, ignoring NaN."""
-    with np.errstate(all="ignore"):
+    """Mean, 5th and 95th percentile over axis 0, ignoring NaN (NaN where a column has no
+    value: numpy's warnings about empty slices are not the user's concern)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         return (np.nanmean(values, axis=0), np.nanpercentile(values, 5, axis=0),
                 np.nanpercentile(values, 95, axis=0))
 
