@@ -1,7 +1,8 @@
 """Is a run of n firms a sample of one economy? Rates and shares of the baseline at several n.
 
 Prints, for each sample size, per-1,000-firm counts (alliances, cross-border alliances, SME
-cross-border alliances, acquisitions, exits, entries), shares (SME share of cross-border
+cross-border alliances, domestic and cross-border alliances between two large firms,
+acquisitions, exits, entries), shares (SME share of cross-border
 alliances, services share and small/medium ratio of SME participations) and by size class the
 mean ``market_share`` (1 = the market's mean firm) and the yearly exit rate. Each row pools
 its seeds; every row should agree in expectation.
@@ -34,9 +35,12 @@ def statistics(data: dict, seed: int) -> dict[str, float]:
     sme = cross.loc[cross["involves_sme"].astype(bool)]
     parts = sme.explode("size_classes")
     parts = parts.loc[parts["size_classes"].isin(["small", "medium"])]
+    large_pair = made["size_classes"].map(lambda sizes: all(c == "large" for c in sizes))
     exited = events.loc[events["kind"] == "firm_exited"].explode("size_classes")
     alive = firms.loc[firms["status"] == "active"]
     out = dict(alliances=len(made), cross=len(cross), sme=len(sme), participations=len(parts),
+               large_home=int((large_pair & ~made["cross_border"].astype(bool)).sum()),
+               large_cross=int((large_pair & made["cross_border"].astype(bool)).sum()),
                services=int((parts["sector_group"] == "services").sum()),
                small=int((parts["size_classes"] == "small").sum()),
                acquisitions=int((events["kind"] == "acquisition").sum()),
@@ -56,8 +60,8 @@ def table(scenario_path: Path, sizes: list[tuple[int, int]], overrides: list[str
         sc = load_scenario(scenario_path, [*overrides, f"simulation.n_firms={n}"])
         tot = pd.DataFrame(run_ensemble(sc, reps, workers=1, task=statistics)).sum()
         per = 1000.0 / (n * reps)
-        row = {k: tot[k] * per for k in ("alliances", "cross", "sme", "acquisitions", "exits",
-                                         "entries")}
+        row = {k: tot[k] * per for k in ("alliances", "cross", "sme", "large_home",
+                                         "large_cross", "acquisitions", "exits", "entries")}
         row["sme/cross"] = tot["sme"] / max(tot["cross"], 1)
         row["serv/part"] = tot["services"] / max(tot["participations"], 1)
         row["small/medium"] = tot["small"] / max(tot["participations"] - tot["small"], 1)
@@ -81,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 30,
                            "display.float_format", lambda v: f"{v:.3g}"):
         t = table(a.scenario, sizes, a.overrides)
-        print(t.iloc[:, :9].to_string())
-        print(t.iloc[:, 9:].to_string())
+        print(t.iloc[:, :11].to_string())
+        print(t.iloc[:, 11:].to_string())
     return 0 if np.isfinite(t.to_numpy(dtype=float)).all() else 1
 
 
