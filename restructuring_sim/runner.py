@@ -100,6 +100,21 @@ def keep_freed_memory(top: int = 128 << 20, largest: int = 32 << 20) -> None:
     mallopt(_M_TRIM_THRESHOLD, top)
 
 
+def return_freed_memory() -> None:
+    """Hand the memory the C library's allocator holds free back to the system (glibc's
+    ``malloc_trim``; a C library without it is left as it is).
+
+    The arrays the model frees at the end of a run (:meth:`RestructuringModel.release_caches`)
+    stay with glibc's heap (see :func:`keep_freed_memory`), where Arrow's own allocator, which
+    builds the tables the files are written from, cannot reuse them: handed back first, they
+    do not add to the run's peak while its files are written."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
 def small_pages() -> None:
     """Stop numpy asking the kernel for transparent huge pages (2 MB) for its large arrays.
 
@@ -157,6 +172,7 @@ def write_run(model: RestructuringModel, out: Path, wall_time: float,
     keeps only to save work in later steps is let go of first
     (:meth:`RestructuringModel.release_caches`)."""
     model.release_caches()
+    return_freed_memory()
     panel = model.streamed_firms
     alongside = panel is not None and panel.rows <= panel.row_group_rows
     if panel is None:  # the file the stream would have written: a row group per year

@@ -326,3 +326,34 @@ def test_compute_functions_are_registered_before_any_writer_thread():
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               check=True)
         assert done.stdout.strip() == "True", module
+
+
+def test_freed_memory_is_handed_back_where_the_c_library_can(monkeypatch):
+    """``return_freed_memory`` calls glibc's ``malloc_trim`` where there is one, and leaves a
+    C library without it (macOS, musl) alone rather than failing the run."""
+    import ctypes
+
+    from restructuring_sim import runner
+
+    calls = []
+
+    class Libc:
+        def malloc_trim(self, pad):
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    runner.return_freed_memory()
+    assert calls == [0]
+
+    class NoTrim:
+        pass
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: NoTrim())
+    runner.return_freed_memory()  # no malloc_trim: nothing to do, no error
+
+    def missing(name):
+        raise OSError("no C library")
+
+    monkeypatch.setattr(ctypes, "CDLL", missing)
+    runner.return_freed_memory()
