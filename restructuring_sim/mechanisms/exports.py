@@ -149,40 +149,41 @@ def export_demand(model, cond, firms: np.ndarray, out: np.ndarray | None = None,
     demand = np.take(demand_table(model, cond), demand_rows(model, firms), axis=0, out=out,
                      mode="clip")
     if model.scenario.exports.from_affiliates:
-        platform, nearer = _nearest_sites(model, cond, firms, *(
-            affiliates_of_mnes(model, firms) if affiliates is None else affiliates))
-        demand[platform] *= nearer
+        mne, abroad = affiliates_of_mnes(model, firms) if affiliates is None else affiliates
+        demand[mne] *= _nearest_sites(model, cond, firms, mne, abroad)
     demand *= _appeal(model, firms)[:, None]
     return demand
 
 
 def _nearest_sites(model, cond, firms: np.ndarray, mne: np.ndarray,
-                   abroad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Export-platform affiliates (``exports.from_affiliates``): the positions among ``firms``
-    of the MNEs with affiliates, and for each the factor by which its demand in every country
+                   abroad: np.ndarray) -> np.ndarray | None:
+    """Export-platform affiliates (``exports.from_affiliates``): for each of the MNEs among
+    ``firms`` (positions ``mne``, affiliates' countries ``abroad``, as
+    :func:`affiliates_of_mnes` gives them), the factor by which its demand in every country
     rises when it serves the country from the nearest of its sites (home or an affiliate's
-    country) rather than from home: ``(tau_near / tau_home) ** (1 - elasticity)`` (>= 1), with
-    ``tau_near`` the least trade cost from any site (services pay ``services_cost`` on top
-    from every site). The demand from a site ``a`` is home's demand with ``a``'s trade cost:
-    the destination's market size and growth relative to home are the same whichever site
-    serves it. Empty when the switch is off, or given the MNEs and their affiliates'
-    countries as :func:`affiliates_of_mnes` gives them."""
+    country) rather than from home: ``(tau_near / tau_home) ** (1 - elasticity)`` (>= 1; 1
+    everywhere for an MNE without affiliates), with ``tau_near`` the least trade cost from any
+    site (services pay ``services_cost`` on top from every site). The demand from a site ``a``
+    is home's demand with ``a``'s trade cost: the destination's market size and growth relative
+    to home are the same whichever site serves it. None when the switch is off."""
     if not model.scenario.exports.from_affiliates:
-        return np.zeros(0, dtype=np.intp), np.zeros((0, model.world.n_countries))
+        return None
     f = model.firms
     ex = model.scenario.exports
-    has = count_rows(abroad) > 0
-    platform, sites = mne[has], abroad[has]
+    factor = np.ones((len(mne), model.world.n_countries))
+    has = np.flatnonzero(count_rows(abroad) > 0)
+    sites = abroad[has]
     tau = trade_cost(model, cond)
-    services = np.where(model.world.is_manufacturing[f.sector[firms[platform]]], 0.0,
+    services = np.where(model.world.is_manufacturing[f.sector[firms[mne[has]]]], 0.0,
                         ex.services_cost)[:, None]
-    home = tau[f.country[firms[platform]]] + services
+    home = tau[f.country[firms[mne[has]]]] + services
     near = home.copy()
     for site in np.flatnonzero(sites.any(axis=0)):
         at = sites[:, site]
         near[at] = np.minimum(near[at], tau[site] + services[at])
     near[sites] = home[sites]  # an affiliate's country is its market, not an export market
-    return platform, (near / home) ** (1.0 - ex.elasticity)
+    factor[has] = (near / home) ** (1.0 - ex.elasticity)
+    return factor
 
 
 def _appeal(model, firms: np.ndarray) -> np.ndarray:
@@ -230,23 +231,24 @@ def step(model, cond) -> int:
     enter = (ex.market_cost + ex.entry_cost / ex.payback_years) * factor
     stay = ex.market_cost * factor
     best = table.max(axis=1)[rows]
-    platform, nearer = _nearest_sites(model, cond, firms, mne, abroad)
-    if len(platform):
-        best[platform] = (table[rows[platform]] * nearer).max(axis=1)
+    nearer = _nearest_sites(model, cond, firms, mne, abroad)
+    if nearer is not None:
+        best[mne] = (table[rows[mne]] * nearer).max(axis=1)
     least = _least_draws(ex, best, appeal * sales_home, np.minimum(enter, stay))
     reach, shock = (_reached_draws(model, len(firms), width, least) if least is None
                     else _draws_reaching(model.export_rng, least, width))
     firm, country = np.divmod(reach, width)
+    # each firm's row among the MNEs (-1 for the others), and the entries of MNEs
+    at = np.full(len(firms), -1)
+    at[mne] = np.arange(len(mne))
+    mne_entry = np.flatnonzero(at[firm] >= 0)
     shock *= ex.demand_noise
     np.exp(shock, out=shock)
     # variable profit, demand x appeal x home sales x shock / elasticity, in the order the
     # formula multiplies them
     profit = table[rows[firm], country]
-    if len(platform):
-        row = np.full(len(firms), -1)
-        row[platform] = np.arange(len(platform))
-        entry = np.flatnonzero(row[firm] >= 0)
-        profit[entry] *= nearer[row[firm[entry]], country[entry]]
+    if nearer is not None:
+        profit[mne_entry] *= nearer[at[firm[mne_entry]], country[mne_entry]]
     profit *= appeal[firm]
     profit *= sales_home[firm]
     profit *= shock
@@ -257,9 +259,6 @@ def step(model, cond) -> int:
         serve = profit >= np.where(flat[cell], stay[firm], enter[firm])
         # never at home, nor where the firm has an affiliate
         serve &= country != f.country[ids]
-        at = np.full(len(firms), -1)
-        at[mne] = np.arange(len(mne))
-        mne_entry = np.flatnonzero(at[firm] >= 0)
         serve[mne_entry] &= ~abroad[at[firm[mne_entry]], country[mne_entry]]
         # the active firms' rows cleared (the others keep theirs) in one pass over the matrix,
         # some twice as fast as writing the rows by index
