@@ -13,7 +13,7 @@ import pytest
 
 from restructuring_sim.events import SCHEMA
 from restructuring_sim.paper import compare, load_figures, replicate_moments, trends
-from restructuring_sim.paper.figures import parse_figures
+from restructuring_sim.paper.figures import CENSUS_ANCHOR, parse_figures
 from restructuring_sim.paper.moments import COLUMNS, ensemble_value, summarise
 
 _COUNTRY = {"US": "north_america", "DE": "western_europe", "JP": "japan"}
@@ -341,3 +341,27 @@ def test_census_fractions_are_the_runs_counts_over_its_anchor(small_events_and_f
     assert fractions["census_sme_alliances_decade"] == (
         counts["sme_alliances_decade"], counts["all_cross_border_alliances_decade"])
     assert len(fractions) == len(load_figures().census_shares())
+
+
+def test_a_count_below_its_sample_size_is_marked_with_why():
+    """A count whose rate per firm needs more firms than the runs hold (``min_firms``) is
+    marked in the counts table, with its note under it; at or above that size it is not."""
+    from rich.console import Console
+
+    from restructuring_sim.paper.counts import count_table, render_counts
+
+    fig = load_figures()
+    name = "all_alliances_series"
+    needed = fig.count[name].min_firms
+    assert needed > 0 and fig.count[name].min_firms_note
+    table = count_table([{name: 7000.0, CENSUS_ANCHOR: 4200.0}], [0.1], figures=fig)
+
+    def shown(n_firms):
+        console = Console(width=200, record=True)
+        console.print(render_counts(table, False, 1.0e6, n_firms, fig))
+        return console.export_text()
+
+    small, large = shown(needed - 1), shown(needed)
+    assert "FAIL*" in small or "pass*" in small
+    assert f"a run of fewer than {needed:,} firms" in small
+    assert "*" not in large

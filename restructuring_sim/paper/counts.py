@@ -127,16 +127,24 @@ def implied_census_firms(per_replicate: list[dict[str, float]], n_firms: list[in
     return fig.count[CENSUS_ANCHOR].value * sum(n_firms) / total if total else math.nan
 
 
-def render_counts(table: pd.DataFrame, census: bool, implied: float):
-    """A rich table of :func:`count_table`; the title says whether counts are scaled."""
+def render_counts(table: pd.DataFrame, census: bool, implied: float, n_firms: int = 0,
+                  figures: Figures | None = None):
+    """A rich table of :func:`count_table`; the title says whether counts are scaled. A count
+    whose ``min_firms`` exceeds the runs' ``n_firms`` (the smallest, if they differ; 0:
+    unknown) is marked ``*``, with its ``min_firms_note`` under the table."""
     from rich import box
     from rich.table import Table
 
+    fig = figures or load_figures()
+    small = {name: c for name, c in fig.count.items() if 0 < n_firms < c.min_firms}
+    lines = [f"implied census size: {implied:,.0f} firms (42,000 cross-border alliances in "
+             "the 1990s)"] if math.isfinite(implied) else []
+    lines += [f"* {name}: a run of fewer than {c.min_firms:,} firms {c.min_firms_note}"
+              for name, c in small.items() if name in set(table["name"])]
     title = ("Counts at census scale against the paper's database" if census else
              "Counts scaled to the census economy (sample counts / sampling fraction)")
     out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False,
-                caption=f"implied census size: {implied:,.0f} firms (42,000 cross-border "
-                        "alliances in the 1990s)" if math.isfinite(implied) else None)
+                caption="\n".join(lines) or None)
     out.add_column("count", no_wrap=True)
     for col in ("paper", "model", "90% interval"):
         out.add_column(col, justify="right", no_wrap=True)
@@ -144,6 +152,7 @@ def render_counts(table: pd.DataFrame, census: bool, implied: float):
     for row in table.to_dict(orient="records"):
         paper = f"{'>= ' if row['at_least'] else ''}{row['paper']:,.0f}"
         verdict = ("shown" if not row["scored"] else "pass" if row["pass"] else "FAIL")
+        verdict += "*" if row["name"] in small else ""
         out.add_row(row["name"], paper, f"{row['model_mean']:,.0f}",
                     f"{row['low']:,.0f} - {row['high']:,.0f}", verdict)
     return out

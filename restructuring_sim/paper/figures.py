@@ -59,6 +59,11 @@ class Count(_Strict):
                            "model passes at or above the value, up to the tolerance over it")
     scored: bool = Field(True, description="whether census-scale validation scores the count "
                          "(false for figures that are not the database's, e.g. JETRO's)")
+    min_firms: int = Field(0, ge=0, description="firms from which a run's rate of the count "
+                           "per firm is the economy's; a smaller run's value is marked, with "
+                           "min_firms_note (0: any run)")
+    min_firms_note: str = Field("", description="what a run below min_firms misstates, read "
+                                "after 'a run of fewer than <min_firms> firms'")
 
     def interval(self, rules: Rules) -> tuple[float, float]:
         """The model counts that pass at census scale."""

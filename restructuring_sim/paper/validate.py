@@ -335,7 +335,8 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
         console.print(render_shape(statements))
         console.print(sectors.render(by_sector))
         census = all(s.sampling_fraction == 1.0 for s in summaries)
-        console.print(render_counts(counts, census, implied))
+        console.print(render_counts(counts, census, implied,
+                                    min((s.n_firms for s in summaries), default=0)))
         best = best_single_run_chance([s.fractions for s in summaries],
                                       [s.counts for s in summaries],
                                       [s.sampling_fraction for s in summaries], census)
