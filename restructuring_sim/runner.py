@@ -92,9 +92,8 @@ def keep_freed_memory(top: int = 128 << 20, largest: int = 32 << 20) -> None:
     threshold goes by itself) the first twelve steps of a run at a million firms took 227,000
     page faults instead of 565,000 and 0.5-0.7 s of system time instead of 1.0-1.1 s (with
     :func:`small_pages`), the whole run the same peak memory."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    mallopt = _libc("mallopt")
+    if mallopt is None:
         return
     mallopt(_M_MMAP_THRESHOLD, largest)
     mallopt(_M_TRIM_THRESHOLD, top)
@@ -108,11 +107,18 @@ def return_freed_memory() -> None:
     stay with glibc's heap (see :func:`keep_freed_memory`), where Arrow's own allocator, which
     builds the tables the files are written from, cannot reuse them: handed back first, they
     do not add to the run's peak while its files are written."""
+    trim = _libc("malloc_trim")
+    if trim is not None:
+        trim(0)
+
+
+def _libc(name: str):
+    """The C library's function ``name`` (glibc's allocator settings), or None where the C
+    library cannot be loaded or has no such function (macOS, musl)."""
     try:
-        trim = ctypes.CDLL(None).malloc_trim
+        return getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
-        return
-    trim(0)
+        return None
 
 
 def small_pages() -> None:
