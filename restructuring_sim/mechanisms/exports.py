@@ -172,11 +172,11 @@ def _nearest_sites(model, cond, firms: np.ndarray, mne: np.ndarray,
     ex = model.scenario.exports
     factor = np.ones((len(mne), model.world.n_countries))
     has = np.flatnonzero(count_rows(abroad) > 0)
-    sites = abroad[has]
+    sites, platform = abroad[has], firms[mne[has]]
     tau = trade_cost(model, cond)
-    services = np.where(model.world.is_manufacturing[f.sector[firms[mne[has]]]], 0.0,
+    services = np.where(model.world.is_manufacturing[f.sector[platform]], 0.0,
                         ex.services_cost)[:, None]
-    home = tau[f.country[firms[mne[has]]]] + services
+    home = tau[f.country[platform]] + services
     near = home.copy()
     for site in np.flatnonzero(sites.any(axis=0)):
         at = sites[:, site]

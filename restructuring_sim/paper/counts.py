@@ -136,11 +136,12 @@ def render_counts(table: pd.DataFrame, census: bool, implied: float, n_firms: in
     from rich.table import Table
 
     fig = figures or load_figures()
-    small = {name: c for name, c in fig.count.items() if 0 < n_firms < c.min_firms}
+    small = {name: fig.count[name] for name in table["name"]
+             if name in fig.count and 0 < n_firms < fig.count[name].min_firms}
     lines = [f"implied census size: {implied:,.0f} firms (42,000 cross-border alliances in "
              "the 1990s)"] if math.isfinite(implied) else []
     lines += [f"* {name}: a run of fewer than {c.min_firms:,} firms {c.min_firms_note}"
-              for name, c in small.items() if name in set(table["name"])]
+              for name, c in small.items()]
     title = ("Counts at census scale against the paper's database" if census else
              "Counts scaled to the census economy (sample counts / sampling fraction)")
     out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False,
