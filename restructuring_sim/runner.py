@@ -8,7 +8,6 @@ files or none.
 
 from __future__ import annotations
 
-import ctypes
 import subprocess
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 from restructuring_sim.errors import UserError
 from restructuring_sim.events import KINDS
 from restructuring_sim.io import make_out_dir, write_json, write_parquet
+from restructuring_sim.memory import prepare_process, return_freed_memory
 from restructuring_sim.model import RestructuringModel
 from restructuring_sim.panel import ParquetStream, write_tables
 from restructuring_sim.scenario import Scenario
@@ -76,75 +76,12 @@ def git_commit_later() -> Callable[[], str | None]:
     return answer
 
 
-#: glibc's ``mallopt`` parameters (``malloc.h``)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-
-
-def keep_freed_memory(top: int = 128 << 20, largest: int = 32 << 20) -> None:
-    """Let the C library's allocator keep up to ``top`` bytes of freed memory at the top of its
-    heap, and serve blocks of up to ``largest`` bytes from the heap (glibc's ``mallopt``; a
-    C library without it is left as it is).
-
-    A step at a million firms allocates and frees arrays of megabytes by the hundred. By
-    default glibc hands the top of its heap back to the system as soon as twice its (moving)
-    threshold for separate mappings is free there, and memory fetched again costs a page
-    fault when first written. With these limits (32 MB is as high as glibc's moving
-    threshold goes by itself) the first twelve steps of a run at a million firms took 227,000
-    page faults instead of 565,000 and 0.5-0.7 s of system time instead of 1.0-1.1 s (with
-    :func:`small_pages`), the whole run the same peak memory."""
-    mallopt = _libc("mallopt")
-    if mallopt is None:
-        return
-    mallopt(_M_MMAP_THRESHOLD, largest)
-    mallopt(_M_TRIM_THRESHOLD, top)
-
-
-def return_freed_memory() -> None:
-    """Hand the memory the C library's allocator holds free back to the system (glibc's
-    ``malloc_trim``; a C library without it is left as it is).
-
-    The arrays the model frees at the end of a run (:meth:`RestructuringModel.release_caches`)
-    stay with glibc's heap (see :func:`keep_freed_memory`), where Arrow's own allocator, which
-    builds the tables the files are written from, cannot reuse them: handed back first, they
-    do not add to the run's peak while its files are written."""
-    trim = _libc("malloc_trim")
-    if trim is not None:
-        trim(0)
-
-
-def _libc(name: str):
-    """The C library's function ``name`` (glibc's allocator settings), or None where the C
-    library cannot be loaded or has no such function (macOS, musl)."""
-    try:
-        return getattr(ctypes.CDLL(None), name)
-    except (OSError, AttributeError):
-        return None
-
-
-def small_pages() -> None:
-    """Stop numpy asking the kernel for transparent huge pages (2 MB) for its large arrays.
-
-    numpy advises huge pages for every array of 4 MB or more; a kernel that then compacts
-    memory to find one when the array is first written (``defrag`` set to ``madvise``, as on
-    the project's machines) stalls at many of those page faults: while the kernel found huge
-    pages, the first twelve steps of a run at a million firms took 1.1-1.3 s of system time
-    with them and 0.35-0.65 s without (a whole run 6 s and 3.7 s), the same time computing and
-    the same peak memory. The switch is the one numpy reads from ``NUMPY_MADVISE_HUGEPAGE``
-    when imported, set at run time (a numpy without it is left as it is)."""
-    import numpy as np
-
-    switch = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
-    if switch is not None:
-        switch(False)
-
-
 def run_scenario(scenario: Scenario, out: str | Path, *, overwrite: bool = False,
                  progress: Callable[[int], None] | None = None) -> RestructuringModel:
     """Run ``scenario`` to the end and write its run directory into ``out`` (the process's
-    memory set up for a large run: see :func:`keep_freed_memory` and :func:`small_pages`)."""
+    memory set up for a large run: see :func:`restructuring_sim.memory.prepare_process`)."""
     out = prepare_out_dir(out, overwrite)
-    keep_freed_memory()
-    small_pages()
+    prepare_process()
     started = time.perf_counter()
     model = RestructuringModel(scenario)
     # the firm panel is written year by year while the model runs (see ParquetStream)

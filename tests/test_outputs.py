@@ -333,7 +333,7 @@ def test_freed_memory_is_handed_back_where_the_c_library_can(monkeypatch):
     C library without it (macOS, musl) alone rather than failing the run."""
     import ctypes
 
-    from restructuring_sim import runner
+    from restructuring_sim import memory
 
     calls = []
 
@@ -343,17 +343,52 @@ def test_freed_memory_is_handed_back_where_the_c_library_can(monkeypatch):
             return 1
 
     monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
-    runner.return_freed_memory()
+    memory.return_freed_memory()
     assert calls == [0]
 
     class NoTrim:
         pass
 
     monkeypatch.setattr(ctypes, "CDLL", lambda name: NoTrim())
-    runner.return_freed_memory()  # no malloc_trim: nothing to do, no error
+    memory.return_freed_memory()  # no malloc_trim: nothing to do, no error
 
     def missing(name):
         raise OSError("no C library")
 
     monkeypatch.setattr(ctypes, "CDLL", missing)
-    runner.return_freed_memory()
+    memory.return_freed_memory()
+
+
+def test_every_entry_point_sets_the_process_up_for_large_runs(monkeypatch, tmp_path):
+    """``run``, a ``validate`` or ``calibrate`` replicate and a ``sweep`` task each set the
+    allocator (``mallopt``) and numpy's page advice before the model runs, so that a replicate
+    costs the same on a local process or a Dask worker as a single run does."""
+    import ctypes
+
+    from restructuring_sim import memory, runner
+    from restructuring_sim.experiments.spec import RunTask
+    from restructuring_sim.experiments.sweep import run_task
+    from restructuring_sim.paper.ensemble import run_one
+    from restructuring_sim.scenario import load_scenario
+
+    settings = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            settings.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    memory.prepare_process()
+    assert settings == [(-3, 32 << 20), (-1, 128 << 20)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+
+    calls = []
+    monkeypatch.setattr(memory, "prepare_process", lambda: calls.append(1))
+    monkeypatch.setattr(runner, "prepare_process", lambda: calls.append(1))
+    scenario = load_scenario(overrides=["simulation.n_firms=60", "simulation.end_year=1988"])
+    runner.run_scenario(scenario, tmp_path / "run")
+    run_one(scenario.to_dict(), 1)
+    task = RunTask(run_key="k", point_id=0, replicate=0, seed=1, scenario_data=scenario.to_dict(),
+                   params={}, metrics=[], keep_events=False)
+    assert run_task(task)["status"] == "ok"
+    assert len(calls) == 3

@@ -31,9 +31,11 @@ def run_task(task: RunTask) -> dict[str, Any]:
     Never raises for a failing run: the error comes back as ``status = "failed"``.
     """
     from restructuring_sim.experiments.metrics import compute_from_model
+    from restructuring_sim.memory import prepare_process
     from restructuring_sim.model import RestructuringModel
     from restructuring_sim.scenario import scenario_from_dict, set_dotted
 
+    prepare_process()
     started = time.perf_counter()
     try:
         scenario = scenario_from_dict(set_dotted(task.scenario_data, "simulation.seed", task.seed),

@@ -110,9 +110,11 @@ def run_one(scenario_data: dict, seed: int,
             firm_columns=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one replicate of a scenario (given as plain data) in memory: (events, firms), the
     firm table with only ``firm_columns`` when given."""
+    from restructuring_sim.memory import prepare_process
     from restructuring_sim.model import RestructuringModel
     from restructuring_sim.scenario import Scenario
 
+    prepare_process()
     model = RestructuringModel(Scenario.model_validate(scenario_data), seed=seed)
     if firm_columns is None:
         model.run()
