@@ -17,6 +17,7 @@ from conftest import BASELINE, assert_one_line_error, formed, has_purpose, invok
 from restructuring_sim import RestructuringModel, load_scenario
 from restructuring_sim.events import ALLIANCE_MOTIVES
 from restructuring_sim.paper import sectors
+from restructuring_sim.scenario import PURPOSES
 
 SEEDS = (1, 2, 3)
 
@@ -234,3 +235,28 @@ def test_sector_table_pools_counts_into_shares():
     motive_shares = table[[f"{m}_share" for m in ALLIANCE_MOTIVES]].sum(axis=1)
     assert np.allclose(motive_shares[total["deals"] > 0], 1.0)
     assert (table["licensing_share"] <= 1).all()
+
+
+def test_sector_counts_count_each_deal_once_per_purpose_and_motive():
+    """Every count of the sector table, recounted deal by deal from the log: a deal counts once
+    under each purpose it lists, its motive, its flags; a sector with cross-border acquisitions
+    and no alliance has a row of its own."""
+    events = run((), 1)
+    decade = events.loc[events["year"].between(1990, 2000)]
+    deals = decade.loc[decade["kind"] == "alliance_formed"]
+    acq = decade.loc[(decade["kind"] == "acquisition") & decade["cross_border"]]
+    only_acquired = acq.iloc[[0]].assign(sector="no_alliances_here")
+    table = sectors.sector_counts(pd.concat([events, only_acquired]), (1990, 2000))
+    assert table.loc["no_alliances_here"].to_dict() == {
+        column: int(column == "acquisitions") for column in sectors.COUNT_COLUMNS}
+    for sector, row in table.drop(index="no_alliances_here").iterrows():
+        d = deals.loc[deals["sector"] == sector]
+        assert row["deals"] == len(d)
+        for purpose in PURPOSES:
+            assert row[purpose] == sum(purpose in list(ps) for ps in d["purposes"])
+        assert row["small_firm"] == sum("small" in list(s) for s in d["size_classes"])
+        assert row["joint_venture"] == d["joint_venture"].sum()
+        assert row["cross_border"] == d["cross_border"].sum()
+        for motive in ALLIANCE_MOTIVES:
+            assert row[motive] == (d["motive"] == motive).sum()
+        assert row["acquisitions"] == (acq["sector"] == sector).sum()

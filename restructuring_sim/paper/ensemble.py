@@ -28,6 +28,7 @@ from restructuring_sim.paper.moments import (
     Fraction,
     event_counts,
     replicate_fractions,
+    reported_counts,
 )
 from restructuring_sim.rundir import check_run_dir, read_table
 
@@ -63,12 +64,14 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
     ``sectors`` section (for the statements on standards and deregulation,
     :func:`restructuring_sim.paper.shape.milestones`)."""
     fig = load_figures()
+    events = trends.paper_deals(events)  # narrowed once for the figures' many filters
+    counts = reported_counts(events, fig)
     shown = trends.reported(events)
     sim = simulation or {}
     n_firms = int(sim.get("n_firms", 0))
     census = sim.get("census_firms")
     return RunSummary(
-        fractions=replicate_fractions(events, firms, fig),
+        fractions=replicate_fractions(events, firms, fig, counts=counts),
         annual=trends.annual_counts(shown, fig.years("series")),
         size_by_group=trends.by_size_and_group(shown, fig.years("late")),
         group_by_period=trends.by_group_and_period(
@@ -76,7 +79,7 @@ def summarise_run(events: pd.DataFrame, firms: pd.DataFrame | None = None,
         ),
         yearly=shape.yearly(shown, fig.years("decade")),
         tallies=shape.tallies(shown, fig.years("decade"), shape.milestones(sector_profiles)),
-        counts=event_counts(events, fig),
+        counts=event_counts(events, fig, counts=counts),
         n_firms=n_firms,
         sectors=sectors.sector_counts(events, fig.years("decade")),
         sampling_fraction=n_firms / census if census and n_firms else 1.0,

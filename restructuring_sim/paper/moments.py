@@ -74,7 +74,7 @@ def event_fractions(events: pd.DataFrame, figures: Figures | None = None, *,
     where the caller has them already.
     """
     fig = figures or load_figures()
-    counts = _reported_counts(events, fig) if counts is None else counts
+    counts = reported_counts(events, fig) if counts is None else counts
     out = {name: (counts[m.numerator], counts[m.denominator])
            for name, m in fig.moment.items()
            if m.source == "events" and m.numerator in counts and m.denominator in counts}
@@ -85,16 +85,18 @@ def event_fractions(events: pd.DataFrame, figures: Figures | None = None, *,
     return out
 
 
-def event_counts(events: pd.DataFrame, figures: Figures | None = None) -> dict[str, float]:
+def event_counts(events: pd.DataFrame, figures: Figures | None = None, *,
+                 counts: dict[str, float] | None = None) -> dict[str, float]:
     """The paper's counts (``[count.*]`` of ``figures.toml``) in one event log's reported
     deals: at census scale they stand beside the paper's numbers; in a sample, divide them by
-    ``simulation.sampling_fraction``."""
+    ``simulation.sampling_fraction``. ``counts``: the log's :func:`reported_counts`, where the
+    caller has them already."""
     fig = figures or load_figures()
-    return {name: value for name, value in _reported_counts(events, fig).items()
-            if name in fig.count}
+    counts = reported_counts(events, fig) if counts is None else counts
+    return {name: value for name, value in counts.items() if name in fig.count}
 
 
-def _reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
+def reported_counts(events: pd.DataFrame, fig: Figures) -> dict[str, float]:
     """Every count the paper gives, in one event log's reported deals (JETRO's count of
     alliances involving Japanese firms: those a Japanese participant's home press names)."""
     decade, late, final, series = (fig.years(p) for p in ("decade", "late", "final", "series"))
@@ -185,12 +187,15 @@ def firm_fractions(events: pd.DataFrame, firms: pd.DataFrame,
 
 def replicate_fractions(events: pd.DataFrame, firms: pd.DataFrame | None = None,
                         figures: Figures | None = None, *,
-                        census: bool = False) -> dict[str, Fraction]:
+                        census: bool = False,
+                        counts: dict[str, float] | None = None) -> dict[str, Fraction]:
     """Every moment computable for one run, as ``(numerator, denominator)``: event moments,
     plus firm moments if ``firms``, plus the census shares if ``census`` (see
-    :func:`census_fractions`)."""
+    :func:`census_fractions`). ``counts``: the log's :func:`reported_counts`, where the caller
+    has them already."""
     fig = figures or load_figures()
-    counts = _reported_counts(events, fig)
+    events = trends.paper_deals(events)
+    counts = reported_counts(events, fig) if counts is None else counts
     out = event_fractions(events, fig, counts=counts)
     if census:
         out.update(_census_fractions(counts, fig))
@@ -204,7 +209,7 @@ def census_fractions(events: pd.DataFrame,
     """The census shares (:meth:`~restructuring_sim.paper.figures.Figures.census_shares`) of
     one run, as ``(count, anchor count)`` of its reported deals."""
     fig = figures or load_figures()
-    return _census_fractions(_reported_counts(events, fig), fig)
+    return _census_fractions(reported_counts(events, fig), fig)
 
 
 def _census_fractions(counts: dict[str, float], fig: Figures) -> dict[str, Fraction]:

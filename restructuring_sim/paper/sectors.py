@@ -43,21 +43,24 @@ def sector_counts(events: pd.DataFrame, years: tuple[int, int] = (1990, 2000)) -
     deals = frame.loc[frame["kind"] == "alliance_formed"]
     acq = frame.loc[(frame["kind"] == "acquisition") & frame["cross_border"].astype(bool)]
     sectors = sorted(set(deals["sector"]) | set(acq["sector"]))
-    rows = {}
-    for sector in sectors:
-        d = deals.loc[deals["sector"] == sector]
-        purposes = d["purposes"].map(list)
-        row = {"deals": len(d)}
-        row.update({p: int(purposes.map(lambda ps, p=p: p in ps).sum()) for p in PURPOSES})
-        row["joint_venture"] = int(d["joint_venture"].astype(bool).sum())
-        row["equity"] = int(d["equity"].astype(bool).sum())
-        row["small_firm"] = int(d["size_classes"].map(lambda s: "small" in list(s)).sum())
-        row["cross_border"] = int(d["cross_border"].astype(bool).sum())
-        row.update({m: int((d["motive"] == m).sum()) for m in ALLIANCE_MOTIVES})
-        row["acquisitions"] = int((acq["sector"] == sector).sum())
-        rows[sector] = row
-    return pd.DataFrame.from_dict(rows, orient="index", columns=COUNT_COLUMNS).fillna(0) \
-        .astype(np.int64).rename_axis("sector")
+    sector = deals["sector"].to_numpy(dtype=object)
+    flags = pd.DataFrame({
+        "deals": 1,
+        "joint_venture": deals["joint_venture"].astype(bool).to_numpy(),
+        "equity": deals["equity"].astype(bool).to_numpy(),
+        "small_firm": deals["size_classes"].map(lambda s: "small" in list(s)).to_numpy(bool),
+        "cross_border": deals["cross_border"].astype(bool).to_numpy(),
+    }, index=pd.Index(sector, name="sector"))
+    # a deal counts once under each purpose it lists and under its motive
+    listed = pd.DataFrame({"deal": np.arange(len(deals)), "sector": sector,
+                           "purpose": deals["purposes"].map(list).to_numpy()})
+    listed = listed.explode("purpose").dropna().drop_duplicates()
+    by_purpose = listed.groupby(["sector", "purpose"]).size().unstack()
+    by_motive = deals.groupby(sector)["motive"].value_counts().unstack()
+    table = pd.concat([flags.groupby(level=0).sum(), by_purpose, by_motive,
+                       acq["sector"].value_counts().rename("acquisitions")], axis=1)
+    return (table.reindex(index=sectors, columns=COUNT_COLUMNS).fillna(0).astype(np.int64)
+            .rename_axis("sector"))
 
 
 def sector_table(per_replicate: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -17,6 +17,20 @@ SECTOR_GROUPS = ("manufacturing", "services")
 PERIODS = {"1990-94": (1990, 1994), "1995-2000": (1995, 2000)}
 
 _PARTICIPATION_COLUMNS = ["deal_id", "year", "sector", "sector_group", "size_class", "region"]
+#: the kinds of event the paper's figures count (alliances, acquisitions, and supply contracts
+#: for the matching service's conversion); entries, exits and ends of deals are read by none
+PAPER_KINDS = ("alliance_formed", "acquisition", "supply_contract_signed")
+#: columns of the event log no figure reads
+_UNREAD_COLUMNS = ["run_id", "seed", "step", "quarter"]
+
+
+def paper_deals(events: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an event log the paper's figures read (:data:`PAPER_KINDS`), without the
+    columns none of them reads. Every figure picks its rows by kind, so its value is the same on
+    this as on the whole log; a log narrowed once (about a quarter of a baseline log's rows)
+    spares each of the figures' some hundred filters copying the rest."""
+    rows = events.loc[events["kind"].isin(PAPER_KINDS)]
+    return rows.drop(columns=[c for c in _UNREAD_COLUMNS if c in rows])
 
 
 def reported(events: pd.DataFrame) -> pd.DataFrame:
