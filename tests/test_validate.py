@@ -213,3 +213,43 @@ def test_ensemble_runs_keep_only_the_firm_columns_the_moments_read():
     assert list(firms.columns) == list(FIRM_COLUMNS)
     assert events.equals(whole_events)
     assert firms.astype(object).equals(whole[list(FIRM_COLUMNS)].astype(object))
+
+
+def test_an_interrupted_validate_resumes_where_it_stopped(tmp_path, monkeypatch):
+    """Each finished replicate is kept in ``--out`` as it arrives: a validate interrupted after
+    two replicates runs only the third when run again, and its table is that of a run from
+    scratch. A changed scenario, or a kept file cut short, is run again."""
+    from restructuring_sim.paper import ensemble
+    from restructuring_sim.paper.validate import run_validate
+
+    fresh = run_validate([BASELINE], 3, 1, True, tmp_path / "fresh", SMALL[1:], quiet=True)
+    ran = []
+
+    def counted(data, seed, firm_columns=None):
+        if len(ran) == 2 and interrupt:
+            raise KeyboardInterrupt
+        ran.append(seed)
+        return run_one(data, seed, firm_columns=firm_columns)
+
+    monkeypatch.setattr(ensemble, "run_one", counted)
+    interrupt = True
+    with pytest.raises(KeyboardInterrupt):
+        run_validate([BASELINE], 3, 1, True, tmp_path / "out", SMALL[1:], quiet=True)
+    (kept,) = (tmp_path / "out" / "replicates").iterdir()
+    assert sorted(p.name for p in kept.iterdir()) == sorted(f"{s}.pkl" for s in ran)
+
+    interrupt = False
+    resumed = run_validate([BASELINE], 3, 1, True, tmp_path / "out", SMALL[1:], quiet=True)
+    assert len(ran) == 3 and resumed == fresh
+    seeds = replicate_seeds(load_scenario(BASELINE).simulation.seed, 3)
+    assert ran == seeds  # each seed ran once, in order
+    assert json.loads((tmp_path / "out" / "moments.json").read_text())["moments"] \
+        == json.loads((tmp_path / "fresh" / "moments.json").read_text())["moments"]
+
+    (kept / f"{seeds[0]}.pkl").write_bytes(b"cut sho")  # unreadable: run again
+    run_validate([BASELINE], 3, 1, True, tmp_path / "out", SMALL[1:], quiet=True)
+    assert ran[3:] == [seeds[0]]
+    run_validate([BASELINE], 3, 1, True, tmp_path / "out",
+                 [*SMALL[1:], "policy.trade_openness=0.5"], quiet=True)
+    assert ran[4:] == seeds  # another scenario: its own replicates
+    assert len(list((tmp_path / "out" / "replicates").iterdir())) == 2

@@ -137,37 +137,48 @@ def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
 
 
 def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,
-                 task=run_and_summarise, progress=None, executor: Executor | None = None) -> list:
+                 task=run_and_summarise, progress=None, executor: Executor | None = None, *,
+                 store=None) -> list:
     """Run ``replicates`` replicates of ``scenario`` (a Scenario) and return ``task``'s results
     in replicate order; ``workers`` > 1 runs them in a process pool, and ``executor`` (e.g. a
     Dask cluster's, see :func:`restructuring_sim.experiments.executors.cluster_executor`), when
-    given, runs them instead. ``progress(done)`` is called as results arrive."""
+    given, runs them instead. ``progress(done)`` is called as results arrive. ``store`` (a
+    :class:`~restructuring_sim.paper.replicate_store.ReplicateStore`) gives the results of
+    replicates finished before, which are not run again, and keeps each new one as it
+    arrives."""
     if replicates < 1:
         raise UserError(f"--replicates {replicates}: must be >= 1")
     if workers < 1:
         raise UserError(f"--workers {workers}: must be >= 1")
     seeds = seeds if seeds is not None else replicate_seeds(scenario.simulation.seed, replicates)
+    results = store.load(seeds) if store is not None else {}
+    todo = [s for s in seeds if s not in results]
+    if results and progress is not None:
+        progress(len(results))
+
+    def finished(seed: int, result) -> None:
+        results[seed] = result
+        if store is not None:
+            store.save(seed, result)
+        if progress is not None:
+            progress(len(results))
+
     data = scenario.to_dict()
-    results = []
-    if executor is None and (workers == 1 or replicates == 1):
-        for s in seeds:
-            results.append(task(data, s))
-            if progress is not None:
-                progress(len(results))
-        return results
+    if executor is None and (workers == 1 or len(todo) <= 1):
+        for s in todo:
+            finished(s, task(data, s))
+        return [results[s] for s in seeds]
     # a Dask executor, or a process pool of this command's own; results come back in replicate
     # order, whatever ran them
     pool = (nullcontext(executor) if executor is not None
-            else ProcessPoolExecutor(max_workers=min(workers, replicates)))
+            else ProcessPoolExecutor(max_workers=min(workers, len(todo))))
     with pool as runner:
         try:
-            for result in runner.map(task, [data] * len(seeds), seeds):
-                results.append(result)
-                if progress is not None:
-                    progress(len(results))
+            for s, result in zip(todo, runner.map(task, [data] * len(todo), todo), strict=True):
+                finished(s, result)
         except Exception as exc:
             raise killed_worker_error(exc, scenario.simulation.n_firms) from None
-    return results
+    return [results[s] for s in seeds]
 
 
 def killed_worker_error(exc: BaseException, n_firms: int) -> BaseException:

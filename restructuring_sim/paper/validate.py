@@ -110,10 +110,16 @@ def check_same_scenario(inputs: list[Path]) -> None:
 
 
 def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[str],
-            quiet: bool = True, executor=None, allow_mixed: bool = False):
+            quiet: bool = True, executor=None, allow_mixed: bool = False,
+            out: Path | None = None):
     """Summaries of the runs to compare, and a description of where they came from;
-    ``executor``, if given, runs a scenario's replicates (see :func:`run_ensemble`)."""
+    ``executor``, if given, runs a scenario's replicates (see :func:`run_ensemble`). A
+    scenario's finished replicates are kept under ``out`` (default
+    ``runs/validate/<name>``) as they arrive, and those kept before are not run again
+    (:mod:`restructuring_sim.paper.replicate_store`)."""
+    from restructuring_sim.io import make_out_dir
     from restructuring_sim.paper.ensemble import load_run_dir, replicate_seeds, summarise_run
+    from restructuring_sim.paper.replicate_store import ReplicateStore
     from restructuring_sim.rundir import read_scenario_section, read_simulation
     from restructuring_sim.scenario import load_scenario
 
@@ -130,7 +136,10 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
                             "give one scenario file or run directories only")
         scenario = load_scenario(first, overrides)
         seeds = replicate_seeds(scenario.simulation.seed, replicates)
-        summaries = _run_with_progress(scenario, replicates, workers, seeds, quiet, executor)
+        store = ReplicateStore(make_out_dir(out if out is not None
+                                            else DEFAULT_OUT_ROOT / scenario.name), scenario)
+        summaries = _run_with_progress(scenario, replicates, workers, seeds, quiet, executor,
+                                       store)
         source = dict(scenario=str(first), name=scenario.name, overrides=overrides,
                       root_seed=scenario.simulation.seed, seeds=seeds, replicates=replicates,
                       n_firms=scenario.simulation.n_firms, scale=scenario.simulation.scale,
@@ -157,8 +166,9 @@ def collect(inputs: list[Path], replicates: int, workers: int, overrides: list[s
 
 
 def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int], quiet: bool,
-                       executor=None):
-    """Run the ensemble with a progress bar on stderr (none when ``quiet``)."""
+                       executor=None, store=None):
+    """Run the ensemble with a progress bar on stderr (none when ``quiet``), keeping its
+    replicates in ``store`` (see :func:`restructuring_sim.paper.ensemble.run_ensemble`)."""
     from restructuring_sim.console import err_console, progress_bar
     from restructuring_sim.paper.ensemble import run_ensemble
 
@@ -173,11 +183,11 @@ def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int]
                           f"{elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
 
         return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
-                            progress=report)
+                            progress=report, store=store)
     with progress_bar("replicates", quiet=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
         return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
-                            progress=lambda done: bar.update(task, completed=done))
+                            progress=lambda done: bar.update(task, completed=done), store=store)
 
 
 def render_table(table, title: str):
@@ -289,7 +299,7 @@ def run_validate(inputs: list[Path], replicates: int, workers: int, as_json: boo
     with cluster_executor(executor, dask_workers, scheduler, dask_processes=dask_processes,
                           workers=workers) as (pool, _):
         summaries, source = collect(inputs, replicates, workers, overrides, quiet=quiet,
-                                    executor=pool, allow_mixed=allow_mixed)
+                                    executor=pool, allow_mixed=allow_mixed, out=out)
     table = summarise([s.fractions for s in summaries])
     by_sector = sectors.sector_table([s.sectors for s in summaries])
     statements = shape.check([s.yearly for s in summaries], [s.tallies for s in summaries],
