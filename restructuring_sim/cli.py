@@ -40,7 +40,7 @@ def __getattr__(name: str):
 #: pages (``madvise(MADV_HUGEPAGE)`` on the 1 GiB arena it reserves at its first allocation).
 #: Where the kernel compacts memory to find them (``defrag`` set to ``madvise``, as on the
 #: project's machines) every first write to one of them stalls, as with numpy's
-#: (:func:`restructuring_sim.runner.small_pages`): at 10,000 firms the run spent 0.14-0.51 s of
+#: (:func:`restructuring_sim.memory.small_pages`): at 10,000 firms the run spent 0.14-0.51 s of
 #: system time, most of it zeroing and finding huge pages while the firm panel was encoded at
 #: the end, against 0.15-0.20 s with small pages. mimalloc reads the switch from the
 #: environment when pyarrow is loaded, which no command has done yet when this module is
