@@ -57,6 +57,8 @@ def bench(runs: int = 200, n_firms: int | None = None, workers: int = 2) -> list
         spec = Path(tmp) / "spec.toml"
         spec.write_text(_spec(runs, n_firms), encoding="utf-8")
         plan = load_plan(spec)
+        if n_firms is None:  # the baseline's own size, named in the table
+            n_firms = int(plan.scenario_data["simulation"]["n_firms"])
         for kind in ("local", "dask"):
             started = time.perf_counter()
             report = run_sweep(plan, Path(tmp) / kind, executor=kind, workers=workers,
