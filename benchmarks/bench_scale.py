@@ -136,14 +136,18 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"run, census scale, {census:,} firms", r))
         if not args.no_validate:
             k, n = args.validate_replicates, args.validate_firms
+            # an --out folder each: validate keeps its replicates there and would resume from
+            # the other executor's
             base = ["validate", str(BASELINE), "-n", str(k), "--set", f"simulation.n_firms={n}",
-                    "--json", "--out", str(Path(tmp) / "validate")]
+                    "--json", "--out"]
             console.print(f"[dim]measuring validate, {k} replicates of {n:,} firms, 2 local "
                           "processes ...[/dim]")
-            results["validate_local"] = measure([*base, "--workers", "2"], args.timeout)
+            results["validate_local"] = measure(
+                [*base, str(Path(tmp) / "validate_local"), "--workers", "2"], args.timeout)
             console.print("[dim]measuring the same on a Dask LocalCluster of 2 workers "
                           "...[/dim]")
-            results["validate_dask"] = measure([*base, "--dask-workers", "2"], args.timeout)
+            results["validate_dask"] = measure(
+                [*base, str(Path(tmp) / "validate_dask"), "--dask-workers", "2"], args.timeout)
             for kind in ("local", "dask"):
                 r = results[f"validate_{kind}"]
                 if "error" not in r:
