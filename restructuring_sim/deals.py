@@ -16,16 +16,6 @@ def purpose_mask(purposes) -> int:
     return sum(1 << PURPOSES.index(p) for p in purposes)
 
 
-_NAMES_OF_MASK = tuple(
-    tuple(p for k, p in enumerate(PURPOSES) if mask >> k & 1) for mask in range(1 << len(PURPOSES))
-)
-
-
-def purpose_names(mask: int) -> list[str]:
-    """Purpose names of a bit mask, in the canonical order."""
-    return list(_NAMES_OF_MASK[int(mask)])
-
-
 class DealTable(ColumnTable):
     """One row per deal ever made.
 

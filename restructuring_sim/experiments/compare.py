@@ -227,8 +227,3 @@ def plot_effects(table: pd.DataFrame, path: str | Path, title: str = "") -> Path
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix))
     plt.close(fig)
     return path
-
-
-def describe_metrics(names: list[str]) -> list[tuple[str, str]]:
-    """(name, description) of metrics, for help texts."""
-    return [(n, METRICS[n].description) for n in names]

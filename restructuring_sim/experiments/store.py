@@ -157,10 +157,6 @@ class Store:
             write_parquet(events, self.events_path(key))
         write_parquet(rows, self.run_path(key))
 
-    def read_run(self, run_key: str) -> pa.Table:
-        """The metric rows of a finished run."""
-        return pq.read_table(self.run_path(run_key))
-
     def combine(self, run_keys: list[str], param_kinds: dict[str, str]) -> pa.Table:
         """Build ``results.parquet`` from the run files of ``run_keys`` (those that exist)."""
         sch = schema(param_kinds)
