@@ -1,8 +1,9 @@
 """How a run's process uses memory: the C library's allocator and numpy's page advice.
 
-A step at a million firms allocates and frees arrays of megabytes by the hundred. The defaults
-of glibc's allocator and of numpy hand that memory back to the kernel and fetch it again, page
-by page, every step. :func:`prepare_process` sets the process up for such runs once; every
+A step at a million firms allocates and frees arrays of megabytes by the hundred. By default
+glibc's allocator hands that memory back to the kernel and fetches it again, page by page, every
+step, and numpy asks the kernel for huge pages, which it may stall to find. :func:`prepare_process`
+sets the process up for such runs; every
 entry point that runs the model calls it (``run``, and the workers of ``validate``,
 ``calibrate`` and ``sweep``, local or on a Dask cluster), so that a replicate costs the same
 wherever it runs. None of it changes a result: only where memory comes from.
