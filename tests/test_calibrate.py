@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASELINE, ROOT, assert_one_line_error, invoke
@@ -108,7 +109,7 @@ def test_check_candidates_run_the_check_and_the_most_within_tolerance_is_chosen(
     best = json.loads((tmp_path / "tiny" / "best.json").read_text())
     candidates = best["candidates"]
     assert set(candidates) == {"best_particle", "particle_2", "particle_3", "posterior_mean",
-                               "incumbent"}
+                               "emulator", "incumbent"}
     # the incumbent: the scenario's own values of the fitted parameters
     scenario = load_scenario(BASELINE)
     assert candidates["incumbent"]["parameters"] == {
@@ -271,3 +272,30 @@ def test_the_shipped_baseline_carries_its_calibrated_values(record, replaced):
             continue
         for scenario in (baseline, embedded):
             assert leaf(scenario, key) == pytest.approx(value, rel=5e-4), key
+
+
+def test_the_emulator_finds_the_point_that_noisy_particles_only_surround():
+    """Two moments that move with two parameters, each particle scored with noise as large as
+    the moments' range near the target: the emulator's point lies near the target's, where
+    the particle with the lowest noisy loss need not; the same seed gives the same point, and
+    too few particles give none."""
+    from restructuring_sim.calibration import emulator
+
+    rng = np.random.default_rng(3)
+    params = rng.uniform([0.0, 10.0], [1.0, 30.0], size=(120, 2))
+    truth = np.column_stack([2.0 * params[:, 0], 0.1 * params[:, 1]])
+    moments = truth + rng.normal(0.0, 0.3, truth.shape)
+    target = {"a": 1.2, "b": 2.0}  # at (0.6, 20)
+
+    def loss(simulated):
+        return float(np.sqrt(np.mean([(simulated[k] - v) ** 2 for k, v in target.items()])))
+
+    bounds = [(0.0, 1.0), (10.0, 30.0)]
+    point = emulator.optimum(params, moments, bounds, ["a", "b"], loss, seed=5)
+    assert abs(point[0] - 0.6) < 0.08 and abs(point[1] - 20.0) < 1.6
+    noisy_best = params[np.argmin([loss(dict(a=a, b=b)) for a, b in moments])]
+    true_loss = [loss(dict(a=2 * p[0], b=0.1 * p[1])) for p in (point, noisy_best)]
+    assert true_loss[0] <= true_loss[1]
+    assert np.array_equal(point, emulator.optimum(params, moments, bounds, ["a", "b"], loss,
+                                                  seed=5))
+    assert emulator.optimum(params[:3], moments[:3], bounds, ["a", "b"], loss, seed=5) is None

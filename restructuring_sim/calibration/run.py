@@ -1,8 +1,9 @@
 """``calibrate``: fit a spec's free parameters to the paper's moments and write the record.
 
 :func:`calibrate` validates the spec, runs or resumes the ABC-SMC generations (:mod:`.smc`),
-evaluates the lowest-loss particles, the posterior mean and the scenario's own values of the
-fitted parameters (the *incumbent*) on a check ensemble, chooses the one with the most fitted
+evaluates the lowest-loss particles, the posterior mean, the point that minimises the loss of an
+emulator of the moments over every particle (:mod:`.emulator`) and the scenario's own values of
+the fitted parameters (the *incumbent*) on a check ensemble, chooses the one with the most fitted
 moments within tolerance there (then the one whose worst moment lies deepest inside its
 tolerance, then the lowest check loss) and writes every output (:mod:`.record`). A refit is
 then adopted only where it does better than the values it would replace on the same seeds.
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from restructuring_sim.calibration import record
+from restructuring_sim.calibration import emulator, record
 from restructuring_sim.calibration.loss import Loss, deviations
 from restructuring_sim.calibration.simulate import PointEvaluator, ensemble_moments
 from restructuring_sim.calibration.smc import DB_NAME, best_particles, read_history, run_smc
@@ -150,11 +151,17 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     seeds = record.check_seeds(spec.seed, spec.budget.check_replicates)
     posterior_mean = {k: float(history[f"mean:{k}"].iloc[-1]) for k in keys}
     # the lowest single loss is flattered by noise: the lowest-loss particles, the posterior
-    # mean and the incumbent run the check ensemble (same seeds), and one is chosen by _rank
+    # mean, the emulator's point (:mod:`.emulator`) and the incumbent run the check ensemble
+    # (same seeds), and one is chosen by _rank
     points = {"best_particle": best["parameters"]}
     for rank, point in enumerate(best_particles(db, keys, spec.budget.check_candidates)[1:], 2):
         points[f"particle_{rank}"] = point
     points["posterior_mean"] = posterior_mean
+    params, moments = emulator.particle_table(db, keys, names)
+    bounds = [(spec.parameters[k].low, spec.parameters[k].high) for k in keys]
+    emulated = emulator.optimum(params, moments, bounds, names, loss, spec.seed)
+    if emulated is not None:
+        points["emulator"] = dict(zip(keys, emulated.tolist(), strict=True))
     points["incumbent"] = incumbent(base, keys)
     candidates = {}
     size = spec.budget.ensemble_size
