@@ -175,10 +175,15 @@ def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int]
     console = err_console
     if not quiet and not console.is_terminal:  # redirected: a line per replicate instead
         started = time.perf_counter()
+        kept = len(store.load(seeds)) if store is not None else 0  # finished by an earlier run
 
         def report(done: int) -> None:
+            if done <= kept:
+                console.print(f"{scenario.name}: {kept} of {replicates} replicates kept from "
+                              "an earlier run", highlight=False)
+                return
             elapsed = time.perf_counter() - started
-            left = elapsed / done * (replicates - done)
+            left = elapsed / (done - kept) * (replicates - done)
             console.print(f"{scenario.name}: replicate {done} of {replicates} done, "
                           f"{elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
 
