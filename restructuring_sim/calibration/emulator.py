@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import numpy as np
 
@@ -33,19 +32,13 @@ import numpy as np
 SAMPLE, BEST, PERTURBATIONS, STEPS = 20_000, 20, 200, (0.05, 0.02, 0.01)
 
 
-def particle_table(db: Path, keys: list[str],
+def particle_table(particles: list, keys: list[str],
                    names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``(parameters, moments)`` of every accepted particle of every generation of the ABC in
-    ``db``: arrays of shape (particles, len(keys)) and (particles, len(names))."""
-    import pyabc
-
-    history = pyabc.History(f"sqlite:///{db}", _id=1)
-    pops = history.get_all_populations()
-    params, moments = [], []
-    for t in pops.loc[pops["t"] >= 0, "t"]:
-        for p in history.get_population(int(t)).particles:
-            params.append([float(p.parameter[key]) for key in keys])
-            moments.append([float(p.sum_stat.get(name, math.nan)) for name in names])
+    """``(parameters, moments)`` of ``particles`` (every accepted particle of every generation,
+    :func:`restructuring_sim.calibration.smc.accepted_particles`): arrays of shape
+    (particles, len(keys)) and (particles, len(names))."""
+    params = [[float(p.parameter[key]) for key in keys] for p in particles]
+    moments = [[float(p.sum_stat.get(name, math.nan)) for name in names] for p in particles]
     return (np.array(params, dtype=float).reshape(-1, len(keys)),
             np.array(moments, dtype=float).reshape(-1, len(names)))
 
@@ -96,9 +89,8 @@ def optimum(params: np.ndarray, moments: np.ndarray, bounds: list[tuple[float, f
     z = np.vstack([near, x])
     s = scores(z)
     for step in STEPS:
-        best = z[np.argsort(s, kind="stable")[:BEST]]
-        moved = np.repeat(best, PERTURBATIONS, axis=0)
+        top = np.argsort(s, kind="stable")[:BEST]
+        moved = np.repeat(z[top], PERTURBATIONS, axis=0)
         moved = np.clip(moved + rng.normal(0.0, step, moved.shape), lo, hi)
-        z, s = np.vstack([best, moved]), np.concatenate([s[np.argsort(s, kind="stable")[:BEST]],
-                                                           scores(moved)])
+        z, s = np.vstack([z[top], moved]), np.concatenate([s[top], scores(moved)])
     return low + z[int(np.argmin(s))] * (high - low)

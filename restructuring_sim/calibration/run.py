@@ -25,7 +25,13 @@ import numpy as np
 from restructuring_sim.calibration import emulator, record
 from restructuring_sim.calibration.loss import Loss, deviations
 from restructuring_sim.calibration.simulate import PointEvaluator, ensemble_moments
-from restructuring_sim.calibration.smc import DB_NAME, best_particles, read_history, run_smc
+from restructuring_sim.calibration.smc import (
+    DB_NAME,
+    accepted_particles,
+    best_particles,
+    read_history,
+    run_smc,
+)
 from restructuring_sim.calibration.spec import leaf, load_spec, set_leaf
 from restructuring_sim.errors import UserError
 from restructuring_sim.io import write_json, write_text
@@ -154,10 +160,12 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     # mean, the emulator's point (:mod:`.emulator`) and the incumbent run the check ensemble
     # (same seeds), and one is chosen by _rank
     points = {"best_particle": best["parameters"]}
-    for rank, point in enumerate(best_particles(db, keys, spec.budget.check_candidates)[1:], 2):
+    particles = accepted_particles(db)
+    for rank, point in enumerate(best_particles(particles, keys, spec.budget.check_candidates)[1:],
+                                 2):
         points[f"particle_{rank}"] = point
     points["posterior_mean"] = posterior_mean
-    params, moments = emulator.particle_table(db, keys, names)
+    params, moments = emulator.particle_table(particles, keys, names)
     bounds = [(spec.parameters[k].low, spec.parameters[k].high) for k in keys]
     emulated = emulator.optimum(params, moments, bounds, names, loss, spec.seed)
     if emulated is not None:

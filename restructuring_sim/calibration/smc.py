@@ -186,15 +186,21 @@ def effective_particles(weights: np.ndarray) -> float:
     return float(1.0 / np.sum(w ** 2))
 
 
-def best_particles(db: Path, keys: list[str], k: int) -> list[dict[str, float]]:
-    """Parameters of the ``k`` lowest-loss particles over every generation, lowest first."""
+def accepted_particles(db: Path) -> list:
+    """Every accepted particle (pyabc ``Particle``: parameters, moments, distance) of every
+    generation of the calibration in ``db``, in generation order."""
     import pyabc
 
     history = pyabc.History(f"sqlite:///{db}", _id=1)
     pops = history.get_all_populations()
-    found = []
-    for t in pops.loc[pops["t"] >= 0, "t"]:
-        for p in history.get_population(int(t)).particles:
-            found.append((float(p.distance), {key: float(p.parameter[key]) for key in keys}))
+    return [p for t in pops.loc[pops["t"] >= 0, "t"]
+            for p in history.get_population(int(t)).particles]
+
+
+def best_particles(particles: list, keys: list[str], k: int) -> list[dict[str, float]]:
+    """Parameters of the ``k`` lowest-loss of ``particles`` (:func:`accepted_particles`),
+    lowest first."""
+    found = [(float(p.distance), {key: float(p.parameter[key]) for key in keys})
+             for p in particles]
     found.sort(key=lambda item: item[0])
     return [params for _, params in found[:k]]
