@@ -138,20 +138,20 @@ def run_and_summarise(scenario_data: dict, seed: int) -> RunSummary:
 
 def run_ensemble(scenario, replicates: int, workers: int = 1, seeds: list[int] | None = None,
                  task=run_and_summarise, progress=None, executor: Executor | None = None, *,
-                 store=None) -> list:
+                 done: dict | None = None, store=None) -> list:
     """Run ``replicates`` replicates of ``scenario`` (a Scenario) and return ``task``'s results
     in replicate order; ``workers`` > 1 runs them in a process pool, and ``executor`` (e.g. a
     Dask cluster's, see :func:`restructuring_sim.experiments.executors.cluster_executor`), when
-    given, runs them instead. ``progress(done)`` is called as results arrive. ``store`` (a
-    :class:`~restructuring_sim.paper.replicate_store.ReplicateStore`) gives the results of
-    replicates finished before, which are not run again, and keeps each new one as it
-    arrives."""
+    given, runs them instead. ``progress(done)`` is called as results arrive. ``done``: the
+    results of replicates finished before, by seed, which are not run again (see
+    :meth:`~restructuring_sim.paper.replicate_store.ReplicateStore.load`); ``store`` keeps each
+    new one as it arrives."""
     if replicates < 1:
         raise UserError(f"--replicates {replicates}: must be >= 1")
     if workers < 1:
         raise UserError(f"--workers {workers}: must be >= 1")
     seeds = seeds if seeds is not None else replicate_seeds(scenario.simulation.seed, replicates)
-    results = store.load(seeds) if store is not None else {}
+    results = {s: done[s] for s in seeds if s in done} if done else {}
     todo = [s for s in seeds if s not in results]
     if results and progress is not None:
         progress(len(results))

@@ -173,9 +173,10 @@ def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int]
     from restructuring_sim.paper.ensemble import run_ensemble
 
     console = err_console
+    done = store.load(seeds) if store is not None else {}  # finished by an earlier run
     if not quiet and not console.is_terminal:  # redirected: a line per replicate instead
         started = time.perf_counter()
-        kept = len(store.load(seeds)) if store is not None else 0  # finished by an earlier run
+        kept = len(done)
 
         def report(done: int) -> None:
             if done <= kept:
@@ -188,11 +189,12 @@ def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int]
                           f"{elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
 
         return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
-                            progress=report, store=store)
+                            progress=report, done=done, store=store)
     with progress_bar("replicates", quiet=quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=replicates)
         return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
-                            progress=lambda done: bar.update(task, completed=done), store=store)
+                            progress=lambda n: bar.update(task, completed=n), done=done,
+                            store=store)
 
 
 def render_table(table, title: str):
