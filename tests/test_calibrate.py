@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASELINE, ROOT, assert_one_line_error, invoke
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from restructuring_sim import load_scenario
 from restructuring_sim.calibration.spec import leaf, load_spec
@@ -299,3 +302,72 @@ def test_the_emulator_finds_the_point_that_noisy_particles_only_surround():
     assert np.array_equal(point, emulator.optimum(params, moments, bounds, ["a", "b"], loss,
                                                   seed=5))
     assert emulator.optimum(params[:3], moments[:3], bounds, ["a", "b"], loss, seed=5) is None
+
+
+def design_spec(points: int = 6, refine: int = 3) -> str:
+    return spec_text(1).replace("population_size = 3\ngenerations = 1\n", (
+        f'method = "design"\ndesign_points = {points}\nrefine_points = {refine}\n'
+        "check_candidates = 2\n"))
+
+
+def test_a_design_writes_its_record_and_resumes_to_the_same_points(tmp_path):
+    """A design run whole and the same run stopped after its first stage and resumed: the same
+    points, moments and losses, the refinement's box inside the priors, the record naming its
+    candidates; a resume with another budget is refused."""
+    whole = write_spec(tmp_path / "whole", design_spec())
+    result = invoke("calibrate", whole, "-q")
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "whole" / "tiny"
+    for name in ("design.csv", "design.json", "refine_box.json", "best.json", "moments.csv",
+                 "calibration.png", "best_overrides.txt"):
+        assert (out / name).stat().st_size > 0, name
+    assert not (out / "abc.db").exists()
+    design = pd.read_csv(out / "design.csv")
+    assert list(design["stage"]) == [0] * 6 + [1] * 3
+    box = json.loads((out / "refine_box.json").read_text())
+    refined = design.loc[design["stage"] == 1]
+    for key, (lo, hi) in (("behaviour.sample_size", (2.0, 8.0)),
+                          ("drivers.rnd_cost_growth", (0.0, 0.1))):
+        assert lo <= box["low"][key] < box["high"][key] <= hi
+        assert refined[key].between(box["low"][key], box["high"][key]).all()
+        assert design[key].between(lo, hi).all()
+    best = json.loads((out / "best.json").read_text())
+    assert {"best_point", "point_2", "incumbent"} <= set(best["candidates"])
+    assert best["simulations"] == 9 and best["loss"] == design["loss"].min()
+    assert "scikit-learn" in best["library"]
+
+    # interrupted in its first stage: the resumed design runs the same points to the same end
+    split = tmp_path / "split"
+    shutil.copytree(tmp_path / "whole", split)
+    design.head(4).to_csv(split / "tiny" / "design.csv", index=False)
+    for name in ("refine_box.json", "best.json"):
+        (split / "tiny" / name).unlink()
+    assert invoke("calibrate", split / "tiny.toml", "-q").exit_code == 0
+    pd.testing.assert_frame_equal(design, pd.read_csv(split / "tiny" / "design.csv"))
+    assert json.loads((split / "tiny" / "refine_box.json").read_text()) == box
+
+    whole.write_text(design_spec(refine=4))
+    assert_one_line_error(invoke("calibrate", whole, "-q"),
+                          "budget.refine_points = 4 (the design has 3)")
+
+
+@given(n=st.integers(2, 40), d=st.integers(1, 6), seed=st.integers(0, 2 ** 32 - 1))
+@settings(max_examples=30, deadline=None)
+def test_a_hypercube_puts_one_point_in_every_slice_of_every_parameter(n, d, seed):
+    from restructuring_sim.calibration.design import hypercube
+
+    low, high = np.arange(d, dtype=float), np.arange(d, dtype=float) * 3 + 1
+    points = hypercube(n, low, high, [seed, 1])
+    slices = np.floor((points - low) / (high - low) * n).astype(int)
+    for column in slices.T:
+        assert sorted(column.tolist()) == list(range(n))
+    assert np.array_equal(points, hypercube(n, low, high, [seed, 1]))
+
+
+@given(center=st.floats(0.0, 1.0), width=st.floats(0.01, 0.5))
+def test_a_refinement_box_keeps_its_width_inside_the_prior(center, width):
+    from restructuring_sim.calibration.design import refine_box
+
+    lo, hi = refine_box(np.array([center]), np.array([0.0]), np.array([1.0]), width)
+    assert 0.0 <= lo[0] <= center <= hi[0] <= 1.0
+    assert hi[0] - lo[0] == pytest.approx(min(1.0, 2 * width))

@@ -38,7 +38,8 @@ def register(app: typer.Typer) -> None:
             "--scheduler", help="dask: address of an existing scheduler, e.g. "
             "tcp://HOST:8786.")] = None,
     ) -> None:
-        """Fit SPEC's free parameters to the paper's moments (ABC-SMC, resumable)."""
+        """Fit SPEC's free parameters to the paper's moments (ABC-SMC or a design with an
+        emulator, resumable)."""
         from rich.console import Console
         from rich.table import Table
 
@@ -47,18 +48,21 @@ def register(app: typer.Typer) -> None:
         from restructuring_sim.calibration.spec import load_spec
         from restructuring_sim.paper.validate import render_table
 
-        generations = load_spec(spec)[0].budget.generations
-        with term.progress_bar("generations", quiet=quiet) as bar:
-            task = bar.add_task("calibrate", total=generations)
+        budget = load_spec(spec)[0].budget
+        design = budget.method == "design"
+        total = budget.design_points + budget.refine_points if design else budget.generations
+        with term.progress_bar("points" if design else "generations", quiet=quiet) as bar:
+            task = bar.add_task("calibrate", total=total)
 
-            def progress(t: int, eps: float, sims: int) -> None:
+            def progress(done: int, total: int, line: str | None) -> None:
                 if quiet:
                     return
-                line = f"generation {t}: epsilon {eps:.4g}, {sims} simulations"
-                (term.err_console if bar.disable else bar.console).print(line, highlight=False)
-                last = t + 1 >= generations
-                bar.update(task, completed=min(t + 1, generations),
-                           description="calibrate: check ensemble" if last else "calibrate")
+                if line is not None:
+                    (term.err_console if bar.disable else bar.console).print(line,
+                                                                             highlight=False)
+                bar.update(task, completed=min(done, total), total=total,
+                           description="calibrate: check ensemble" if done >= total
+                           else "calibrate")
 
             from restructuring_sim.experiments.executors import cluster_executor
 
@@ -68,18 +72,24 @@ def register(app: typer.Typer) -> None:
             return
         console = Console(width=max(term.console.width, 110))
         check = result["check"]["loss"]
+        searched = (f"best particle loss {result['loss']:.3g}, generation "
+                    f"{result['best_generation']}" if "best_generation" in result
+                    else f"best design point loss {result['loss']:.3g}")
         params = Table(title=f"Calibration {result['name']}: {result['chosen']} "
-                       f"(check loss {check if check is None else format(check, '.3g')}; best "
-                       f"particle loss {result['loss']:.3g}, generation "
-                       f"{result['best_generation']})")
+                       f"(check loss {check if check is None else format(check, '.3g')}; "
+                       f"{searched})")
+        mean = result.get("posterior_mean")
         params.add_column("parameter")
         params.add_column("chosen", justify="right")
-        params.add_column("posterior mean", justify="right")
+        if mean is not None:
+            params.add_column("posterior mean", justify="right")
         params.add_column("bounds", justify="right")
         for key, value in result["parameters"].items():
             lo, hi = result["bounds"][key]
-            params.add_row(key, f"{value:.4g}", f"{result['posterior_mean'][key]:.4g}",
-                           f"{lo:g} - {hi:g}")
+            cells = [key, f"{value:.4g}"]
+            if mean is not None:
+                cells.append(f"{mean[key]:.4g}")
+            params.add_row(*cells, f"{lo:g} - {hi:g}")
         console.print(params)
         console.print(render_table(result["table"], f"Chosen parameters, check ensemble "
                                    f"({result['check']['replicates']} replicates)"))

@@ -13,7 +13,14 @@
 |               | the fitted moments with their tolerance rules, budget, scenario and overrides |
 | ``best_overrides.txt`` | the best parameters as ``--set KEY=VALUE`` lines |
 | ``moments.csv`` | the moment table (validate's columns) of the chosen parameters' check ensemble |
-| ``calibration.png`` | loss history and the posterior's marginal distributions |
+| ``calibration.png`` | loss history and the posterior's marginal distributions (a design: |
+|                     | every point's loss against each parameter) |
+| ``design.csv`` | a design (``budget.method = "design"``): every point's stage, parameters, |
+|                | loss and moments on its own replicates (resumable state) |
+| ``design.json`` | a design's budget (points, replicates; a resume must match it) |
+| ``refine_box.json`` | a design's refinement box and the emulator's optimum it surrounds |
+
+``abc.db``, ``history.csv`` and ``posterior.csv`` belong to the ABC alone.
 """
 
 from __future__ import annotations
@@ -66,7 +73,35 @@ def plot_calibration(history: pd.DataFrame, posterior: pd.DataFrame, keys: list[
         ax.set_xlim(lo, hi)
         ax.set_title(key, fontsize=9)
         ax.set_ylabel("posterior weight")
-    for ax in axes[n:]:
+    return _save(fig, axes[n:], path)
+
+
+def plot_design(design: pd.DataFrame, keys: list[str], bounds: dict[str, tuple[float, float]],
+                path: Path) -> Path:
+    """Every design point's loss (on its own replicates) against each parameter, the first
+    stage and the refinement apart, the lowest-loss point marked."""
+    cols = min(len(keys), 3)
+    rows = -(-len(keys) // cols)
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    best = design.loc[design["loss"].idxmin()]
+    for ax, key in zip(axes, keys, strict=False):
+        for stage, label, color in ((0, "design", "C0"), (1, "refinement", "C1")):
+            rows_ = design.loc[design["stage"] == stage]
+            ax.scatter(rows_[key], rows_["loss"], s=8, alpha=0.6, color=color, label=label)
+        ax.axvline(best[key], color="C3", lw=0.8, label="lowest loss")
+        ax.axhline(1.0, color="grey", ls=":", lw=0.8)
+        ax.set_xlim(*bounds[key])
+        ax.set_yscale("log")
+        ax.set_title(key, fontsize=9)
+        ax.set_ylabel("loss (RMS deviation / tolerance)")
+    axes[0].legend(fontsize=7)
+    return _save(fig, axes[len(keys):], path)
+
+
+def _save(fig: Figure, unused, path: Path) -> Path:
+    """Hide the ``unused`` panels of ``fig`` and write it to ``path`` as PNG (atomically)."""
+    for ax in unused:
         ax.set_visible(False)
     fig.tight_layout()
     buf = io.BytesIO()

@@ -1,8 +1,10 @@
 """``calibrate``: fit a spec's free parameters to the paper's moments and write the record.
 
-:func:`calibrate` validates the spec, runs or resumes the ABC-SMC generations (:mod:`.smc`),
-evaluates the lowest-loss particles, the posterior mean, the point that minimises the loss of an
-emulator of the moments over every particle (:mod:`.emulator`) and the scenario's own values of
+:func:`calibrate` validates the spec, runs or resumes its search (``budget.method``: the ABC-SMC
+generations of :mod:`.smc`, or the space-filling design of :mod:`.design`), evaluates the
+lowest-loss particles or points (and the ABC's posterior mean), the point that minimises the
+loss of an emulator of the moments over every particle or point (:mod:`.emulator`) and the
+scenario's own values of
 the fitted parameters (the *incumbent*) on a check ensemble, chooses the one with the most fitted
 moments within tolerance there (then the one whose worst moment lies deepest inside its
 tolerance, then the lowest check loss) and writes every output (:mod:`.record`). A refit is
@@ -17,6 +19,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -126,12 +129,88 @@ def _rank(candidate: dict, ensemble_size: int) -> tuple:
     return -candidate["check_within"], candidate["check_worst"], loss
 
 
+@dataclass
+class Fit:
+    """What a method's search hands the check: its candidate ``points`` (label -> values), the
+    ``table`` of every point's parameters and moments the emulator is fitted to, the
+    ``library`` that ran it, the ``summary`` fields of ``best.json`` and a ``plot(path)`` that
+    writes ``calibration.png``."""
+
+    points: dict[str, dict[str, float]]
+    table: tuple[np.ndarray, np.ndarray]
+    library: str
+    summary: dict
+    plot: Callable[[Path], object]
+
+
+def _abc_fit(spec, base: dict, out: Path, names: list[str], progress, executor) -> Fit:
+    """ABC-SMC generations (:mod:`.smc`), run or resumed: the lowest-loss particles and the
+    posterior mean are candidates."""
+    generations = spec.budget.generations
+
+    def report(t: int, epsilon: float, simulations: int) -> None:
+        if progress is not None:
+            progress(t + 1, generations,
+                     f"generation {t}: epsilon {epsilon:.4g}, {simulations} simulations")
+
+    db = run_smc(spec, base, out, report, executor)
+    keys = list(spec.parameters)
+    history, posterior, best = read_history(db, keys)
+    write_text(history.to_csv(index=False), out / "history.csv")
+    write_text(posterior.to_csv(index=False), out / "posterior.csv")
+    posterior_mean = {k: float(history[f"mean:{k}"].iloc[-1]) for k in keys}
+    points = {"best_particle": best["parameters"]}
+    particles = accepted_particles(db)
+    for rank, point in enumerate(best_particles(particles, keys, spec.budget.check_candidates)[1:],
+                                 2):
+        points[f"particle_{rank}"] = point
+    points["posterior_mean"] = posterior_mean
+    bounds = {k: (b.low, b.high) for k, b in spec.parameters.items()}
+    return Fit(points, emulator.particle_table(particles, keys, names),
+               f"pyabc {_version('pyabc')} (ABC-SMC)",
+               {"loss": best["loss"],  # of the best particle, on its own replicates
+                "best_generation": best["generation"],
+                "generations": len(history),
+                "simulations": int(history["simulations"].sum()),
+                "posterior_mean": posterior_mean},
+               lambda path: record.plot_calibration(history, posterior, keys, bounds, path))
+
+
+def _design_fit(spec, base: dict, out: Path, names: list[str], loss: Loss, progress,
+                executor) -> Fit:
+    """A space-filling design and its refinement (:mod:`.design`), run or resumed: the
+    lowest-loss points are candidates."""
+    from restructuring_sim.calibration import design as designs
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total, None)
+
+    found = designs.run_design(spec, base, out, names, loss, report, executor)
+    keys = list(spec.parameters)
+    best = designs.best_points(found, spec.budget.check_candidates)
+    points = {"best_point": best[0]}
+    points.update({f"point_{rank}": point for rank, point in enumerate(best[1:], 2)})
+    table = found.table()
+    bounds = {k: (b.low, b.high) for k, b in spec.parameters.items()}
+    return Fit(points, found.arrays(),
+               f"scipy {_version('scipy')} (Latin hypercube), scikit-learn "
+               f"{_version('scikit-learn')} (Gaussian process emulator)",
+               {"loss": float(table["loss"].min()),  # of the best point, on its own replicates
+                "simulations": len(table) * spec.budget.replicates,
+                "design_points": int((table["stage"] == 0).sum()),
+                "refine_points": int((table["stage"] == 1).sum())},
+               lambda path: record.plot_design(table, keys, bounds, path))
+
+
 def calibrate(spec_path: str | Path, out: str | Path | None = None,
-              progress: Callable[[int, float, int], None] | None = None,
+              progress: Callable[[int, int, str | None], None] | None = None,
               executor: Executor | None = None) -> dict:
     """Run or resume the calibration of ``spec_path``; returns the content of ``best.json``.
 
-    The output folder defaults to ``<spec folder>/<spec name>/``. ``executor`` (a Dask
+    ``progress(done, total, line)`` is called after each ABC generation (of the budget's
+    generations, with a line to show) or each design point (of the design's points, line
+    None). The output folder defaults to ``<spec folder>/<spec name>/``. ``executor`` (a Dask
     cluster's, see :func:`restructuring_sim.experiments.executors.cluster_executor`) runs the
     replicates of every point in place of the process pool of ``budget.workers``: the same
     seeds, so the same record.
@@ -144,32 +223,24 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     spec, base = load_spec(spec_path)
     out = Path(out) if out is not None else spec_path.parent / spec.name
     _prepare(spec, base, spec_path, out)
-    db = run_smc(spec, base, out, progress, executor)
-    keys = list(spec.parameters)
-    history, posterior, best = read_history(db, keys)
-    write_text(history.to_csv(index=False), out / "history.csv")
-    write_text(posterior.to_csv(index=False), out / "posterior.csv")
-
     fig = load_figures()
     fittable = fig.fittable()
     names = spec.moments or list(fig.moment)
     loss = Loss([fittable[n] for n in names])
-    seeds = record.check_seeds(spec.seed, spec.budget.check_replicates)
-    posterior_mean = {k: float(history[f"mean:{k}"].iloc[-1]) for k in keys}
-    # the lowest single loss is flattered by noise: the lowest-loss particles, the posterior
+    keys = list(spec.parameters)
+    bounds = [(spec.parameters[k].low, spec.parameters[k].high) for k in keys]
+    if spec.budget.method == "design":
+        fit = _design_fit(spec, base, out, names, loss, progress, executor)
+    else:
+        fit = _abc_fit(spec, base, out, names, progress, executor)
+    # the lowest single loss is flattered by noise: the lowest-loss points, the posterior
     # mean, the emulator's point (:mod:`.emulator`) and the incumbent run the check ensemble
     # (same seeds), and one is chosen by _rank
-    points = {"best_particle": best["parameters"]}
-    particles = accepted_particles(db)
-    for rank, point in enumerate(best_particles(particles, keys, spec.budget.check_candidates)[1:],
-                                 2):
-        points[f"particle_{rank}"] = point
-    points["posterior_mean"] = posterior_mean
-    params, moments = emulator.particle_table(particles, keys, names)
-    bounds = [(spec.parameters[k].low, spec.parameters[k].high) for k in keys]
-    emulated = emulator.optimum(params, moments, bounds, names, loss, spec.seed)
+    points = dict(fit.points)
+    emulated = emulator.optimum(*fit.table, bounds, names, loss, spec.seed)
     if emulated is not None:
         points["emulator"] = dict(zip(keys, emulated.tolist(), strict=True))
+    seeds = record.check_seeds(spec.seed, spec.budget.check_replicates)
     points["incumbent"] = incumbent(base, keys)
     candidates = {}
     size = spec.budget.ensemble_size
@@ -197,7 +268,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     rules = {n: fittable[n].rule for n in names}
     result = {
         "name": spec.name,
-        "library": f"pyabc {_version('pyabc')} (ABC-SMC)",
+        "library": fit.library,
         "package_version": _version("restructuring_sim"),
         "git_commit": commit,
         "scenario": str(spec.scenario),
@@ -209,11 +280,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
         "candidates": {c: {k: v for k, v in d.items() if k != "table"}
                        for c, d in candidates.items()},
         "bounds": {k: [b.low, b.high] for k, b in spec.parameters.items()},
-        "loss": best["loss"],  # of the best particle, on its own replicates
-        "best_generation": best["generation"],
-        "generations": len(history),
-        "simulations": int(history["simulations"].sum()),
-        "posterior_mean": posterior_mean,
+        **fit.summary,
         "check": {
             "replicates": spec.budget.check_replicates,
             "seeds": seeds,
@@ -232,9 +299,7 @@ def calibrate(spec_path: str | Path, out: str | Path | None = None,
     write_json(result, out / "best.json")
     lines = [f"{k}={v!r}" for k, v in result["parameters"].items()]
     write_text("\n".join(lines) + "\n", out / "best_overrides.txt")
-    record.plot_calibration(history, posterior, keys,
-                            {k: (b.low, b.high) for k, b in spec.parameters.items()},
-                            out / "calibration.png")
+    fit.plot(out / "calibration.png")
     result["out"] = str(out)
     result["table"] = table
     return result

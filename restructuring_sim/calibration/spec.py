@@ -28,7 +28,7 @@ import copy
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -55,8 +55,22 @@ class Bounds(_Strict):
 
 
 class Budget(_Strict):
-    """How much simulation the calibration may spend."""
+    """How much simulation the calibration may spend, and how (``method``)."""
 
+    method: Literal["abc", "design"] = Field(
+        "abc", description="abc: ABC-SMC generations of population_size particles (pyabc); "
+        "design: a Latin hypercube of design_points over the priors, refine_points more around "
+        "the emulator's optimum, and the emulator's point at the check "
+        "(restructuring_sim.calibration.design)")
+    design_points: int = Field(256, ge=2, le=100_000,
+                               description="design: points of the Latin hypercube over the "
+                               "priors (each run on replicates seeds)")
+    refine_points: int = Field(128, ge=0, le=100_000,
+                               description="design: points of a second hypercube around the "
+                               "emulator's optimum over the first (0 = none)")
+    refine_width: float = Field(0.15, gt=0, le=0.5,
+                                description="design: half-width of the refinement's box, as a "
+                                "share of each prior's width (share)")
     population_size: int = Field(20, ge=2, le=100_000,
                                  description="accepted particles per ABC-SMC generation")
     generations: int = Field(3, ge=1, le=1000, description="ABC-SMC generations in total")
