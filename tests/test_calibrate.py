@@ -371,3 +371,10 @@ def test_a_refinement_box_keeps_its_width_inside_the_prior(center, width):
     lo, hi = refine_box(np.array([center]), np.array([0.0]), np.array([1.0]), width)
     assert 0.0 <= lo[0] <= center <= hi[0] <= 1.0
     assert hi[0] - lo[0] == pytest.approx(min(1.0, 2 * width))
+
+
+def test_a_design_state_file_that_cannot_be_read_is_named(tmp_path):
+    spec = write_spec(tmp_path, design_spec(points=4, refine=0))
+    assert invoke("calibrate", spec, "-q").exit_code == 0
+    (tmp_path / "tiny" / "design.json").write_text("{not json")
+    assert_one_line_error(invoke("calibrate", spec, "-q"), "design.json: cannot be read")

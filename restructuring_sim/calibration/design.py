@@ -28,6 +28,7 @@ values (:func:`restructuring_sim.calibration.simulate.point_seeds`).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -166,12 +167,10 @@ def _keep_settings(spec: CalibrationSpec, out: Path) -> None:
     """Write the budget fields that decide the design (:data:`SETTINGS`) to ``design.json``, or
     refuse a resume whose budget changed one of them (its points or runs would differ from
     those already stored)."""
-    import json
-
     path = out / STATE_NAME
     settings = {name: getattr(spec.budget, name) for name in SETTINGS}
     if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
+        stored = _read_json(path)
         changed = [f"budget.{k} = {settings[k]!r} (the design has {stored.get(k)!r})"
                    for k in SETTINGS if stored.get(k) != settings[k]]
         if changed:
@@ -188,14 +187,16 @@ def _refine_bounds(spec: CalibrationSpec, out: Path, design: Design, names: list
     (so that a resumed design draws the same points on any machine), else around the
     emulator's optimum over the first stage (the best point run, where the points are too
     few to emulate)."""
-    import json
-
     path = out / BOX_NAME
     keys = list(spec.parameters)
     if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        return (np.array([stored["low"][k] for k in keys], dtype=float),
-                np.array([stored["high"][k] for k in keys], dtype=float))
+        stored = _read_json(path)
+        try:
+            return (np.array([stored["low"][k] for k in keys], dtype=float),
+                    np.array([stored["high"][k] for k in keys], dtype=float))
+        except (KeyError, TypeError):
+            raise UserError(f"{path}: not the refinement box of this spec (it names other "
+                            "parameters); remove it to find the box again") from None
     params, moments = design.arrays()
     center = emulator.optimum(params, moments, list(zip(low, high, strict=True)), names, loss,
                               spec.seed)
@@ -206,6 +207,18 @@ def _refine_bounds(spec: CalibrationSpec, out: Path, design: Design, names: list
                 "low": dict(zip(keys, lo.tolist(), strict=True)),
                 "high": dict(zip(keys, hi.tolist(), strict=True))}, path)
     return lo, hi
+
+
+def _read_json(path: Path) -> dict:
+    """A state file of the design; :class:`UserError` naming it if it cannot be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path}: cannot be read ({exc}); remove it to write it afresh") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: not a design's state (a JSON object); remove it to write it "
+                        "afresh")
+    return data
 
 
 def best_points(design: Design, k: int) -> list[dict[str, float]]:
