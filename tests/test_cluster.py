@@ -58,10 +58,14 @@ check_replicates = 2
 """
 
 
-def _spec(folder: Path) -> Path:
+def _spec(folder: Path, design: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "tiny.toml"
-    path.write_text(SPEC.format(scenario=BASELINE.as_posix()))
+    text = SPEC.format(scenario=BASELINE.as_posix())
+    if design:
+        text = text.replace("population_size = 3\ngenerations = 2\n",
+                            'method = "design"\ndesign_points = 5\nrefine_points = 2\n')
+    path.write_text(text)
     return path
 
 
@@ -75,7 +79,7 @@ def test_calibrate_on_dask_gives_the_local_record_and_resumes(tmp_path):
     calibrate(local_spec)
     dask_spec = _spec(tmp_path / "dask")
 
-    def stop(t, eps, sims):
+    def stop(done, total, line):
         raise KeyboardInterrupt  # Ctrl-C after the first generation
 
     with open_executor("dask", dask_workers=2, dask_processes=False) as (pool, _):
@@ -90,6 +94,26 @@ def test_calibrate_on_dask_gives_the_local_record_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(history_local, history_dask)
     pd.testing.assert_frame_equal(posterior_local, posterior_dask)
     assert list(history_dask["generation"]) == [0, 1]
+
+
+def test_a_design_on_dask_gives_the_local_record_and_resumes(tmp_path):
+    calibrate(_spec(tmp_path / "local", design=True))
+    dask_spec = _spec(tmp_path / "dask", design=True)
+
+    def stop(done, total, line):
+        if done == 3:
+            raise KeyboardInterrupt  # Ctrl-C after the third point
+
+    with open_executor("dask", dask_workers=2, dask_processes=False) as (pool, _):
+        with pytest.raises(KeyboardInterrupt):
+            calibrate(dask_spec, progress=stop, executor=pool)
+        assert len(pd.read_csv(tmp_path / "dask" / "tiny" / "design.csv")) == 3
+        calibrate(dask_spec, executor=pool)  # resumes at the fourth point
+    local, dask = (tmp_path / where / "tiny" for where in ("local", "dask"))
+    assert json.loads((local / "best.json").read_text()) == json.loads(
+        (dask / "best.json").read_text())
+    pd.testing.assert_frame_equal(pd.read_csv(local / "design.csv"),
+                                  pd.read_csv(dask / "design.csv"))
 
 
 @pytest.mark.parametrize("command", ["validate", "calibrate"])
