@@ -95,6 +95,9 @@ class Design:
 
     def add(self, stage: int, point: int, values: np.ndarray, moments: dict[str, float],
             loss: float) -> None:
+        """Keep point ``point`` of ``stage`` (its ``values``, ``moments`` and ``loss``) and
+        rewrite ``design.csv`` with it, atomically: an interruption loses the point running,
+        never one run."""
         row = {"stage": stage, "point": point, **dict(zip(self.keys, values.tolist(),
                                                           strict=True)), "loss": loss}
         row.update({n: moments.get(n, math.nan) for n in self.names})
@@ -104,6 +107,7 @@ class Design:
         write_text(self.table().to_csv(index=False), self.path)
 
     def table(self) -> pd.DataFrame:
+        """Every point run so far, one row each (the columns of ``design.csv``)."""
         return pd.DataFrame(self.rows)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
