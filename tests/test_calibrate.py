@@ -378,3 +378,18 @@ def test_a_design_state_file_that_cannot_be_read_is_named(tmp_path):
     assert invoke("calibrate", spec, "-q").exit_code == 0
     (tmp_path / "tiny" / "design.json").write_text("{not json")
     assert_one_line_error(invoke("calibrate", spec, "-q"), "design.json: cannot be read")
+
+
+def test_a_design_of_one_replicate_a_point_runs_points_together_to_the_same_design(tmp_path):
+    """Points of fewer replicates than workers run together (their replicates fill the
+    workers): the same points, moments and record as one point at a time."""
+    one = write_spec(tmp_path / "one", design_spec(points=5, refine=2))
+    two = write_spec(tmp_path / "two", design_spec(points=5, refine=2).replace(
+        "check_candidates = 2", "check_candidates = 2\nworkers = 2"))
+    for spec in (one, two):
+        assert invoke("calibrate", spec, "-q").exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one" / "tiny" / "design.csv"),
+                                  pd.read_csv(tmp_path / "two" / "tiny" / "design.csv"))
+    first, second = (json.loads((tmp_path / f / "tiny" / "best.json").read_text())
+                     for f in ("one", "two"))
+    assert first["candidates"] == second["candidates"]

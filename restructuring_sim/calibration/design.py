@@ -20,8 +20,10 @@ et al. 2015, PLoS Computational Biology, calibrate agent-based models this way):
    and the scenario's own values (``incumbent``) run the check beside it, and the check's rule
    chooses (:func:`restructuring_sim.calibration.run.calibrate`).
 
-Every point's moments are written to ``design.csv`` as it finishes (atomically), and the
-refinement's box to ``refine_box.json`` once found, so an interrupted design resumes at the
+Every point's moments are written to ``design.csv`` as it finishes (atomically; the
+``workers // replicates`` points run together, so that points of one replicate keep every
+worker busy, are written as their group finishes), and the refinement's box to
+``refine_box.json`` once found, so an interrupted design resumes at the
 next point with the same points: a point's replicate seeds come from the root seed and its
 values (:func:`restructuring_sim.calibration.simulate.point_seeds`).
 """
@@ -140,8 +142,11 @@ def run_design(spec: CalibrationSpec, base: dict, out: Path, names: list[str], l
     _keep_settings(spec, out)
     design = Design(spec, out, names)
     total = b.design_points + b.refine_points
-    own = executor is None and b.workers > 1 and b.replicates > 1
+    own = executor is None and b.workers > 1
     pool = ProcessPoolExecutor(b.workers) if own else executor
+    # points run together so that their replicates fill the workers (one at a time when
+    # each has as many replicates as there are workers)
+    batch = max(1, b.workers // b.replicates)
     try:
         evaluator = PointEvaluator(base, keys, spec.seed, b.replicates, pool, b.ensemble_size)
         for stage in (0, 1):
@@ -154,13 +159,15 @@ def run_design(spec: CalibrationSpec, base: dict, out: Path, names: list[str], l
                 break
             done = design.done(stage)
             _check_points(stage, done, points, keys, out)
-            for index, values in enumerate(points):
-                if index in done:
-                    continue
-                moments = evaluator(dict(zip(keys, values.tolist(), strict=True)))
-                design.add(stage, index, values, moments, loss(moments))
-                if progress is not None:
-                    progress(len(design.rows), total)
+            todo = [index for index in range(len(points)) if index not in done]
+            for start in range(0, len(todo), batch):
+                chunk = todo[start:start + batch]
+                found = evaluator.many([dict(zip(keys, points[i].tolist(), strict=True))
+                                        for i in chunk])
+                for index, moments in zip(chunk, found, strict=True):
+                    design.add(stage, index, points[index], moments, loss(moments))
+                    if progress is not None:
+                        progress(len(design.rows), total)
     finally:
         if own:
             pool.shutdown()

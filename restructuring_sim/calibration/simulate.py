@@ -121,3 +121,27 @@ class PointEvaluator:
         seeds = point_seeds(self.root_seed, [point[k] for k in self.keys], self.replicates)
         self.evaluations += 1
         return ensemble_moments(self.run(point, seeds), self.ensemble_size)
+
+    def many(self, points: list[Mapping[str, float]]) -> list[dict[str, float]]:
+        """What calling the evaluator gives for each of ``points``, with the replicates of all
+        of them handed to the executor at once: the same seeds, so the same moments, while
+        points of fewer replicates than workers keep every worker busy."""
+        if self.executor is None or len(points) == 1:
+            return [self(point) for point in points]
+        from restructuring_sim.scenario import scenario_from_dict
+
+        points = [{k: float(p[k]) for k in self.keys} for p in points]
+        tasks = [(scenario_from_dict(scenario_data(self.base, p)).to_dict(), seed)
+                 for p in points
+                 for seed in point_seeds(self.root_seed, [p[k] for k in self.keys],
+                                         self.replicates)]
+        try:
+            runs = list(self.executor.map(moments_task, *zip(*tasks, strict=True)))
+        except Exception as exc:
+            from restructuring_sim.paper.ensemble import killed_worker_error
+
+            raise killed_worker_error(exc, tasks[0][0]["simulation"]["n_firms"]) from None
+        self.evaluations += len(points)
+        r = self.replicates
+        return [ensemble_moments(runs[i * r:(i + 1) * r], self.ensemble_size)
+                for i in range(len(points))]
