@@ -104,44 +104,44 @@ class PointEvaluator:
     def run(self, point: Mapping[str, float],
             seeds: list[int]) -> list[dict[str, tuple[float, float]]]:
         """Per-replicate moments of a point for the given seeds, as fractions."""
-        from restructuring_sim.scenario import scenario_from_dict
-
-        data = scenario_from_dict(scenario_data(self.base, point)).to_dict()
-        if self.executor is None or len(seeds) == 1:
-            return [moments_task(data, s) for s in seeds]
-        try:
-            return list(self.executor.map(moments_task, [data] * len(seeds), seeds))
-        except Exception as exc:
-            from restructuring_sim.paper.ensemble import killed_worker_error
-
-            raise killed_worker_error(exc, data["simulation"]["n_firms"]) from None
+        data = self._data(point)
+        return self._map([data] * len(seeds), seeds)
 
     def __call__(self, point: Mapping[str, float]) -> dict[str, float]:
-        point = {k: float(point[k]) for k in self.keys}
-        seeds = point_seeds(self.root_seed, [point[k] for k in self.keys], self.replicates)
-        self.evaluations += 1
-        return ensemble_moments(self.run(point, seeds), self.ensemble_size)
+        return self.many([point])[0]
 
     def many(self, points: list[Mapping[str, float]]) -> list[dict[str, float]]:
         """What calling the evaluator gives for each of ``points``, with the replicates of all
         of them handed to the executor at once: the same seeds, so the same moments, while
         points of fewer replicates than workers keep every worker busy."""
-        if self.executor is None or len(points) == 1:
-            return [self(point) for point in points]
-        from restructuring_sim.scenario import scenario_from_dict
-
         points = [{k: float(p[k]) for k in self.keys} for p in points]
-        tasks = [(scenario_from_dict(scenario_data(self.base, p)).to_dict(), seed)
-                 for p in points
-                 for seed in point_seeds(self.root_seed, [p[k] for k in self.keys],
-                                         self.replicates)]
-        try:
-            runs = list(self.executor.map(moments_task, *zip(*tasks, strict=True)))
-        except Exception as exc:
-            from restructuring_sim.paper.ensemble import killed_worker_error
-
-            raise killed_worker_error(exc, tasks[0][0]["simulation"]["n_firms"]) from None
+        data, seeds = [], []
+        for point in points:
+            scenario = self._data(point)  # validated once a point, whatever its replicates
+            for seed in point_seeds(self.root_seed, [point[k] for k in self.keys],
+                                    self.replicates):
+                data.append(scenario)
+                seeds.append(seed)
+        runs = self._map(data, seeds)
         self.evaluations += len(points)
         r = self.replicates
         return [ensemble_moments(runs[i * r:(i + 1) * r], self.ensemble_size)
                 for i in range(len(points))]
+
+    def _data(self, point: Mapping[str, float]) -> dict:
+        """The validated scenario data of ``point``."""
+        from restructuring_sim.scenario import scenario_from_dict
+
+        return scenario_from_dict(scenario_data(self.base, point)).to_dict()
+
+    def _map(self, data: list[dict], seeds: list[int]) -> list[dict[str, tuple[float, float]]]:
+        """:func:`moments_task` of each scenario with its seed, in order: on the executor, or
+        in this process without one or for a single run."""
+        if self.executor is None or len(seeds) == 1:
+            return [moments_task(d, s) for d, s in zip(data, seeds, strict=True)]
+        try:
+            return list(self.executor.map(moments_task, data, seeds))
+        except Exception as exc:
+            from restructuring_sim.paper.ensemble import killed_worker_error
+
+            raise killed_worker_error(exc, data[0]["simulation"]["n_firms"]) from None

@@ -178,14 +178,14 @@ def _run_with_progress(scenario, replicates: int, workers: int, seeds: list[int]
         started = time.perf_counter()
         kept = len(done)
 
-        def report(done: int) -> None:
-            if done <= kept:
+        def report(finished: int) -> None:
+            if finished <= kept:
                 console.print(f"{scenario.name}: {kept} of {replicates} replicates kept from "
                               "an earlier run", highlight=False)
                 return
             elapsed = time.perf_counter() - started
-            left = elapsed / (done - kept) * (replicates - done)
-            console.print(f"{scenario.name}: replicate {done} of {replicates} done, "
+            left = elapsed / (finished - kept) * (replicates - finished)
+            console.print(f"{scenario.name}: replicate {finished} of {replicates} done, "
                           f"{elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
 
         return run_ensemble(scenario, replicates, workers, seeds=seeds, executor=executor,
