@@ -378,6 +378,10 @@ def test_a_design_state_file_that_cannot_be_read_is_named(tmp_path):
     assert invoke("calibrate", spec, "-q").exit_code == 0
     (tmp_path / "tiny" / "design.json").write_text("{not json")
     assert_one_line_error(invoke("calibrate", spec, "-q"), "design.json: cannot be read")
+    (tmp_path / "tiny" / "design.json").unlink()
+    (tmp_path / "tiny" / "design.csv").write_text("a,b\n1,2\n")
+    assert_one_line_error(invoke("calibrate", spec, "-q"),
+                          "design.csv is not a design of this spec")
 
 
 def test_a_design_of_one_replicate_a_point_runs_points_together_to_the_same_design(tmp_path):
